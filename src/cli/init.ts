@@ -1,0 +1,5 @@
+// `faultbox init`: not built yet; see the open issues.
+export async function run(_args: string[]): Promise<number> {
+  process.stderr.write("faultbox init: not implemented yet in this build\n");
+  return 1;
+}

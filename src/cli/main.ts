@@ -1,0 +1,49 @@
+// Entry point of the `faultbox` command. Each subcommand lives in its own module under src/cli/.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = JSON.parse(readFileSync(join(here, "..", "..", "package.json"), "utf8")) as { version: string };
+
+const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distributed systems
+
+Usage:
+  faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
+  faultbox check SPEC          load and validate a spec, run nothing
+  faultbox init                write a starter faultbox.star
+  faultbox starlark FILE       run a plain Starlark file
+  faultbox starlark --test FILE
+                               run a chunked conformance file (starlark-go convention)
+  faultbox --help | --version
+
+Exit codes: 0 pass, 1 usage or spec error, 2 a test failed, 3 inconclusive.`;
+
+type Command = (args: string[]) => Promise<number>;
+
+const commands: Record<string, () => Promise<Command>> = {
+  test: async () => (await import("./test.js")).run,
+  check: async () => (await import("./check.js")).run,
+  init: async () => (await import("./init.js")).run,
+  starlark: async () => (await import("./starlark.js")).run,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(USAGE + "\n");
+    return name === undefined ? 1 : 0;
+  }
+  if (name === "--version" || name === "-v") {
+    process.stdout.write(pkg.version + "\n");
+    return 0;
+  }
+  const load = commands[name];
+  if (!load) {
+    process.stderr.write(`faultbox: unknown command "${name}"\n\n${USAGE}\n`);
+    return 1;
+  }
+  return (await load())(rest);
+}
+
+process.exitCode = await main(process.argv.slice(2));

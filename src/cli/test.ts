@@ -1,0 +1,5 @@
+// `faultbox test`: not built yet; see the open issues.
+export async function run(_args: string[]): Promise<number> {
+  process.stderr.write("faultbox test: not implemented yet in this build\n");
+  return 1;
+}
