@@ -1,0 +1,150 @@
+import { ERRNO_NAMES, isErrnoName, type ErrnoName } from "./errno.js";
+import { SyscallFaultError } from "./errors.js";
+import { expandSyscalls } from "./families.js";
+
+/** What deny(), delay() and allow() return: an action with how often it fires. */
+export interface SyscallFault {
+  readonly kind: "deny" | "delay" | "allow";
+  /** deny: the errno the syscall fails with. */
+  readonly errno?: ErrnoName;
+  /** delay: how long the calling thread waits before its syscall runs, in milliseconds. */
+  readonly delayMs?: number;
+  /** 0..1; each matching syscall draws from the rule's seeded generator. */
+  readonly probability: number;
+  readonly label?: string;
+  /** At most this many fires per rule set; undefined = no cap. */
+  readonly maxFires?: number;
+}
+
+/** Keyword options shared by deny() and delay(), spelled as in a spec. */
+export interface FaultOptions {
+  probability?: number | string;
+  label?: string;
+  max_fires?: number;
+}
+
+/** op(syscalls=, path=): a named set of syscalls restricted to paths matching a glob. */
+export interface SyscallOp {
+  readonly syscalls: readonly string[];
+  readonly path?: string;
+}
+
+/** One rule as the controller takes it: which syscalls (families allowed), which paths, what. */
+export interface SyscallRule {
+  readonly syscalls: readonly string[];
+  readonly path?: string;
+  readonly fault: SyscallFault;
+}
+
+function checkOptions(ctor: string, opts: FaultOptions): void {
+  for (const key of Object.keys(opts)) {
+    if (!["probability", "label", "max_fires"].includes(key))
+      throw new SyscallFaultError(
+        "BAD_FAULT",
+        `${ctor}(): unknown keyword "${key}"; valid: probability, label, max_fires`,
+      );
+  }
+}
+
+/** "50%", 50 and 0.5 all mean one in two; values above 1 are percentages. */
+export function parseProbability(ctor: string, value: number | string | undefined): number {
+  if (value === undefined) return 1;
+  let n: number;
+  if (typeof value === "number") n = value;
+  else {
+    const text = value.trim();
+    const pct = text.endsWith("%");
+    n = Number(pct ? text.slice(0, -1) : text);
+    if (pct) n /= 100;
+  }
+  if (!Number.isFinite(n) || n < 0 || n > 100)
+    throw new SyscallFaultError(
+      "BAD_FAULT",
+      `${ctor}(): bad probability ${JSON.stringify(value)}; use 0..1, a percentage like "25%", or 0..100`,
+    );
+  return n > 1 ? n / 100 : n;
+}
+
+function parseMaxFires(ctor: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value <= 0)
+    throw new SyscallFaultError("BAD_FAULT", `${ctor}(): max_fires must be an integer > 0, got ${value}`);
+  return value;
+}
+
+const DURATION_UNITS_MS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/** Go-style duration ("250ms", "1.5s", "1m30s") or a number of milliseconds. */
+export function parseDuration(ctor: string, value: string | number): number {
+  if (typeof value === "number") {
+    if (Number.isFinite(value) && value >= 0) return value;
+  } else {
+    const parts = [...value.trim().matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)];
+    const joined = parts.map((p) => p[0]).join("");
+    if (parts.length > 0 && joined === value.trim())
+      return parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS_MS[p[2]!]!, 0);
+  }
+  throw new SyscallFaultError(
+    "BAD_FAULT",
+    `${ctor}(): bad duration ${JSON.stringify(value)}; use a duration like "500ms", "2s" or "1m30s"`,
+  );
+}
+
+/** deny("EIO"): the syscall fails with that errno instead of running. */
+export function deny(errno: string, opts: FaultOptions = {}): SyscallFault {
+  checkOptions("deny", opts);
+  const name = String(errno).toUpperCase();
+  if (!isErrnoName(name))
+    throw new SyscallFaultError(
+      "BAD_FAULT",
+      `deny(): unknown errno "${errno}"; supported: ${[...ERRNO_NAMES].sort().join(", ")}`,
+    );
+  return {
+    kind: "deny",
+    errno: name,
+    probability: parseProbability("deny", opts.probability),
+    label: opts.label,
+    maxFires: parseMaxFires("deny", opts.max_fires),
+  };
+}
+
+/** delay("200ms"): the calling thread waits, then its syscall runs normally. */
+export function delay(duration: string | number, opts: FaultOptions = {}): SyscallFault {
+  checkOptions("delay", opts);
+  return {
+    kind: "delay",
+    delayMs: parseDuration("delay", duration),
+    probability: parseProbability("delay", opts.probability),
+    label: opts.label,
+    maxFires: parseMaxFires("delay", opts.max_fires),
+  };
+}
+
+/** allow(): never fires; names syscalls only so the target is launched to intercept them. */
+export function allow(): SyscallFault {
+  return { kind: "allow", probability: 0 };
+}
+
+/** op(syscalls=[...], path="/data/**"): syscalls (families allowed) restricted to a path glob. */
+export function op(spec: { syscalls: readonly string[]; path?: string }): SyscallOp {
+  if (!Array.isArray(spec.syscalls) || spec.syscalls.length === 0)
+    throw new SyscallFaultError("BAD_FAULT", "op(): syscalls= needs at least one syscall or family name");
+  expandSyscalls(spec.syscalls);
+  if (spec.path !== undefined && (typeof spec.path !== "string" || spec.path === ""))
+    throw new SyscallFaultError("BAD_FAULT", 'op(): path= must be a non-empty glob such as "/data/**"');
+  return { syscalls: [...spec.syscalls], path: spec.path };
+}
+
+/** The rule for `<key>=<fault>` in a spec, where key is a family/syscall name or an op. */
+export function rule(on: string | SyscallOp, fault: SyscallFault): SyscallRule {
+  if (typeof on === "string") return { syscalls: [on], fault };
+  return { syscalls: on.syscalls, path: on.path, fault };
+}
