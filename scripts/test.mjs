@@ -2,10 +2,16 @@
 // `npm test`: runs every test/**/*.test.ts with Node's built-in test runner (through tsx).
 //   --unit         only tests outside test/integration/
 //   --only PATTERN only files whose path contains PATTERN
-import { readdirSync, statSync } from "node:fs";
+//
+// Integration tests share real services (Kafka, PostgreSQL) across test files through a state
+// directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
+// every recorded service when the tests end, pass or fail, and on SIGINT/SIGTERM; if this process is
+// SIGKILLed, the services' watchdogs notice its pid is gone and stop them.
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const args = process.argv.slice(2);
@@ -23,7 +29,9 @@ function walk(dir) {
   return out;
 }
 
-let files = walk(join(root, "test")).map((f) => relative(root, f)).sort();
+let files = walk(join(root, "test"))
+  .map((f) => relative(root, f))
+  .sort();
 if (unitOnly) files = files.filter((f) => !f.startsWith("test/integration/"));
 if (only) files = files.filter((f) => f.includes(only));
 if (files.length === 0) {
@@ -31,9 +39,45 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const stateDir = mkdtempSync(join(tmpdir(), "faultbox-test-run-"));
+const env = {
+  ...process.env,
+  FAULTBOX_TEST_STATE_DIR: stateDir,
+  FAULTBOX_TEST_OWNER_PID: String(process.pid),
+};
+
+let cleaning;
+function cleanUp() {
+  cleaning ??= (async () => {
+    try {
+      const { register } = await import("tsx/esm/api");
+      register();
+      const shared = await import(pathToFileURL(join(root, "test", "support", "shared-services.ts")).href);
+      await shared.stopRecordedServices(stateDir);
+    } catch (err) {
+      console.error(`faultbox test runner: stopping the shared services failed: ${err?.stack ?? err}`);
+    } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  })();
+  return cleaning;
+}
+
 const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
   cwd: root,
   stdio: "inherit",
+  env,
 });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+let signalled = 0;
+for (const sig of ["SIGINT", "SIGTERM"]) {
+  process.on(sig, () => {
+    signalled++;
+    child.kill(sig);
+    // A second signal: stop waiting for the tests.
+    if (signalled > 1) cleanUp().then(() => process.exit(130));
+  });
+}
+child.on("exit", async (code, signal) => {
+  await cleanUp();
+  process.exit(code ?? (signal ? 1 : 0));
+});

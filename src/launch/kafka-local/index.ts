@@ -1,0 +1,14 @@
+// Apache Kafka as local processes: resolve the jars from Maven Central, start KRaft nodes, run tools.
+export { startKafka, stopKafkaRecord } from "./start.js";
+export type { StartKafkaOptions, KafkaCluster, KafkaClusterRecord, KafkaBroker } from "./start.js";
+export { resolveKafka, faultboxCacheDir } from "./resolve.js";
+export type { KafkaInstall } from "./resolve.js";
+export { kafkaToolCommand, kafkaToolArgv, isKafkaTool } from "./tools.js";
+export {
+  canonicalKafkaVersion,
+  KAFKA_TOOLS,
+  KAFKA_VERSION_ALIASES,
+  DEFAULT_KAFKA_VERSION,
+} from "./versions.js";
+export type { KafkaTool } from "./versions.js";
+export { READINESS_TOPIC } from "./readiness.js";

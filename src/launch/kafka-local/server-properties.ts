@@ -1,0 +1,55 @@
+// server.properties of one KRaft node. Every node is a combined broker+controller; an n-node cluster
+// has an n-voter static quorum, so a 3-node cluster survives the loss of any one node. Replication
+// factors of the internal topics follow the cluster size so a single node works without warnings.
+import type { KafkaRelease } from "./versions.js";
+
+export interface NodePorts {
+  nodeId: number;
+  brokerPort: number;
+  controllerPort: number;
+}
+
+export function serverProperties(
+  node: NodePorts,
+  all: NodePorts[],
+  host: string,
+  dataDir: string,
+  release: KafkaRelease,
+  overrides: Record<string, string> = {},
+): string {
+  const rf = Math.min(3, all.length);
+  const minIsr = Math.min(2, rf);
+  const props: Record<string, string> = {
+    "process.roles": "broker,controller",
+    "node.id": String(node.nodeId),
+    "controller.quorum.voters": all.map((n) => `${n.nodeId}@${host}:${n.controllerPort}`).join(","),
+    listeners: `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${host}:${node.controllerPort}`,
+    "advertised.listeners": `PLAINTEXT://${host}:${node.brokerPort}`,
+    "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    "controller.listener.names": "CONTROLLER",
+    "inter.broker.listener.name": "PLAINTEXT",
+    "log.dirs": dataDir,
+    "num.partitions": "1",
+    "auto.create.topics.enable": "true",
+    "offsets.topic.replication.factor": String(rf),
+    "transaction.state.log.replication.factor": String(rf),
+    "transaction.state.log.min.isr": String(minIsr),
+    // Test runs want consumer groups to form at once, not after the default 3 s.
+    "group.initial.rebalance.delay.ms": "0",
+    // Fewer partitions for the internal topics: they are created on first use and 50 slow that down.
+    "offsets.topic.num.partitions": "5",
+    "num.network.threads": "2",
+    "num.io.threads": "2",
+    "log.cleaner.threads": "1",
+  };
+  if (release.major >= 4) {
+    props["share.coordinator.state.topic.replication.factor"] = String(rf);
+    props["share.coordinator.state.topic.min.isr"] = String(minIsr);
+  }
+  Object.assign(props, overrides);
+  return (
+    Object.entries(props)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") + "\n"
+  );
+}

@@ -1,0 +1,253 @@
+// Starting Apache Kafka as local JVM processes in KRaft mode: one node, or an n-node cluster of
+// combined broker+controller nodes, each on free loopback ports, in a fresh temporary directory that a
+// stop (or the owner's death) removes.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LaunchError } from "../process-guard/launch-error.js";
+import { freePorts, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
+import {
+  spawnGuarded,
+  stopGuarded,
+  groupAlive,
+  logTail,
+  type GuardedProcess,
+} from "../process-guard/guarded-process.js";
+import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
+import { serverProperties, type NodePorts } from "./server-properties.js";
+import { kafkaToolMainClass } from "./versions.js";
+import { waitForProduce, type ReadinessProbe } from "./readiness.js";
+
+export interface StartKafkaOptions {
+  /** Number of nodes (each a broker and a controller). Default 1. */
+  nodes?: number;
+  /** "4" (default), "3.9" or an exact release. */
+  version?: string;
+  /**
+   * The nodes die when this process does. Default: the calling process. `null`: they run until
+   * stopped (the CLI's `scripts/kafka/start`).
+   */
+  ownerPid?: number | null;
+  /** Fixed broker ports, one per node (default: free ports chosen now). */
+  brokerPorts?: number[];
+  /** Extra or replaced server.properties entries, applied to every node. */
+  serverProperties?: Record<string, string>;
+  /** Give up if the cluster does not accept a produce within this long. Default 120 s. */
+  readyTimeoutMs?: number;
+  /** Max heap of each broker JVM. Default "384m". */
+  heap?: string;
+  /** Environment for Java/Maven lookup (FAULTBOX_JAVA, JAVA_HOME, FAULTBOX_MVN, FAULTBOX_CACHE_DIR). */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface KafkaBroker {
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+/** Everything needed to find and stop a running cluster from any process (plain JSON). */
+export interface KafkaClusterRecord {
+  kind: "kafka";
+  version: string;
+  bootstrap: string;
+  brokers: KafkaBroker[];
+  /** Temporary directory holding every node's config, data and log. */
+  dir: string;
+  processes: GuardedProcess[];
+}
+
+export interface KafkaCluster extends KafkaClusterRecord {
+  stop(): Promise<void>;
+}
+
+function clusterId(): string {
+  // A Kafka Uuid in its base64url form (16 random bytes, 22 characters).
+  return randomBytes(16).toString("base64url");
+}
+
+function runToCompletion(argv: string[], logFile: string): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => chunks.push(d));
+    child.stderr.on("data", (d: Buffer) => chunks.push(d));
+    child.on("error", (err) => {
+      chunks.push(Buffer.from(String(err)));
+      resolve(-1);
+    });
+    child.on("close", (code) => {
+      writeFileSync(logFile, Buffer.concat(chunks));
+      resolve(code ?? -1);
+    });
+  });
+}
+
+/** Stops a cluster from its record (any process) and removes its directory. */
+export async function stopKafkaRecord(record: KafkaClusterRecord): Promise<void> {
+  await stopGuarded(record.processes);
+  rmSync(record.dir, { recursive: true, force: true });
+}
+
+function bindFailure(logFile: string): string | undefined {
+  let text = "";
+  try {
+    text = readFileSync(logFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  const m = /Address already in use|BindException[^\n]*/.exec(text);
+  return m ? m[0] : undefined;
+}
+
+export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  const nodeCount = opts.nodes ?? 1;
+  if (!Number.isInteger(nodeCount) || nodeCount < 1)
+    throw new Error(`nodes must be a positive integer, got ${nodeCount}`);
+  const install: KafkaInstall = await resolveKafka(opts.version, opts.env ?? process.env);
+  const host = LOOPBACK;
+  if (opts.brokerPorts) {
+    if (opts.brokerPorts.length !== nodeCount) throw new Error(`brokerPorts needs ${nodeCount} ports`);
+    for (const p of opts.brokerPorts) await assertPortFree(p, host, `a Kafka ${install.version} broker`);
+  }
+  const ports = await freePorts(nodeCount * (opts.brokerPorts ? 1 : 2), host);
+  const nodes: NodePorts[] = Array.from({ length: nodeCount }, (_, i) => ({
+    nodeId: i + 1,
+    brokerPort: opts.brokerPorts ? opts.brokerPorts[i]! : ports[2 * i]!,
+    controllerPort: opts.brokerPorts ? ports[i]! : ports[2 * i + 1]!,
+  }));
+  const dir = mkdtempSync(join(tmpdir(), `faultbox-kafka-${install.version}-`));
+  const owner = opts.ownerPid === undefined ? process.pid : (opts.ownerPid ?? undefined);
+  const processes: GuardedProcess[] = [];
+  const record: KafkaClusterRecord = {
+    kind: "kafka",
+    version: install.version,
+    bootstrap: nodes.map((n) => `${host}:${n.brokerPort}`).join(","),
+    brokers: nodes.map((n) => ({ nodeId: n.nodeId, host, port: n.brokerPort })),
+    dir,
+    processes,
+  };
+  const fail = async (err: LaunchError): Promise<never> => {
+    await stopKafkaRecord(record);
+    throw err;
+  };
+
+  try {
+    const id = clusterId();
+    const java = install.java.path;
+    const cp = ["-cp", install.classpath];
+    // Format every node's storage (in parallel: each is a short JVM run).
+    const formatted = await Promise.all(
+      nodes.map(async (n) => {
+        const nodeDir = join(dir, `node-${n.nodeId}`);
+        mkdirSync(join(nodeDir, "data"), { recursive: true });
+        const props = join(nodeDir, "server.properties");
+        writeFileSync(
+          props,
+          serverProperties(n, nodes, host, join(nodeDir, "data"), install.release, opts.serverProperties),
+        );
+        const log = join(nodeDir, "format.log");
+        const argv = [
+          java,
+          "-Xmx128m",
+          "-XX:+UseSerialGC",
+          "-XX:TieredStopAtLevel=1",
+          "-XX:-UsePerfData",
+          ...loggingFlags(install, install.toolLogConfig),
+          ...cp,
+          kafkaToolMainClass("kafka-storage", install.release),
+          "format",
+          "-t",
+          id,
+          "-c",
+          props,
+        ];
+        return { n, code: await runToCompletion(argv, log), log };
+      }),
+    );
+    for (const f of formatted) {
+      if (f.code !== 0) {
+        await fail(
+          new LaunchError(
+            `formatting the storage of Kafka ${install.version} node ${f.n.nodeId} failed (exit ${f.code})`,
+            "check the Java installation and the server properties given; the tool's output follows",
+            logTail(f.log),
+          ),
+        );
+      }
+    }
+    for (const n of nodes) {
+      const nodeDir = join(dir, `node-${n.nodeId}`);
+      processes.push(
+        await spawnGuarded({
+          command: java,
+          args: [
+            `-Xmx${opts.heap ?? "384m"}`,
+            "-Xms64m",
+            "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20",
+            "-XX:-UsePerfData",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-Djava.awt.headless=true",
+            ...loggingFlags(install, install.brokerLogConfig),
+            ...cp,
+            kafkaToolMainClass("kafka-server", install.release),
+            join(nodeDir, "server.properties"),
+          ],
+          logFile: join(nodeDir, "server.log"),
+          ownerPid: owner,
+          cleanupDir: dir,
+          stopSignal: "SIGTERM",
+          graceMs: 5000,
+        }),
+      );
+    }
+
+    const readyTimeout = opts.readyTimeoutMs ?? 120_000;
+    let dead: { nodeId: number; log: string } | undefined;
+    const probe: ReadinessProbe = {};
+    const ready = await waitForProduce(
+      record.bootstrap.split(","),
+      nodeCount,
+      Date.now() + readyTimeout,
+      () => {
+        const i = processes.findIndex((p) => !groupAlive(p.pgid));
+        if (i >= 0) dead = { nodeId: nodes[i]!.nodeId, log: processes[i]!.logFile };
+        return dead !== undefined;
+      },
+      probe,
+    );
+    if (dead) {
+      const bind = bindFailure(dead.log);
+      await fail(
+        new LaunchError(
+          bind
+            ? `Kafka ${install.version} node ${dead.nodeId} could not bind its port (${bind}): another process took it`
+            : `Kafka ${install.version} node ${dead.nodeId} exited during startup`,
+          bind
+            ? "retry (ports are chosen free at start), or pass other brokerPorts"
+            : "read the broker log below; check the Java version and the server properties given",
+          logTail(dead.log),
+        ),
+      );
+    }
+    if (!ready) {
+      await fail(
+        new LaunchError(
+          `Kafka ${install.version} at ${record.bootstrap} did not accept a produce (acks=all) within ${Math.round(
+            readyTimeout / 1000,
+          )}s; last error: ${probe.lastError ?? "none"}`,
+          "read the broker log below; on a loaded machine raise readyTimeoutMs; check the server properties given",
+          logTail(processes[0]!.logFile),
+        ),
+      );
+    }
+  } catch (err) {
+    if (err instanceof LaunchError) throw err;
+    await stopKafkaRecord(record);
+    throw err;
+  }
+  return { ...record, stop: () => stopKafkaRecord(record) };
+}
