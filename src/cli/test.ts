@@ -1,5 +1,101 @@
-// `faultbox test`: not built yet; see the open issues.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write("faultbox test: not implemented yet in this build\n");
-  return 1;
+// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]`
+import { writeFileSync } from "node:fs";
+import { NoTestMatched, runSuite } from "../core/engine.js";
+import { SpecError, errorMessage } from "../core/errors.js";
+import { randomSeed } from "../core/random.js";
+import { exitCode } from "../core/results.js";
+import { consoleReporter } from "../report/console.js";
+import { toJson } from "../report/json.js";
+import { toJUnit } from "../report/junit.js";
+import { UsageError, intFlag, parseArgs } from "./args.js";
+import { loadSpec } from "./load.js";
+import { reportLoadError } from "./errors.js";
+
+const FLAGS = {
+  test: true,
+  seed: true,
+  runs: true,
+  format: true,
+  output: true,
+  junit: true,
+  timeout: true,
+  verbose: false,
+};
+
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  let seed: bigint;
+  let runs: number | undefined;
+  try {
+    parsed = parseArgs(argv, FLAGS);
+    if (parsed.positional.length > 1)
+      throw new UsageError(`faultbox test takes one spec file, got ${parsed.positional.join(" ")}`);
+    const format = parsed.flags.format ?? "text";
+    if (format !== "text" && format !== "json")
+      throw new UsageError(`--format must be text or json, got "${format}"`);
+    const s = parsed.flags.seed;
+    if (s !== undefined && !/^\d+$/.test(s))
+      throw new UsageError(`--seed must be a non-negative integer, got "${s}"`);
+    seed = s !== undefined ? BigInt(s) : randomSeed();
+    runs = intFlag(parsed.flags, "runs", 1);
+  } catch (err) {
+    process.stderr.write(`error: ${errorMessage(err)}\n`);
+    return 1;
+  }
+  const json = parsed.flags.format === "json";
+  // With --format json, stdout carries only the JSON document.
+  const human = (s: string) => (json ? process.stderr : process.stdout).write(s);
+
+  let builder;
+  try {
+    builder = await loadSpec(parsed.positional[0]);
+  } catch (err) {
+    return reportLoadError(err);
+  }
+  const suite = builder.suite;
+  const reporter = consoleReporter(human, suite.file);
+  human(`Seed: ${seed} (${parsed.flags.seed !== undefined ? "cli" : "generated"})\n`);
+  for (const w of suite.warnings) reporter.warning(w);
+
+  const abort = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts === 1) {
+      human(`\n${sig}: stopping services (again to force)...\n`);
+      abort.abort();
+    } else process.exit(130); // the watchdog still reaps every service group
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let result;
+  try {
+    result = await runSuite(suite, builder.runtime, {
+      seed,
+      runs,
+      filter: parsed.flags.test,
+      signal: abort.signal,
+      testTimeoutMs: parsed.flags.timeout ? Number(parsed.flags.timeout) * 1000 : undefined,
+      onTestStart: (n, i, t) => reporter.testStart(n, i, t),
+      onTestEnd: (r) => reporter.testEnd(r),
+      onWarning: (m) => reporter.warning(m),
+      echo: parsed.flags.verbose ? (svc, line) => human(`  [${svc}] ${line}\n`) : undefined,
+    });
+  } catch (err) {
+    if (err instanceof NoTestMatched) {
+      process.stderr.write(`ERROR: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof SpecError) return reportLoadError(err);
+    throw err;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  reporter.summary(result);
+  const doc = JSON.stringify(toJson(result), null, 2) + "\n";
+  if (json) process.stdout.write(doc);
+  if (parsed.flags.output) writeFileSync(parsed.flags.output, doc);
+  if (parsed.flags.junit) writeFileSync(parsed.flags.junit, toJUnit(result));
+  return exitCode(result);
 }

@@ -1,0 +1,26 @@
+// Load-time errors: a spec error prints `error: [CODE] file:line: message`; internals never print a stack.
+import { relative } from "node:path";
+import { SpecError, errorMessage } from "../core/errors.js";
+import { UsageError } from "./args.js";
+
+/** Prints the error and returns exit code 1. Unexpected errors keep their stack (they are our bugs). */
+export function reportLoadError(err: unknown): number {
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n`);
+    return 1;
+  }
+  if (err instanceof SpecError) {
+    const where = err.location
+      ? `${relative(process.cwd(), err.location.file) || err.location.file}:${err.location.line}: `
+      : "";
+    process.stderr.write(`error: [${err.code}] ${where}${err.message}\n`);
+    return 1;
+  }
+  const e = err as { name?: string; message?: string };
+  if (e?.name === "StarlarkError") {
+    process.stderr.write(`error: [SPEC_LOAD_FAILED] ${errorMessage(err)}\n`);
+    return 1;
+  }
+  process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  return 1;
+}

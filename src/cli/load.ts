@@ -1,0 +1,23 @@
+// Loads a spec file into a SpecBuilder: TypeScript modules through the TS API, .star through the
+// Starlark builtins (src/spec/).
+import { existsSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import "../index.js";
+import { loadTypeScriptSpec } from "../core/define.js";
+import type { SpecBuilder } from "../core/builder.js";
+import { UsageError } from "./args.js";
+
+export async function loadSpec(path: string | undefined): Promise<SpecBuilder> {
+  const file = resolve(path ?? "faultbox.star");
+  if (!existsSync(file)) {
+    throw new UsageError(
+      path ? `spec file not found: ${path}` : "no spec given and ./faultbox.star does not exist",
+    );
+  }
+  const ext = extname(file);
+  if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) return loadTypeScriptSpec(file);
+  // The Starlark front end is loaded on demand so TypeScript specs work without it.
+  const specModule = "../spec/load.js";
+  const { loadStarlarkSpec } = (await import(specModule)) as { loadStarlarkSpec: (f: string) => Promise<SpecBuilder> };
+  return loadStarlarkSpec(file);
+}

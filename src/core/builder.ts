@@ -1,0 +1,474 @@
+// Builds a Suite from declarations. Both front ends (Starlark builtins and the TypeScript API) call this,
+// so validation and semantics live in one place.
+import { dirname, resolve } from "node:path";
+import { SpecError, type SourceLocation } from "./errors.js";
+import { Runtime } from "./engine.js";
+import type {
+  FaultAssumption,
+  Healthcheck,
+  InterfaceDef,
+  MatrixCell,
+  MonitorDef,
+  ObserveSource,
+  ProxyRule,
+  ServiceDef,
+  Suite,
+  SyscallFault,
+  SyscallRule,
+  TestDef,
+} from "./model.js";
+import { checkRuleSupported, getProtocol } from "./protocol.js";
+import { ERRNOS, SYSCALL_FAMILIES, getSyscallController } from "./syscall.js";
+import { allocatePortSync } from "./topology.js";
+import { parseDuration } from "./duration.js";
+
+export interface ServiceOptions {
+  interfaces?: InterfaceDef[];
+  binary?: string;
+  image?: string;
+  remote?: string;
+  args?: string[];
+  env?: Record<string, string>;
+  dependsOn?: (string | ServiceDef)[];
+  healthcheck?: Healthcheck;
+  reuse?: boolean;
+  observe?: ObserveSource[];
+  ports?: Record<number, number>;
+  seed?: () => Promise<unknown>;
+  reset?: () => Promise<unknown>;
+  ops?: Record<string, { syscalls: string[]; path?: string }>;
+  location?: SourceLocation;
+}
+
+export interface AssumptionOptions {
+  target?: ServiceDef | { service: string; iface: string };
+  rules?: ProxyRule[];
+  /** Syscall keyword → fault, e.g. { write: deny("EIO") }. */
+  syscall?: Record<string, SyscallFault>;
+  monitors?: MonitorDef[];
+  faults?: FaultAssumption[];
+  description?: string;
+  location?: SourceLocation;
+}
+
+export interface ScenarioRef {
+  name: string;
+  fn: () => Promise<unknown>;
+}
+
+export interface FaultScenarioOptions {
+  scenario: ScenarioRef;
+  faults?: FaultAssumption[];
+  expect?: (result: unknown) => Promise<unknown>;
+  monitors?: MonitorDef[];
+  timeoutMs?: number;
+  location?: SourceLocation;
+}
+
+export interface FaultMatrixOptions {
+  scenarios: ScenarioRef[];
+  faults: FaultAssumption[];
+  defaultExpect?: (result: unknown) => Promise<unknown>;
+  overrides?: { scenario: string; fault: string; expect: (result: unknown) => Promise<unknown> }[];
+  exclude?: MatrixCell[];
+  monitors?: MonitorDef[];
+  location?: SourceLocation;
+}
+
+export const FAULTABLE_SYSCALLS = [
+  "write",
+  "read",
+  "connect",
+  "openat",
+  "open",
+  "fsync",
+  "sendto",
+  "recvfrom",
+  "writev",
+  "readv",
+  "close",
+  "pwrite64",
+  "pread64",
+  "fdatasync",
+  "sendmsg",
+  "recvmsg",
+];
+
+export class SpecBuilder {
+  readonly runtime = new Runtime();
+  readonly suite: Suite;
+  private readonly testNames = new Set<string>();
+  private readonly claimed = new Set<MonitorDef>();
+
+  constructor(file: string, language: Pick<Suite, "repr" | "equals" | "truthy">) {
+    const abs = resolve(file);
+    this.suite = {
+      file: abs,
+      dir: dirname(abs),
+      services: [],
+      tests: [],
+      monitors: [],
+      warnings: [],
+      syscallTargets: new Map(),
+      ...language,
+    };
+  }
+
+  // ---- topology -------------------------------------------------------------------------------------
+
+  interface(name: string, protocol: string, port: number): InterfaceDef {
+    if (!name) throw new SpecError("interface() requires a name");
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new SpecError(
+        `interface("${name}"): port must be an integer 0-65535 (0 picks a free port), got ${port}`,
+      );
+    }
+    return { kind: "interface", name, protocol, port: port === 0 ? allocatePortSync() : port };
+  }
+
+  service(name: string, o: ServiceOptions): ServiceDef {
+    if (!name) throw new SpecError("service() requires at least a name", { location: o.location });
+    const modes = [o.binary, o.image, o.remote].filter((x) => x !== undefined && x !== "").length;
+    if (modes === 0) {
+      throw new SpecError(
+        `service("${name}") requires one of: binary (positional or keyword), image=, or remote=`,
+        { location: o.location },
+      );
+    }
+    if (modes > 1) {
+      throw new SpecError(
+        `service("${name}") accepts only one of: binary, image=, or remote= (got ${modes})`,
+        { location: o.location },
+      );
+    }
+    const interfaces = o.interfaces ?? [];
+    const seen = new Set<string>();
+    for (const i of interfaces) {
+      if (seen.has(i.name))
+        throw new SpecError(`service("${name}") declares interface "${i.name}" twice`, {
+          location: o.location,
+        });
+      seen.add(i.name);
+      if (i.service && i.service !== name) {
+        throw new SpecError(
+          `service("${name}"): interface "${i.name}" already belongs to service "${i.service}"`,
+          { location: o.location },
+        );
+      }
+      i.service = name;
+    }
+    if (o.remote && (o.args?.length || o.observe?.length || o.reuse)) {
+      throw new SpecError(
+        `service("${name}"): a remote service has no process, so args=, observe= and reuse= do not apply`,
+        { location: o.location },
+      );
+    }
+    if (o.reuse && !o.seed && !o.reset) {
+      this.suite.warnings.push(
+        `service "${name}": reuse=True with neither seed nor reset: state may leak between tests`,
+      );
+    }
+    const def: ServiceDef = {
+      kind: "service",
+      name,
+      interfaces,
+      binary: o.binary,
+      image: o.image,
+      remote: o.remote,
+      args: o.args ?? [],
+      env: o.env ?? {},
+      dependsOn: (o.dependsOn ?? []).map((d) => (typeof d === "string" ? d : d.name)),
+      healthcheck: o.healthcheck,
+      reuse: o.reuse ?? false,
+      observe: o.observe ?? [],
+      ports: o.ports ?? {},
+      seed: o.seed,
+      reset: o.reset,
+      ops: o.ops ?? {},
+      cwd: this.suite.dir,
+      index: this.suite.services.length,
+      location: o.location,
+    };
+    if (def.image) {
+      // Pin host ports now so proxies (started once per suite) know where to forward.
+      for (const i of interfaces) if (!def.ports[i.port]) def.ports[i.port] = allocatePortSync();
+    }
+    const idx = this.suite.services.findIndex((s) => s.name === name);
+    if (idx >= 0) this.suite.services[idx] = { ...def, index: this.suite.services[idx]!.index };
+    else this.suite.services.push(def);
+    return def;
+  }
+
+  findService(name: string): ServiceDef | undefined {
+    return this.suite.services.find((s) => s.name === name);
+  }
+
+  healthcheck(
+    kind: "tcp" | "http" | "ready",
+    target: string | undefined,
+    timeout: string | number | undefined,
+  ): Healthcheck {
+    const defaults = { tcp: 10_000, http: 10_000, ready: 30_000 };
+    const timeoutMs = timeout === undefined ? defaults[kind] : parseDuration(timeout, `${kind}(timeout=)`);
+    if (kind === "ready") return { kind, timeoutMs };
+    if (!target) throw new SpecError(`${kind}() requires an address`);
+    if (kind === "tcp") return { kind, addr: target, timeoutMs };
+    return { kind, url: target.includes("://") ? target : `http://${target}`, timeoutMs };
+  }
+
+  // ---- faults ---------------------------------------------------------------------------------------
+
+  syscallFault(
+    action: SyscallFault["action"],
+    arg: string | undefined,
+    o: { probability?: number; label?: string } = {},
+  ): SyscallFault {
+    const controller = getSyscallController();
+    const reason = controller
+      ? controller.unavailableReason()
+      : "no syscall controller is available in this build";
+    const text = action === "allow" ? "allow()" : `${action}(${JSON.stringify(arg)})`;
+    if (reason) {
+      throw new SpecError(
+        `${text}: syscall faults need the seccomp syscall supervisor, which cannot run here (${reason}). ` +
+          `Protocol faults (rules=[drop(...)], delay(delay=...), error(...)) work without it.`,
+        { code: "SYSCALL_UNAVAILABLE" },
+      );
+    }
+    const probability = o.probability ?? 1;
+    if (action === "deny") {
+      const errno = (arg ?? "").toUpperCase();
+      if (!ERRNOS.includes(errno))
+        throw new SpecError(`deny(): unknown errno "${arg}"; supported: ${[...ERRNOS].sort().join(", ")}`);
+      return { kind: "syscall_fault", action, errno, probability, label: o.label, text };
+    }
+    if (action === "delay") {
+      return {
+        kind: "syscall_fault",
+        action,
+        delayMs: parseDuration(arg ?? "", "delay()"),
+        probability,
+        label: o.label,
+        text,
+      };
+    }
+    return { kind: "syscall_fault", action: "allow", probability: 0, label: o.label, text };
+  }
+
+  /** Expands syscall keywords (ops, families) for a target service and records what to filter at launch. */
+  syscallRules(target: ServiceDef, faults: Record<string, SyscallFault>, where: string): SyscallRule[] {
+    const rules: SyscallRule[] = [];
+    for (const [key, fault] of Object.entries(faults)) {
+      const op = target.ops[key];
+      let syscalls: string[];
+      if (op) syscalls = op.syscalls;
+      else if (FAULTABLE_SYSCALLS.includes(key) || SYSCALL_FAMILIES[key])
+        syscalls = SYSCALL_FAMILIES[key] ?? [key];
+      else {
+        throw new SpecError(
+          `${where}: unknown keyword "${key}" for service "${target.name}". Valid syscalls: ${FAULTABLE_SYSCALLS.join(", ")}${Object.keys(target.ops).length ? `; ops: ${Object.keys(target.ops).join(", ")}` : ""}`,
+        );
+      }
+      if (target.remote)
+        throw new SpecError(
+          `${where}: "${target.name}" is remote; syscall faults (${key}=) need a local process`,
+        );
+      const set = this.suite.syscallTargets.get(target.name) ?? new Set<string>();
+      syscalls.forEach((s) => set.add(s));
+      this.suite.syscallTargets.set(target.name, set);
+      rules.push({ key, syscalls, fault, ...(op?.path ? { pathGlob: op.path } : {}) });
+    }
+    return rules;
+  }
+
+  proxyRule(
+    action: string,
+    match: Record<string, string>,
+    params: Record<string, unknown>,
+    probability = 1,
+  ): ProxyRule {
+    const parts = [...Object.entries(match), ...Object.entries(params)].map(
+      ([k, v]) => `${k}=${JSON.stringify(v)}`,
+    );
+    return { kind: "proxy_rule", action, match, params, probability, text: `${action}(${parts.join(", ")})` };
+  }
+
+  faultAssumption(name: string, o: AssumptionOptions): FaultAssumption {
+    if (!name) throw new SpecError("fault_assumption() requires a name", { location: o.location });
+    const where = `fault_assumption("${name}")`;
+    let targetService: ServiceDef | undefined;
+    let targetInterface: { service: string; iface: string } | undefined;
+    if (o.target && "kind" in o.target && o.target.kind === "service") targetService = o.target;
+    else if (o.target) {
+      targetInterface = o.target as { service: string; iface: string };
+      targetService = this.findService(targetInterface.service);
+    }
+    const rules = o.rules ?? [];
+    if (rules.length > 0) {
+      if (!targetInterface) {
+        throw new SpecError(
+          `${where}: rules= requires target to be an interface (e.g. kafka.broker), got ${o.target ? "a service" : "no target"}`,
+          { location: o.location },
+        );
+      }
+      const svc = this.findService(targetInterface.service);
+      const iface = svc?.interfaces.find((i) => i.name === targetInterface!.iface);
+      if (!iface)
+        throw new SpecError(
+          `${where}: unknown interface ${targetInterface.service}.${targetInterface.iface}`,
+          { location: o.location },
+        );
+      if (getProtocol(iface.protocol)) {
+        for (const r of rules) {
+          const problem = checkRuleSupported(iface.protocol, r);
+          if (problem) throw new SpecError(`${where}: ${problem}`, { location: o.location });
+        }
+      } else {
+        throw new SpecError(
+          `${where}: protocol "${iface.protocol}" of ${targetInterface.service}.${targetInterface.iface} is not available in this build, so its rules cannot apply`,
+          { location: o.location },
+        );
+      }
+    }
+    const syscallFaults = o.syscall ?? {};
+    let syscall: SyscallRule[] = [];
+    if (Object.keys(syscallFaults).length > 0) {
+      if (!targetService)
+        throw new SpecError(`${where} requires target= when syscall faults are specified`, {
+          location: o.location,
+        });
+      syscall = this.syscallRules(targetService, syscallFaults, where);
+    }
+    const monitors = o.monitors ?? [];
+    for (const m of monitors) this.claim(m);
+    return {
+      kind: "fault_assumption",
+      name,
+      description: o.description,
+      targetInterface,
+      targetService: targetService?.name,
+      rules,
+      syscall,
+      monitors,
+      children: o.faults ?? [],
+      location: o.location,
+    };
+  }
+
+  // ---- monitors -------------------------------------------------------------------------------------
+
+  /** A monitor declared at load time is spec-wide until a fault window claims it. */
+  monitor(def: MonitorDef): MonitorDef {
+    if (this.runtime.current) this.runtime.current.registerMonitor(def);
+    else this.suite.monitors.push(def);
+    return def;
+  }
+
+  private claim(m: MonitorDef): void {
+    this.claimed.add(m);
+    this.suite.monitors = this.suite.monitors.filter((x) => x !== m);
+  }
+
+  // ---- tests ----------------------------------------------------------------------------------------
+
+  addTest(def: TestDef): void {
+    if (!/^test_/.test(def.name)) def.name = `test_${def.name}`;
+    if (this.testNames.has(def.name)) {
+      // A plain def test_x wins over a registered scenario of the same name (Faultbox order).
+      if (def.kind !== "test") return;
+      this.suite.tests = this.suite.tests.filter((t) => t.name !== def.name);
+    }
+    this.testNames.add(def.name);
+    this.suite.tests.push(def);
+  }
+
+  test(
+    name: string,
+    body: () => Promise<unknown>,
+    o: { timeoutMs?: number; location?: SourceLocation } = {},
+  ): void {
+    this.addTest({ name, kind: "test", body, faults: [], ...o });
+  }
+
+  scenario(ref: ScenarioRef, location?: SourceLocation): ScenarioRef {
+    this.addTest({ name: `test_${ref.name}`, kind: "scenario", body: ref.fn, faults: [], location });
+    return ref;
+  }
+
+  private faultScenarioBody(o: FaultScenarioOptions): () => Promise<unknown> {
+    const faults = o.faults ?? [];
+    const monitors = o.monitors ?? [];
+    for (const m of monitors) this.claim(m);
+    return async () => {
+      const run = this.runtime.run("fault_scenario");
+      const offs = monitors.map((m) => run.registerMonitor(m));
+      try {
+        return await run.withFaults(faults, async () => {
+          const result = await o.scenario.fn();
+          await run.checkMonitors();
+          if (o.expect) {
+            try {
+              await o.expect(result);
+            } catch (err) {
+              run.expectationViolated = true;
+              throw err;
+            }
+          }
+          return result;
+        });
+      } finally {
+        offs.forEach((off) => off());
+      }
+    };
+  }
+
+  faultScenario(name: string, o: FaultScenarioOptions): void {
+    if (!o.scenario)
+      throw new SpecError(`fault_scenario("${name}") requires scenario=`, { location: o.location });
+    this.addTest({
+      name: `test_${name}`,
+      kind: "fault_scenario",
+      body: this.faultScenarioBody(o),
+      faults: (o.faults ?? []).map((f) => f.name),
+      location: o.location,
+      timeoutMs: o.timeoutMs,
+    });
+  }
+
+  faultMatrix(o: FaultMatrixOptions): void {
+    if (!o.scenarios?.length)
+      throw new SpecError("fault_matrix() requires scenarios= with at least one scenario", {
+        location: o.location,
+      });
+    if (!o.faults?.length)
+      throw new SpecError("fault_matrix() requires faults= with at least one fault_assumption", {
+        location: o.location,
+      });
+    const excluded = o.exclude ?? [];
+    const matrix = this.suite.matrix ?? { scenarios: [], faults: [], excluded: [] };
+    for (const s of o.scenarios) if (!matrix.scenarios.includes(s.name)) matrix.scenarios.push(s.name);
+    for (const f of o.faults) if (!matrix.faults.includes(f.name)) matrix.faults.push(f.name);
+    matrix.excluded.push(...excluded);
+    this.suite.matrix = matrix;
+    for (const s of o.scenarios) {
+      for (const f of o.faults) {
+        if (excluded.some((x) => x.scenario === s.name && x.fault === f.name)) continue;
+        const override = o.overrides?.find((x) => x.scenario === s.name && x.fault === f.name);
+        const name = `test_matrix_${s.name}_${f.name}`;
+        this.addTest({
+          name,
+          kind: "matrix",
+          matrix: { scenario: s.name, fault: f.name },
+          body: this.faultScenarioBody({
+            scenario: s,
+            faults: [f],
+            expect: override?.expect ?? o.defaultExpect,
+            monitors: o.monitors,
+          }),
+          faults: [f.name],
+          location: o.location,
+        });
+      }
+    }
+  }
+}

@@ -1,0 +1,234 @@
+// Runs a suite: per test, start services, register monitors and observers, run the body, settle,
+// decide the verdict, stop what is not reused. Interrupts stop everything before returning.
+import { randomBytes } from "node:crypto";
+import { AssertionFailure, ServiceStartError, SpecError, TestTimeout, errorMessage } from "./errors.js";
+import { matchTestFilter } from "./filter.js";
+import type { Suite, TestDef } from "./model.js";
+import { createRng } from "./random.js";
+import type { SuiteResult, TestResult } from "./results.js";
+import { TestRun } from "./run.js";
+import { ServiceManager } from "./services.js";
+import { formatDuration } from "./duration.js";
+
+/** Front ends reach the running test through this (builtins like events() are global in a spec). */
+export class Runtime {
+  current: TestRun | undefined;
+
+  /** The running test, or a spec error naming what was attempted outside one. */
+  run(what: string): TestRun {
+    if (!this.current)
+      throw new SpecError(`${what} can only be used while a test runs, not when the spec loads`);
+    return this.current;
+  }
+}
+
+export interface RunOptions {
+  seed: bigint;
+  runs?: number;
+  filter?: string;
+  signal?: AbortSignal;
+  /** SIGTERM → SIGKILL grace. */
+  stopGraceMs?: number;
+  testTimeoutMs?: number;
+  onTestStart?: (name: string, index: number, total: number) => void;
+  onTestEnd?: (result: TestResult) => void;
+  onWarning?: (message: string) => void;
+  /** Service output lines, for live display. */
+  echo?: (service: string, line: string) => void;
+}
+
+export class NoTestMatched extends Error {}
+
+export function selectTests(suite: Suite, filter: string | undefined): TestDef[] {
+  const tests = [...suite.tests].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (!filter) return tests;
+  const picked = tests.filter((t) => matchTestFilter(filter, t.name));
+  if (picked.length === 0) {
+    throw new NoTestMatched(
+      `no test matched filter "${filter}" (available: ${tests.map((t) => t.name).join(", ")})`,
+    );
+  }
+  return picked;
+}
+
+export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptions): Promise<SuiteResult> {
+  const started = performance.now();
+  const tests = selectTests(suite, options.filter);
+  const rng = createRng(options.seed);
+  const signal = options.signal ?? new AbortController().signal;
+  const warnings = [...suite.warnings];
+  const warn = (m: string) => {
+    if (!warnings.includes(m)) {
+      warnings.push(m);
+      options.onWarning?.(m);
+    }
+  };
+  const services = new ServiceManager(suite, rng, {
+    stopGraceMs: options.stopGraceMs ?? 2000,
+    signal,
+    echo: options.echo,
+  });
+  const results: TestResult[] = [];
+  const notRun: string[] = [];
+  const nonce = randomBytes(4).toString("hex");
+  try {
+    await services.startProxies(warn);
+    for (const [index, test] of tests.entries()) {
+      if (signal.aborted) {
+        notRun.push(test.name);
+        continue;
+      }
+      options.onTestStart?.(test.name, index, tests.length);
+      const runs = Math.max(1, options.runs ?? 1);
+      let result: TestResult | undefined;
+      let passed = 0;
+      let total = 0;
+      for (let i = 0; i < runs && !signal.aborted; i++) {
+        total++;
+        result = await runTest(suite, runtime, test, services, rng.fork(`test:${test.name}`), options, nonce);
+        if (result.result === "pass") passed++;
+        else break;
+      }
+      if (!result) {
+        notRun.push(test.name);
+        continue;
+      }
+      if (runs > 1) result.runs = { total, passed };
+      results.push(result);
+      options.onTestEnd?.(result);
+    }
+  } finally {
+    await services.shutdown();
+  }
+  const count = (v: string) => results.filter((r) => r.result === v).length;
+  return {
+    file: suite.file,
+    seed: options.seed.toString(),
+    durationMs: Math.round(performance.now() - started),
+    pass: count("pass"),
+    fail: count("fail") + count("error"),
+    inconclusive: count("inconclusive"),
+    tests: results,
+    matrix: suite.matrix,
+    warnings,
+    notRun,
+  };
+}
+
+async function runTest(
+  suite: Suite,
+  runtime: Runtime,
+  test: TestDef,
+  services: ServiceManager,
+  rng: ReturnType<typeof createRng>,
+  options: RunOptions,
+  nonce: string,
+): Promise<TestResult> {
+  const started = performance.now();
+  const run = new TestRun(suite, test, services, rng, `${nonce}-${test.name}`);
+  runtime.current = run;
+  const base = {
+    name: test.name,
+    seed: options.seed.toString(),
+    faults: test.faults,
+    ...(test.matrix ? { matrix: test.matrix } : {}),
+  };
+  const finish = (partial: Partial<TestResult> & Pick<TestResult, "result">): TestResult => ({
+    ...base,
+    durationMs: Math.round(performance.now() - started),
+    assertions: run.assertions,
+    warnings: run.warnings,
+    events: run.log.all().map(({ seq, time, type, service, data }) => ({ seq, time, type, service, data })),
+    ...partial,
+  });
+  const onAbort = () => run.abort.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  try {
+    try {
+      await services.startAll(run.log, (m) => run.warn(m));
+    } catch (err) {
+      const svc = err instanceof ServiceStartError ? err.service : undefined;
+      return finish({
+        result: "fail",
+        failureType: "service_start",
+        reason: `failed to start services: ${errorMessage(err)}`,
+        ...(svc ? { serviceOutput: { service: svc, lines: (err as ServiceStartError).lastLines } } : {}),
+      });
+    }
+    for (const svc of suite.services) {
+      for (const source of svc.observe) {
+        if (source.kind !== "observer") continue;
+        const iface = svc.interfaces.find((i) => !source.protocol || i.protocol === source.protocol);
+        try {
+          run.observers.push(
+            await source.start({
+              service: svc.name,
+              upstream: iface ? services.upstream(svc, iface.name) : undefined,
+              emit: (type, data) => run.log.append(type, svc.name, data),
+              log: run.log,
+              seed: rng.fork(`observer:${svc.name}:${source.name}`).seed,
+            }),
+          );
+        } catch (err) {
+          return finish({
+            result: "fail",
+            failureType: "service_start",
+            reason: `failed to start services: observer ${source.name} on "${svc.name}": ${errorMessage(err)}`,
+          });
+        }
+      }
+    }
+    for (const m of suite.monitors) run.registerMonitor(m);
+    const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? 300_000;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const value = await Promise.race([
+        test.body(),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new TestTimeout(`test timed out after ${formatDuration(timeoutMs)}`)),
+            timeoutMs,
+          );
+        }),
+        new Promise<never>((_, reject) => {
+          if (options.signal?.aborted) reject(new TestTimeout("interrupted"));
+          options.signal?.addEventListener("abort", () => reject(new TestTimeout("interrupted")));
+        }),
+      ]);
+      await run.checkMonitors();
+      return finish({
+        result: "pass",
+        ...(value !== undefined && value !== null ? { returnValue: suite.repr(value) } : {}),
+      });
+    } catch (err) {
+      if (err instanceof TestTimeout)
+        return finish({ result: "inconclusive", failureType: "timeout", reason: err.message });
+      if (err instanceof AssertionFailure) {
+        return finish({
+          result: "fail",
+          failureType: err.assertion === "monitor" ? "monitor" : "assertion",
+          reason: err.message,
+          ...(err.location ? { location: err.location } : {}),
+          ...(run.expectationViolated ? { expectationViolated: true } : {}),
+        });
+      }
+      const location = err instanceof SpecError ? err.location : undefined;
+      return finish({
+        result: err instanceof SpecError ? "error" : "fail",
+        failureType: "error",
+        reason: errorMessage(err),
+        ...(location ? { location } : {}),
+        ...(run.expectationViolated ? { expectationViolated: true } : {}),
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  } finally {
+    options.signal?.removeEventListener("abort", onAbort);
+    run.stopMonitors();
+    await run.stopObservers();
+    runtime.current = undefined;
+    run.log.close();
+    await services.afterTest();
+  }
+}

@@ -1,0 +1,107 @@
+// Monitors watch the event log while they are registered. Both forms are supported:
+// monitor(fn) calls fn(event) for every matching event (fn may run steps and call fail), and
+// monitor(name, on=, state_init=, update=, check=) folds matching events into a state and checks it.
+import { AssertionFailure, errorMessage, type SourceLocation } from "./errors.js";
+import { emissionOrigin, matchesFilters, type EventLog, type StoredEvent } from "./events.js";
+import type { MonitorDef } from "./model.js";
+
+let nextMonitorId = 1;
+
+export interface MonitorViolation {
+  monitor: string;
+  message: string;
+  location?: SourceLocation;
+}
+
+export class ActiveMonitor {
+  readonly id = nextMonitorId++;
+  private state: unknown;
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    readonly def: MonitorDef,
+    log: EventLog,
+    private readonly onViolation: (v: MonitorViolation) => void,
+  ) {
+    this.state = def.form === "stateful" ? def.stateInit : undefined;
+    this.unsubscribe = log.subscribe((e) => this.enqueue(e));
+  }
+
+  private enqueue(e: StoredEvent): void {
+    // A callback's own steps emit events; feeding them back to it would loop forever.
+    if (e.originMonitor === this.id) return;
+    this.pending++;
+    this.tail = this.tail.then(async () => {
+      try {
+        await emissionOrigin.run({ monitorId: this.id }, () => this.process(e));
+      } finally {
+        this.pending--;
+      }
+    });
+  }
+
+  private async process(e: StoredEvent): Promise<void> {
+    const def = this.def;
+    try {
+      if (def.form === "callback") {
+        if (!matchesFilters(e, def.filters)) return;
+        await def.callback(e);
+        return;
+      }
+      let matches: boolean;
+      try {
+        matches = await def.on(e);
+      } catch {
+        matches = false; // an on= predicate that raises is a non-match, as in Faultbox
+      }
+      if (!matches) return;
+      let next = this.state;
+      try {
+        if (def.update) next = await def.update(e, this.state);
+      } catch (err) {
+        this.onViolation({
+          monitor: def.name,
+          message: `monitor "${def.name}" update raised: ${errorMessage(err)}`,
+          location: def.location,
+        });
+        return;
+      }
+      if (def.check) {
+        let verdict: unknown;
+        try {
+          verdict = await def.check(e, next);
+        } catch (err) {
+          this.onViolation({
+            monitor: def.name,
+            message: `monitor "${def.name}" check raised: ${errorMessage(err)}`,
+            location: def.location,
+          });
+          this.state = next;
+          return;
+        }
+        if (!def.truthy(verdict)) {
+          this.onViolation({
+            monitor: def.name,
+            message: `monitor "${def.name}" violated at event seq=${e.seq} type="${e.type}" service="${e.service}"`,
+            location: def.location,
+          });
+        }
+      }
+      this.state = next;
+    } catch (err) {
+      const location = err instanceof AssertionFailure ? err.location : def.location;
+      this.onViolation({ monitor: def.name, message: errorMessage(err), location });
+    }
+  }
+
+  /** Resolves when every event delivered so far has been processed. */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.tail;
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+}

@@ -1,0 +1,24 @@
+// Event sources that run beside a service (a Kafka topic observer, a log tail) implement Observer.
+// Verdicts never depend on timing: before assert_never, events() and monitor verdicts are evaluated,
+// every observer is drained, i.e. it has emitted everything its source had when drain() was called.
+import type { EventLog } from "./events.js";
+
+export interface Observer {
+  /** Shown in errors, e.g. `topic("order-events")`. */
+  readonly name: string;
+  /** Resolves once every record the source held at call time has been emitted into the log. */
+  drain(): Promise<void>;
+  /** Stops observing; no events are emitted after it resolves. */
+  stop(): Promise<void>;
+}
+
+export interface ObserverContext {
+  /** The service owning the observer (events carry its name). */
+  service: string;
+  /** Real (unproxied) address of the interface the observer reads from, if it names one. */
+  upstream?: { host: string; port: number };
+  /** Emit into the current test's log. */
+  emit(type: string, data: Record<string, unknown>): void;
+  log: EventLog;
+  seed: bigint;
+}

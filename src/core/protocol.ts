@@ -1,0 +1,121 @@
+// The protocol registry. A protocol (http, tcp, postgres, kafka, ...) registers one ProtocolPlugin:
+// its step methods, its proxy (if it is proxy-capable), the fault rules the proxy understands,
+// its healthcheck for ready(), and event sources (observers) a service can declare in observe=.
+import type { ObserveSource } from "./model.js";
+import type { ProxyRule } from "./model.js";
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface StepCall {
+  /** Where to send: the proxy when one runs in front of the interface, else the service itself. */
+  target: Address;
+  /** Keyword arguments as the spec passed them (already converted to plain JS values). */
+  args: Record<string, unknown>;
+  /** The target service's declared env (credentials such as POSTGRES_USER). */
+  serviceEnv: Record<string, string>;
+  service: string;
+  iface: string;
+  /** Seeded per step; use for anything random (group ids, client ids). */
+  random: () => number;
+  /** Unique per test run, for names that must not collide across tests/runs (consumer groups). */
+  runNonce: string;
+  testName: string;
+  signal: AbortSignal;
+}
+
+/** What a step returns; a failed step does not throw (ok=false), a misuse does (SpecError). */
+export interface StepOutcome {
+  ok: boolean;
+  error?: string;
+  status?: number;
+  body?: string;
+  data?: unknown;
+  /** Extra fields for the step_recv event. */
+  fields?: Record<string, unknown>;
+}
+
+export interface StepMethod {
+  /** Keywords accepted; others are rejected by name before the call. */
+  params: string[];
+  /** Keywords that must be present. */
+  required?: string[];
+  run(call: StepCall): Promise<StepOutcome>;
+}
+
+/** The proxy in front of one interface. Rules are evaluated in insertion order. */
+export interface ProtocolProxy {
+  readonly listen: Address;
+  addRule(rule: ProxyRule): void;
+  clearRules(): void;
+  close(): Promise<void>;
+}
+
+export interface ProxyOptions {
+  upstream: Address;
+  /** Seed for probabilistic rules. */
+  seed: bigint;
+  /** Emits `proxy` and connection events into the current test's log (service = the proxied service). */
+  onEvent: (type: string, data: Record<string, unknown>) => void;
+  /** Always 127.0.0.1 here (loopback only). */
+  listenHost: string;
+}
+
+export type ProxyFactory = (options: ProxyOptions) => Promise<ProtocolProxy>;
+
+/** Which rule actions a proxy implements, with the matcher keywords each accepts. */
+export interface RuleSupport {
+  matchers: string[];
+  params: string[];
+}
+
+export interface HealthcheckContext {
+  serviceEnv: Record<string, string>;
+  signal: AbortSignal;
+}
+
+export interface ProtocolPlugin {
+  name: string;
+  steps: Record<string, StepMethod>;
+  proxy?: ProxyFactory;
+  /** Actions the proxy implements: { drop: {...}, delay: {...} }. Required with proxy. */
+  rules?: Record<string, RuleSupport>;
+  /** One probe for ready(); throws while not ready. Absent ⇒ a TCP connect. */
+  healthcheck?: (target: Address, ctx: HealthcheckContext) => Promise<void>;
+  /** Constructors for observe= sources this protocol offers (e.g. kafka's topic()). */
+  observers?: Record<string, (...args: unknown[]) => ObserveSource>;
+}
+
+const plugins = new Map<string, ProtocolPlugin>();
+
+export function registerProtocol(plugin: ProtocolPlugin): void {
+  plugins.set(plugin.name, plugin);
+}
+
+export function getProtocol(name: string): ProtocolPlugin | undefined {
+  return plugins.get(name);
+}
+
+export function protocolNames(): string[] {
+  return [...plugins.keys()].sort();
+}
+
+/** Checks a rule against what the protocol's proxy implements; returns an error message or undefined. */
+export function checkRuleSupported(protocol: string, rule: ProxyRule): string | undefined {
+  const plugin = plugins.get(protocol);
+  if (!plugin) return `protocol "${protocol}" is not registered (known: ${protocolNames().join(", ")})`;
+  if (!plugin.proxy || !plugin.rules)
+    return `protocol "${protocol}" has no proxy, so ${rule.text} cannot apply`;
+  const support = plugin.rules[rule.action];
+  if (!support) {
+    return `${rule.text}: protocol "${protocol}" supports ${Object.keys(plugin.rules).join(", ")} rules, not ${rule.action}`;
+  }
+  for (const key of Object.keys(rule.match)) {
+    if (!support.matchers.includes(key)) {
+      return `${rule.text}: ${protocol} ${rule.action} rules match on ${support.matchers.join(", ") || "nothing"}, not ${key}=`;
+    }
+  }
+  return undefined;
+}

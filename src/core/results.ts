@@ -1,0 +1,47 @@
+// Results of a run, shaped after Faultbox's JSON trace (reference §11.3).
+import type { SourceLocation } from "./errors.js";
+import type { Event } from "./events.js";
+import type { MatrixCell } from "./model.js";
+
+export type Verdict = "pass" | "fail" | "error" | "inconclusive";
+
+export interface TestResult {
+  name: string;
+  result: Verdict;
+  reason?: string;
+  failureType?: "assertion" | "timeout" | "service_start" | "monitor" | "error";
+  /** Spec line of the failing assertion. */
+  location?: SourceLocation;
+  seed: string;
+  durationMs: number;
+  returnValue?: string;
+  assertions: number;
+  warnings: string[];
+  events: Event[];
+  matrix?: MatrixCell;
+  faults: string[];
+  expectationViolated?: boolean;
+  /** Last output lines of a service that failed to start. */
+  serviceOutput?: { service: string; lines: string[] };
+  runs?: { total: number; passed: number };
+}
+
+export interface SuiteResult {
+  file: string;
+  seed: string;
+  durationMs: number;
+  pass: number;
+  fail: number;
+  inconclusive: number;
+  tests: TestResult[];
+  matrix?: { scenarios: string[]; faults: string[]; excluded: MatrixCell[] };
+  warnings: string[];
+  /** Tests not run because the run was interrupted. */
+  notRun: string[];
+}
+
+export function exitCode(r: SuiteResult): number {
+  if (r.fail > 0) return 2;
+  if (r.inconclusive > 0 || r.notRun.length > 0) return 3;
+  return 0;
+}

@@ -1,0 +1,389 @@
+// One test's runtime: its event log, steps, assertions, fault windows, monitors and observers.
+// Front ends (Starlark builtins, the TypeScript API) call into the TestRun that is current.
+import { AssertionFailure, SpecError, errorMessage, type SourceLocation } from "./errors.js";
+import { EventLog, matchesFilters, type EventPredicate, type StoredEvent } from "./events.js";
+import { ActiveMonitor, type MonitorViolation } from "./monitors.js";
+import type { FaultAssumption, MonitorDef, ProxyRule, ServiceDef, Suite, TestDef } from "./model.js";
+import type { Observer } from "./observer.js";
+import { getProtocol } from "./protocol.js";
+import type { Rng } from "./random.js";
+import { decodeBody, type Response } from "./response.js";
+import type { ServiceManager } from "./services.js";
+import { formatAddr } from "./topology.js";
+
+/** Step events are the test's own traffic; dict-form queries leave them out (as Faultbox does). */
+const STEP_TYPES = new Set(["step_send", "step_recv"]);
+const PREVIEW = 200;
+
+export class TestRun {
+  readonly log = new EventLog();
+  assertions = 0;
+  readonly warnings: string[] = [];
+  readonly monitorViolations: MonitorViolation[] = [];
+  expectationViolated = false;
+  private readonly monitors = new Set<ActiveMonitor>();
+  readonly observers: Observer[] = [];
+  /** events() calls since the last assertion, for vacuous-assertion warnings. */
+  private queriesSinceAssert = { empty: 0, nonEmpty: 0 };
+  readonly abort = new AbortController();
+  /** Where the spec currently is (set by the front end), for failure locations. */
+  locate: () => SourceLocation | undefined = () => undefined;
+
+  constructor(
+    readonly suite: Suite,
+    readonly test: TestDef,
+    readonly services: ServiceManager,
+    readonly rng: Rng,
+    readonly nonce: string,
+  ) {}
+
+  private service(name: string): ServiceDef {
+    const s = this.suite.services.find((x) => x.name === name);
+    if (!s) throw new SpecError(`unknown service "${name}"`);
+    return s;
+  }
+
+  warn(message: string): void {
+    if (!this.warnings.includes(message)) this.warnings.push(message);
+    this.log.append("vacuous_property", "test", { reason: message });
+  }
+
+  // ---- steps ---------------------------------------------------------------------------------------
+
+  async step(
+    serviceName: string,
+    ifaceName: string,
+    method: string,
+    args: Record<string, unknown>,
+  ): Promise<Response> {
+    const svc = this.service(serviceName);
+    const iface = svc.interfaces.find((i) => i.name === ifaceName);
+    if (!iface) throw new SpecError(`service "${serviceName}" has no interface "${ifaceName}"`);
+    const plugin = getProtocol(iface.protocol);
+    if (!plugin)
+      throw new SpecError(
+        `unsupported protocol "${iface.protocol}" on ${serviceName}.${ifaceName} (no plugin registered)`,
+      );
+    const m = plugin.steps[method];
+    if (!m) {
+      throw new SpecError(
+        `${serviceName}.${ifaceName} (${iface.protocol}) has no step method "${method}"; available: ${Object.keys(plugin.steps).join(", ")}`,
+      );
+    }
+    for (const k of Object.keys(args)) {
+      if (!m.params.includes(k)) {
+        throw new SpecError(
+          `${iface.protocol}.${method}(): unknown keyword argument "${k}"; valid: ${m.params.join(", ")}`,
+        );
+      }
+    }
+    for (const k of m.required ?? []) {
+      if (args[k] === undefined) throw new SpecError(`${iface.protocol}.${method} requires ${k}= argument`);
+    }
+    const target = this.services.stepTarget(svc, ifaceName);
+    const preview: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(args)) {
+      const s = typeof v === "string" ? v : JSON.stringify(v);
+      preview[k] = s.length > PREVIEW ? s.slice(0, PREVIEW) + "…" : s;
+    }
+    this.log.append("step_send", "test", {
+      target: serviceName,
+      interface: ifaceName,
+      method,
+      protocol: iface.protocol,
+      addr: formatAddr(target),
+      ...preview,
+    });
+    const started = performance.now();
+    const stepRng = this.rng.fork(`step:${this.log.size}`);
+    let outcome;
+    try {
+      outcome = await m.run({
+        target,
+        args,
+        serviceEnv: svc.env,
+        service: serviceName,
+        iface: ifaceName,
+        random: () => stepRng.next(),
+        runNonce: this.nonce,
+        testName: this.test.name,
+        signal: this.abort.signal,
+      });
+    } catch (err) {
+      if (err instanceof SpecError) throw err;
+      outcome = { ok: false, error: errorMessage(err) };
+    }
+    const duration = Math.round(performance.now() - started);
+    const body = outcome.body ?? "";
+    const response: Response = {
+      ok: outcome.ok,
+      error: outcome.error ?? "",
+      status: outcome.status ?? 0,
+      body,
+      data: outcome.data !== undefined ? outcome.data : decodeBody(body),
+      duration_ms: duration,
+    };
+    this.log.append("step_recv", "test", {
+      target: serviceName,
+      interface: ifaceName,
+      method,
+      ok: response.ok,
+      ...(response.status ? { status: response.status } : {}),
+      ...(response.error ? { error: response.error.slice(0, PREVIEW) } : {}),
+      duration_ms: duration,
+      ...(outcome.fields ?? {}),
+    });
+    return response;
+  }
+
+  // ---- settling: verdicts never depend on timing ------------------------------------------------------
+
+  /** Drains every observer and lets monitors process every event, until nothing new arrives. */
+  async settle(): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const before = this.log.size;
+      await Promise.all(this.observers.map((o) => o.drain()));
+      for (const m of this.monitors) await m.idle();
+      if (this.log.size === before) return;
+    }
+  }
+
+  // ---- queries and assertions -----------------------------------------------------------------------
+
+  /** events(where=) sees every type; dict filters leave out the test's own step events. */
+  async events(
+    query: { where?: EventPredicate; filters?: Record<string, unknown> } = {},
+  ): Promise<StoredEvent[]> {
+    await this.settle();
+    const out = query.where
+      ? await this.log.filter(query.where)
+      : this.log.all().filter((e) => !STEP_TYPES.has(e.type) && matchesFilters(e, query.filters ?? {}));
+    if (out.length === 0) this.queriesSinceAssert.empty++;
+    else this.queriesSinceAssert.nonEmpty++;
+    return out;
+  }
+
+  private failure(assertion: string, message: string): AssertionFailure {
+    return new AssertionFailure(assertion, message, this.locate());
+  }
+
+  private counted(): { empty: number; nonEmpty: number } {
+    this.assertions++;
+    const q = this.queriesSinceAssert;
+    this.queriesSinceAssert = { empty: 0, nonEmpty: 0 };
+    return q;
+  }
+
+  assertTrue(cond: unknown, message = "assertion failed"): void {
+    this.counted();
+    if (!this.suite.truthy(cond)) throw this.failure("assert_true", message);
+  }
+
+  assertEq(a: unknown, b: unknown, message?: string): void {
+    const q = this.counted();
+    if (!this.suite.equals(a, b)) {
+      throw this.failure(
+        "assert_eq",
+        `assert_eq failed: ${this.suite.repr(a)} != ${this.suite.repr(b)}${message ? ` (${message})` : ""}`,
+      );
+    }
+    const empty = (v: unknown) =>
+      v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === "bigint" && v === 0n);
+    if (empty(a) && empty(b) && q.empty > 0 && q.nonEmpty === 0) {
+      this.warn(
+        `assert_eq${message ? ` ("${message}")` : ""} compared two empty event sets: the assertion is vacuous`,
+      );
+    }
+  }
+
+  async assertEventually(query: {
+    where?: EventPredicate;
+    filters?: Record<string, unknown>;
+    timeoutMs: number;
+  }): Promise<StoredEvent> {
+    this.counted();
+    const pred: EventPredicate =
+      query.where ?? ((e) => !STEP_TYPES.has(e.type) && matchesFilters(e, query.filters ?? {}));
+    const found = await this.log.waitFor(pred, query.timeoutMs, this.abort.signal);
+    if (found) return found;
+    await this.settle(); // an observer may hold the record; verdicts must not depend on its lag
+    const late = await this.log.find(pred);
+    if (late) return late;
+    throw this.failure(
+      "assert_eventually",
+      query.where
+        ? `assert_eventually: no event matched where= predicate within ${query.timeoutMs}ms`
+        : `assert_eventually: no matching event found (filters: ${describeFilters(query.filters ?? {})}) within ${query.timeoutMs}ms`,
+    );
+  }
+
+  async assertNever(query: { where?: EventPredicate; filters?: Record<string, unknown> }): Promise<void> {
+    this.counted();
+    await this.settle();
+    const pred: EventPredicate =
+      query.where ?? ((e) => !STEP_TYPES.has(e.type) && matchesFilters(e, query.filters ?? {}));
+    const hit = await this.log.find(pred);
+    if (hit) {
+      throw this.failure(
+        "assert_never",
+        query.where
+          ? `assert_never: found matching event #${hit.seq} (${hit.type} on ${hit.service || "-"}) via where= predicate`
+          : `assert_never: found matching event #${hit.seq} (${describeFilters(query.filters ?? {})})`,
+      );
+    }
+  }
+
+  async assertBefore(
+    first: Record<string, unknown> | EventPredicate,
+    then: Record<string, unknown> | EventPredicate,
+  ): Promise<void> {
+    this.counted();
+    await this.settle();
+    const toPred = (q: Record<string, unknown> | EventPredicate): EventPredicate =>
+      typeof q === "function" ? q : (e) => !STEP_TYPES.has(e.type) && matchesFilters(e, q);
+    const describe = (q: Record<string, unknown> | EventPredicate) =>
+      typeof q === "function" ? "predicate" : describeFilters(q);
+    const a = await this.log.find(toPred(first));
+    if (!a)
+      throw this.failure("assert_before", `assert_before: no event matching 'first' (${describe(first)})`);
+    const b = await this.log.find(toPred(then));
+    if (!b)
+      throw this.failure("assert_before", `assert_before: no event matching 'then' (${describe(then)})`);
+    if (a.seq >= b.seq) {
+      throw this.failure(
+        "assert_before",
+        `assert_before: 'first' event (seq=${a.seq}) did not occur before 'then' event (seq=${b.seq})`,
+      );
+    }
+  }
+
+  fail(message: string): never {
+    throw this.failure("fail", message);
+  }
+
+  // ---- monitors -------------------------------------------------------------------------------------
+
+  registerMonitor(def: MonitorDef): () => void {
+    const m = new ActiveMonitor(def, this.log, (v) => this.monitorViolations.push(v));
+    this.monitors.add(m);
+    return () => {
+      m.stop();
+      this.monitors.delete(m);
+    };
+  }
+
+  /** Throws the first monitor violation (after letting monitors catch up). */
+  async checkMonitors(): Promise<void> {
+    await this.settle();
+    const v = this.monitorViolations[0];
+    if (v) {
+      const err = new AssertionFailure("monitor", `monitor violation: ${v.message}`, v.location);
+      throw err;
+    }
+  }
+
+  stopMonitors(): void {
+    for (const m of this.monitors) m.stop();
+    this.monitors.clear();
+  }
+
+  // ---- fault windows --------------------------------------------------------------------------------
+
+  /** Applies the assumptions' rules and monitors, runs fn, and removes them again whatever happens. */
+  async withFaults<T>(assumptions: FaultAssumption[], fn: () => Promise<T>): Promise<T> {
+    const flat: FaultAssumption[] = [];
+    const walk = (a: FaultAssumption) => {
+      flat.push(a);
+      a.children.forEach(walk);
+    };
+    assumptions.forEach(walk);
+    const undo: (() => Promise<void>)[] = [];
+    try {
+      for (const a of flat)
+        for (const m of a.monitors) {
+          const off = this.registerMonitor(m);
+          undo.push(async () => off());
+        }
+      // Syscall rules: one rule set per service for the whole window.
+      const byService = new Map<string, FaultAssumption["syscall"]>();
+      for (const a of flat) {
+        if (a.syscall.length === 0 || !a.targetService) continue;
+        byService.set(a.targetService, [...(byService.get(a.targetService) ?? []), ...a.syscall]);
+      }
+      for (const [service, rules] of byService) {
+        const session = this.services.running.get(service)?.syscall;
+        if (!session)
+          throw new SpecError(
+            `syscall faults on "${service}": the service is not running under the syscall supervisor`,
+          );
+        await session.setRules(rules);
+        this.log.append(
+          "fault_applied",
+          service,
+          Object.fromEntries(rules.map((r) => [r.key, `${r.fault.text} → filter:[${r.syscalls.join(",")}]`])),
+        );
+        undo.push(async () => {
+          const hits = await session.clearRules();
+          for (const r of rules) {
+            if (!hits[r.key]) {
+              this.log.append("fault_zero_traffic", service, { syscall: r.key, action: r.fault.action });
+              this.warn(`fault ${r.key}=${r.fault.text} on "${service}" never fired`);
+            }
+          }
+          this.log.append("fault_removed", service, {});
+        });
+      }
+      for (const a of flat) {
+        if (a.rules.length === 0 || !a.targetInterface) continue;
+        const { service, iface } = a.targetInterface;
+        const entry = this.services.proxyFor(service, iface);
+        if (!entry)
+          throw new SpecError(
+            `fault "${a.name}": no proxy runs in front of ${service}.${iface}, so its rules cannot apply`,
+          );
+        const startSeq = this.log.size;
+        for (const r of a.rules) this.services.addRule(entry, r);
+        this.log.append("proxy_fault_applied", service, {
+          interface: iface,
+          protocol: entry.protocol,
+          assumption: a.name,
+          rules: a.rules.map((r) => r.text).join(", "),
+        });
+        const rules: ProxyRule[] = a.rules;
+        undo.push(async () => {
+          await this.settle();
+          this.services.removeRules(entry, rules);
+          const fired = this.log
+            .all()
+            .some(
+              (e) =>
+                e.seq > startSeq &&
+                e.type === "proxy" &&
+                e.service === service &&
+                e.data.interface === iface &&
+                e.data.action !== undefined,
+            );
+          if (!fired)
+            this.warn(
+              `fault "${a.name}" never fired: no traffic matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}`,
+            );
+          this.log.append("proxy_fault_removed", service, { interface: iface, assumption: a.name });
+        });
+      }
+      return await fn();
+    } finally {
+      for (const u of undo.reverse()) await u();
+    }
+  }
+
+  async stopObservers(): Promise<void> {
+    await Promise.all(this.observers.map((o) => o.stop().catch(() => undefined)));
+  }
+}
+
+function describeFilters(f: Record<string, unknown>): string {
+  const parts = Object.entries(f).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  return parts.length ? parts.join(", ") : "none";
+}
+
+export { errorMessage };

@@ -1,0 +1,88 @@
+// Syscall faults (write=deny("EIO")) are applied by a pluggable controller (src/syscall/ implements it
+// with a seccomp supervisor). Core only routes rules to it; without one, specs using syscall faults
+// fail at load with a clear message.
+import type { SyscallRule } from "./model.js";
+
+/** How to launch a process so its syscalls can be intercepted. */
+export interface LaunchWrapper {
+  /** Prepended to the service's argv, e.g. [supervisorBinary, "--", ...]. */
+  argvPrefix: string[];
+  env: Record<string, string>;
+  /** Called once the wrapped process is spawned; returns the handle that applies rules to it. */
+  attach(pid: number): Promise<SyscallSession>;
+}
+
+export interface SyscallSession {
+  /** Replaces the dynamic rules of this process. */
+  setRules(rules: SyscallRule[]): Promise<void>;
+  /** Clears dynamic rules; returns how many times each rule key fired while it was set. */
+  clearRules(): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export interface SyscallController {
+  /** Why it cannot work here (kernel too old, not Linux), or undefined when usable. */
+  unavailableReason(): string | undefined;
+  /**
+   * Prepares the launch of a service whose syscalls some fault targets.
+   * `syscalls` is every syscall any rule in the suite may set on it (filters are fixed at launch).
+   */
+  wrap(request: {
+    service: string;
+    syscalls: string[];
+    seed: bigint;
+    emit: (type: string, data: Record<string, unknown>) => void;
+  }): Promise<LaunchWrapper>;
+}
+
+let controller: SyscallController | undefined;
+
+export function registerSyscallController(c: SyscallController | undefined): void {
+  controller = c;
+}
+
+export function getSyscallController(): SyscallController | undefined {
+  return controller;
+}
+
+/** Families as Faultbox expands them: write → write, writev, pwrite64. */
+export const SYSCALL_FAMILIES: Record<string, string[]> = {
+  write: ["write", "writev", "pwrite64"],
+  read: ["read", "readv", "pread64"],
+  open: ["open", "openat"],
+  fsync: ["fsync", "fdatasync"],
+  sendto: ["sendto", "sendmsg"],
+  recvfrom: ["recvfrom", "recvmsg"],
+};
+
+export const ERRNOS = [
+  "ENOENT",
+  "EACCES",
+  "EPERM",
+  "EIO",
+  "ENOSPC",
+  "EROFS",
+  "EEXIST",
+  "ENOTEMPTY",
+  "ENFILE",
+  "EMFILE",
+  "EFBIG",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "ETIMEDOUT",
+  "ENETUNREACH",
+  "EHOSTUNREACH",
+  "EADDRINUSE",
+  "EADDRNOTAVAIL",
+  "EINTR",
+  "EAGAIN",
+  "ENOMEM",
+  "EBUSY",
+  "EINVAL",
+  "ENOSYS",
+  "EDEADLK",
+  "ELOOP",
+  "EDQUOT",
+  "ENOLCK",
+];

@@ -1,0 +1,117 @@
+// Static facts about the topology: start order, where each interface listens, and env late binding.
+import { spawnSync } from "node:child_process";
+import { SpecError } from "./errors.js";
+import type { Address } from "./protocol.js";
+import type { InterfaceDef, ServiceDef } from "./model.js";
+
+/** Dependencies first; ties keep declaration order. A cycle or unknown name is a spec error. */
+export function startOrder(services: ServiceDef[]): ServiceDef[] {
+  const byName = new Map(services.map((s) => [s.name, s]));
+  const order: ServiceDef[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (s: ServiceDef, path: string[]) => {
+    const st = state.get(s.name);
+    if (st === "done") return;
+    if (st === "visiting") {
+      throw new SpecError(`services depend on each other in a cycle: ${[...path, s.name].join(" -> ")}`);
+    }
+    state.set(s.name, "visiting");
+    for (const dep of s.dependsOn) {
+      const d = byName.get(dep);
+      if (!d)
+        throw new SpecError(`service "${s.name}" depends_on unknown service "${dep}"`, {
+          location: s.location,
+        });
+      visit(d, [...path, s.name]);
+    }
+    state.set(s.name, "done");
+    order.push(s);
+  };
+  for (const s of [...services].sort((a, b) => a.index - b.index)) visit(s, []);
+  return order;
+}
+
+/** A free TCP port on 127.0.0.1, found synchronously (declarations run synchronously in specs). */
+export function allocatePortSync(): number {
+  const script =
+    "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 10_000 });
+  const port = Number(r.stdout);
+  if (!Number.isInteger(port) || port <= 0) throw new Error(`could not allocate a free port: ${r.stderr}`);
+  return port;
+}
+
+export function parseHostPort(text: string, defaultPort?: number): Address {
+  const s = text.replace(/^[a-z]+:\/\//, "").replace(/\/.*$/, "");
+  const idx = s.lastIndexOf(":");
+  if (idx < 0) {
+    if (defaultPort === undefined) throw new Error(`"${text}" has no port (write host:port)`);
+    return { host: normalizeHost(s), port: defaultPort };
+  }
+  const port = Number(s.slice(idx + 1));
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`"${text}" has a bad port`);
+  return { host: normalizeHost(s.slice(0, idx)), port };
+}
+
+/** `localhost` can resolve to ::1 first; services here listen on IPv4 loopback. */
+export function normalizeHost(host: string): string {
+  return host === "localhost" || host === "" ? "127.0.0.1" : host;
+}
+
+export function formatAddr(a: Address): string {
+  return `${a.host}:${a.port}`;
+}
+
+export type PlaceholderKind = "ADDR" | "HOST" | "PORT";
+
+/** `.proxy_addr` and friends are unknown at load time; they resolve inside env values at launch. */
+export function proxyPlaceholder(kind: PlaceholderKind, service: string, iface: string): string {
+  return `__FB_PROXY_${kind}_${service}__${iface}__`;
+}
+
+const PLACEHOLDER_RE = /__FB_PROXY_(ADDR|HOST|PORT)_(.+?)__(.+?)__/g;
+
+/**
+ * Resolves an env value for `consumer`: proxy placeholders become the proxy's address, and a literal
+ * address of another service's proxied interface (`127.0.0.1:5432`, `localhost:5432`) is rewritten
+ * to go through its proxy, so steps, faults and the service's own traffic all cross the same proxy.
+ */
+export function resolveEnvValue(
+  value: string,
+  consumer: string,
+  proxies: Map<string, Address>,
+  upstreams: Map<string, { service: string; addr: Address }>,
+): { value: string; unresolved: string[] } {
+  const unresolved: string[] = [];
+  let out = value.replace(PLACEHOLDER_RE, (whole, kind: string, svc: string, iface: string) => {
+    const p = proxies.get(`${svc}.${iface}`);
+    if (!p) {
+      unresolved.push(`${svc}.${iface}`);
+      return whole;
+    }
+    return kind === "ADDR" ? formatAddr(p) : kind === "HOST" ? p.host : String(p.port);
+  });
+  for (const [key, up] of upstreams) {
+    if (up.service === consumer) continue;
+    const proxy = proxies.get(key);
+    if (!proxy) continue;
+    for (const host of ["localhost", "127.0.0.1"]) {
+      const literal = `${host}:${up.addr.port}`;
+      const re = new RegExp(`${literal.replace(/\./g, "\\.")}(?!\\d)`, "g");
+      out = out.replace(re, formatAddr(proxy));
+    }
+  }
+  return { value: out, unresolved };
+}
+
+export function envName(...parts: string[]): string {
+  return parts.map((p) => p.toUpperCase().replace(/[^A-Z0-9]/g, "_")).join("_");
+}
+
+export function interfaceKey(service: string, iface: string): string {
+  return `${service}.${iface}`;
+}
+
+export function findInterface(svc: ServiceDef, name: string): InterfaceDef | undefined {
+  return svc.interfaces.find((i) => i.name === name);
+}

@@ -1,0 +1,125 @@
+// Runs an image-based service through the Docker Engine API (Docker or Podman's compatible socket).
+import { randomBytes } from "node:crypto";
+import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
+import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
+
+function splitImage(image: string): { name: string; tag: string } {
+  const at = image.lastIndexOf(":");
+  const slash = image.lastIndexOf("/");
+  if (at > slash) return { name: image.slice(0, at), tag: image.slice(at + 1) };
+  return { name: image, tag: "latest" };
+}
+
+async function ensureImage(client: DockerClient, image: string): Promise<void> {
+  try {
+    await client.json("GET", `/images/${encodeURIComponent(image)}/json`);
+    return;
+  } catch {
+    /* not present: pull */
+  }
+  const { name, tag } = splitImage(image);
+  const res = await client.stream(
+    "POST",
+    `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
+  );
+  let text = "";
+  for await (const c of res) text += (c as Buffer).toString("utf8");
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const msg = JSON.parse(line) as { error?: string };
+      if (msg.error) throw new Error(`pulling ${image}: ${msg.error}`);
+    } catch (err) {
+      if ((err as Error).message.startsWith("pulling")) throw err;
+    }
+  }
+}
+
+/** Only the spec's env and the FAULTBOX_* addresses go into a container (not the runner's own env). */
+function containerEnv(req: LaunchRequest): string[] {
+  return Object.entries(req.env)
+    .filter(([k]) => k in req.service.env || k.startsWith("FAULTBOX_"))
+    .map(([k, v]) => `${k}=${v}`);
+}
+
+export function containerLauncherFor(getClient: () => Promise<DockerClient>): Launcher {
+  return {
+    kind: "image",
+    async launch(req: LaunchRequest): Promise<RunningProcess> {
+      const svc = req.service;
+      if (req.wrapper) throw new Error("syscall faults inside containers are not supported by this build");
+      const client = await getClient();
+      await ensureImage(client, svc.image!);
+      const exposed: Record<string, object> = {};
+      const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+      const addresses: RunningProcess["addresses"] = {};
+      for (const i of svc.interfaces) {
+        const hostPort = svc.ports[i.port] ?? 0;
+        exposed[`${i.port}/tcp`] = {};
+        bindings[`${i.port}/tcp`] = [{ HostIp: "127.0.0.1", HostPort: hostPort ? String(hostPort) : "" }];
+      }
+      const name = `faultbox-${svc.name}-${randomBytes(3).toString("hex")}`;
+      const created = await client.json<{ Id: string }>("POST", `/containers/create?name=${name}`, {
+        Image: svc.image,
+        ...(svc.args.length ? { Cmd: svc.args } : {}),
+        Env: containerEnv(req),
+        ExposedPorts: exposed,
+        Labels: { "faultbox.runner": String(process.pid) },
+        HostConfig: { PortBindings: bindings, ExtraHosts: ["host.docker.internal:host-gateway"] },
+      });
+      const id = created.Id;
+      const tail: string[] = [];
+      try {
+        await client.json("POST", `/containers/${id}/start`);
+        const info = await client.json<{
+          NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> };
+        }>("GET", `/containers/${id}/json`);
+        for (const i of svc.interfaces) {
+          const b = info.NetworkSettings.Ports[`${i.port}/tcp`]?.[0];
+          if (b) addresses[i.name] = { host: "127.0.0.1", port: Number(b.HostPort) };
+        }
+      } catch (err) {
+        await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
+        throw err;
+      }
+      const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
+      const demux = new DockerLogDemuxer((stream, text) => {
+        const lines = (partial[stream] + text).split("\n");
+        partial[stream] = lines.pop()!;
+        for (const line of lines) {
+          tail.push(line);
+          if (tail.length > 200) tail.shift();
+          req.onLine(stream, line);
+        }
+      });
+      void client
+        .stream("GET", `/containers/${id}/logs?follow=1&stdout=1&stderr=1`)
+        .then(async (res) => {
+          for await (const c of res) demux.push(c as Buffer);
+        })
+        .catch(() => undefined);
+      const exited = client
+        .json<{ StatusCode: number }>("POST", `/containers/${id}/wait`)
+        .then((r) => ({ code: r.StatusCode, signal: null }))
+        .catch(() => ({ code: null, signal: null }));
+      return {
+        addresses,
+        exited,
+        lastLines: (n) => tail.slice(-n),
+        async stop(graceMs) {
+          await client
+            .json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`)
+            .catch(() => undefined);
+          await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
+        },
+      };
+    },
+  };
+}
+
+let engine: Promise<DockerClient> | undefined;
+export const containerLauncher: Launcher = containerLauncherFor(() => {
+  engine ??= findEngine();
+  engine.catch(() => (engine = undefined));
+  return engine;
+});

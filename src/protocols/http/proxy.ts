@@ -1,0 +1,96 @@
+// The HTTP proxy: forwards requests to the service; rules (matched on method and path, in order)
+// answer with an error status, a canned response, delay the request, or drop the connection.
+import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { globMatch } from "../../core/events.js";
+import type { ProxyRule } from "../../core/model.js";
+import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
+import { createRng } from "../../core/random.js";
+
+/** Literal patterns compare case-insensitively (as Faultbox's proxies do); `*` globs otherwise. */
+export function ruleMatches(pattern: string | undefined, value: string): boolean {
+  if (pattern === undefined || pattern === "") return true;
+  if (pattern.includes("*") || pattern.includes("?")) return globMatch(pattern, value);
+  return pattern.toLowerCase() === value.toLowerCase();
+}
+
+export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
+  const rules: ProxyRule[] = [];
+  const rng = createRng(o.seed);
+  const fires = (r: ProxyRule) => r.probability >= 1 || rng.next() < r.probability;
+
+  const forward = (req: IncomingMessage, res: ServerResponse) => {
+    const up = request(
+      {
+        host: o.upstream.host,
+        port: o.upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: req.headers,
+        agent: false,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    up.on("error", (err) => {
+      if (!res.headersSent) {
+        res.writeHead(502, { "Content-Type": "application/json" });
+        res.end(JSON.stringify({ error: `upstream: ${err.message}` }));
+      } else res.destroy();
+    });
+    req.pipe(up);
+  };
+
+  const server = createServer(async (req, res) => {
+    const method = req.method ?? "GET";
+    const path = (req.url ?? "/").split("?")[0]!;
+    for (const rule of [...rules]) {
+      if (!ruleMatches(rule.match.method, method) || !ruleMatches(rule.match.path, path) || !fires(rule))
+        continue;
+      const base = { protocol: "http", action: rule.action, method, path };
+      if (rule.action === "delay") {
+        const ms = Number(rule.params.delayMs ?? 0);
+        o.onEvent("proxy", { ...base, delay_ms: ms });
+        await new Promise((r) => setTimeout(r, ms));
+        continue; // a delay lets later rules (and the upstream) act
+      }
+      if (rule.action === "drop") {
+        o.onEvent("proxy", base);
+        req.socket.destroy();
+        return;
+      }
+      const status = Number(rule.params.status ?? (rule.action === "response" ? 200 : 500));
+      const body =
+        rule.params.body !== undefined
+          ? String(rule.params.body)
+          : JSON.stringify({ error: String(rule.params.message ?? "injected fault") });
+      o.onEvent("proxy", { ...base, status });
+      req.resume();
+      res.writeHead(status, {
+        "Content-Type": "application/json",
+        "Content-Length": Buffer.byteLength(body),
+      });
+      res.end(body);
+      return;
+    }
+    forward(req, res);
+  });
+  server.keepAliveTimeout = 1000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, o.listenHost, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    listen: { host: o.listenHost, port },
+    addRule: (r) => void rules.push(r),
+    clearRules: () => void (rules.length = 0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

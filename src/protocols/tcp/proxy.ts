@@ -1,0 +1,105 @@
+// A TCP proxy: relays bytes both ways. Rules match the first bytes the client sends (prefix= matcher,
+// when the protocol lets the client speak first) and drop (reset) the connection, delay it, or answer
+// with a canned body instead of the service.
+import { createServer, connect, type AddressInfo, type Socket } from "node:net";
+import type { ProxyRule } from "../../core/model.js";
+import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
+import { createRng } from "../../core/random.js";
+
+export interface TcpProxyOptions extends ProxyOptions {
+  protocol: string;
+  /** Whether rules inspect the first client chunk (false: rules act when the connection opens). */
+  peekFirstChunk: boolean;
+}
+
+export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> {
+  const rules: ProxyRule[] = [];
+  const sockets = new Set<Socket>();
+  const rng = createRng(o.seed);
+  let connId = 0;
+  const pick = (first: Buffer | undefined): ProxyRule[] =>
+    rules.filter((r) => {
+      const prefix = r.match.prefix;
+      if (prefix !== undefined && (!first || !first.toString("utf8").startsWith(prefix))) return false;
+      return r.probability >= 1 || rng.next() < r.probability;
+    });
+
+  const server = createServer((client) => {
+    const id = ++connId;
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => undefined);
+    let upstream: Socket | undefined;
+    const openUpstream = () => {
+      upstream = connect({ host: o.upstream.host, port: o.upstream.port });
+      sockets.add(upstream);
+      upstream.on("close", () => {
+        sockets.delete(upstream!);
+        client.end();
+      });
+      upstream.on("error", () => client.destroy());
+      client.on("close", () => upstream?.destroy());
+      upstream.pipe(client);
+    };
+    /** Applies matching rules; returns false when the connection was consumed by a rule. */
+    const apply = async (first: Buffer | undefined): Promise<boolean> => {
+      for (const rule of pick(first)) {
+        const base = { protocol: o.protocol, action: rule.action, conn_id: id };
+        if (rule.action === "delay") {
+          const ms = Number(rule.params.delayMs ?? 0);
+          o.onEvent("proxy", { ...base, delay_ms: ms });
+          await new Promise((r) => setTimeout(r, ms));
+          continue;
+        }
+        if (rule.action === "drop") {
+          o.onEvent("proxy", base);
+          client.resetAndDestroy();
+          upstream?.destroy();
+          return false;
+        }
+        if (rule.action === "response" || rule.action === "error") {
+          o.onEvent("proxy", base);
+          client.end(String(rule.params.body ?? rule.params.message ?? ""));
+          upstream?.destroy();
+          return false;
+        }
+      }
+      return true;
+    };
+    if (!o.peekFirstChunk) {
+      client.pause();
+      void apply(undefined).then((go) => {
+        if (!go) return;
+        openUpstream();
+        client.pipe(upstream!);
+        client.resume();
+      });
+      return;
+    }
+    openUpstream();
+    client.once("data", (first: Buffer) => {
+      client.pause();
+      void apply(first).then((go) => {
+        if (!go) return;
+        upstream!.write(first);
+        client.pipe(upstream!);
+        client.resume();
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, o.listenHost, resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    listen: { host: o.listenHost, port },
+    addRule: (r) => void rules.push(r),
+    clearRules: () => void (rules.length = 0),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,105 @@
+// Human output: live progress per test, failure details (spec line, last events), a test x fault matrix,
+// and the summary line.
+import { relative } from "node:path";
+import type { Event } from "../core/events.js";
+import type { SuiteResult, TestResult } from "../core/results.js";
+
+export interface ConsoleReporter {
+  testStart(name: string, index: number, total: number): void;
+  testEnd(r: TestResult): void;
+  warning(message: string): void;
+  summary(r: SuiteResult): void;
+}
+
+const LABEL: Record<string, string> = {
+  pass: "PASS",
+  fail: "FAIL",
+  error: "ERROR",
+  inconclusive: "INCONCLUSIVE",
+};
+
+function formatEvent(e: Event): string {
+  const data = JSON.stringify(e.data);
+  return `#${e.seq} ${e.type.padEnd(14)} ${(e.service || "-").padEnd(10)} ${data.length > 160 ? data.slice(0, 160) + "…" : data}`;
+}
+
+export function consoleReporter(
+  write: (s: string) => void,
+  specFile: string,
+  cwd = process.cwd(),
+): ConsoleReporter {
+  const file = relative(cwd, specFile) || specFile;
+  return {
+    testStart(name, index, total) {
+      write(`=== RUN   ${name} (${index + 1}/${total})\n`);
+    },
+    testEnd(t) {
+      const runs = t.runs ? `, ${t.runs.passed}/${t.runs.total} runs` : "";
+      write(`--- ${LABEL[t.result]}: ${t.name} (${t.durationMs}ms, seed=${t.seed}${runs}) ---\n`);
+      if (t.result !== "pass") {
+        if (t.reason) write(`  reason: ${t.reason}\n`);
+        if (t.location)
+          write(`  at: ${relative(cwd, t.location.file) || t.location.file}:${t.location.line}\n`);
+        if (t.serviceOutput && t.serviceOutput.lines.length) {
+          write(`  last output of ${t.serviceOutput.service}:\n`);
+          for (const l of t.serviceOutput.lines) write(`    | ${l}\n`);
+        }
+        const last = t.events.slice(-8);
+        if (last.length) {
+          write(`  last events:\n`);
+          for (const e of last) write(`    ${formatEvent(e)}\n`);
+        }
+        write(`  replay: faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}\n`);
+      }
+      for (const w of t.warnings) write(`  WARNING: ${w}\n`);
+    },
+    warning(message) {
+      write(`WARNING: ${message}\n`);
+    },
+    summary(r) {
+      const cells = r.tests.filter((t) => t.matrix);
+      if (r.matrix && cells.length) write("\n" + matrixTable(r, cells) + "\n");
+      write(`\nSeed: ${r.seed}\n`);
+      const parts = [`${r.pass} passed`, `${r.fail} failed`];
+      if (r.inconclusive) parts.push(`${r.inconclusive} inconclusive`);
+      if (r.notRun.length) parts.push(`${r.notRun.length} not run (interrupted)`);
+      write(`${parts.join(", ")} (${r.durationMs}ms)\n`);
+      for (const w of r.warnings) write(`WARNING: ${w}\n`);
+    },
+  };
+}
+
+/** Test x fault grid: PASS/FAIL per cell, then the reason for each failed cell. */
+export function matrixTable(r: SuiteResult, cells: TestResult[]): string {
+  const m = r.matrix!;
+  const cell = (s: string, f: string) => {
+    if (m.excluded.some((x) => x.scenario === s && x.fault === f)) return "— (excluded)";
+    const t = cells.find((c) => c.matrix!.scenario === s && c.matrix!.fault === f);
+    if (!t) return "(not run)";
+    return t.result === "pass" ? `PASS (${t.durationMs}ms)` : LABEL[t.result]!;
+  };
+  const header = ["", ...m.faults];
+  const rows = m.scenarios.map((s) => [s, ...m.faults.map((f) => cell(s, f))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cols: string[]) => "│ " + cols.map((c, i) => c.padEnd(widths[i]!)).join(" │ ") + " │";
+  const rule = (l: string, mid: string, r2: string) =>
+    l + widths.map((w) => "─".repeat(w + 2)).join(mid) + r2;
+  const out = [
+    `Fault Matrix: ${m.scenarios.length} scenarios × ${m.faults.length} faults = ${cells.length} cells`,
+    rule("┌", "┬", "┐"),
+    line(header),
+    rule("├", "┼", "┤"),
+    ...rows.map(line),
+    rule("└", "┴", "┘"),
+  ];
+  const passed = cells.filter((c) => c.result === "pass").length;
+  out.push(
+    `Result: ${passed}/${cells.length} passed${passed < cells.length ? `, ${cells.length - passed} failed` : ""}`,
+  );
+  const failed = cells.filter((c) => c.result !== "pass");
+  if (failed.length) {
+    out.push("Failures:");
+    for (const c of failed) out.push(`  ${c.matrix!.scenario} × ${c.matrix!.fault}: ${c.reason ?? c.result}`);
+  }
+  return out.join("\n");
+}

@@ -1,0 +1,100 @@
+// The JSON result (reference §11.3 shape; events carry `data` as a dict rather than string fields).
+import { relative } from "node:path";
+import type { SuiteResult, TestResult } from "../core/results.js";
+
+function replay(file: string, t: TestResult): string {
+  return `faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}`;
+}
+
+function diagnostics(t: TestResult): object {
+  const out = t.warnings.map((w) => ({
+    level: "warning",
+    code: w.includes("never fired")
+      ? "FAULT_NOT_FIRED"
+      : w.includes("vacuous")
+        ? "VACUOUS_ASSERTION"
+        : "WARNING",
+    message: w,
+  }));
+  if (t.result === "pass" && t.assertions === 0) {
+    out.push({
+      level: "warning",
+      code: "TEST_NO_ASSERTIONS",
+      message: "the test passed without evaluating any assertion",
+    });
+  }
+  return out.length ? { diagnostics: out } : {};
+}
+
+export function toJson(r: SuiteResult, cwd = process.cwd()): object {
+  const file = relative(cwd, r.file) || r.file;
+  const cells = r.tests
+    .filter((t) => t.matrix)
+    .map((t) => ({
+      scenario: t.matrix!.scenario,
+      fault: t.matrix!.fault,
+      passed: t.result === "pass",
+      outcome:
+        t.result === "pass"
+          ? "passed"
+          : t.expectationViolated
+            ? "expectation_violated"
+            : t.result === "error"
+              ? "errored"
+              : "failed",
+      duration_ms: t.durationMs,
+      ...(t.reason ? { reason: t.reason } : {}),
+    }));
+  return {
+    version: 2,
+    star_file: file,
+    seed: r.seed,
+    duration_ms: r.durationMs,
+    pass: r.pass,
+    fail: r.fail,
+    ...(r.inconclusive ? { inconclusive: r.inconclusive } : {}),
+    ...(r.notRun.length ? { not_run: r.notRun } : {}),
+    ...(r.warnings.length ? { warnings: r.warnings } : {}),
+    tests: r.tests.map((t) => ({
+      name: t.name,
+      result: t.result,
+      ...(t.reason ? { reason: t.reason } : {}),
+      ...(t.failureType && t.result !== "pass" ? { failure_type: t.failureType } : {}),
+      seed: t.seed,
+      duration_ms: t.durationMs,
+      ...(t.returnValue !== undefined ? { return_value: t.returnValue } : {}),
+      ...(t.result === "fail" || t.result === "error" ? { replay_command: replay(file, t) } : {}),
+      ...(t.expectationViolated ? { expectation_violated: true } : {}),
+      ...(t.location
+        ? { location: { file: relative(cwd, t.location.file) || t.location.file, line: t.location.line } }
+        : {}),
+      ...(t.faults.length ? { faults: t.faults } : {}),
+      ...(t.runs ? { runs: t.runs } : {}),
+      ...(t.serviceOutput ? { service_output: t.serviceOutput } : {}),
+      assertions: t.assertions,
+      ...diagnostics(t),
+      events: t.events.length
+        ? t.events.map((e) => ({
+            seq: e.seq,
+            timestamp: e.time,
+            type: e.type,
+            service: e.service,
+            data: e.data,
+          }))
+        : null,
+    })),
+    ...(r.matrix
+      ? {
+          matrix: {
+            scenarios: r.matrix.scenarios,
+            faults: r.matrix.faults,
+            cells,
+            ...(r.matrix.excluded.length ? { excluded: r.matrix.excluded } : {}),
+            total: cells.length,
+            passed: cells.filter((c) => c.passed).length,
+            failed: cells.filter((c) => !c.passed).length,
+          },
+        }
+      : {}),
+  };
+}

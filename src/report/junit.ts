@@ -1,0 +1,59 @@
+// JUnit XML for CI dashboards: one testcase per test (matrix cells included), failures with reason and location.
+import { relative } from "node:path";
+import type { SuiteResult } from "../core/results.js";
+
+function esc(s: string): string {
+  return (
+    s
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      // XML 1.0 forbids most control characters, which service output may contain.
+      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+  );
+}
+
+export function toJUnit(r: SuiteResult, cwd = process.cwd()): string {
+  const file = relative(cwd, r.file) || r.file;
+  const failures = r.tests.filter((t) => t.result === "fail").length;
+  const errors = r.tests.filter((t) => t.result === "error").length;
+  const skipped = r.tests.filter((t) => t.result === "inconclusive").length + r.notRun.length;
+  const lines = [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites tests="${r.tests.length + r.notRun.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${(r.durationMs / 1000).toFixed(3)}">`,
+    `  <testsuite name="${esc(file)}" tests="${r.tests.length + r.notRun.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${(r.durationMs / 1000).toFixed(3)}">`,
+    `    <properties><property name="seed" value="${esc(r.seed)}"/></properties>`,
+  ];
+  for (const t of r.tests) {
+    const open = `    <testcase name="${esc(t.name)}" classname="${esc(file)}" time="${(t.durationMs / 1000).toFixed(3)}"`;
+    if (t.result === "pass") {
+      lines.push(`${open}/>`);
+      continue;
+    }
+    const tag = t.result === "fail" ? "failure" : t.result === "error" ? "error" : "skipped";
+    const where = t.location ? `${relative(cwd, t.location.file) || t.location.file}:${t.location.line}` : "";
+    const detail = [
+      t.reason ?? "",
+      where ? `at ${where}` : "",
+      `replay: faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}`,
+      ...(t.serviceOutput ? [`last output of ${t.serviceOutput.service}:`, ...t.serviceOutput.lines] : []),
+      "last events:",
+      ...t.events.slice(-8).map((e) => `#${e.seq} ${e.type} ${e.service} ${JSON.stringify(e.data)}`),
+    ]
+      .filter(Boolean)
+      .join("\n");
+    lines.push(`${open}>`);
+    lines.push(
+      `      <${tag} message="${esc(t.reason ?? t.result)}" type="${esc(t.failureType ?? t.result)}">${esc(detail)}</${tag}>`,
+    );
+    lines.push(`    </testcase>`);
+  }
+  for (const name of r.notRun) {
+    lines.push(
+      `    <testcase name="${esc(name)}" classname="${esc(file)}" time="0"><skipped message="not run (interrupted)"/></testcase>`,
+    );
+  }
+  lines.push(`  </testsuite>`, `</testsuites>`, "");
+  return lines.join("\n");
+}
