@@ -1,12 +1,12 @@
-// Where the tests get PostgreSQL and Kafka. TEMPORARY until test/support lands: a database server
-// from ORDERS_TEST_PG_URL and brokers from ORDERS_TEST_KAFKA.
+// Where the tests get PostgreSQL and Kafka: the shared test services of test/support. Each test
+// gets a database of its own on the shared server (and a topic of its own, see system.ts).
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { useKafka, usePostgres } from "../../support/index.js";
 
+/** A connection string to the shared server's default database (for creating databases). */
 export async function adminDatabaseUrl(): Promise<string> {
-  const url = process.env.ORDERS_TEST_PG_URL;
-  if (!url) throw new Error("ORDERS_TEST_PG_URL is not set");
-  return url;
+  return (await usePostgres()).connectionString;
 }
 
 /** A new empty database on the test server; its URL. */
@@ -26,7 +26,5 @@ export async function freshDatabaseUrl(): Promise<string> {
 }
 
 export async function kafkaBrokers(): Promise<string[]> {
-  const brokers = process.env.ORDERS_TEST_KAFKA;
-  if (!brokers) throw new Error("ORDERS_TEST_KAFKA is not set");
-  return brokers.split(",");
+  return (await useKafka({ nodes: 1 })).bootstrap.split(",");
 }
