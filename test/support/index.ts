@@ -3,10 +3,11 @@
 //   import { useKafka, usePostgres, kafkaTool } from "../../support/index.js";
 //
 //   useKafka({ nodes?: 1 | 3, version?: "4" | "3.9" })
-//     -> Promise<{ bootstrap: string, brokers: { nodeId, host, port }[], version: string }>
+//     -> Promise<{ bootstrap: string, brokers: { nodeId, host, port }[], version: string, dir: string }>
 //     bootstrap is "127.0.0.1:p1,127.0.0.1:p2,..."; version is the exact release ("4.1.1").
 //   usePostgres()
-//     -> Promise<{ host, port, user, database, connectionString }>   (trust auth, no password)
+//     -> Promise<{ host, port, user, database, connectionString, dir }>   (trust auth, no password)
+//     dir: the service's temporary directory (logs: node-N/server.log, postgres.log)
 //   kafkaTool(name, version?) -> Promise<string[]>
 //     argv prefix of a Java tool of that release: "kafka-console-producer", "kafka-console-consumer",
 //     "kafka-producer-perf-test", "kafka-consumer-perf-test", "kafka-topics", "kafka-consumer-groups",
@@ -36,6 +37,8 @@ export interface TestKafka {
   bootstrap: string;
   brokers: KafkaBroker[];
   version: string;
+  /** The cluster's temporary directory (config, data, logs: node-N/server.log), for diagnostics. */
+  dir: string;
 }
 
 export interface TestPostgres {
@@ -44,6 +47,8 @@ export interface TestPostgres {
   user: string;
   database: string;
   connectionString: string;
+  /** The server's temporary directory (data/, postgres.log), for diagnostics. */
+  dir: string;
 }
 
 // Per process: one start per key, whoever asks first.
@@ -94,15 +99,15 @@ export async function useKafka(opts: UseKafkaOptions = {}): Promise<TestKafka> {
   const record = await service<KafkaClusterRecord>(`kafka-${version}-${nodes}n`, async (ownerPid) =>
     stripRuntime(await startKafka({ nodes, version, ownerPid })),
   );
-  return { bootstrap: record.bootstrap, brokers: record.brokers, version: record.version };
+  return { bootstrap: record.bootstrap, brokers: record.brokers, version: record.version, dir: record.dir };
 }
 
 export async function usePostgres(): Promise<TestPostgres> {
   const record = await service<PostgresRecord>("postgres", async (ownerPid) =>
     stripRuntime(await startPostgres({ ownerPid })),
   );
-  const { host, port, user, database, connectionString } = record;
-  return { host, port, user, database, connectionString };
+  const { host, port, user, database, connectionString, dir } = record;
+  return { host, port, user, database, connectionString, dir };
 }
 
 export function kafkaTool(name: string, version?: string): Promise<string[]> {

@@ -64,15 +64,18 @@ function runMaven(mvn: string, args: string[], cwd: string, logFile: string): Pr
     const child = spawn(mvn, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.on("data", (d: Buffer) => chunks.push(d));
     child.stderr.on("data", (d: Buffer) => chunks.push(d));
-    child.on("error", (err) =>
+    let failedToStart = false;
+    child.on("error", (err) => {
+      failedToStart = true;
       reject(
         new LaunchError(
           `Maven not found: could not run "${mvn}" (${err.message}); it is needed once to fetch Kafka's jars`,
           "install Maven (Debian: apt-get install -y maven) or point FAULTBOX_MVN at an mvn binary",
         ),
-      ),
-    );
+      );
+    });
     child.on("close", (code) => {
+      if (failedToStart) return;
       writeFileSync(logFile, Buffer.concat(chunks));
       if (code === 0) resolve();
       else

@@ -38,6 +38,8 @@ export interface StartKafkaOptions {
   readyTimeoutMs?: number;
   /** Max heap of each broker JVM. Default "384m". */
   heap?: string;
+  /** Parent of the cluster's temporary directory (default: the OS temp dir). */
+  workDir?: string;
   /** Environment for Java/Maven lookup (FAULTBOX_JAVA, JAVA_HOME, FAULTBOX_MVN, FAULTBOX_CACHE_DIR). */
   env?: NodeJS.ProcessEnv;
 }
@@ -118,7 +120,7 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
     brokerPort: opts.brokerPorts ? opts.brokerPorts[i]! : ports[2 * i]!,
     controllerPort: opts.brokerPorts ? ports[i]! : ports[2 * i + 1]!,
   }));
-  const dir = mkdtempSync(join(tmpdir(), `faultbox-kafka-${install.version}-`));
+  const dir = mkdtempSync(join(opts.workDir ?? tmpdir(), `faultbox-kafka-${install.version}-`));
   const owner = opts.ownerPid === undefined ? process.pid : (opts.ownerPid ?? undefined);
   const processes: GuardedProcess[] = [];
   const record: KafkaClusterRecord = {
@@ -200,7 +202,9 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
           ownerPid: owner,
           cleanupDir: dir,
           stopSignal: "SIGTERM",
-          graceMs: 5000,
+          // Throwaway data: a short grace, since brokers of a cluster stopped all at once can wait long
+          // for a controlled shutdown that no controller is left to grant.
+          graceMs: 3000,
         }),
       );
     }

@@ -25,6 +25,8 @@ export interface StartPostgresOptions {
   port?: number;
   /** Give up if no connection succeeds within this long. Default 60 s. */
   readyTimeoutMs?: number;
+  /** Parent of the server's temporary directory (default: the OS temp dir). */
+  workDir?: string;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -86,7 +88,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
   const host = LOOPBACK;
   if (opts.port !== undefined) await assertPortFree(opts.port, host, "PostgreSQL");
   const port = opts.port ?? (await freePort(host));
-  const dir = mkdtempSync(join(tmpdir(), "faultbox-pg-"));
+  const dir = mkdtempSync(join(opts.workDir ?? tmpdir(), "faultbox-pg-"));
   if (runAs) chownSync(dir, runAs.uid, runAs.gid);
   const data = join(dir, "data");
   const url = (db: string) => `postgresql://${POSTGRES_USER}@${host}:${port}/${db}`;

@@ -1,0 +1,59 @@
+// Services die with their owner: a test process killed mid-run (SIGKILL: no handler runs at all;
+// SIGTERM) leaves no broker, no PostgreSQL and no data directory behind.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { processesUsing } from "../../support/processes.js";
+
+const fixture = fileURLToPath(new URL("./owner.fixture.ts", import.meta.url));
+
+interface Started {
+  kafkaDir: string;
+  postgresDir: string;
+}
+
+function startOwner(): Promise<{ child: ReturnType<typeof spawn>; started: Started }> {
+  const env = { ...process.env };
+  delete env.FAULTBOX_TEST_STATE_DIR;
+  delete env.FAULTBOX_TEST_OWNER_PID;
+  const child = spawn(process.execPath, ["--import", "tsx", fixture], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      if (out.includes("\n")) resolve({ child, started: JSON.parse(out.split("\n")[0]!) as Started });
+    });
+    child.on("exit", (code) => reject(new Error(`owner fixture exited ${code} before starting:\n${err}`)));
+  });
+}
+
+async function assertGoneWithin(dirs: string[], ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  let left = dirs.flatMap(processesUsing);
+  while ((left.length > 0 || dirs.some(existsSync)) && Date.now() < deadline) {
+    await sleep(250);
+    left = dirs.flatMap(processesUsing);
+  }
+  assert.deepEqual(left, [], "processes left behind");
+  for (const d of dirs) assert.equal(existsSync(d), false, `${d} left behind`);
+}
+
+for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+  test(`a test process killed with ${signal} leaves no broker or PostgreSQL behind`, async () => {
+    const { child, started } = await startOwner();
+    const dirs = [started.kafkaDir, started.postgresDir];
+    // Both services are really running before the kill.
+    assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
+    assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
+    child.kill(signal);
+    await assertGoneWithin(dirs, 30_000);
+  });
+}
