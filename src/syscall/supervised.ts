@@ -99,8 +99,12 @@ function resolveUser(user: LaunchOptions["user"]): { uid: number; gid: number } 
   if (user === undefined) return undefined;
   if (typeof user !== "string") return user;
   try {
-    const uid = Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
-    const gid = Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
+    const uid = Number(
+      execFileSync("id", ["-u", user], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim(),
+    );
+    const gid = Number(
+      execFileSync("id", ["-g", user], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim(),
+    );
     return { uid, gid };
   } catch {
     throw new SyscallFaultError("LAUNCH_FAILED", `user "${user}" does not exist on this machine`);
