@@ -57,6 +57,9 @@ export type ServiceHandle<N extends string> = {
 
 export interface NamedInterface<N extends string> extends InterfaceDef {
   name: N;
+  /** `127.0.0.1:<port>`: where the service itself listens (not the proxy). */
+  readonly addr: string;
+  readonly host: string;
 }
 
 type Query = { where?: EventPredicate } & Record<string, unknown>;
@@ -237,7 +240,12 @@ export function createApi(b: SpecBuilder): SpecApi {
   const api: SpecApi = {
     file,
     dir: b.suite.dir,
-    interface: (name, protocol, port = 0) => b.interface(name, protocol, port) as NamedInterface<typeof name>,
+    interface: (name, protocol, port = 0) => {
+      const def = b.interface(name, protocol, port);
+      Object.defineProperty(def, "addr", { value: `127.0.0.1:${def.port}`, enumerable: false });
+      Object.defineProperty(def, "host", { value: "127.0.0.1", enumerable: false });
+      return def as NamedInterface<typeof name>;
+    },
     service<N extends string>(
       name: string,
       options: Omit<ServiceOptions, "interfaces" | "location"> & { interfaces?: NamedInterface<N>[] },

@@ -64,7 +64,7 @@ export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptio
     }
   };
   const services = new ServiceManager(suite, rng, {
-    stopGraceMs: options.stopGraceMs ?? 2000,
+    stopGraceMs: options.stopGraceMs ?? 5000,
     signal,
     echo: options.echo,
   });
