@@ -165,6 +165,15 @@ test("close() stops the target and everything it started", { skip }, async () =>
   await waitFor("the target's child to die", () => processGone(grandchild));
 });
 
+test("when the target exits, descendants that left its process group are stopped too", { skip }, async () => {
+  const { proc, target } = await start({ syscalls: ["write"] });
+  const daemon = Number(await target.ask("fork-sleep setsid"));
+  assert.ok(!processGone(daemon));
+  proc.child.stdin!.write("exit 4\n");
+  assert.deepEqual(await proc.exited, { code: 4, signal: null });
+  await waitFor("the setsid() child to die", () => processGone(daemon));
+});
+
 test("the target's exit status comes through", { skip }, async () => {
   const proc = await launchSupervised({ argv: ["sh", "-c", "exit 3"], syscalls: ["write"] });
   assert.deepEqual(await proc.exited, { code: 3, signal: null });

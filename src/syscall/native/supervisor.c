@@ -696,6 +696,26 @@ static pid_t fork_filtered(const int *nrs, int n, uid_t uid, gid_t gid, int drop
   return pid;
 }
 
+// Kills every remaining descendant: each round kills our current children (orphans reparent to
+// us as they die) and reaps one, until none is left.
+static void kill_descendants(void) {
+  for (;;) {
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/self/task/%d/children", getpid());
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      ssize_t n = read(fd, buf, sizeof buf - 1);
+      close(fd);
+      if (n > 0) {
+        buf[n] = 0;
+        for (char *save = NULL, *t = strtok_r(buf, " \n", &save); t; t = strtok_r(NULL, " \n", &save))
+          kill((pid_t)atoi(t), SIGKILL);
+      }
+    }
+    if (waitpid(-1, NULL, __WALL) < 0 && errno == ECHILD) return;
+  }
+}
+
 static int probe(void) {
   int nrs[1] = {SYS_getppid};
   int listener, killable, pidfd;
@@ -776,6 +796,9 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
   // If the controller dies, so do we (and the target through its own death signal).
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // Descendants the target orphans (daemons, workers that setsid() like PostgreSQL's) become our
+  // children, so we can stop them when the target exits.
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
 
   // Lets the target report a failed exec without a syscall we might be asked to delay.
   int execpipe[2];
@@ -845,8 +868,7 @@ int main(int argc, char **argv) {
       if (r <= 0) {
         if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
         // Controller gone: nothing may outlive the run.
-        kill(-getpgrp(), SIGKILL);
-        kill(target, SIGKILL);
+        kill_descendants();
         _exit(125);
       }
       ctllen += (size_t)r;
@@ -863,21 +885,24 @@ int main(int argc, char **argv) {
         ctllen = 0;
       }
     }
+    int sigchld = 0;
     if (pf[3].revents) {
       struct signalfd_siginfo si;
-      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-        if (si.ssi_signo != SIGCHLD) kill(target, (int)si.ssi_signo);
+      while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+        if (si.ssi_signo == SIGCHLD) sigchld = 1;
+        else kill(target, (int)si.ssi_signo);
+      }
     }
-    if (pf[2].revents) {
+    if (pf[2].revents || sigchld) {
+      // Reap orphans handed to us as subreaper along with the target itself.
       int st;
-      if (waitpid(target, &st, WNOHANG) == target) {
-        if (WIFEXITED(st)) {
-          send_line("exit %d -", WEXITSTATUS(st));
-          _exit(WEXITSTATUS(st));
-        }
-        int sig = WTERMSIG(st);
-        send_line("exit - %d", sig);
-        _exit(128 + sig);
+      pid_t p;
+      while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+        if (p != target) continue;
+        if (WIFEXITED(st)) send_line("exit %d -", WEXITSTATUS(st));
+        else send_line("exit - %d", WTERMSIG(st));
+        kill_descendants();
+        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
       }
     }
   }
