@@ -9,7 +9,7 @@ import { consumerConfig } from "./config.js";
 import { openDatabase } from "./db.js";
 import { serve, type Reply, type Route } from "./http.js";
 import { createKafka, describeKafka, ensureTopic } from "./kafka.js";
-import { runService } from "./lifecycle.js";
+import { EXIT_STARTUP_FAILED, runService } from "./lifecycle.js";
 import { emit, errorText } from "./log.js";
 import { parseCreatedEvent } from "./order.js";
 import { retryUntil } from "./retry.js";
@@ -53,7 +53,12 @@ async function start() {
   const config = consumerConfig(process.env);
   const pool = await openDatabase(config.databaseUrl, config.startupTimeoutMs);
   const kafka = createKafka("order-consumer", config.brokers);
-  const consumer = kafka.consumer({ groupId: config.group, allowAutoTopicCreation: false });
+  // A short fetch wait keeps shutdown quick: kafkajs lets the fetch in flight finish before leaving.
+  const consumer = kafka.consumer({
+    groupId: config.group,
+    allowAutoTopicCreation: false,
+    maxWaitTimeInMs: 1_000,
+  });
   const counters: Counters = {
     records_seen: 0,
     duplicates_skipped: 0,
@@ -69,6 +74,16 @@ async function start() {
     await pool.end().catch(() => undefined);
     throw err;
   }
+
+  // kafkajs restarts the consumer after retriable errors; when it gives up, a consumer that no
+  // longer consumes must not keep answering /health, so the process exits for its supervisor to see.
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (payload.restart) return;
+    process.stderr.write(
+      `order-consumer: the Kafka consumer stopped for good: ${errorText(payload.error)}\n`,
+    );
+    process.exit(EXIT_STARTUP_FAILED);
+  });
 
   await consumer.run({
     eachMessage: async ({ topic, partition, message, heartbeat }) => {
