@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Sets up a Debian machine (as root) to build and test faultbox, then proves it with a smoke run:
+#   - apt packages: Java 17, Maven, PostgreSQL server, kcat, kafka-python (only those missing)
+#   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
+#   - Apache Kafka 4.x and 3.9 jars from Maven Central into ~/.cache/faultbox (once)
+#   - smoke run: a single-node Kafka and a PostgreSQL, a record through kcat, a query through psql,
+#     both stopped again (skip with --no-smoke)
+# Safe to run again: every step skips what is already done.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+smoke=true
+for arg in "$@"; do
+  case "$arg" in
+    --no-smoke) smoke=false ;;
+    *) echo "usage: scripts/setup.sh [--no-smoke]" >&2; exit 2 ;;
+  esac
+done
+
+step() { printf '\n== %s\n' "$*"; }
+t0=$SECONDS
+
+step "node"
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "faultbox needs Node.js 20 or newer on PATH (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "Install it from your distribution or nodejs.org, then run this again." >&2
+  exit 1
+fi
+node --version
+
+step "apt packages"
+packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${missing[*]}; run this script as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "all present: ${packages[*]}"
+fi
+
+step "npm dependencies"
+if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
+  npm ci --no-audit --no-fund
+else
+  echo "node_modules present (run npm ci to refresh)"
+fi
+
+step "Apache Kafka jars (Maven Central)"
+scripts/kafka/resolve --version 4
+scripts/kafka/resolve --version 3.9
+
+if $smoke; then
+  step "smoke run: Kafka + PostgreSQL"
+  kafka_json=$(scripts/kafka/start --nodes 1 --owner-pid $$)
+  pg_json=$(scripts/postgres/start --owner-pid $$)
+  field() { node -e 'const o=JSON.parse(process.argv[1]); console.log(o[process.argv[2]])' "$1" "$2"; }
+  bootstrap=$(field "$kafka_json" bootstrap)
+  kafka_dir=$(field "$kafka_json" dir)
+  pg_url=$(field "$pg_json" connectionString)
+  pg_dir=$(field "$pg_json" dir)
+  trap 'scripts/kafka/stop "$kafka_dir" >/dev/null 2>&1 || true; scripts/postgres/stop "$pg_dir" >/dev/null 2>&1 || true' EXIT
+  echo "Kafka $(field "$kafka_json" version) at $bootstrap; PostgreSQL at $pg_url"
+  echo "hello from faultbox setup" | kcat -P -b "$bootstrap" -t setup-smoke
+  got=$(kcat -C -b "$bootstrap" -t setup-smoke -o beginning -c 1 -e -q)
+  echo "kcat read back: $got"
+  [ "$got" = "hello from faultbox setup" ]
+  psql "$pg_url" -tAc "SELECT 'PostgreSQL answers: ' || 6 * 7"
+  scripts/kafka/stop "$kafka_dir"
+  scripts/postgres/stop "$pg_dir"
+  trap - EXIT
+  echo "stopped both"
+fi
+
+step "setup done in $((SECONDS - t0))s"
