@@ -63,6 +63,13 @@ export default defineSpec((fb) => {
     { timeout: "300ms" },
   );
 
+  if (process.env.FAULTBOX_EXAMPLE_SLOW) {
+    // Only for the interrupt tests: a test that is still running when the runner is stopped.
+    fb.test("long_running", async () => {
+      await fb.assertEventually({ where: (e) => e.type === "never", timeout: "60s" });
+    });
+  }
+
   const reserve = fb.scenario(
     "reserve",
     async () => (await api.main.post({ path: "/reserve?sku=x" })).status,

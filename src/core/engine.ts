@@ -147,6 +147,8 @@ async function runTest(
     try {
       await services.startAll(run.log, (m) => run.warn(m));
     } catch (err) {
+      if (options.signal?.aborted)
+        return finish({ result: "inconclusive", failureType: "timeout", reason: "interrupted" });
       const svc = err instanceof ServiceStartError ? err.service : undefined;
       return finish({
         result: "fail",
