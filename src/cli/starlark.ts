@@ -1,5 +1,49 @@
-// `faultbox starlark`: not built yet; see the open issues.
-export async function run(_args: string[]): Promise<number> {
-  process.stderr.write("faultbox starlark: not implemented yet in this build\n");
-  return 1;
+// `faultbox starlark FILE` runs a plain Starlark file (Faultbox's dialect; load() relative to the file).
+// `faultbox starlark --test FILE` runs a chunked conformance file in starlark-go's test convention.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { Interpreter, StarlarkError } from "../starlark/index.js";
+import { runChunkedFile } from "../starlark/testing.js";
+
+const USAGE = "usage: faultbox starlark FILE | faultbox starlark --test FILE";
+
+export async function run(args: string[]): Promise<number> {
+  const test = args[0] === "--test";
+  const rest = test ? args.slice(1) : args;
+  if (rest.length !== 1 || rest[0]!.startsWith("-")) {
+    process.stderr.write(USAGE + "\n");
+    return 1;
+  }
+  const file = rest[0]!;
+  let source: string;
+  try {
+    source = readFileSync(file, "utf8");
+  } catch (e) {
+    process.stderr.write(`faultbox starlark: cannot read ${file}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const dir = dirname(resolve(file));
+  const readRelative = (p: string) => readFileSync(resolve(dir, p), "utf8");
+  if (test) {
+    const results = runChunkedFile(file, source, { readFile: readRelative });
+    const passed = results.filter((r) => r.passed).length;
+    process.stdout.write(`${passed} passed, ${results.length - passed} failed\n`);
+    return passed === results.length ? 0 : 2;
+  }
+  const interp = new Interpreter({
+    loader: (module, from) => {
+      const path = resolve(dirname(resolve(from)), module);
+      return { filename: path, source: readFileSync(path, "utf8") };
+    },
+  });
+  try {
+    interp.execFile(file, source);
+    return 0;
+  } catch (e) {
+    if (e instanceof StarlarkError) {
+      process.stderr.write(e.format() + "\n");
+      return 1;
+    }
+    throw e;
+  }
 }

@@ -1,0 +1,80 @@
+// Attribute access: methods of built-in types (bound on demand) and fields of host objects and structs.
+import {
+  bytesMethods,
+  dictMethods,
+  listMethods,
+  type MethodImpl,
+  setMethods,
+  stringMethods,
+} from "./methods.js";
+import { nearest } from "./spell.js";
+import {
+  Builtin,
+  Bytes,
+  Dict,
+  EvalError,
+  List,
+  StarObject,
+  StarSet,
+  typeName,
+  type Value,
+} from "./values.js";
+
+export function methodTable(v: Value): Map<string, MethodImpl> | undefined {
+  if (typeof v === "string") return stringMethods;
+  if (v instanceof List) return listMethods;
+  if (v instanceof Dict) return dictMethods;
+  if (v instanceof StarSet) return setMethods;
+  if (v instanceof Bytes) return bytesMethods;
+  return undefined;
+}
+
+export function methodFor(v: Value, name: string): MethodImpl | undefined {
+  if (typeof v === "string") return stringMethods.get(name);
+  if (v instanceof List) return listMethods.get(name);
+  if (v instanceof Dict) return dictMethods.get(name);
+  if (v instanceof StarSet) return setMethods.get(name);
+  if (v instanceof Bytes) return bytesMethods.get(name);
+  return undefined;
+}
+
+// One shared Builtin implementation per method, so bound methods of the same receiver compare equal.
+const boundImpls = new Map<MethodImpl, (th: any, args: Value[], kw: any, self: Builtin) => Value>();
+
+export function getAttrOrUndefined(v: Value, name: string): Value | undefined {
+  const m = methodFor(v, name);
+  if (m !== undefined) {
+    let impl = boundImpls.get(m);
+    if (!impl) {
+      impl = (th, args, kw, self) => m(th, self.recv!, args, kw, self.name);
+      boundImpls.set(m, impl);
+    }
+    return new Builtin(name, impl, v);
+  }
+  if (v instanceof StarObject && v.attr) return v.attr(name);
+  return undefined;
+}
+
+export function attrNames(v: Value): string[] {
+  const t = methodTable(v);
+  if (t) return [...t.keys()].sort();
+  if (v instanceof StarObject && v.attrNames) return v.attrNames();
+  return [];
+}
+
+export function getAttr(v: Value, name: string): Value {
+  const r = getAttrOrUndefined(v, name);
+  if (r !== undefined) return r;
+  const hint = nearest(name, attrNames(v));
+  throw new EvalError(
+    `${typeName(v)} has no .${name} field or method${hint ? ` (did you mean .${hint}?)` : ""}`,
+  );
+}
+
+export function setField(v: Value, name: string, x: Value): void {
+  if (v instanceof StarObject && v.setField) {
+    v.setField(name, x);
+    return;
+  }
+  throw new EvalError(`can't assign to .${name} field of ${typeName(v)}`);
+}

@@ -1,0 +1,82 @@
+// Errors of every stage (scan, parse, resolve, eval) share one type, StarlarkError, so a host catches one thing.
+
+/** A source file as seen by error messages: its name and text (for showing the offending line). */
+export class SourceFile {
+  private lineCache: string[] | undefined;
+  constructor(
+    readonly name: string,
+    readonly text: string,
+  ) {}
+  line(n: number): string {
+    this.lineCache ??= this.text.split("\n");
+    return (this.lineCache[n - 1] ?? "").replace(/\r$/, "");
+  }
+}
+
+export interface Position {
+  file: SourceFile;
+  line: number; // 1-based
+  col: number; // 1-based
+}
+
+export function posString(p: Position): string {
+  return `${p.file.name}:${p.line}:${p.col}`;
+}
+
+export interface StackFrame {
+  name: string; // function name, or "<toplevel>"
+  pos: Position | undefined;
+}
+
+export type ErrorKind = "syntax" | "resolve" | "runtime" | "limit";
+
+export class StarlarkError extends Error {
+  /** The message without position or backtrace, e.g. "undefined: x". */
+  readonly msg: string;
+  readonly kind: ErrorKind;
+  pos: Position | undefined;
+  /** Runtime call stack, outermost first (like a Python traceback). */
+  frames: StackFrame[] = [];
+  /** For resolve errors: every error of the file (this error is the first). */
+  all: StarlarkError[] = [];
+  /** Set while the error propagates inside a function, before that frame is recorded. */
+  pendingPos: Position | undefined;
+  /** The Starlark value passed to fail(), if any; lets a host tell fail() from other errors. */
+  failed = false;
+
+  constructor(kind: ErrorKind, msg: string, pos?: Position) {
+    super(pos ? `${posString(pos)}: ${msg}` : msg);
+    this.name = "StarlarkError";
+    this.kind = kind;
+    this.msg = msg;
+    this.pos = pos;
+    this.all = [this];
+  }
+
+  /** `file:line:col: message`, the source line, a caret, and (runtime errors) the Starlark call stack. */
+  format(): string {
+    const out: string[] = [];
+    for (const e of this.all) out.push(formatOne(e));
+    if (this.frames.length > 1) {
+      out.push("Traceback (most recent call last):");
+      for (const f of this.frames) {
+        out.push(`  ${f.pos ? posString(f.pos) : "<builtin>"}: in ${f.name}`);
+        if (f.pos) out.push(`    ${f.pos.file.line(f.pos.line).trim()}`);
+      }
+    }
+    return out.join("\n");
+  }
+}
+
+function formatOne(e: StarlarkError): string {
+  if (!e.pos) return e.msg;
+  const src = e.pos.file.line(e.pos.line);
+  const lines = [`${posString(e.pos)}: ${e.msg}`];
+  if (src !== "") {
+    lines.push(src);
+    let pad = "";
+    for (let i = 0; i < e.pos.col - 1 && i < src.length; i++) pad += src[i] === "\t" ? "\t" : " ";
+    lines.push(pad + "^");
+  }
+  return lines.join("\n");
+}
