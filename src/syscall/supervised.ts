@@ -72,7 +72,8 @@ export interface SupervisedProcess {
   readonly waitKillable: boolean;
   /** Resolves when the target has exited (code or signal as the target saw it). */
   readonly exited: Promise<ExitStatus>;
-  /** Replaces the live rules; resolves once they apply, with the stats of the rules replaced. */
+  /** Replaces the live rules; resolves once they apply, with the stats of the rules replaced.
+   * Clearing ([] or clearRules) after the target exited resolves with what its events showed. */
   setRules(rules: readonly SyscallRule[]): Promise<RuleStats[]>;
   clearRules(): Promise<RuleStats[]>;
   /** Stops the target (signal, then SIGKILL after graceMs) and everything in its process group. */
@@ -254,7 +255,14 @@ export async function launchSupervised(opts: LaunchOptions): Promise<SupervisedP
   const filteredSet = new Set(filtered);
 
   async function setRules(rules: readonly SyscallRule[]): Promise<RuleStats[]> {
-    if (supervisorGone) throw new SyscallFaultError("SUPERVISOR", `target "${opts.argv[0]}" has exited`);
+    if (supervisorGone) {
+      if (rules.length > 0) throw new SyscallFaultError("SUPERVISOR", `target "${opts.argv[0]}" has exited`);
+      // Clearing after the target died (often because of the fault): report what the events
+      // showed; only fires are known, so matches is a lower bound.
+      const stats = [...liveRules.values()].map((r) => ({ ...r, matches: r.fires }));
+      liveRules.clear();
+      return stats;
+    }
     const lines: string[] = [];
     const added: RuleStats[] = [];
     rules.forEach((rule, index) => {
