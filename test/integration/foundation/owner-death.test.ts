@@ -3,12 +3,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { processesUsing } from "../../support/processes.js";
 
 const fixture = fileURLToPath(new URL("./owner.fixture.ts", import.meta.url));
+const runnerFixture = fileURLToPath(new URL("./runner.fixture.mjs", import.meta.url));
 
 interface Started {
   kafkaDir: string;
@@ -48,7 +51,7 @@ async function assertGoneWithin(dirs: string[], ms: number): Promise<void> {
 
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   test(`a test process killed with ${signal} leaves no broker or PostgreSQL behind`, async () => {
-    const { child, started } = await startOwner();
+    const { child, started } = await startOwner(["--import", "tsx", fixture]);
     const dirs = [started.kafkaDir, started.postgresDir];
     // Both services are really running before the kill.
     assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
@@ -57,3 +60,17 @@ for (const signal of ["SIGKILL", "SIGTERM"] as const) {
     await assertGoneWithin(dirs, 30_000);
   });
 }
+
+test("shared services outlive the test file that started them and die with a SIGKILLed test runner", async () => {
+  const scratch = mkdtempSync(join(tmpdir(), "faultbox-runner-"));
+  try {
+    const { child, started } = await startOwner([runnerFixture, scratch]);
+    // The test file that started them has exited; the runner still owns them.
+    assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
+    assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
+    child.kill("SIGKILL");
+    await assertGoneWithin([started.kafkaDir, started.postgresDir], 30_000);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+});
