@@ -622,7 +622,10 @@ struct handoff {
 
 static int install_filter(struct sock_filter *prog, int len, struct handoff *h) {
   struct sock_fprog fprog = {.len = (unsigned short)len, .filter = prog};
-  unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+  // SPEC_ALLOW: we are a fault injector, not a sandbox; do not make the kernel turn on
+  // speculative-store-bypass mitigation for the target, which would slow all of its code.
+  unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV |
+                        SECCOMP_FILTER_FLAG_SPEC_ALLOW;
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
   if (fd < 0 && errno == EINVAL) { // kernel older than 6.0
     flags &= ~SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
