@@ -23,10 +23,11 @@ function check(r: CommandResult, what: string): string {
 
 const lines = (s: string): string[] => s.split("\n").filter((l) => l.length > 0);
 
-export const javaConsole: ClientStack = {
-  name: "java console tools",
+/** The console tools of a Kafka release ("4" or "3.9"). */
+export const javaConsole = (version: string): ClientStack => ({
+  name: `java ${version} console tools`,
   async produce(bootstrap, topic, values) {
-    const argv = await kafkaTool("kafka-console-producer");
+    const argv = await kafkaTool("kafka-console-producer", version);
     const r = await runCommand(
       [...argv, "--bootstrap-server", bootstrap, "--topic", topic, "--producer-property", "acks=all"],
       { input: values.map((v) => `${v}\n`).join(""), timeoutMs: 90_000 },
@@ -34,7 +35,7 @@ export const javaConsole: ClientStack = {
     check(r, "kafka-console-producer");
   },
   async consume(bootstrap, topic, group, count) {
-    const argv = await kafkaTool("kafka-console-consumer");
+    const argv = await kafkaTool("kafka-console-consumer", version);
     const r = await runCommand(
       [
         ...argv,
@@ -54,7 +55,7 @@ export const javaConsole: ClientStack = {
     );
     return lines(check(r, "kafka-console-consumer"));
   },
-};
+});
 
 export const kcat: ClientStack = {
   name: "kcat",
@@ -201,4 +202,4 @@ export const kafkajs: ClientStack = {
   },
 };
 
-export const ALL_CLIENTS: ClientStack[] = [javaConsole, kcat, kafkaPython, kafkajs];
+export const ALL_CLIENTS: ClientStack[] = [javaConsole("4"), javaConsole("3.9"), kcat, kafkaPython, kafkajs];

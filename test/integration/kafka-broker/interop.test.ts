@@ -7,7 +7,7 @@ import { startEmbeddedKafka } from "../../../src/protocols/kafka/broker/index.js
 import { ALL_CLIENTS } from "./clients.js";
 
 for (const brokers of [1, 3]) {
-  test(`java, kcat, kafka-python and kafkajs produce and consume with groups (${brokers} node${brokers > 1 ? "s" : ""})`, async () => {
+  test(`java 4 and 3.9, kcat, kafka-python and kafkajs produce and consume with groups (${brokers} node${brokers > 1 ? "s" : ""})`, async () => {
     const kafka = await startEmbeddedKafka({ brokers, topics: [{ name: "interop", partitions: 3 }] });
     try {
       const expected: string[] = [];
