@@ -8,6 +8,7 @@ import { createRng } from "./random.js";
 import type { SuiteResult, TestResult } from "./results.js";
 import { TestRun } from "./run.js";
 import { ServiceManager } from "./services.js";
+import { getProtocol, protocolNames } from "./protocol.js";
 import { formatDuration } from "./duration.js";
 
 /** Front ends reach the running test through this (builtins like events() are global in a spec). */
@@ -229,6 +230,10 @@ async function runTest(
     options.signal?.removeEventListener("abort", onAbort);
     run.stopMonitors();
     await run.stopObservers();
+    for (const name of protocolNames())
+      await getProtocol(name)
+        ?.afterTest?.()
+        .catch(() => undefined);
     runtime.current = undefined;
     run.log.close();
     await services.afterTest();

@@ -50,6 +50,8 @@ export interface ProtocolProxy {
   readonly listen: Address;
   addRule(rule: ProxyRule): void;
   clearRules(): void;
+  /** Re-points the proxy at the service's real address once it is known (mapped or substituted port). */
+  retarget?(upstream: Address): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -86,6 +88,8 @@ export interface ProtocolPlugin {
   healthcheck?: (target: Address, ctx: HealthcheckContext) => Promise<void>;
   /** Constructors for observe= sources this protocol offers (e.g. kafka's topic()). */
   observers?: Record<string, (...args: unknown[]) => ObserveSource>;
+  /** Called when a test ends, before its services stop: close clients the steps kept open. */
+  afterTest?: () => Promise<void>;
 }
 
 const plugins = new Map<string, ProtocolPlugin>();

@@ -180,20 +180,60 @@ export class TestRun {
   }
 
   assertEq(a: unknown, b: unknown, message?: string): void {
-    const q = this.counted();
-    if (!this.suite.equals(a, b)) {
-      throw this.failure(
-        "assert_eq",
-        `assert_eq failed: ${this.suite.repr(a)} != ${this.suite.repr(b)}${message ? ` (${message})` : ""}`,
-      );
-    }
     const empty = (v: unknown) =>
       v === 0 || (Array.isArray(v) && v.length === 0) || (typeof v === "bigint" && v === 0n);
-    if (empty(a) && empty(b) && q.empty > 0 && q.nonEmpty === 0) {
-      this.warn(
-        `assert_eq${message ? ` ("${message}")` : ""} compared two empty event sets: the assertion is vacuous`,
+    this.assertEqOutcome({
+      equal: this.suite.equals(a, b),
+      reprA: this.suite.repr(a),
+      reprB: this.suite.repr(b),
+      emptyA: empty(a),
+      emptyB: empty(b),
+      message,
+    });
+  }
+
+  /** assert_eq once the spec language has compared and printed the values (Starlark does both itself). */
+  assertEqOutcome(o: {
+    equal: boolean;
+    reprA: string;
+    reprB: string;
+    emptyA: boolean;
+    emptyB: boolean;
+    message?: string;
+  }): void {
+    const q = this.counted();
+    if (!o.equal) {
+      throw this.failure(
+        "assert_eq",
+        `assert_eq failed: ${o.reprA} != ${o.reprB}${o.message ? ` (${o.message})` : ""}`,
       );
     }
+    if (o.emptyA && o.emptyB && q.empty > 0 && q.nonEmpty === 0) {
+      this.warn(
+        `assert_eq${o.message ? ` ("${o.message}")` : ""} compared two empty event sets: the assertion is vacuous`,
+      );
+    }
+  }
+
+  /** Counts a query whose filtering happened in the spec language (for vacuous-assertion warnings). */
+  noteQuery(found: number): void {
+    if (found === 0) this.queriesSinceAssert.empty++;
+    else this.queriesSinceAssert.nonEmpty++;
+  }
+
+  /** Outcome of an assert_eventually/assert_never/assert_before evaluated by the spec language. */
+  assertionOutcome(assertion: string, failure: string | undefined): void {
+    this.counted();
+    if (failure !== undefined) throw this.failure(assertion, failure);
+  }
+
+  /** Events after `afterSeq`, waiting up to timeoutMs for at least one; settles observers when none came. */
+  async eventsAfter(afterSeq: number, timeoutMs: number): Promise<StoredEvent[]> {
+    if (this.log.size <= afterSeq) {
+      await this.log.waitFor((e) => e.seq > afterSeq, timeoutMs, this.abort.signal);
+      if (this.log.size <= afterSeq) await this.settle();
+    }
+    return this.log.all().slice(afterSeq);
   }
 
   async assertEventually(query: {

@@ -216,6 +216,9 @@ export class ServiceManager {
     }
     const entry: RunningService = { def: svc, process: proc };
     this.running.set(svc.name, entry);
+    for (const i of svc.interfaces) {
+      await this.proxies.get(interfaceKey(svc.name, i.name))?.proxy.retarget?.(this.upstream(svc, i.name));
+    }
     const exited = proc.exited.then(({ code, signal }) => {
       const reason = `service "${svc.name}" exited${signal ? ` on ${signal}` : ` with code ${code}`}`;
       entry.exitedEarly = reason;

@@ -1,0 +1,675 @@
+// The Starlark builtins of a faultbox spec: thin adapters that check arguments, then ask the engine
+// (SpecBuilder at load time, the running TestRun during a test) through the worker channel.
+import {
+  Dict,
+  EvalError,
+  List,
+  call,
+  equals,
+  fromJS,
+  isCallable,
+  makeBuiltin,
+  repr,
+  truth,
+  unpackArgs,
+  type ArgsKw,
+  type Thread,
+  type Value,
+} from "../starlark/index.js";
+import { loadFile, loadJson, loadYaml } from "../core/files.js";
+import { RemoteError, type WorkerChannel } from "./channel.js";
+import type { Marshal } from "./marshal.js";
+import {
+  EventValue,
+  InterfaceDefValue,
+  InterfaceRefValue,
+  RefValue,
+  ResponseValue,
+  ServiceValue,
+} from "./values.js";
+import type { Event } from "../core/events.js";
+import { parseDuration } from "../core/duration.js";
+
+/** Remembers the failure an engine call raised, so the test's error can be classified on the way out. */
+export interface FailureMemo {
+  last?: { message: string; assertion?: string; spec?: boolean };
+}
+
+const MATCHERS = [
+  "method",
+  "op",
+  "path",
+  "query",
+  "command",
+  "key",
+  "collection",
+  "topic",
+  "subject",
+  "prefix",
+];
+
+export function createBuiltins(
+  ch: WorkerChannel,
+  m: Marshal,
+  specDir: string,
+  memo: FailureMemo,
+  observers: Record<string, string[]>,
+): Record<string, Value> {
+  /** Calls the engine; its errors become Starlark errors (the interpreter adds the position). */
+  const ask = (op: string, args: Record<string, unknown>): Value => {
+    try {
+      return m.fromWire(ch.request(op, args));
+    } catch (err) {
+      if (err instanceof RemoteError) {
+        memo.last = { message: err.info.message, assertion: err.info.assertion, spec: err.info.spec };
+        throw new EvalError(err.info.message);
+      }
+      throw err;
+    }
+  };
+  const w = (v: Value | undefined) => m.toWire(v);
+  const kwMap = (kwargs: ArgsKw) => new Map(kwargs.map(([k, v]) => [k, v] as [string, Value]));
+  const str = (fn: string, name: string, v: Value | undefined, required = false): string | undefined => {
+    if (v === undefined || v === null) {
+      if (required) throw new EvalError(`${fn}() requires ${name}=`);
+      return undefined;
+    }
+    if (typeof v !== "string") throw new EvalError(`${fn}(): ${name} must be a string, got ${repr(v)}`);
+    return v;
+  };
+  const list = (v: Value | undefined): Value[] =>
+    v === undefined || v === null ? [] : v instanceof List ? v.elems : Array.isArray(v) ? v : [v];
+  const timeoutMs = (fn: string, v: Value | undefined, dflt: number) => {
+    if (v === undefined || v === null) return dflt;
+    try {
+      return parseDuration(typeof v === "number" ? v * 1000 : String(v), `${fn}(timeout=)`);
+    } catch (err) {
+      throw new EvalError((err as Error).message);
+    }
+  };
+  const builtin = (name: string, impl: (t: Thread, args: Value[], kwargs: ArgsKw) => Value) =>
+    makeBuiltin(name, impl);
+
+  const service = builtin("service", (_t, args, kwargs) => {
+    const [nameV, ...rest] = args;
+    if (typeof nameV !== "string") throw new EvalError("service() requires at least a name");
+    const interfaces: Value[] = [];
+    let binary: string | undefined;
+    rest.forEach((v, i) => {
+      if (typeof v === "string") binary = v;
+      else if (v instanceof InterfaceDefValue) interfaces.push(v);
+      else
+        throw new EvalError(
+          `service() positional arg ${i + 2} must be a string (binary) or interface(), got ${repr(v)}`,
+        );
+    });
+    const valid = [
+      "binary",
+      "image",
+      "remote",
+      "args",
+      "env",
+      "depends_on",
+      "healthcheck",
+      "reuse",
+      "observe",
+      "ports",
+      "seed",
+      "reset",
+      "ops",
+    ];
+    const kw = kwMap(kwargs);
+    for (const k of kw.keys()) {
+      if (!valid.includes(k)) {
+        const hint =
+          k === "cmd" || k === "entrypoint"
+            ? " (use args=)"
+            : k === "http" || k === "tcp"
+              ? " (declare interface(...) positionally)"
+              : "";
+        throw new EvalError(
+          `service("${nameV}"): unknown keyword argument "${k}"${hint}; valid: ${valid.join(", ")}`,
+        );
+      }
+    }
+    const hc = kw.get("healthcheck");
+    if (hc !== undefined && !(hc instanceof RefValue && hc.kind === "healthcheck")) {
+      throw new EvalError(`service() healthcheck must be a tcp(), http() or ready() value, got ${repr(hc)}`);
+    }
+    for (const o of list(kw.get("observe"))) {
+      if (!(o instanceof RefValue && o.kind === "observe"))
+        throw new EvalError(`service() observe items must be stdout()/stderr()/topic(), got ${repr(o)}`);
+    }
+    const deps = list(kw.get("depends_on")).map((d) => (d instanceof ServiceValue ? d.name : d));
+    for (const k of ["seed", "reset"]) {
+      const v = kw.get(k);
+      if (v !== undefined && v !== null && !isCallable(v))
+        throw new EvalError(`service() ${k}= must be a function, got ${repr(v)}`);
+    }
+    return ask("service", {
+      name: nameV,
+      binary: str("service", "binary", kw.get("binary")) ?? binary,
+      image: str("service", "image", kw.get("image")),
+      remote: str("service", "remote", kw.get("remote")),
+      interfaces: interfaces.map(w),
+      args: w(kw.get("args") ?? null),
+      env: w(kw.get("env") ?? null),
+      depends_on: deps,
+      healthcheck: w(hc),
+      reuse: kw.get("reuse") === undefined ? undefined : truth(kw.get("reuse")!),
+      observe: w(new List(list(kw.get("observe")))),
+      ports: w(kw.get("ports") ?? null),
+      seed: w(kw.get("seed")),
+      reset: w(kw.get("reset")),
+      ops: w(kw.get("ops") ?? null),
+    });
+  });
+
+  const iface = builtin("interface", (_t, args, kwargs) => {
+    const [name, protocol, port] = unpackArgs("interface", args, kwargs, ["name", "protocol", "port"]);
+    if (typeof name !== "string" || typeof protocol !== "string")
+      throw new EvalError("interface(): name and protocol must be strings");
+    if (typeof port !== "number")
+      throw new EvalError(`interface("${name}"): port must be an int, got ${repr(port!)}`);
+    return ask("interface", { name, protocol, port });
+  });
+
+  const healthcheck = (kind: "tcp" | "http") =>
+    builtin(kind, (_t, args, kwargs) => {
+      const [target, timeout] = unpackArgs(kind, args, kwargs, ["addr", "timeout?"]);
+      return ask("healthcheck", {
+        kind,
+        target: str(kind, "addr", target, true),
+        timeout: timeout === undefined ? undefined : String(timeout),
+      });
+    });
+  const ready = builtin("ready", (_t, args, kwargs) => {
+    const [timeout] = unpackArgs("ready", args, kwargs, ["*", "timeout?"]);
+    return ask("healthcheck", {
+      kind: "ready",
+      timeout: timeout === undefined ? undefined : String(timeout),
+    });
+  });
+
+  const stream = (s: "stdout" | "stderr") =>
+    builtin(s, (_t, args, kwargs) => {
+      const [decoder] = unpackArgs(s, args, kwargs, ["decoder?"]);
+      if (decoder !== undefined && !(decoder instanceof RefValue && decoder.kind === "decoder")) {
+        throw new EvalError(
+          `${s}(): decoder must be json_decoder(), logfmt_decoder() or regex_decoder(), got ${repr(decoder)}`,
+        );
+      }
+      return ask("observe", { stream: s, decoder: w(decoder) });
+    });
+  const decoder = (kind: string) =>
+    builtin(`${kind}_decoder`, (_t, args, kwargs) => {
+      if (kind === "regex") {
+        const [pattern] = unpackArgs("regex_decoder", args, kwargs, ["pattern?"]);
+        return ask("decoder", { kind, pattern: str("regex_decoder", "pattern", pattern, true) });
+      }
+      unpackArgs(`${kind}_decoder`, args, kwargs, []);
+      return ask("decoder", { kind });
+    });
+
+  const syscallFault = (action: "deny" | "delay" | "allow", arg: Value | undefined, kw: Map<string, Value>) =>
+    ask("syscall_fault", {
+      action,
+      arg: arg === undefined ? undefined : String(arg),
+      probability: w(kw.get("probability")),
+      label: str(action, "label", kw.get("label")),
+    });
+
+  const proxyRule = (action: string, kwargs: ArgsKw, params: string[]) => {
+    const match: Record<string, string> = {};
+    const p: Record<string, unknown> = {};
+    let probability: unknown;
+    for (const [k, v] of kwargs) {
+      if (MATCHERS.includes(k)) match[k === "op" ? "method" : k === "subject" ? "topic" : k] = String(v);
+      else if (k === "probability") probability = w(v);
+      else if (params.includes(k)) p[k] = w(v);
+      else
+        throw new EvalError(
+          `${action}(): unknown keyword argument "${k}"; valid: ${[...MATCHERS, "probability", ...params].join(", ")}`,
+        );
+    }
+    return ask("proxy_rule", { action, match, params: p, probability });
+  };
+
+  const deny = builtin("deny", (_t, args, kwargs) => {
+    const [errno, probability, label] = unpackArgs("deny", args, kwargs, ["errno", "probability?", "label?"]);
+    return syscallFault(
+      "deny",
+      errno,
+      new Map([
+        ["probability", probability ?? null],
+        ["label", label ?? null],
+      ]),
+    );
+  });
+  const allow = builtin("allow", (_t, args, kwargs) => {
+    unpackArgs("allow", args, kwargs, []);
+    return syscallFault("allow", undefined, new Map());
+  });
+  // delay("500ms") is a syscall fault; delay(delay="3s", topic=...) is a protocol rule.
+  const delay = builtin("delay", (_t, args, kwargs) => {
+    if (args.length > 0) {
+      const [d, probability, label] = unpackArgs("delay", args, kwargs, [
+        "duration",
+        "probability?",
+        "label?",
+      ]);
+      return syscallFault(
+        "delay",
+        d,
+        new Map([
+          ["probability", probability ?? null],
+          ["label", label ?? null],
+        ]),
+      );
+    }
+    if (!kwargs.some(([k]) => k === "delay"))
+      throw new EvalError("delay() requires delay= or a positional duration argument");
+    return proxyRule("delay", kwargs, ["delay"]);
+  });
+  const drop = builtin("drop", (_t, args, kwargs) => {
+    if (args.length) throw new EvalError("drop() takes keyword arguments only");
+    return proxyRule("drop", kwargs, []);
+  });
+  const error = builtin("error", (_t, args, kwargs) => {
+    if (args.length) throw new EvalError("error() takes keyword arguments only");
+    return proxyRule("error", kwargs, ["status", "message"]);
+  });
+  const response = builtin("response", (_t, args, kwargs) => {
+    if (args.length) throw new EvalError("response() takes keyword arguments only");
+    return proxyRule("response", kwargs, ["status", "body", "value"]);
+  });
+  const duplicate = builtin("duplicate", (_t, args, kwargs) => {
+    if (args.length) throw new EvalError("duplicate() takes keyword arguments only");
+    return proxyRule("duplicate", kwargs, []);
+  });
+  const op = builtin("op", (_t, args, kwargs) => {
+    const [syscalls, path] = unpackArgs("op", args, kwargs, ["syscalls", "path?"]);
+    const d = new Dict();
+    d.set("syscalls", syscalls!);
+    if (path !== undefined) d.set("path", path);
+    return d;
+  });
+
+  /** Splits fault kwargs into the syscall ones (`write=deny("EIO")`), checking each value's type. */
+  const syscallKwargs = (fn: string, kwargs: ArgsKw, reserved: string[]) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of kwargs) {
+      if (reserved.includes(k)) continue;
+      if (!(v instanceof RefValue && v.kind === "syscall_fault")) {
+        throw new EvalError(
+          `${fn}(): unknown keyword argument "${k}" (a syscall fault like write=deny("EIO") or one of ${reserved.join(", ")})`,
+        );
+      }
+      out[k] = w(v);
+    }
+    return out;
+  };
+
+  const faultAssumption = builtin("fault_assumption", (_t, args, kwargs) => {
+    const [name] = args;
+    if (typeof name !== "string" || args.length > 1)
+      throw new EvalError("fault_assumption() requires a name as its only positional argument");
+    const reserved = ["target", "rules", "monitors", "faults", "description"];
+    const kw = kwMap(kwargs);
+    const target = kw.get("target");
+    if (target !== undefined && !(target instanceof ServiceValue) && !(target instanceof InterfaceRefValue)) {
+      throw new EvalError(
+        `fault_assumption("${name}"): target must be a service or an interface (svc.iface), got ${repr(target)}`,
+      );
+    }
+    for (const r of list(kw.get("rules"))) {
+      if (!(r instanceof RefValue && r.kind === "proxy_rule"))
+        throw new EvalError(
+          `fault_assumption("${name}"): rules= items must be drop()/delay(delay=)/error()/response()/duplicate(), got ${repr(r)}`,
+        );
+    }
+    return ask("fault_assumption", {
+      name,
+      target: w(target),
+      rules: list(kw.get("rules")).map(w),
+      monitors: list(kw.get("monitors")).map(w),
+      faults: list(kw.get("faults")).map(w),
+      description: str("fault_assumption", "description", kw.get("description")),
+      syscall: syscallKwargs("fault_assumption", kwargs, reserved),
+    });
+  });
+
+  const fault = builtin("fault", (_t, args, kwargs) => {
+    const [target, ...rules] = args;
+    const kw = kwMap(kwargs);
+    const run = kw.get("run");
+    if (!run || !isCallable(run))
+      throw new EvalError("fault() requires run= keyword with a callback function");
+    if (target instanceof RefValue && target.kind === "fault_assumption") {
+      return ask("fault_window", { assumption: w(target), run: w(run) });
+    }
+    if (target instanceof InterfaceRefValue) {
+      if (rules.length === 0)
+        throw new EvalError(
+          "fault(interface_ref, ...) needs at least one rule: drop()/delay(delay=)/error()/response()",
+        );
+      for (const r of rules) {
+        if (!(r instanceof RefValue && r.kind === "proxy_rule"))
+          throw new EvalError(
+            `fault(interface_ref, ...) arguments must be drop()/delay(delay=)/error()/response(), got ${repr(r)}`,
+          );
+      }
+      const extra = kwargs.filter(([k]) => k !== "run");
+      if (extra.length)
+        throw new EvalError(`fault(interface_ref, ...): unknown keyword argument "${extra[0]![0]}"`);
+      return ask("fault_window", {
+        target: w(target),
+        label: `${target.service}.${target.iface.name}`,
+        rules: rules.map(w),
+        run: w(run),
+      });
+    }
+    if (target instanceof ServiceValue) {
+      if (rules.length)
+        throw new EvalError('fault(service, ...) takes syscall faults as keywords, e.g. write=deny("EIO")');
+      return ask("fault_window", {
+        target: w(target),
+        label: target.name,
+        syscall: syscallKwargs("fault", kwargs, ["run"]),
+        run: w(run),
+      });
+    }
+    throw new EvalError(
+      `fault(): first argument must be a fault_assumption, an interface (svc.iface) or a service, got ${repr(target ?? null)}`,
+    );
+  });
+
+  const scenario = builtin("scenario", (_t, args, kwargs) => {
+    if (args.length !== 1 || kwargs.length || !isCallable(args[0]!))
+      throw new EvalError("scenario() requires exactly one callable");
+    ask("scenario", { fn: w(args[0]) });
+    return args[0]!;
+  });
+
+  const faultScenario = builtin("fault_scenario", (_t, args, kwargs) => {
+    const [name, sc, faults, expect, monitors, timeout] = unpackArgs("fault_scenario", args, kwargs, [
+      "name",
+      "*",
+      "scenario?",
+      "faults?",
+      "expect?",
+      "monitors?",
+      "timeout?",
+    ]);
+    if (typeof name !== "string") throw new EvalError("fault_scenario() requires a name");
+    if (!sc || !isCallable(sc)) throw new EvalError("fault_scenario() requires scenario= keyword");
+    ask("fault_scenario", {
+      name,
+      scenario: w(sc),
+      faults: list(faults).map(w),
+      expect: w(expect),
+      monitors: list(monitors).map(w),
+      timeout: timeout === undefined ? undefined : String(timeout),
+    });
+    return null;
+  });
+
+  const nameOf = (v: Value): string =>
+    v instanceof RefValue
+      ? String(v.info.name)
+      : isCallable(v)
+        ? String((v as { name?: string }).name)
+        : String(v);
+  const pairs = (v: Value | undefined): [Value, Value][] =>
+    list(v).map((p) => {
+      const items = p instanceof List ? p.elems : Array.isArray(p) ? p : [];
+      if (items.length !== 2)
+        throw new EvalError(`fault_matrix(): expected (scenario, fault) pairs, got ${repr(p)}`);
+      return [items[0]!, items[1]!];
+    });
+  const faultMatrix = builtin("fault_matrix", (_t, args, kwargs) => {
+    const [scenarios, faults, defaultExpect, overrides, exclude, monitors] = unpackArgs(
+      "fault_matrix",
+      args,
+      kwargs,
+      [
+        "*",
+        "scenarios?",
+        "faults?",
+        "default_expect?",
+        "overrides?",
+        "exclude?",
+        "monitors?",
+        "require_faults_fire?",
+      ],
+    );
+    const ov: Record<string, unknown>[] = [];
+    if (overrides instanceof Dict) {
+      for (const e of overrides.map.values()) {
+        const [s, f] = pairs(new List([e.k]))[0]!;
+        ov.push({ scenario: nameOf(s), fault: nameOf(f), expect: w(e.v) });
+      }
+    } else if (overrides !== undefined && overrides !== null)
+      throw new EvalError("fault_matrix(): overrides= must be a dict keyed by (scenario, fault)");
+    ask("fault_matrix", {
+      scenarios: list(scenarios).map(w),
+      faults: list(faults).map(w),
+      default_expect: w(defaultExpect),
+      overrides: ov,
+      exclude: pairs(exclude).map(([s, f]) => ({ scenario: nameOf(s), fault: nameOf(f) })),
+      monitors: list(monitors).map(w),
+    });
+    return null;
+  });
+
+  const test = builtin("test", (_t, args, kwargs) => {
+    const [name, body] = unpackArgs("test", args, kwargs, ["name", "body"]);
+    if (typeof name !== "string" || !isCallable(body!))
+      throw new EvalError("test() requires a name and body=");
+    ask("test", { name, fn: w(body) });
+    return null;
+  });
+
+  // ---- events and assertions ----
+
+  const filtersOf = (fn: string, kwargs: ArgsKw, allowed: string[]) => {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of kwargs) {
+      if (allowed.includes(k)) continue;
+      if (typeof v !== "string" && typeof v !== "number" && typeof v !== "boolean") {
+        throw new EvalError(`${fn}(): filter ${k}= must be a string, int or bool, got ${repr(v)}`);
+      }
+      out[k] = v;
+    }
+    return out;
+  };
+  const allEvents = (): EventValue[] => (ask("events_all", {}) as List).elems as EventValue[];
+  const matching = (th: Thread, where: Value, evs: EventValue[]) =>
+    evs.filter((e) => truth(call(th as never, where, [e])));
+
+  const events = builtin("events", (th, args, kwargs) => {
+    if (args.length) throw new EvalError("events() takes keyword arguments only (where= or filters)");
+    const where = kwMap(kwargs).get("where");
+    if (where !== undefined) {
+      const found = matching(th, where, allEvents());
+      ask("note_query", { found: found.length });
+      return new List(found);
+    }
+    return ask("events", { filters: filtersOf("events", kwargs, []) });
+  });
+
+  const assertTrue = builtin("assert_true", (_t, args, kwargs) => {
+    const [cond, msg] = unpackArgs("assert_true", args, kwargs, ["cond", "msg?"]);
+    ask("assert_true", { truth: truth(cond!), message: msg === undefined ? undefined : String(msg) });
+    return null;
+  });
+  const isEmpty = (v: Value) =>
+    v === 0 || (v instanceof List && v.elems.length === 0) || (Array.isArray(v) && v.length === 0);
+  const assertEq = builtin("assert_eq", (_t, args, kwargs) => {
+    const [a, b, msg] = unpackArgs("assert_eq", args, kwargs, ["a", "b", "msg?"]);
+    ask("assert_eq", {
+      equal: equals(a!, b!),
+      reprA: repr(a!),
+      reprB: repr(b!),
+      emptyA: isEmpty(a!),
+      emptyB: isEmpty(b!),
+      message: msg === undefined ? undefined : String(msg),
+    });
+    return null;
+  });
+  const assertEventually = builtin("assert_eventually", (th, args, kwargs) => {
+    if (args.length) throw new EvalError("assert_eventually() takes keyword arguments only");
+    const kw = kwMap(kwargs);
+    const limit = timeoutMs("assert_eventually", kw.get("timeout"), 5000);
+    const where = kw.get("where");
+    if (where === undefined) {
+      return ask("assert_eventually_filters", {
+        filters: filtersOf("assert_eventually", kwargs, ["timeout"]),
+        timeoutMs: limit,
+      });
+    }
+    const deadline = Date.now() + limit;
+    let seen = 0;
+    for (;;) {
+      const fresh = (
+        ask("events_after", { after: seen, timeoutMs: Math.max(0, deadline - Date.now()) }) as List
+      ).elems as EventValue[];
+      for (const e of fresh) {
+        seen = e.raw.seq;
+        if (truth(call(th as never, where, [e]))) {
+          ask("assert_outcome", { assertion: "assert_eventually" });
+          return e;
+        }
+      }
+      if (Date.now() >= deadline && fresh.length === 0) break;
+    }
+    ask("assert_outcome", {
+      assertion: "assert_eventually",
+      failure: `assert_eventually: no event matched where= predicate within ${limit}ms`,
+    });
+    return null;
+  });
+  const assertNever = builtin("assert_never", (th, args, kwargs) => {
+    if (args.length) throw new EvalError("assert_never() takes keyword arguments only");
+    const where = kwMap(kwargs).get("where");
+    if (where === undefined)
+      return ask("assert_never_filters", { filters: filtersOf("assert_never", kwargs, []) });
+    const hit = allEvents().find((e) => truth(call(th as never, where, [e])));
+    ask("assert_outcome", {
+      assertion: "assert_never",
+      failure: hit
+        ? `assert_never: found matching event #${hit.raw.seq} (${hit.raw.type} on ${hit.raw.service || "-"}) via where= predicate`
+        : undefined,
+    });
+    return null;
+  });
+  const assertBefore = builtin("assert_before", (_t, args, kwargs) => {
+    const [first, then] = unpackArgs("assert_before", args, kwargs, ["*", "first", "then"]);
+    if (!(first instanceof Dict) || !(then instanceof Dict))
+      throw new EvalError("assert_before(): first= and then= must be dicts of filters");
+    return ask("assert_before", { first: w(first), then: w(then) });
+  });
+
+  const monitor = builtin("monitor", (_t, args, kwargs) => {
+    const [first] = args;
+    if (first !== undefined && isCallable(first)) {
+      if (args.length > 1) throw new EvalError("monitor(fn, **filters) takes one positional argument");
+      return ask("monitor_callback", { fn: w(first), filters: filtersOf("monitor", kwargs, []) });
+    }
+    if (typeof first !== "string")
+      throw new EvalError(`monitor() takes a callback or a name, got ${repr(first ?? null)}`);
+    const [, on, stateInit, update, check] = unpackArgs("monitor", args, kwargs, [
+      "name",
+      "*",
+      "on",
+      "state_init?",
+      "update?",
+      "check?",
+    ]);
+    if (on instanceof Dict)
+      return ask("monitor_stateful", {
+        name: first,
+        on_filters: w(on),
+        state_init: w(stateInit),
+        update: w(update),
+        check: w(check),
+      });
+    if (!isCallable(on!))
+      throw new EvalError(
+        `monitor("${first}") on=: expected a dict of filters or a callable, got ${repr(on!)}`,
+      );
+    return ask("monitor_stateful", {
+      name: first,
+      on: w(on),
+      state_init: w(stateInit),
+      update: w(update),
+      check: w(check),
+    });
+  });
+
+  const loader = (name: string, fn: (dir: string, p: string) => unknown, raw = false) =>
+    builtin(name, (_t, args, kwargs) => {
+      const [path] = unpackArgs(name, args, kwargs, ["path"]);
+      if (typeof path !== "string") throw new EvalError(`${name}(): path must be a string`);
+      try {
+        const v = fn(specDir, path);
+        return raw ? (v as string) : fromJS(v);
+      } catch (err) {
+        throw new EvalError((err as Error).message);
+      }
+    });
+
+  const out: Record<string, Value> = {
+    service,
+    interface: iface,
+    tcp: healthcheck("tcp"),
+    http: healthcheck("http"),
+    ready,
+    stdout: stream("stdout"),
+    stderr: stream("stderr"),
+    json_decoder: decoder("json"),
+    logfmt_decoder: decoder("logfmt"),
+    regex_decoder: decoder("regex"),
+    deny,
+    allow,
+    delay,
+    op,
+    drop,
+    error,
+    response,
+    duplicate,
+    fault_assumption: faultAssumption,
+    fault,
+    scenario,
+    fault_scenario: faultScenario,
+    fault_matrix: faultMatrix,
+    test,
+    events,
+    assert_true: assertTrue,
+    assert_eq: assertEq,
+    assert_eventually: assertEventually,
+    assert_never: assertNever,
+    assert_before: assertBefore,
+    monitor,
+    load_file: loader("load_file", loadFile, true),
+    load_json: loader("load_json", loadJson),
+    load_yaml: loader("load_yaml", loadYaml),
+  };
+  // Event sources offered by protocols (e.g. kafka's topic()) become builtins of the same name.
+  for (const [protocol, names] of Object.entries(observers)) {
+    for (const name of names) {
+      out[name] = builtin(name, (_t, args, kwargs) =>
+        ask("observer", {
+          protocol,
+          name,
+          args: args.map(w),
+          kwargs: Object.fromEntries(kwargs.map(([k, v]) => [k, w(v)])),
+        }),
+      );
+    }
+  }
+  void ResponseValue;
+  return out;
+}
+
+export type { Event };

@@ -1,0 +1,535 @@
+// The engine side of the Starlark bridge: runs the worker, answers its operations with SpecBuilder and
+// the running TestRun, and invokes Starlark callables (test bodies, lambdas, monitors) through it.
+import { MessageChannel, Worker } from "node:worker_threads";
+import { fileURLToPath } from "node:url";
+import { resolve } from "node:path";
+import { SpecBuilder } from "../core/builder.js";
+import { AssertionFailure, SpecError, type SourceLocation } from "../core/errors.js";
+import type { StoredEvent } from "../core/events.js";
+import type {
+  FaultAssumption,
+  Healthcheck,
+  InterfaceDef,
+  MonitorDef,
+  ObserveSource,
+  ServiceDef,
+  SyscallFault,
+} from "../core/model.js";
+import { getProtocol, protocolNames } from "../core/protocol.js";
+import type { Response } from "../core/response.js";
+import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "../core/decoders.js";
+import { parseDuration } from "../core/duration.js";
+import {
+  notify,
+  type BoxedWire,
+  type ErrorInfo,
+  type ToMain,
+  type ToWorker,
+  type WorkerData,
+} from "./wire.js";
+
+export interface Boxed extends BoxedWire {
+  readonly __boxed: true;
+}
+
+export function isBoxed(v: unknown): v is Boxed {
+  return typeof v === "object" && v !== null && (v as Boxed).__boxed === true;
+}
+
+type Fn = ((...args: unknown[]) => Promise<Boxed>) & { fnName: string };
+
+/** Objects the worker refers to by id (services, interfaces, faults, rules, monitors...). */
+class RefTable {
+  private readonly byId = new Map<number, object>();
+  private readonly ids = new WeakMap<object, number>();
+  private next = 1;
+  id(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) {
+      id = this.next++;
+      this.ids.set(o, id);
+      this.byId.set(id, o);
+    }
+    return id;
+  }
+  get(id: number): object {
+    const o = this.byId.get(id);
+    if (!o) throw new Error(`stale reference #${id}`);
+    return o;
+  }
+}
+
+export function errorFromInfo(e: ErrorInfo): Error {
+  const location: SourceLocation | undefined =
+    e.file && e.line ? { file: e.file, line: e.line, column: e.column } : undefined;
+  if (e.assertion) return new AssertionFailure(e.assertion, e.message, location);
+  return new SpecError(e.message, { location, code: e.spec ? "SPEC_ERROR" : "SPEC_RUNTIME" });
+}
+
+function infoFromError(err: unknown): ErrorInfo {
+  if (err instanceof AssertionFailure) return { message: err.message, assertion: err.assertion };
+  if (err instanceof SpecError) return { message: err.message, spec: true };
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+export class StarlarkHost {
+  readonly builder: SpecBuilder;
+  private readonly refs = new RefTable();
+  private readonly worker: Worker;
+  private readonly port;
+  private readonly flag: Int32Array;
+  private nextInvoke = 1;
+  private readonly pending = new Map<number, { resolve: (b: Boxed) => void; reject: (e: Error) => void }>();
+  private loaded!: (e?: ErrorInfo) => void;
+
+  constructor(readonly file: string) {
+    this.builder = new SpecBuilder(file, {
+      repr: (v) => (isBoxed(v) ? v.repr : typeof v === "string" ? JSON.stringify(v) : String(v)),
+      equals: (a, b) => a === b,
+      truthy: (v) => (isBoxed(v) ? v.truth : Boolean(v)),
+    });
+    const channel = new MessageChannel();
+    this.port = channel.port1;
+    const sab = new SharedArrayBuffer(4);
+    this.flag = new Int32Array(sab);
+    const protocols: Record<string, string[]> = {};
+    const observers: Record<string, string[]> = {};
+    const actions = new Set<string>();
+    for (const name of protocolNames()) {
+      const p = getProtocol(name)!;
+      protocols[name] = Object.keys(p.steps);
+      if (p.observers) observers[name] = Object.keys(p.observers);
+      for (const a of Object.keys(p.rules ?? {})) actions.add(a);
+    }
+    const data: WorkerData = {
+      file: resolve(file),
+      port: channel.port2,
+      flag: sab,
+      protocols,
+      ruleActions: [...actions],
+      observers,
+    };
+    const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));
+    const tsx = import.meta.resolve("tsx/esm/api");
+    // The worker runs the TypeScript sources through tsx, like the CLI does.
+    const bootstrap = `const { workerData } = require("node:worker_threads");
+import(workerData.tsx).then((m) => { m.register(); return import(workerData.entry); });`;
+    this.worker = new Worker(bootstrap, {
+      eval: true,
+      workerData: { ...data, tsx, entry: new URL(`file://${entry}`).href },
+      transferList: [channel.port2 as never],
+      stdout: false,
+      stderr: false,
+    });
+    this.worker.unref();
+    this.port.unref();
+    this.port.on("message", (m: ToMain) => void this.onMessage(m));
+    this.worker.on("error", (err) => this.loaded?.({ message: `Starlark worker failed: ${err.message}` }));
+  }
+
+  /** Executes the spec; resolves once every declaration is registered. */
+  load(): Promise<SpecBuilder> {
+    return new Promise((resolveLoad, reject) => {
+      this.port.ref();
+      this.loaded = (e) => {
+        this.port.unref();
+        if (!e) return resolveLoad(this.builder);
+        const location = e.file && e.line ? { file: e.file, line: e.line } : undefined;
+        reject(
+          new SpecError(e.formatted ?? e.message, {
+            location: e.formatted ? undefined : location,
+            code: e.spec ? "SPEC_ERROR" : "SPEC_LOAD_FAILED",
+          }),
+        );
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+
+  private send(m: ToWorker): void {
+    this.port.postMessage(m);
+    notify(this.flag);
+  }
+
+  /** Calls a Starlark callable in the worker. */
+  invoke(fn: number, args: unknown[]): Promise<Boxed> {
+    const id = this.nextInvoke++;
+    this.port.ref();
+    return new Promise<Boxed>((resolveCall, reject) => {
+      this.pending.set(id, { resolve: resolveCall, reject });
+      this.send({ t: "invoke", id, fn, args: args.map((a) => this.toWire(a)) });
+    }).finally(() => {
+      if (this.pending.size === 0) this.port.unref();
+    });
+  }
+
+  private fn(id: number, name: string): Fn {
+    const f = (async (...args: unknown[]) => this.invoke(id, args)) as Fn;
+    f.fnName = name;
+    return f;
+  }
+
+  private async onMessage(m: ToMain): Promise<void> {
+    switch (m.t) {
+      case "print":
+        process.stderr.write(m.text + "\n");
+        return;
+      case "loaded":
+        this.loaded(m.ok ? undefined : m.error);
+        return;
+      case "reply": {
+        const p = this.pending.get(m.id);
+        if (!p) return;
+        this.pending.delete(m.id);
+        if (m.ok) p.resolve({ ...m.value, __boxed: true });
+        else p.reject(errorFromInfo(m.error));
+        return;
+      }
+      case "op": {
+        try {
+          const value = await this.op(m.op, this.fromWire(m.args) as Record<string, unknown>);
+          this.send({ t: "result", id: m.id, ok: true, value: this.toWire(value) });
+        } catch (err) {
+          this.send({ t: "result", id: m.id, ok: false, error: infoFromError(err) });
+        }
+      }
+    }
+  }
+
+  // ---- marshalling --------------------------------------------------------------------------------
+
+  private toWire(v: unknown): unknown {
+    if (
+      v === undefined ||
+      v === null ||
+      typeof v === "string" ||
+      typeof v === "number" ||
+      typeof v === "boolean"
+    )
+      return v ?? null;
+    if (typeof v === "bigint") return { $big: v.toString() };
+    if (isBoxed(v)) return { $h: v.h };
+    if (Array.isArray(v)) return v.map((x) => this.toWire(x));
+    const o = v as Record<string, unknown>;
+    if ("seq" in o && "type" in o && "service" in o && "data" in o && "time" in o) {
+      const e = o as unknown as StoredEvent;
+      return { $event: { seq: e.seq, time: e.time, type: e.type, service: e.service, data: e.data } };
+    }
+    if ("duration_ms" in o && "ok" in o && "status" in o) return { $response: o as unknown as Response };
+    const kind = (o as { kind?: string }).kind;
+    if (kind === "service") {
+      const s = o as unknown as ServiceDef;
+      return {
+        $ref: this.refs.id(o),
+        kind,
+        info: {
+          name: s.name,
+          image: !!s.image,
+          interfaces: s.interfaces.map((i) => ({ name: i.name, protocol: i.protocol, port: i.port })),
+        },
+      };
+    }
+    if (kind === "interface") {
+      const i = o as unknown as InterfaceDef;
+      return { $ref: this.refs.id(o), kind, info: { name: i.name, protocol: i.protocol, port: i.port } };
+    }
+    if (
+      kind === "fault_assumption" ||
+      kind === "monitor" ||
+      kind === "proxy_rule" ||
+      kind === "syscall_fault" ||
+      kind === "scenario" ||
+      kind === "healthcheck" ||
+      kind === "observe" ||
+      kind === "decoder"
+    ) {
+      return {
+        $ref: this.refs.id(o),
+        kind,
+        info: { name: (o as { name?: string }).name ?? "", text: (o as { text?: string }).text ?? "" },
+      };
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(o)) out[k] = this.toWire(x);
+    return out;
+  }
+
+  private fromWire(w: unknown): unknown {
+    if (w === null || typeof w !== "object") return w;
+    if (Array.isArray(w)) return w.map((x) => this.fromWire(x));
+    const o = w as Record<string, unknown>;
+    if ("$ref" in o) return this.refs.get(o.$ref as number);
+    if ("$fn" in o) return this.fn(o.$fn as number, String(o.name ?? "lambda"));
+    if ("$h" in o)
+      return {
+        __boxed: true,
+        h: o.$h,
+        truth: Boolean(o.truth),
+        repr: String(o.repr ?? ""),
+        none: false,
+      } as Boxed;
+    if ("$big" in o) return BigInt(o.$big as string);
+    if ("$event" in o) return o.$event;
+    if ("$dict" in o) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of o.$dict as [unknown, unknown][]) out[String(k)] = this.fromWire(v);
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(o)) out[k] = this.fromWire(v);
+    return out;
+  }
+
+  // ---- operations ---------------------------------------------------------------------------------
+
+  private run(what: string) {
+    return this.builder.runtime.run(what);
+  }
+
+  private async op(op: string, a: Record<string, unknown>): Promise<unknown> {
+    const b = this.builder;
+    switch (op) {
+      case "interface":
+        return b.interface(a.name as string, a.protocol as string, a.port as number);
+      case "service":
+        return b.service(a.name as string, {
+          interfaces: a.interfaces as InterfaceDef[],
+          binary: a.binary as string | undefined,
+          image: a.image as string | undefined,
+          remote: a.remote as string | undefined,
+          args: a.args as string[] | undefined,
+          env: stringDict(a.env, `service("${a.name}") env`),
+          dependsOn: a.depends_on as (string | ServiceDef)[] | undefined,
+          healthcheck: (a.healthcheck as { check: Healthcheck } | undefined)?.check,
+          reuse: a.reuse as boolean | undefined,
+          observe: (a.observe as { source: ObserveSource }[] | undefined)?.map((o) => o.source),
+          ports: a.ports
+            ? Object.fromEntries(Object.entries(a.ports as object).map(([k, v]) => [Number(k), Number(v)]))
+            : undefined,
+          seed: a.seed as Fn | undefined,
+          reset: a.reset as Fn | undefined,
+          ops: a.ops as Record<string, { syscalls: string[]; path?: string }> | undefined,
+        });
+      case "healthcheck":
+        return {
+          kind: "healthcheck",
+          name: a.kind,
+          check: b.healthcheck(
+            a.kind as "tcp",
+            a.target as string | undefined,
+            a.timeout as string | undefined,
+          ),
+        };
+      case "decoder": {
+        const d: Decoder =
+          a.kind === "json"
+            ? jsonDecoder()
+            : a.kind === "logfmt"
+              ? logfmtDecoder()
+              : regexDecoder(a.pattern as string);
+        return { kind: "decoder", name: d.name, decoder: d };
+      }
+      case "observe":
+        return {
+          kind: "observe",
+          name: a.stream,
+          source: {
+            kind: a.stream as "stdout",
+            decoder: (a.decoder as { decoder?: Decoder } | undefined)?.decoder,
+          },
+        };
+      case "syscall_fault":
+        return b.syscallFault(a.action as SyscallFault["action"], a.arg as string | undefined, {
+          probability: a.probability as number | undefined,
+          label: a.label as string | undefined,
+        });
+      case "proxy_rule": {
+        const params = { ...(a.params as Record<string, unknown>) };
+        if (params.delay !== undefined) {
+          params.delayMs = parseDuration(params.delay as string, `${a.action}(delay=)`);
+          delete params.delay;
+        }
+        return b.proxyRule(
+          a.action as string,
+          stringDict(a.match, `${a.action}()`) ?? {},
+          params,
+          parseProbability(a.probability),
+        );
+      }
+      case "fault_assumption":
+        return b.faultAssumption(a.name as string, {
+          target: a.target as ServiceDef | { service: string; iface: string } | undefined,
+          rules: a.rules as never,
+          syscall: a.syscall as Record<string, SyscallFault> | undefined,
+          monitors: a.monitors as MonitorDef[] | undefined,
+          faults: a.faults as FaultAssumption[] | undefined,
+          description: a.description as string | undefined,
+        });
+      case "scenario": {
+        const fn = a.fn as Fn;
+        const ref = b.scenario({ name: fn.fnName, fn: async () => unboxNone(await fn()) });
+        return { kind: "scenario", name: ref.name, ref };
+      }
+      case "fault_scenario": {
+        const sc = a.scenario as { ref: { name: string; fn: () => Promise<unknown> } } | Fn;
+        return void b.faultScenario(a.name as string, {
+          scenario: scenarioRef(sc),
+          faults: a.faults as FaultAssumption[],
+          expect: a.expect ? async (r) => void (await (a.expect as Fn)(r)) : undefined,
+          monitors: a.monitors as MonitorDef[] | undefined,
+          timeoutMs: a.timeout ? parseDuration(a.timeout as string, "fault_scenario(timeout=)") : undefined,
+        });
+      }
+      case "fault_matrix":
+        return void b.faultMatrix({
+          scenarios: (a.scenarios as (Fn | { ref: { name: string; fn: () => Promise<unknown> } })[]).map(
+            scenarioRef,
+          ),
+          faults: a.faults as FaultAssumption[],
+          defaultExpect: a.default_expect ? async (r) => void (await (a.default_expect as Fn)(r)) : undefined,
+          overrides: (a.overrides as { scenario: string; fault: string; expect: Fn }[] | undefined)?.map(
+            (o) => ({
+              scenario: o.scenario,
+              fault: o.fault,
+              expect: async (r: unknown) => void (await o.expect(r)),
+            }),
+          ),
+          exclude: a.exclude as { scenario: string; fault: string }[] | undefined,
+          monitors: a.monitors as MonitorDef[] | undefined,
+        });
+      case "test": {
+        const fn = a.fn as Fn;
+        return void b.test(a.name as string, async () => unboxNone(await fn()));
+      }
+      case "monitor_callback": {
+        const fn = a.fn as Fn;
+        return b.monitor({
+          kind: "monitor",
+          form: "callback",
+          name: fn.fnName,
+          filters: (a.filters as Record<string, unknown>) ?? {},
+          callback: async (e) => void (await fn(e)),
+        });
+      }
+      case "monitor_stateful": {
+        const on = a.on as Fn | undefined;
+        const filters = a.on_filters as Record<string, unknown> | undefined;
+        const { matchesFilters } = await import("../core/events.js");
+        return b.monitor({
+          kind: "monitor",
+          form: "stateful",
+          name: a.name as string,
+          on: on ? async (e) => (await on(e)).truth : async (e) => matchesFilters(e, filters ?? {}),
+          stateInit: a.state_init,
+          update: a.update ? async (e, s) => (a.update as Fn)(e, s) : undefined,
+          check: a.check ? async (e, s) => (a.check as Fn)(e, s) : undefined,
+          truthy: (v) => (isBoxed(v) ? v.truth : Boolean(v)),
+        });
+      }
+      // ---- while a test runs ----
+      case "step":
+        return this.run(`${a.service}.${a.iface}.${a.method}()`).step(
+          a.service as string,
+          a.iface as string,
+          a.method as string,
+          (a.kwargs as Record<string, unknown>) ?? {},
+        );
+      case "events":
+        return this.run("events()").events({ filters: (a.filters as Record<string, unknown>) ?? {} });
+      case "events_all": {
+        const r = this.run("events()");
+        await r.settle();
+        return [...r.log.all()];
+      }
+      case "events_after":
+        return this.run("assert_eventually()").eventsAfter(a.after as number, a.timeoutMs as number);
+      case "note_query":
+        return void this.run("events()").noteQuery(a.found as number);
+      case "assert_true":
+        return void this.run("assert_true()").assertTrue(a.truth as boolean, a.message as string | undefined);
+      case "assert_eq":
+        return void this.run("assert_eq()").assertEqOutcome(a as never);
+      case "assert_outcome":
+        return void this.run(`${a.assertion}()`).assertionOutcome(
+          a.assertion as string,
+          a.failure as string | undefined,
+        );
+      case "assert_eventually_filters":
+        return this.run("assert_eventually()").assertEventually({
+          filters: a.filters as Record<string, unknown>,
+          timeoutMs: a.timeoutMs as number,
+        });
+      case "assert_never_filters":
+        return void (await this.run("assert_never()").assertNever({
+          filters: a.filters as Record<string, unknown>,
+        }));
+      case "assert_before":
+        return void (await this.run("assert_before()").assertBefore(
+          a.first as Record<string, unknown>,
+          a.then as Record<string, unknown>,
+        ));
+      case "fault_window": {
+        const r = this.run("fault()");
+        const fn = a.run as Fn;
+        let assumption = a.assumption as FaultAssumption | undefined;
+        if (!assumption) {
+          assumption = b.faultAssumption(a.label as string, {
+            target: a.target as ServiceDef | { service: string; iface: string },
+            rules: a.rules as never,
+            syscall: a.syscall as Record<string, SyscallFault> | undefined,
+          });
+        }
+        const result = await r.withFaults([assumption], () => fn());
+        return result.none ? null : result;
+      }
+      case "observer": {
+        const make = getProtocol(a.protocol as string)?.observers?.[a.name as string];
+        if (!make)
+          throw new SpecError(
+            `${a.name}() is not available: protocol "${a.protocol}" offers no such event source`,
+          );
+        return { kind: "observe", name: a.name, source: make(...(a.args as unknown[]), a.kwargs) };
+      }
+      case "random":
+        return this.run("random()").rng.next();
+    }
+    throw new Error(`unknown operation ${op}`);
+  }
+}
+
+function unboxNone(b: Boxed): Boxed | undefined {
+  return b.none ? undefined : b;
+}
+
+function scenarioRef(s: { ref: { name: string; fn: () => Promise<unknown> } } | Fn): {
+  name: string;
+  fn: () => Promise<unknown>;
+} {
+  if (typeof s === "function") return { name: s.fnName, fn: async () => unboxNone(await s()) };
+  return s.ref;
+}
+
+function stringDict(v: unknown, where: string): Record<string, string> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as object)) {
+    if (typeof x !== "string" && typeof x !== "number" && typeof x !== "boolean") {
+      throw new SpecError(`${where}: value of "${k}" must be a string, got ${typeof x}`);
+    }
+    out[k] = String(x);
+  }
+  return out;
+}
+
+/** Faultbox's probability forms: 0.5, 50, "50%". */
+function parseProbability(v: unknown): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === "string" ? Number(v.replace(/%$/, "")) : Number(v);
+  if (!Number.isFinite(n) || n < 0)
+    throw new SpecError(`probability must be a number or "N%", got ${JSON.stringify(v)}`);
+  const p = n > 1 || (typeof v === "string" && v.endsWith("%")) ? n / 100 : n;
+  return p === 0 ? 1 : p;
+}

@@ -1,0 +1,7 @@
+// Loads a .star spec: the Starlark worker executes it and registers everything with a SpecBuilder.
+import type { SpecBuilder } from "../core/builder.js";
+import { StarlarkHost } from "./host.js";
+
+export async function loadStarlarkSpec(file: string): Promise<SpecBuilder> {
+  return new StarlarkHost(file).load();
+}

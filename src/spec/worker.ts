@@ -1,0 +1,112 @@
+// The Starlark worker: executes the spec with faultbox's builtins, registers its tests, then serves the
+// engine's calls into Starlark (test bodies, lambdas, monitors) until the run ends.
+import { readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { workerData } from "node:worker_threads";
+import {
+  EvalError,
+  Interpreter,
+  StarlarkError,
+  call,
+  type StarThread,
+  type Value,
+} from "../starlark/index.js";
+import { resolveInside } from "../core/files.js";
+import { createBuiltins, type FailureMemo } from "./builtins.js";
+import { WorkerChannel, RemoteError } from "./channel.js";
+import { Marshal } from "./marshal.js";
+import { ResponseValue } from "./values.js";
+import type { ErrorInfo, WorkerData } from "./wire.js";
+
+const data = workerData as WorkerData & { observers: Record<string, string[]> };
+const channel = new WorkerChannel(data.port, data.flag);
+const memo: FailureMemo = {};
+const specDir = dirname(data.file);
+
+const marshal: Marshal = new Marshal(
+  (protocol) => data.protocols[protocol] ?? [],
+  (service, iface, method, kwargs) => {
+    const args: Record<string, unknown> = {};
+    for (const [k, v] of kwargs) args[k] = marshal.toWire(v);
+    try {
+      const r = channel.request("step", { service, iface, method, kwargs: args }) as { $response: never };
+      return new ResponseValue(r.$response);
+    } catch (err) {
+      if (err instanceof RemoteError) {
+        memo.last = { message: err.info.message, spec: err.info.spec };
+        throw new EvalError(err.info.message);
+      }
+      throw err;
+    }
+  },
+);
+
+const print = (_t: unknown, msg: string) => channel.post({ t: "print", text: msg });
+const interp = new Interpreter({
+  predeclared: createBuiltins(channel, marshal, specDir, memo, data.observers ?? {}),
+  loader: (module, from) => {
+    if (module.startsWith("@faultbox/"))
+      throw new Error(`${module}: the embedded stdlib is not available in this build`);
+    const path = resolveInside(
+      specDir,
+      module.startsWith("/") ? module : `${dirname(from)}/${module}`.replace(`${specDir}/`, ""),
+      "load()",
+    );
+    return { filename: path, source: readFileSync(path, "utf8") };
+  },
+  thread: { print },
+});
+const thread = interp.newThread({ print }) as StarThread;
+
+/** Classifies an error raised by Starlark code for the engine's verdict. */
+function describe(err: unknown): ErrorInfo {
+  if (err instanceof StarlarkError) {
+    const pos = err.pos ?? [...err.frames].reverse().find((f) => f.pos)?.pos;
+    const where = pos ? { file: pos.file.name, line: pos.line, column: pos.col } : {};
+    const last = memo.last;
+    memo.last = undefined;
+    if (err.failed) return { message: err.msg, assertion: "fail", ...where };
+    if (last && err.msg === last.message)
+      return { message: err.msg, assertion: last.assertion, spec: last.spec, ...where };
+    return {
+      message: err.msg,
+      ...where,
+      ...(err.kind === "syntax" || err.kind === "resolve" ? { formatted: err.format() } : {}),
+    };
+  }
+  return { message: err instanceof Error ? err.message : String(err) };
+}
+
+channel.invoke = (fn, args) => {
+  try {
+    const v = call(
+      thread,
+      marshal.fn(fn),
+      args.map((a) => marshal.fromWire(a)),
+    );
+    return { ok: true, value: marshal.box(v) };
+  } catch (err) {
+    return { ok: false, error: describe(err) };
+  }
+};
+
+try {
+  const mod = interp.execFile(data.file, readFileSync(data.file, "utf8"), thread);
+  for (const [name, v] of mod.globals) {
+    if (name.startsWith("test_") && isFunction(v)) channel.request("test", { name, fn: marshal.toWire(v) });
+  }
+  channel.post({ t: "loaded", ok: true });
+} catch (err) {
+  const info = err instanceof RemoteError ? err.info : describe(err);
+  channel.post({ t: "loaded", ok: false, error: info });
+}
+channel.serve();
+
+function isFunction(v: Value): boolean {
+  return (
+    typeof v === "object" &&
+    v !== null &&
+    typeof (v as { name?: unknown }).name === "string" &&
+    v.constructor.name === "StarFunction"
+  );
+}
