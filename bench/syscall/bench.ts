@@ -3,7 +3,7 @@
 // Prints ns per syscall for: no filter; a filter that does not name write; a filter naming write
 // with no rule (each write is a round trip answered "continue"); a rule on write whose path does not
 // match (round trip + resolving the fd's path); a rule that denies (round trip + path + event).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

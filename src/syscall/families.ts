@@ -95,3 +95,15 @@ export function expandSyscalls(names: readonly string[]): string[] {
 export function allFamilySyscalls(): string[] {
   return expandSyscalls(Object.keys(SYSCALL_FAMILIES));
 }
+
+/** Widens each syscall to every family containing it (pwrite64 -> the whole write family), so a
+ * filter or rule built from a narrower expansion still catches every entry point. */
+export function widenToFamilies(names: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const name of expandSyscalls(names)) {
+    out.add(name);
+    for (const members of Object.values(SYSCALL_FAMILIES))
+      if (members.includes(name)) members.forEach((m) => out.add(m));
+  }
+  return [...out];
+}

@@ -26,6 +26,11 @@
  *   returns the replaced rules' match/fire counts (for fault_zero_traffic). Rules are evaluated in
  *   order; the first that matches and fires decides.
  *
+ * Wiring into core: registerSeccompController() registers createSeccompController() as core's
+ *   SyscallController (src/core/syscall.ts): wrap() returns the argv prefix the launcher puts before
+ *   the service's argv; attach(pid) returns the session core's fault windows call. It emits a
+ *   `syscall` event {syscall, pid, tid, decision, path?, label?, latency_ms?} per fault that fires.
+ *
  * Errors a user can cause are SyscallFaultError with a `code` (see errors.ts).
  */
 export { allow, delay, deny, op, parseDuration, parseProbability, rule } from "./faults.js";
@@ -43,6 +48,7 @@ export { SyscallFaultError, type SyscallFaultErrorCode } from "./errors.js";
 export { ensureSupervisor } from "./build.js";
 export { requireSyscallFaults, syscallFaultsSupported, type SyscallSupport } from "./probe.js";
 export { launchSupervised } from "./supervised.js";
+export { createSeccompController, registerSeccompController } from "./controller.js";
 export type {
   ExitStatus,
   LaunchOptions,

@@ -6,6 +6,7 @@
 //
 // Usage:
 //   faultbox-supervisor --ctl-fd N [--syscalls a,b,c] [--uid U --gid G] -- argv...
+//   faultbox-supervisor --ctl-socket PATH ...     same, connecting to a controller's unix socket
 //   faultbox-supervisor --probe          exit 0 if user notification works here, else print why
 //   faultbox-supervisor --list           print the syscall and errno names this build knows
 //
@@ -45,7 +46,9 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -762,6 +765,14 @@ int main(int argc, char **argv) {
     const char *v = argv[++argi];
     if (strcmp(a, "--ctl-fd") == 0) {
       ctl_fd = atoi(v);
+    } else if (strcmp(a, "--ctl-socket") == 0) {
+      // For launchers that spawn us themselves: the controller listens, we connect.
+      struct sockaddr_un addr = {.sun_family = AF_UNIX};
+      if (strlen(v) >= sizeof addr.sun_path) die("control socket path too long: %s", v);
+      strcpy(addr.sun_path, v);
+      ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      if (ctl_fd < 0 || connect(ctl_fd, (struct sockaddr *)&addr, sizeof addr) < 0)
+        die("cannot connect to the controller at %s: %s", v, strerror(errno));
     } else if (strcmp(a, "--uid") == 0) {
       uid = atol(v);
     } else if (strcmp(a, "--gid") == 0) {
@@ -782,7 +793,7 @@ int main(int argc, char **argv) {
     }
   }
   if (argi >= argc) die("no command given after --");
-  if (ctl_fd < 0) die("--ctl-fd is required");
+  if (ctl_fd < 0) die("--ctl-fd or --ctl-socket is required");
   if ((uid < 0) != (gid < 0)) die("--uid and --gid go together");
   for (const struct syscall_entry *e = syscall_table; e->name; e++)
     if (e->nr >= 0 && e->nr < MAX_NR) entry_by_nr[e->nr] = e;
