@@ -31,6 +31,8 @@ export interface Binding {
   /** Slot: local/cell index in the frame, free-variable index, or global index. */
   index: number;
   name: string;
+  /** A load() binding that is file-local rather than a global (starlark-go's default). */
+  fileLocal?: boolean;
   /** Where the binding was first introduced (for messages). */
   line: number;
   col: number;

@@ -16,6 +16,7 @@ import {
   List,
   StarObject,
   StarSet,
+  Struct,
   typeName,
   type Value,
 } from "./values.js";
@@ -37,6 +38,24 @@ export function methodFor(v: Value, name: string): MethodImpl | undefined {
   if (v instanceof Bytes) return bytesMethods.get(name);
   return undefined;
 }
+
+/** Errors of set methods name the method, as in starlark-go ("add: cannot insert into frozen hash table"). */
+export function prefixMethodErrors(table: Map<string, MethodImpl>): void {
+  for (const [name, m] of table) {
+    table.set(name, (th, recv, args, kw, n) => {
+      try {
+        return m(th, recv, args, kw, n);
+      } catch (e) {
+        if (e instanceof EvalError && !e.message.startsWith(name + ":")) {
+          const w = new EvalError(`${name}: ${e.message}`);
+          throw w;
+        }
+        throw e;
+      }
+    });
+  }
+}
+prefixMethodErrors(setMethods);
 
 // One shared Builtin implementation per method, so bound methods of the same receiver compare equal.
 const boundImpls = new Map<MethodImpl, (th: any, args: Value[], kw: any, self: Builtin) => Value>();
@@ -65,6 +84,12 @@ export function attrNames(v: Value): string[] {
 export function getAttr(v: Value, name: string): Value {
   const r = getAttrOrUndefined(v, name);
   if (r !== undefined) return r;
+  if (v instanceof Struct) {
+    const hint = nearest(name, attrNames(v));
+    throw new EvalError(
+      `${v.ctor === "struct" ? "" : v.ctor + " "}struct has no .${name} attribute${hint ? ` (did you mean .${hint}?)` : ""}`,
+    );
+  }
   const hint = nearest(name, attrNames(v));
   throw new EvalError(
     `${typeName(v)} has no .${name} field or method${hint ? ` (did you mean .${hint}?)` : ""}`,
@@ -73,7 +98,15 @@ export function getAttr(v: Value, name: string): Value {
 
 export function setField(v: Value, name: string, x: Value): void {
   if (v instanceof StarObject && v.setField) {
-    v.setField(name, x);
+    try {
+      v.setField(name, x);
+    } catch (e) {
+      if (e instanceof EvalError && / field$/.test(e.message)) {
+        const hint = nearest(name, attrNames(v));
+        if (hint) throw new EvalError(`${e.message} (did you mean .${hint}?)`);
+      }
+      throw e;
+    }
     return;
   }
   throw new EvalError(`can't assign to .${name} field of ${typeName(v)}`);

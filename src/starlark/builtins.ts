@@ -8,6 +8,7 @@ import {
   type ArgsKw,
   Builtin,
   Bytes,
+  Callable,
   Dict,
   EvalError,
   Float,
@@ -63,7 +64,7 @@ def("bytes", (_t, a, k) => {
   if (k.length > 0) throw new EvalError("bytes does not accept keyword arguments");
   if (a.length !== 1) throw new EvalError(`bytes: got ${a.length} arguments, want exactly 1`);
   const x = a[0]!;
-  if (typeof x === "string") return new Bytes(utf8Encode(x));
+  if (typeof x === "string") return new Bytes(utf8Encode(x.replace(/[\udc80-\udcff]/g, "\ufffd")));
   if (x instanceof Bytes) return x;
   if (isIterable(x)) {
     let s = "";
@@ -189,7 +190,7 @@ def("hash", (_t, a, k) => {
   throw new EvalError(`hash: got ${typeName(x)}, want string or bytes`);
 });
 def("int", (_t, a, k) => {
-  const [x, baseV] = unpackArgs("int", a, k, ["x?", "base?"]);
+  const [x, baseV] = unpackArgs("int", a, k, ["x", "base?"]);
   if (x === undefined) return 0;
   if (typeof x === "string") {
     let base = 10;
@@ -206,8 +207,8 @@ def("int", (_t, a, k) => {
   if (isInt(x)) return x;
   if (x instanceof Float) {
     const f = x.v;
-    if (Number.isNaN(f)) throw new EvalError("int: cannot convert NaN to int");
-    if (!Number.isFinite(f)) throw new EvalError("int: cannot convert float infinity to int");
+    if (Number.isNaN(f)) throw new EvalError("int: cannot convert float NaN to integer");
+    if (!Number.isFinite(f)) throw new EvalError("int: cannot convert float infinity to integer");
     const t = Math.trunc(f);
     return Number.isSafeInteger(t) ? (t === 0 ? 0 : t) : normInt(BigInt(t));
   }
@@ -293,7 +294,8 @@ def("ord", (_t, a, k) => {
     const cps = [...x];
     if (cps.length !== 1)
       throw new EvalError(`ord: string encodes ${cps.length} Unicode code points, want 1`);
-    return cps[0]!.codePointAt(0)!;
+    const cp = cps[0]!.codePointAt(0)!;
+    return cp >= 0xdc80 && cp <= 0xdcff ? 0xfffd : cp;
   }
   if (x instanceof Bytes) {
     if (x.s.length !== 1) throw new EvalError(`ord: bytes has length ${x.s.length}, want 1`);
@@ -312,7 +314,10 @@ def("range", (_t, a, k) => {
   positional("range", a, k, 1, 3);
   const ints = a.map((v, i) => {
     if (typeof v !== "number") {
-      if (typeof v === "bigint") throw new EvalError(`range: for parameter ${i + 1}: ${v} out of range`);
+      if (typeof v === "bigint")
+        throw new EvalError(
+          `range: for parameter ${i + 1}: ${v} out of range (want value in signed 32-bit range)`,
+        );
       throw new EvalError(`range: for parameter ${i + 1}: got ${typeName(v)}, want int`);
     }
     return v;
@@ -345,15 +350,27 @@ def("set", (_t, a, k) => {
 });
 def("sorted", (th, a, k) => {
   const [it, key, rev] = unpackArgs("sorted", a, k, ["iterable", "*", "key?", "reverse?"]);
-  const items = iterArray("sorted", it!);
+  if (!isIterable(it!))
+    throw new EvalError(`sorted: for parameter iterable: got ${typeName(it!)}, want iterable`);
+  if (key !== undefined && !(key instanceof Callable))
+    throw new EvalError(`sorted: for parameter key: got ${typeName(key)}, want callable`);
+  const items = toArray(it!);
   const reverse = rev !== undefined && truth(rev);
-  const useKey = key !== undefined && key !== null;
+  const useKey = key !== undefined;
   const keys = useKey ? items.map((v) => callValue(th as StarThread, key, [v], [])) : items;
   const idx = items.map((_, i) => i);
+  let failed = false;
   idx.sort((x, y) => {
-    const c = compare(keys[x]!, keys[y]!, 0, "<");
-    return reverse ? -c : c;
+    try {
+      const c = compare(keys[x]!, keys[y]!, 0, "<");
+      return reverse ? -c : c;
+    } catch (e) {
+      if (!(e instanceof EvalError)) throw e;
+      failed = true;
+      return 0;
+    }
   });
+  if (failed) throw lastSortError(reverse ? keys.slice().reverse() : keys);
   return new List(idx.map((i) => items[i]!));
 });
 def("str", (_t, a, k) => {
@@ -384,6 +401,26 @@ def("zip", (_t, a, k) => {
   for (let i = 0; i < n; i++) out.push(seqs.map((s) => s[i]!));
   return new List(out);
 });
+
+/**
+ * starlark-go's sort keeps going after a failed comparison and reports the last error; replay its
+ * insertion-sort comparison order (exact for short lists) to report the same message.
+ */
+function lastSortError(keys: Value[]): EvalError {
+  const a = keys.slice();
+  let last: EvalError | undefined;
+  const less = (x: Value, y: Value): boolean => {
+    try {
+      return compare(x, y, 0, "<") < 0;
+    } catch (e) {
+      last = e as EvalError;
+      return false;
+    }
+  };
+  for (let i = 1; i < a.length; i++)
+    for (let j = i; j > 0 && less(a[j]!, a[j - 1]!); j--) [a[j], a[j - 1]] = [a[j - 1]!, a[j]!];
+  return last ?? new EvalError("sorted: comparison failed");
+}
 
 /** struct(**kwargs): an immutable record with fields (starlarkstruct). */
 export const structBuiltin = new Builtin("struct", (_th, a, k) => {

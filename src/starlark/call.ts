@@ -103,8 +103,26 @@ export class StarThread implements Thread {
   print: (thread: Thread, msg: string) => void;
   locals = new Map<string, unknown>();
   stack: Callable[] = [];
+  /** posStack[i]: where stack[i] was called from. */
+  posStack: (Position | undefined)[] = [];
+  /** Position of the call expression being executed (set just before every call). */
+  callPos: Position | undefined;
   allowRecursion = true;
   cancelled: string | undefined;
+
+  /** The Starlark call stack, outermost first: each function and the position currently executing in it. */
+  callStack(): { name: string; pos: Position | undefined }[] {
+    const out: { name: string; pos: Position | undefined }[] = [
+      { name: "<toplevel>", pos: this.posStack[0] ?? this.callPos },
+    ];
+    for (let i = 0; i < this.stack.length; i++) {
+      out.push({
+        name: this.stack[i]!.name,
+        pos: i + 1 < this.posStack.length ? this.posStack[i + 1] : this.callPos,
+      });
+    }
+    return out;
+  }
 
   constructor(opts: ThreadOptions = {}) {
     this.name = opts.name ?? "main";
@@ -187,6 +205,7 @@ export function callFunction(thread: StarThread, fn: StarFunction, args: Value[]
   }
   thread.depth++;
   stack.push(fn);
+  thread.posStack.push(thread.callPos);
   const fr = new Frame(locals, fn, thread);
   try {
     code.body(fr);
@@ -199,6 +218,7 @@ export function callFunction(thread: StarThread, fn: StarFunction, args: Value[]
   } finally {
     thread.depth--;
     stack.pop();
+    thread.posStack.pop();
   }
 }
 
@@ -237,20 +257,20 @@ function bindArgs(fn: StarFunction, locals: Slot[], args: Value[], kwargs: ArgsK
     const i = names.indexOf(k);
     if (i >= 0 && i < nparams) {
       if (locals[i] !== undefined)
-        throw new EvalError(`function ${name} got multiple values for parameter ${k}`);
+        throw new EvalError(`function ${name} got multiple values for parameter "${k}"`);
       locals[i] = v;
       continue;
     }
     if (kwdict === undefined) {
       const hint = nearest(k, names.slice(0, nparams));
       throw new EvalError(
-        `function ${name} got an unexpected keyword argument ${k}${hint ? ` (did you mean ${hint}?)` : ""}`,
+        `function ${name} got an unexpected keyword argument "${k}"${hint ? ` (did you mean ${hint}?)` : ""}`,
       );
     }
     const old = kwdict.map.size;
     kwdict.set(k, v);
     if (kwdict.map.size === old)
-      throw new EvalError(`function ${name} got multiple values for parameter ${k}`);
+      throw new EvalError(`function ${name} got multiple values for parameter "${k}"`);
   }
   let missing: string[] | undefined;
   for (let i = n; i < nparams; i++) {

@@ -15,7 +15,7 @@ import {
 } from "./call.js";
 import { type Position, SourceFile } from "./errors.js";
 import { getAttr, methodFor, setField } from "./attrs.js";
-import { binary, contains, getIndex, setIndex, slice, toArray, unary } from "./ops.js";
+import { binary, contains, getIndex, isIterable, setIndex, slice, toArray, unary } from "./ops.js";
 import {
   type ArgsKw,
   Builtin,
@@ -280,7 +280,7 @@ class Compiler {
     const pos = this.pos(s.opLine, s.opCol);
     const rhs = this.expr(s.rhs);
     const combine = (x: Value, y: Value): Value => {
-      if (op === "+" && x instanceof List) {
+      if (op === "+" && x instanceof List && isIterable(y)) {
         x.checkMutable("apply += to");
         const add = toArray(y);
         for (const e of add) x.elems.push(e);
@@ -652,10 +652,11 @@ class Compiler {
         };
       case "global": {
         const g = this.env.module.globals;
+        const kind = b.fileLocal ? "local" : "global";
         return () => {
           const v = g[i];
           if (v === undefined)
-            throw annotate(new EvalError(`global variable ${name} referenced before assignment`), pos);
+            throw annotate(new EvalError(`${kind} variable ${name} referenced before assignment`), pos);
           return v;
         };
       }
@@ -705,7 +706,7 @@ class Compiler {
         return (fr) => {
           const a = x(fr);
           const b = y(fr);
-          if (a === b && !(a instanceof Float)) return true;
+          if (a === b && (typeof a !== "object" || a === null)) return true;
           try {
             return binary(op, a, b);
           } catch (err) {
@@ -796,6 +797,7 @@ class Compiler {
         const m = methodFor(recv, name);
         const [args, kw] = evalArgs(fr);
         const th = fr.thread;
+        th.callPos = pos;
         if (m !== undefined) {
           try {
             if (++th.steps >= th.nextCheck) th.checkLimits();
@@ -810,6 +812,7 @@ class Compiler {
         } catch (err) {
           throw annotate(err, dotPos);
         }
+        th.callPos = pos;
         try {
           return f instanceof StarFunction ? callFunction(th, f, args, kw) : callValue(th, f, args, kw);
         } catch (err) {
@@ -846,6 +849,7 @@ class Compiler {
     return (fr) => {
       const f = fnX(fr);
       const [args, kw] = evalArgs(fr);
+      fr.thread.callPos = pos;
       try {
         return callValue(fr.thread, f, args, kw);
       } catch (err) {

@@ -7,12 +7,14 @@ import { formatFloatG } from "./values.js";
 function toIntForFormat(c: string, v: Value): bigint | number {
   if (typeof v === "number" || typeof v === "bigint") return v;
   if (v instanceof Float) {
+    if (Number.isNaN(v.v))
+      throw new EvalError(`%${c} format requires integer: cannot convert float NaN to integer`);
     if (!Number.isFinite(v.v))
-      throw new EvalError(`%${c} format requires integer: cannot convert ${formatFloatG(v.v)} to int`);
+      throw new EvalError(`%${c} format requires integer: cannot convert float infinity to integer`);
     const t = Math.trunc(v.v);
     return Number.isSafeInteger(t) ? t : BigInt(t);
   }
-  throw new EvalError(`%${c} format requires integer: got ${typeName(v)}, want int or float`);
+  throw new EvalError(`%${c} format requires integer: cannot convert ${typeName(v)} to int`);
 }
 
 /** Go's %e with precision p: d.dddddde±dd */
@@ -20,6 +22,7 @@ export function formatE(f: number, p: number, upper: boolean): string {
   if (!Number.isFinite(f))
     return formatFloatG(f).replace("+inf", "+Inf").replace("-inf", "-Inf").replace("nan", "NaN");
   let s = f.toExponential(p);
+  if (Object.is(f, -0)) s = "-" + s;
   s = s.replace(/e([+-])(\d)$/, "e$10$2");
   return upper ? s.toUpperCase() : s;
 }
@@ -35,7 +38,9 @@ export function formatFloatConv(c: string, f: number): string {
       return formatE(f, 6, c === "E");
     case "f":
     case "F":
-      return Math.abs(f) >= 1e21 ? BigInt(Math.round(f)).toString() + ".000000" : f.toFixed(6);
+      return Math.abs(f) >= 1e21
+        ? BigInt(Math.round(f)).toString() + ".000000"
+        : (Object.is(f, -0) ? "-" : "") + f.toFixed(6);
     case "g":
       return formatFloatG(f);
     case "G":
@@ -128,9 +133,9 @@ export function percent(format: string, arg: Value): string {
       case "c": {
         if (typeof value === "number" || typeof value === "bigint") {
           const cp = Number(value);
-          if (cp < 0 || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
+          if (cp < 0 || cp > 0x10ffff)
             throw new EvalError(`%c format requires a valid Unicode code point, got ${value}`);
-          out += String.fromCodePoint(cp);
+          out += cp >= 0xd800 && cp < 0xe000 ? "\ufffd" : String.fromCodePoint(cp);
         } else if (typeof value === "string") {
           if ([...value].length !== 1) throw new EvalError("%c format requires a single-character string");
           out += value;
@@ -142,7 +147,7 @@ export function percent(format: string, arg: Value): string {
         throw new EvalError(`unknown conversion %${c}`);
     }
   }
-  if (mapping === undefined && index < args.length)
+  if (mapping === undefined && !(arg instanceof Dict) && index < args.length)
     throw new EvalError("too many arguments for format string");
   return out;
 }

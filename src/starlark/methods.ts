@@ -67,7 +67,7 @@ function splitWhitespace(s: string, max: number, fromRight: boolean): string[] {
       while (i < s.length && isSpace(s[i]!)) i++;
       if (i >= s.length) break;
       if (max >= 0 && out.length === max) {
-        out.push(s.slice(i).replace(/\s+$/, ""));
+        out.push(s.slice(i));
         return out;
       }
       let j = i;
@@ -83,7 +83,7 @@ function splitWhitespace(s: string, max: number, fromRight: boolean): string[] {
     while (i > 0 && isSpace(s[i - 1]!)) i--;
     if (i <= 0) break;
     if (max >= 0 && out.length === max) {
-      out.unshift(s.slice(0, i).replace(/^\s+/, ""));
+      out.unshift(s.slice(0, i));
       return out;
     }
     let j = i;
@@ -104,7 +104,28 @@ export class StringIterable extends StarObject {
     super();
   }
   typeName(): string {
-    return (this.isBytes ? "bytes." : "string.") + this.kind;
+    const k = this.kind === "elem_ords" ? "elems" : this.kind === "codepoint_ords" ? "codepoints" : this.kind;
+    return (this.isBytes ? "bytes." : "string.") + k;
+  }
+  private elemBytes(): string | undefined {
+    if (this.isBytes) return this.s;
+    if (this.kind === "elems" || this.kind === "elem_ords") return utf8Encode(this.s);
+    return undefined;
+  }
+  override len(): number {
+    const b = this.elemBytes();
+    if (b === undefined) throw new EvalError(`len: value of type ${this.typeName()} has no len`);
+    return b.length;
+  }
+  override index(i: Value): Value {
+    const b = this.elemBytes();
+    if (b === undefined) throw new EvalError(`unhandled index operation ${this.typeName()}[${typeName(i)}]`);
+    const k = getIndex(
+      b.split("").map((c) => c.charCodeAt(0)),
+      i,
+    ) as number;
+    if (this.isBytes || this.kind === "elem_ords") return k;
+    return utf8Decode(String.fromCharCode(k));
   }
   override repr(): string {
     return (this.isBytes ? repr(new Bytes(this.s)) : repr(this.s)) + `.${this.kind}()`;
@@ -122,8 +143,20 @@ export class StringIterable extends StarObject {
       for (let i = 0; i < b.length; i++) yield this.kind === "elems" ? utf8Decode(b[i]!) : b.charCodeAt(i);
       return;
     }
-    for (const ch of this.s) yield this.kind === "codepoints" ? ch : ch.codePointAt(0)!;
+    for (const c of this.s) {
+      const ch = c >= "\udc80" && c <= "\udcff" ? "\ufffd" : c;
+      yield this.kind === "codepoints" ? ch : ch.codePointAt(0)!;
+    }
   }
+}
+
+// Titlecase differs from uppercase only for the digraphs DŽ, LJ, NJ, DZ.
+function toTitle(c: string): string {
+  const cp = c.codePointAt(0)!;
+  for (const base of [0x1c4, 0x1c7, 0x1ca])
+    if (cp >= base && cp <= base + 2) return String.fromCodePoint(base + 1);
+  if (cp >= 0x1f1 && cp <= 0x1f3) return "\u01f2";
+  return c.toUpperCase();
 }
 
 // ---------- string ----------
@@ -158,15 +191,16 @@ const startsEnds = (name: string, ends: boolean) =>
     const [b, ascii] = bytesOf(s);
     const [lo, hi] = sliceIndices(b.length, indexArg(name, start), indexArg(name, end), null);
     const sub = lo < hi ? b.slice(lo, hi) : "";
-    const test = (p: Value): boolean => {
-      if (typeof p !== "string") throw new EvalError(`${name}: got ${typeName(p)}, want string`);
+    const test = (p: Value, i: number): boolean => {
+      if (typeof p !== "string")
+        throw new EvalError(`${name}: want string, got ${typeName(p)}, for element ${i}`);
       const pb = ascii ? p : utf8Encode(p);
       return ends ? sub.endsWith(pb) : sub.startsWith(pb);
     };
     if (Array.isArray(x)) return x.some(test);
     if (typeof x !== "string")
       throw new EvalError(`${name}: got ${typeName(x!)}, want string or tuple of strings`);
-    return test(x);
+    return test(x, 0);
   });
 startsEnds("startswith", false);
 startsEnds("endswith", true);
@@ -194,23 +228,20 @@ pred("islower", (s) => /\p{Ll}/u.test(s) && s === s.toLowerCase());
 pred("isupper", (s) => /\p{Lu}/u.test(s) && s === s.toUpperCase());
 pred("isspace", (s) => s.length > 0 && /^\s+$/.test(s));
 pred("istitle", (s) => {
-  // Uppercase letters only at the start of words, lowercase ones only after letters; at least one letter.
+  // Uppercase letters may only follow uncased characters and lowercase letters only cased ones.
   let prevCased = false;
-  let hasCased = false;
+  let cased = false;
   for (const c of s) {
-    const upper = /\p{Lu}|\p{Lt}/u.test(c);
-    const lower = /\p{Ll}/u.test(c);
-    if (upper) {
+    if ((c >= "A" && c <= "Z") || /\p{Lt}/u.test(c)) {
       if (prevCased) return false;
-      prevCased = true;
-      hasCased = true;
-    } else if (lower) {
+      prevCased = cased = true;
+    } else if (/\p{Ll}/u.test(c)) {
       if (!prevCased) return false;
-      prevCased = true;
-      hasCased = true;
-    } else prevCased = false;
+      prevCased = cased = true;
+    } else if (/\p{Lu}/u.test(c)) return false;
+    else prevCased = false;
   }
-  return hasCased;
+  return cased;
 });
 S("join", (s, a, k) => {
   positional("join", a, k, 1, 1);
@@ -235,9 +266,9 @@ S("title", (s, a, k) => {
   let out = "";
   let prevCased = false;
   for (const c of s) {
-    const cased = /[\p{L}]/u.test(c);
-    out += cased ? (prevCased ? c.toLowerCase() : c.toUpperCase()) : c;
-    prevCased = cased;
+    const r = prevCased ? c.toLowerCase() : toTitle(c);
+    prevCased = /[\p{Lu}\p{Ll}\p{Lt}]/u.test(r);
+    out += r;
   }
   return out;
 });
@@ -245,7 +276,7 @@ const strip = (name: string, left: boolean, right: boolean) =>
   S(name, (s, a, k) => {
     positional(name, a, k, 0, 1);
     const chars = a[0];
-    if (chars === undefined || chars === null) {
+    if (chars === undefined || chars === null || chars === "") {
       let r = s;
       if (left) r = r.replace(/^\s+/, "");
       if (right) r = r.replace(/\s+$/, "");
@@ -333,7 +364,9 @@ split("split", false);
 split("rsplit", true);
 S("splitlines", (s, a, k) => {
   const [keep] = unpackArgs("splitlines", a, k, ["keepends?"]);
-  const keepends = keep !== undefined && keep !== null && keep !== false;
+  if (keep !== undefined && typeof keep !== "boolean")
+    throw new EvalError(`splitlines: for parameter keepends: got ${typeName(keep)}, want bool`);
+  const keepends = keep === true;
   const out: string[] = [];
   let i = 0;
   while (i < s.length) {
@@ -513,7 +546,15 @@ export function updateDict(d: Dict, src: Value | undefined, kw: ArgsKw, fnName: 
       });
     }
   }
+  const before = d.map.size;
   for (const [k, v] of kw) d.set(k, v);
+  if (d.map.size < before + kw.length) {
+    const seen = new Set<string>();
+    for (const [k] of kw) {
+      if (seen.has(k)) throw new EvalError(`${fnName}: duplicate keyword arg: ${repr(k)}`);
+      seen.add(k);
+    }
+  }
 }
 
 // ---------- set ----------
@@ -534,44 +575,50 @@ T("clear", (s, a, k) => {
 T("discard", (s, a, k) => {
   positional("discard", a, k, 1, 1);
   const hk = hashKey(a[0]!);
-  if (s.map.has(hk)) {
-    s.checkMutable("delete from");
-    s.map.delete(hk);
-  }
+  s.checkMutable("delete from");
+  s.map.delete(hk);
   return null;
 });
 T("remove", (s, a, k) => {
   positional("remove", a, k, 1, 1);
   const hk = hashKey(a[0]!);
-  if (!s.map.has(hk)) throw new EvalError(`remove: missing key ${repr(a[0]!)}`);
   s.checkMutable("delete from");
+  if (!s.map.has(hk)) throw new EvalError(`remove: missing key ${repr(a[0]!)}`);
   s.map.delete(hk);
   return null;
 });
 T("pop", (s, a, k) => {
   noArgs("pop", a, k);
+  s.checkMutable("delete from");
   const first = s.map.entries().next();
   if (first.done) throw new EvalError("pop: empty set");
-  s.checkMutable("delete from");
   s.map.delete(first.value[0]);
   return first.value[1];
 });
+function setArg(v: Value, i: number): Value[] {
+  if (!isIterableValue(v)) throw new EvalError(`argument #${i + 1} is not iterable: ${typeName(v)}`);
+  return toArray(v);
+}
 function setOf(name: string, v: Value): StarSet {
   if (v instanceof StarSet) return v;
   const s = new StarSet();
-  for (const e of iterArray(name, v)) s.add(e);
+  for (const e of setArg(v, 0)) s.add(e);
   return s;
 }
 T("union", (s, a, k) => {
   positional("union", a, k, 0, Infinity);
   const out = new StarSet();
   for (const [hk, v] of s.map) out.map.set(hk, v);
-  for (const x of a) for (const e of iterArray("union", x)) out.add(e);
+  a.forEach((x, i) => {
+    for (const e of setArg(x, i)) out.add(e);
+  });
   return out;
 });
 T("update", (s, a, k) => {
-  positional("update", a, k, 0, Infinity);
-  for (const x of a) for (const e of iterArray("update", x)) s.add(e);
+  if (k.length > 0) throw new EvalError("update: does not accept keyword arguments");
+  a.forEach((x, i) => {
+    for (const e of setArg(x, i)) s.add(e);
+  });
   return null;
 });
 T("intersection", (s, a, k) => {
@@ -591,7 +638,9 @@ T("difference", (s, a, k) => {
   positional("difference", a, k, 0, Infinity);
   const out = new StarSet();
   for (const [hk, v] of s.map) out.map.set(hk, v);
-  for (const x of a) for (const e of iterArray("difference", x)) out.map.delete(hashKey(e));
+  a.forEach((x, i) => {
+    for (const e of setArg(x, i)) out.map.delete(hashKey(e));
+  });
   return out;
 });
 T("symmetric_difference", (s, a, k) => {

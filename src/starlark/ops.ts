@@ -18,6 +18,7 @@ import {
   typeName,
   utf8Decode,
   utf8Encode,
+  utf8Len,
   type Value,
 } from "./values.js";
 
@@ -123,6 +124,15 @@ export function binary(op: string, x: Value, y: Value): Value {
       case "!=":
         return a !== b;
     }
+  }
+  if (
+    x instanceof StarSet &&
+    y instanceof StarSet &&
+    (op === "<" || op === "<=" || op === ">" || op === ">=")
+  ) {
+    const [a, b] = op[0] === "<" ? [x, y] : [y, x];
+    for (const k of a.map.keys()) if (!b.map.has(k)) return false;
+    return op.length === 2 || a.map.size < b.map.size;
   }
   switch (op) {
     case "==":
@@ -283,8 +293,8 @@ export function setUnion(x: StarSet, y: StarSet): StarSet {
 
 function repeatCount(n: number | bigint, unit: number): number {
   if (n <= 0) return 0;
-  if (typeof n === "bigint" || n * unit > 1 << 28)
-    throw new EvalError(`excessive repeat (${n.toString()} * ${unit} elements)`);
+  if (typeof n === "bigint" || n >= 2 ** 31) throw new EvalError(`repeat count ${n.toString()} too large`);
+  if (n * unit > 1 << 28) throw new EvalError(`excessive repeat (${unit} * ${n.toString()} elements)`);
   return n;
 }
 function repeatStr(s: string, n: number | bigint): string {
@@ -339,7 +349,15 @@ export function contains(coll: Value, x: Value): boolean {
     for (const e of coll.elems) if (e === x || equals(e, x)) return true;
     return false;
   }
-  if (coll instanceof Dict) return coll.map.has(hashKey(x));
+  if (coll instanceof Dict) {
+    let k;
+    try {
+      k = hashKey(x);
+    } catch {
+      return false;
+    }
+    return coll.map.has(k);
+  }
   if (coll instanceof StarSet) return coll.map.has(hashKey(x));
   if (coll instanceof Bytes) {
     if (x instanceof Bytes) return coll.s.includes(x.s);
@@ -352,7 +370,8 @@ export function contains(coll: Value, x: Value): boolean {
   if (coll instanceof Range) {
     if (typeof x !== "number") {
       if (x instanceof Float && Number.isInteger(x.v)) return contains(coll, x.v);
-      return false;
+      if (typeof x === "bigint" || x instanceof Float) return false;
+      throw new EvalError(`'in <range>' requires integer as left operand, not ${typeName(x)}`);
     }
     const { start, stop, step } = coll;
     if (step > 0 ? x < start || x >= stop : x > start || x <= stop) return false;
@@ -380,7 +399,7 @@ export function contains(coll: Value, x: Value): boolean {
 // Starlark strings are indexed by UTF-8 bytes. ASCII strings (the common case) are used directly.
 
 export function strLen(s: string): number {
-  return isAscii(s) ? s.length : Buffer.byteLength(s, "utf8");
+  return isAscii(s) ? s.length : utf8Len(s);
 }
 
 // ---------- indexing ----------
@@ -398,7 +417,7 @@ function checkedIndex(i: Value, n: number, what: string): number {
   if (k < 0) k += n;
   if (k < 0 || k >= n) {
     if (n === 0) throw new EvalError(`index ${orig} out of range: empty ${what}`);
-    throw new EvalError(`index ${orig} out of range [${-n}:${n - 1}]`);
+    throw new EvalError(`${what} index ${orig} out of range [${-n}:${n - 1}]`);
   }
   return k;
 }
@@ -416,7 +435,7 @@ export function getIndex(x: Value, i: Value): Value {
     const b = utf8Encode(x);
     return utf8Decode(b[checkedIndex(i, b.length, "string")]!);
   }
-  if (x instanceof Bytes) return x.s.charCodeAt(checkedIndex(i, x.s.length, "bytes"));
+  if (x instanceof Bytes) return new Bytes(x.s[checkedIndex(i, x.s.length, "bytes")]!);
   if (x instanceof Range) return x.at(checkedIndex(i, x.len(), "range"));
   if (x instanceof StarObject && x.index) return x.index(i);
   throw new EvalError(`unhandled index operation ${typeName(x)}[${typeName(i)}]`);
@@ -449,17 +468,21 @@ export function setIndex(x: Value, i: Value, v: Value): void {
 export function sliceIndices(n: number, lo: Value, hi: Value, step: Value): [number, number, number] {
   let st = 1;
   if (step !== null) {
+    if (typeof step !== "number" && typeof step !== "bigint")
+      throw new EvalError(`invalid slice step: got ${typeName(step)}, want int`);
     st = asIndex(step, "slice step");
     if (st === 0) throw new EvalError("zero is not a valid slice step");
   }
-  const clamp = (v: Value, def: number, lowB: number, highB: number): number => {
+  const clamp = (v: Value, def: number, lowB: number, highB: number, which: string): number => {
     if (v === null) return def;
+    if (typeof v !== "number" && typeof v !== "bigint")
+      throw new EvalError(`invalid ${which} index: got ${typeName(v)}, want int`);
     let k = asIndex(v, "slice index");
     if (k < 0) k += n;
     return k < lowB ? lowB : k > highB ? highB : k;
   };
-  if (st > 0) return [clamp(lo, 0, 0, n), clamp(hi, n, 0, n), st];
-  return [clamp(lo, n - 1, -1, n - 1), clamp(hi, -1, -1, n - 1), st];
+  if (st > 0) return [clamp(lo, 0, 0, n, "start"), clamp(hi, n, 0, n, "end"), st];
+  return [clamp(lo, n - 1, -1, n - 1, "start"), clamp(hi, -1, -1, n - 1, "end"), st];
 }
 
 function sliceArr<T>(a: ArrayLike<T>, start: number, end: number, step: number): T[] {

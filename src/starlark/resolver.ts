@@ -292,6 +292,7 @@ export function resolve(
                 name: n.to.name,
                 line: n.to.line,
                 col: n.to.col,
+                fileLocal: true,
               };
               if (!fileBlock.bindings.has(n.to.name)) {
                 globalNames.push(n.to.name);

@@ -41,7 +41,7 @@ export const KEYWORDS = new Set([
 // Reserved words of Python that Starlark rejects as identifiers.
 const RESERVED = new Set([
   "as",
-  "assert",
+
   "async",
   "await",
   "class",

@@ -2,7 +2,7 @@
 // on each line that must fail, per-chunk `option:NAME` dialect flags, `load("assert.star", "assert")`.
 import { positional, unpackArgs } from "./args.js";
 import { structBuiltin } from "./builtins.js";
-import { callValue, StarThread } from "./call.js";
+import { callValue, type HostCallable, StarThread } from "./call.js";
 import { StarlarkError } from "./errors.js";
 import "./format.js";
 import { Interpreter, type LoadResult } from "./interp.js";
@@ -15,6 +15,7 @@ import {
   type HashKey,
   List,
   Module,
+  Struct,
   StarObject,
   type Thread,
   type Value,
@@ -121,6 +122,23 @@ class HasFields extends StarObject {
   override binary(op: string, other: Value, side: "left" | "right"): Value | undefined {
     if (op === "+" && side === "right" && other instanceof List) return 42;
     return undefined;
+  }
+}
+
+/** gensym(name): a callable "symbol" that makes structs branded with its name (struct.star). */
+class StructSymbol extends StarObject implements HostCallable {
+  constructor(readonly name: string) {
+    super();
+  }
+  typeName(): string {
+    return "symbol";
+  }
+  override repr(): string {
+    return this.name;
+  }
+  callHost(_th: Thread, args: Value[], kwargs: [string, Value][]): Value {
+    if (args.length > 0) throw new EvalError(`${this.name}: unexpected positional arguments`);
+    return new Struct(new Map(kwargs), this.name, this);
   }
 }
 
@@ -277,9 +295,19 @@ function makeTestInterpreter(
   const assertHost = new Map<string, Value>([
     [
       "error",
-      new Builtin("error", (_t, a, k) => {
+      new Builtin("error", (th, a, k) => {
         positional("error", a, k, 1, 1);
-        reported.push(str(a[0]!));
+        // report the innermost position in the file under test
+        const stack = th.callStack();
+        let where = "";
+        for (let i = stack.length - 1; i >= 0; i--) {
+          const p = stack[i]!.pos;
+          if (p && p.file.name === filename) {
+            where = `${p.file.name}:${p.line}: `;
+            break;
+          }
+        }
+        reported.push(where + str(a[0]!));
         return null;
       }),
     ],
@@ -348,7 +376,6 @@ function makeTestInterpreter(
     ],
   ]);
   let assertExports: Map<string, Value> | undefined;
-  let gensymCounter = 0;
   const predeclared = new Map<string, Value>([
     [
       "hasfields",
@@ -363,7 +390,7 @@ function makeTestInterpreter(
       "gensym",
       new Builtin("gensym", (_t, a, k) => {
         const [name] = unpackArgs("gensym", a, k, ["name"]);
-        return `${String(name)}${++gensymCounter}`;
+        return new StructSymbol(String(name));
       }),
     ],
   ]);

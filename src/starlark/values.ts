@@ -5,6 +5,8 @@
 //   int -> number while it is a safe integer, bigint beyond (an int is never a bigint inside the safe range).
 // Everything else is an instance of a StarObject subclass (Float, Bytes, List, Dict, Set, functions, ...).
 
+import type { Position } from "./errors.js";
+
 export class EvalError extends Error {
   // A runtime error raised by a value operation or builtin; the evaluator adds the position and call stack.
   constructor(message: string) {
@@ -137,7 +139,7 @@ export class Bytes extends StarObject {
     return "b" + quoteBytes(this.s);
   }
   override str(): string {
-    return utf8Decode(this.s);
+    return utf8Decode(this.s).replace(/[\udc80-\udcff]/g, "\ufffd");
   }
   override len(): number {
     return this.s.length;
@@ -154,15 +156,104 @@ export class Bytes extends StarObject {
   }
 }
 
-/** UTF-8 bytes (as a latin1 string) of a JS string. */
+/**
+ * UTF-8 bytes (as a latin1 string) of a Starlark string. Starlark strings are byte strings; bytes that are
+ * not valid UTF-8 are kept in JS strings as lone surrogates U+DC80..U+DCFF ("surrogateescape"), so
+ * slicing a string in the middle of a character and joining it again is lossless.
+ */
 export function utf8Encode(s: string): string {
   if (isAscii(s)) return s;
-  return Buffer.from(s, "utf8").toString("latin1");
+  let out = "";
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) out += s[i];
+    else if (c < 0x800) out += String.fromCharCode(0xc0 | (c >> 6), 0x80 | (c & 63));
+    else if (c >= 0xdc80 && c <= 0xdcff) out += String.fromCharCode(c - 0xdc00);
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(i + 1) - 0xdc00);
+      i++;
+      out += String.fromCharCode(
+        0xf0 | (c >> 18),
+        0x80 | ((c >> 12) & 63),
+        0x80 | ((c >> 6) & 63),
+        0x80 | (c & 63),
+      );
+    } else {
+      if (c >= 0xd800 && c < 0xe000) c = 0xfffd;
+      out += String.fromCharCode(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63));
+    }
+  }
+  return out;
 }
+
+/** Decodes UTF-8 bytes (latin1 string); invalid bytes become U+DC80+byte (see utf8Encode). */
 export function utf8Decode(b: string): string {
   if (isAscii(b)) return b;
-  return Buffer.from(b, "latin1").toString("utf8");
+  let out = "";
+  const n = b.length;
+  let i = 0;
+  while (i < n) {
+    const c = b.charCodeAt(i);
+    if (c < 0x80) {
+      out += b[i];
+      i++;
+      continue;
+    }
+    let need = 0;
+    let cp = 0;
+    let min = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      need = 1;
+      cp = c & 0x1f;
+      min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      need = 2;
+      cp = c & 0x0f;
+      min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      need = 3;
+      cp = c & 0x07;
+      min = 0x10000;
+    }
+    let ok = need > 0 && i + need < n + 0 && i + need <= n - 0;
+    if (ok) {
+      for (let k = 1; k <= need; k++) {
+        const d = b.charCodeAt(i + k);
+        if ((d & 0xc0) !== 0x80) {
+          ok = false;
+          break;
+        }
+        cp = (cp << 6) | (d & 0x3f);
+      }
+    }
+    if (ok && (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))) ok = false;
+    if (!ok) {
+      out += String.fromCharCode(0xdc00 + c);
+      i++;
+      continue;
+    }
+    out += String.fromCodePoint(cp);
+    i += need + 1;
+  }
+  return out;
 }
+
+/** Length in bytes of a Starlark string. */
+export function utf8Len(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n++;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xdc80 && c <= 0xdcff) n++;
+    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
   return true;
@@ -298,17 +389,16 @@ export class StarSet extends StarObject {
     for (const e of this.map.values()) freeze(e);
   }
   checkMutable(verb: string): void {
-    if (this.frozen) throw new EvalError(`cannot ${verb} frozen set`);
-    if (this.iterating > 0) throw new EvalError(`cannot ${verb} set during iteration`);
+    if (this.frozen) throw new EvalError(`cannot ${verb} frozen hash table`);
+    if (this.iterating > 0) throw new EvalError(`cannot ${verb} hash table during iteration`);
   }
   has(k: Value): boolean {
     return this.map.has(hashKey(k));
   }
   add(k: Value): void {
     const hk = hashKey(k);
-    if (this.map.has(hk)) return;
     this.checkMutable("insert into");
-    this.map.set(hk, k);
+    if (!this.map.has(hk)) this.map.set(hk, k);
   }
   override repr(seen?: Set<unknown>): string {
     seen ??= new Set();
@@ -335,6 +425,9 @@ export class Range extends StarObject {
   }
   typeName(): string {
     return "range";
+  }
+  override hashKey(): HashKey {
+    throw new EvalError("unhashable: range");
   }
   override len(): number {
     const { start, stop, step } = this;
@@ -372,6 +465,8 @@ export class Struct extends StarObject {
   constructor(
     readonly fields: Map<string, Value>,
     readonly ctor: string = "struct",
+    /** Identity of the constructor (structs from different constructors are never equal). */
+    readonly ctorId: unknown = undefined,
   ) {
     super();
   }
@@ -400,7 +495,7 @@ export class Struct extends StarObject {
     return `${this.ctor}(` + keys.map((k) => `${k} = ${repr(this.fields.get(k)!, seen)}`).join(", ") + ")";
   }
   override equals(other: Value, depth: number): boolean {
-    if (!(other instanceof Struct)) return false;
+    if (!(other instanceof Struct) || other.ctor !== this.ctor || other.ctorId !== this.ctorId) return false;
     if (this.fields.size !== other.fields.size) return false;
     for (const [k, v] of this.fields) {
       const o = other.fields.get(k);
@@ -410,9 +505,11 @@ export class Struct extends StarObject {
   }
   override binary(op: string, other: Value, side: "left" | "right"): Value | undefined {
     if (op === "+" && side === "left" && other instanceof Struct) {
+      if (other.ctor !== this.ctor)
+        throw new EvalError(`cannot add structs of different constructors: ${this.ctor} + ${other.ctor}`);
       const m = new Map(this.fields);
       for (const [k, v] of other.fields) m.set(k, v);
-      return new Struct(m);
+      return new Struct(m, this.ctor, this.ctorId);
     }
     return undefined;
   }
@@ -429,7 +526,7 @@ export class Module extends StarObject {
     return "module";
   }
   override hashKey(): HashKey {
-    return unhashable(this);
+    throw new EvalError("unhashable: module");
   }
   override repr(): string {
     return `<module "${this.name}">`;
@@ -494,6 +591,10 @@ export interface Thread {
   /** Call stack of Starlark functions currently executing (innermost last); used for recursion checks. */
   stack: Callable[];
   allowRecursion: boolean;
+  /** Position of the call expression being executed: inside a builtin, where the builtin was called. */
+  callPos: Position | undefined;
+  /** The Starlark call stack, outermost first. */
+  callStack(): { name: string; pos: Position | undefined }[];
   /** Invokes any callable value; set by the evaluator. */
   call(fn: Value, args: Value[], kwargs: ArgsKw): Value;
 }
@@ -600,6 +701,13 @@ export function hashInt(v: Value): number {
 }
 
 // ---------- string quoting ----------
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
+
+function escapeCodePoint(cp: number): string {
+  if (cp < 0x10000) return "\\u" + cp.toString(16).padStart(4, "0");
+  return "\\U" + cp.toString(16).padStart(8, "0");
+}
+
 export function quote(s: string): string {
   let out = '"';
   for (let i = 0; i < s.length; i++) {
@@ -614,13 +722,14 @@ export function quote(s: string): string {
     else if (c === 0x08) out += "\\b";
     else if (c === 0x0c) out += "\\f";
     else if (c === 0x0b) out += "\\v";
-    else if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
-    else if (c >= 0xd800 && c < 0xdc00 && i + 1 < s.length) {
-      out += s[i]! + s[i + 1]!;
-      i++;
-    } else if (c >= 0xd800 && c < 0xe000) out += "\\x" + "ef\\xbf\\xbd";
-    else if (c >= 0x80 && c < 0xa0) out += "\\u" + c.toString(16).padStart(4, "0");
-    else out += s[i];
+    else if (c < 0x80) out += "\\x" + c.toString(16).padStart(2, "0");
+    else if (c >= 0xdc80 && c <= 0xdcff) out += "\\x" + (c - 0xdc00).toString(16);
+    else {
+      const cp = s.codePointAt(i)!;
+      if (cp > 0xffff) i++;
+      const ch = String.fromCodePoint(cp);
+      out += PRINTABLE.test(ch) ? ch : escapeCodePoint(cp);
+    }
   }
   return out + '"';
 }
@@ -639,9 +748,10 @@ export function quoteBytes(b: string): string {
     const n = c >= 0xf0 && c < 0xf8 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
     if (n > 0 && i + n <= b.length) {
       const seq = b.slice(i, i + n);
-      const dec = Buffer.from(seq, "latin1").toString("utf8");
-      if (!dec.includes("\ufffd") && [...dec].length === 1) {
-        out += dec;
+      const dec = utf8Decode(seq);
+      const cp = dec.codePointAt(0)!;
+      if ([...dec].length === 1 && !(cp >= 0xdc80 && cp <= 0xdcff)) {
+        out += PRINTABLE.test(dec) ? dec : escapeCodePoint(cp);
         i += n;
         continue;
       }
@@ -690,13 +800,13 @@ export function str(v: Value): string {
 const MAX_DEPTH = 10;
 
 export function equals(a: Value, b: Value): boolean {
-  if (a === b) return true;
+  if (a === b && (typeof a !== "object" || a === null)) return true;
   return equalsDepth(a, b, 0);
 }
 
 export function equalsDepth(a: Value, b: Value, depth: number): boolean {
-  if (a === b) return true;
-  if (depth > MAX_DEPTH * 1000) throw new EvalError("comparison exceeded maximum recursion depth");
+  if (a === b && (typeof a !== "object" || a === null || a instanceof Float)) return true;
+  if (depth >= MAX_DEPTH) throw new EvalError("comparison exceeded maximum recursion depth");
   const ta = typeof a;
   const tb = typeof b;
   if (ta === "string" || tb === "string" || ta === "boolean" || tb === "boolean") return false;
@@ -738,6 +848,7 @@ export function equalsDepth(a: Value, b: Value, depth: number): boolean {
     return true;
   }
   if (oa instanceof Bytes) return b instanceof Bytes && oa.s === b.s;
+  if (oa === b) return true;
   if (oa.equals) return oa.equals(b, depth);
   const ob = b as StarObject;
   if (ob.equals) return ob.equals(a, depth);
@@ -789,12 +900,11 @@ export function compare(a: Value, b: Value, depth = 0, op = "<"): number {
   if (a instanceof Bytes && b instanceof Bytes) return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
   if (typeof a === "object" && a !== null && !Array.isArray(a) && a.compare && typeName(a) === typeName(b))
     return a.compare(b, depth);
-  if (typeName(a) === typeName(b)) throw new EvalError(`${typeName(a)} ${op} ${typeName(b)} not implemented`);
-  throw new EvalError(`unsupported comparison: ${typeName(a)} ${op} ${typeName(b)}`);
+  throw new EvalError(`${typeName(a)} ${op} ${typeName(b)} not implemented`);
 }
 
 function compareSeq(a: Value[], b: Value[], depth: number, op: string): number {
-  if (depth > 1000) throw new EvalError("comparison exceeded maximum recursion depth");
+  if (depth >= MAX_DEPTH) throw new EvalError("comparison exceeded maximum recursion depth");
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     if (!equalsDepth(a[i]!, b[i]!, depth + 1)) return compare(a[i]!, b[i]!, depth + 1, op);

@@ -38,10 +38,6 @@ function quoteJSON(s: string): string {
 
 function encodeFloat(f: number): string {
   if (!Number.isFinite(f)) throw new EvalError(`cannot encode non-finite float ${formatFloatG(f)}`);
-  if (Number.isInteger(f) && Math.abs(f) < 1e21) {
-    // Go encodes integral floats without exponent below 1e21
-    return formatFloatG(f).replace(/\.0$/, "");
-  }
   return formatFloatG(f);
 }
 
@@ -174,7 +170,7 @@ export function decode(s: string): Value {
           i++;
           return new List(out);
         }
-        fail(`at offset ${i}, got ${charDesc(s[i]!)}, want ',' or ']'`);
+        fail(`at offset ${i}, in array, got ${charDesc(s[i]!)}, want ',' or ']'`);
       }
     }
     if (c === "{") {
@@ -188,11 +184,11 @@ export function decode(s: string): Value {
       while (true) {
         ws();
         if (i >= s.length) fail("unexpected end of file");
-        if (s[i] !== '"') fail(`at offset ${i}, got ${charDesc(s[i]!)}, want string`);
+        if (s[i] !== '"') fail(`at offset ${i}, unexpected character ${charDesc(s[i]!)}`);
         const k = str();
         ws();
         if (i >= s.length) fail("unexpected end of file");
-        if (s[i] !== ":") fail(`at offset ${i}, got ${charDesc(s[i]!)}, want ':'`);
+        if (s[i] !== ":") fail(`at offset ${i}, after object key, got ${charDesc(s[i]!)}, want ':'`);
         i++;
         const v = value(depth + 1);
         if (d.map.has(k)) fail(`at offset ${i}, duplicate key ${quoteJSON(k)}`);
@@ -207,7 +203,7 @@ export function decode(s: string): Value {
           i++;
           return d;
         }
-        fail(`at offset ${i}, got ${charDesc(s[i]!)}, want ',' or '}'`);
+        fail(`at offset ${i}, in object, got ${charDesc(s[i]!)}, want ',' or '}'`);
       }
     }
     return fail(`at offset ${i}, unexpected character ${charDesc(c)}`);
@@ -276,10 +272,6 @@ export function decode(s: string): Value {
     }
     const f = Number(t);
     if (!Number.isFinite(f)) fail(`invalid number: ${t}`);
-    if (/[eE]/.test(t) && !/\./.test(t) && Number.isInteger(f) && Math.abs(f) < 1e15) {
-      // "0e+1" decodes as an int in starlark-go when integral without a fraction
-      return f === 0 ? 0 : f;
-    }
     return new Float(f);
   };
   const v = value(0);
@@ -290,7 +282,11 @@ export function decode(s: string): Value {
 
 export function indent(s: string, prefix: string, ind: string): string {
   // Re-indent compact or spaced JSON text.
-  decode(s); // validate
+  try {
+    JSON.parse(s);
+  } catch (e) {
+    throw new EvalError(`invalid character: ${(e as Error).message}`);
+  }
   let out = "";
   let level = 0;
   let i = 0;
@@ -380,7 +376,11 @@ export function jsonModule(): Module {
       [
         "decode",
         mk("decode", (a, k) => {
-          const [x, dflt] = unpackArgs("decode", a, k, ["x", "default?"]);
+          for (const [name] of k)
+            if (name !== "default") throw new EvalError(`unexpected keyword argument ${name}`);
+          if (a.length < 1) throw new EvalError("missing argument for x");
+          const x = a[0]!;
+          const [dflt] = unpackArgs("decode", a.slice(1), k, ["default?"]);
           if (typeof x !== "string") throw new EvalError(`for parameter x: got ${typeName(x!)}, want string`);
           if (dflt === undefined) return decode(x);
           try {

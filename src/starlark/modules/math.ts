@@ -16,8 +16,14 @@ function toInt(f: number): Value {
 }
 
 // Go's math.Round: half away from zero.
-const goRound = (x: number) => (x < 0 ? -Math.round(-x) : Math.round(x)) || (Object.is(x, -0) ? -0 : 0);
+const goRound = (x: number) => {
+  if (!Number.isFinite(x)) return x;
+  const r = x < 0 ? -Math.round(-x) : Math.round(x);
+  return r === 0 ? (x < 0 || Object.is(x, -0) ? -0 : 0) : r;
+};
 const goRemainder = (x: number, y: number) => {
+  if (Number.isNaN(x) || Number.isNaN(y) || !Number.isFinite(x) || y === 0) return NaN;
+  if (!Number.isFinite(y)) return x;
   // IEEE 754 remainder: x - n*y with n = x/y rounded to nearest even
   const n = x / y;
   let r = Math.round(n);
@@ -27,6 +33,15 @@ const goRemainder = (x: number, y: number) => {
 const goMod = (x: number, y: number) => x % y;
 
 function gamma(x: number): number {
+  if (Number.isNaN(x) || x === -Infinity) return NaN;
+  if (x === Infinity) return Infinity;
+  if (x === 0) return Object.is(x, -0) ? -Infinity : Infinity;
+  if (x < 0 && Number.isInteger(x)) return NaN;
+  if (Number.isInteger(x) && x <= 171) {
+    let f = 1;
+    for (let i = 2; i < x; i++) f *= i;
+    return f;
+  }
   // Lanczos approximation
   if (x < 0.5) return Math.PI / (Math.sin(Math.PI * x) * gamma(1 - x));
   const g = 7;
