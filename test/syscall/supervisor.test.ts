@@ -2,9 +2,12 @@
 // live, only to matching paths, delays hold only the calling thread, probability is seeded.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { fileURLToPath } from "node:url";
 import {
   SyscallFaultError,
   delay,
@@ -155,6 +158,22 @@ test("killing the supervisor kills the target and its children", { skip }, async
   // reaps the process group it shares with the target.
   await proc.close();
   await waitFor("the target's child to die", () => processGone(grandchild));
+});
+
+test("when the controlling process dies, the supervisor and the target die with it", { skip }, async () => {
+  const owner = spawn(
+    process.execPath,
+    ["--import", "tsx", fileURLToPath(new URL("./fixtures/owner.ts", import.meta.url))],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const line = await new LineDriver(owner.stdin ?? new PassThrough(), owner.stdout!).next();
+  const [supervisorPid, targetPid] = line.split(" ").map(Number) as [number, number];
+  assert.ok(!processGone(supervisorPid) && !processGone(targetPid));
+  owner.kill("SIGKILL");
+  await waitFor("the supervisor to die", () => processGone(supervisorPid));
+  await waitFor("the target to die", () => processGone(targetPid));
 });
 
 test("close() stops the target and everything it started", { skip }, async () => {
