@@ -13,7 +13,8 @@
  *   rename, mkdir (SYSCALL_FAMILIES); any raw name from KNOWN_SYSCALLS works too.
  * Paths: a rule's glob is matched against the file the syscall is about (fd syscalls via
  *   /proc/<pid>/fd, path syscalls by reading the argument); `*` stays in one component, `**`
- *   crosses them, a glob not starting with / or * matches at any depth. A rule without a path
+ *   crosses them, a glob not starting with / or * matches at any depth; for connect the path is
+ *   the destination ("127.0.0.1:5432", "[::1]:9092", a unix socket path). A rule without a path
  *   never fires on /lib, /usr/lib, /proc, /sys, /dev or the dynamic loader's files.
  *
  * Running a target:

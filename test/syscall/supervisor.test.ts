@@ -3,6 +3,7 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { createServer, type AddressInfo, type Server } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +31,13 @@ after(async () => {
   await Promise.all(running.map((p) => p.close({ graceMs: 1000 })));
   rmSync(dir, { recursive: true, force: true });
 });
+
+function listen(): Promise<Server> {
+  return new Promise((resolve) => {
+    const srv = createServer((sock) => sock.destroy());
+    srv.listen(0, "127.0.0.1", () => resolve(srv));
+  });
+}
 
 async function start(opts: Partial<LaunchOptions> = {}) {
   const events: SyscallFaultEvent[] = [];
@@ -94,6 +102,23 @@ test("a path filter faults only the files it matches", { skip }, async () => {
       ["openat", "EACCES", `${dir}/secret-relative`],
     ],
   );
+});
+
+test("a connect rule's path is the destination address", { skip }, async () => {
+  const servers = await Promise.all([listen(), listen()]);
+  try {
+    const [db, other] = servers.map((s) => (s.address() as AddressInfo).port) as [number, number];
+    const { proc, target, events } = await start({ syscalls: ["connect"] });
+    await proc.setRules([rule(op({ syscalls: ["connect"], path: `127.0.0.1:${db}` }), deny("ECONNREFUSED"))]);
+    assert.equal(await target.ask(`connect ${db}`), "ECONNREFUSED");
+    assert.equal(await target.ask(`connect ${other}`), "ok");
+    assert.deepEqual(
+      events.map((e) => [e.syscall, e.path]),
+      [["connect", `127.0.0.1:${db}`]],
+    );
+  } finally {
+    servers.forEach((s) => s.close());
+  }
 });
 
 test("a delay on fsync holds only the thread that calls it", { skip }, async () => {

@@ -49,6 +49,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -369,10 +371,41 @@ static int read_string(pid_t tid, uint64_t addr, char *out, size_t outsz) {
   return 0;
 }
 
+static int sockaddr_text(pid_t tid, uint64_t addr, uint64_t len, char *out, size_t outsz) {
+  struct sockaddr_storage sa;
+  memset(&sa, 0, sizeof sa);
+  if (len > sizeof sa) len = sizeof sa;
+  struct iovec local = {.iov_base = &sa, .iov_len = (size_t)len};
+  struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = (size_t)len};
+  if (len < sizeof(sa_family_t) || process_vm_readv(tid, &local, 1, &remote, 1, 0) != (ssize_t)len) return -1;
+  char host[INET6_ADDRSTRLEN];
+  if (sa.ss_family == AF_INET) {
+    struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    snprintf(out, outsz, "%s:%u", host, ntohs(in->sin_port));
+  } else if (sa.ss_family == AF_INET6) {
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    snprintf(out, outsz, "[%s]:%u", host, ntohs(in6->sin6_port));
+  } else if (sa.ss_family == AF_UNIX) {
+    struct sockaddr_un *un = (struct sockaddr_un *)&sa;
+    size_t n = (size_t)len - offsetof(struct sockaddr_un, sun_path);
+    if (n == 0) return -1;
+    if (un->sun_path[0] == 0) snprintf(out, outsz, "@%.*s", (int)(n - 1), un->sun_path + 1);
+    else snprintf(out, outsz, "%.*s", (int)strnlen(un->sun_path, n), un->sun_path);
+  } else {
+    return -1;
+  }
+  return 0;
+}
+
 static int resolve_path(const struct syscall_entry *e, const struct seccomp_notif *req, char *out,
                         size_t outsz) {
   pid_t tid = (pid_t)req->pid;
   switch (e->path_kind) {
+  case PATH_SOCKADDR1:
+    if (sockaddr_text(tid, req->data.args[1], req->data.args[2], out, outsz) < 0) return -1;
+    break;
   case PATH_FD0:
     if (fd_path(tid, (long)(int)req->data.args[0], out, outsz) < 0) return -1;
     break;

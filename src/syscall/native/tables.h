@@ -12,6 +12,8 @@ enum path_kind {
   PATH_FD0,     // argument 0 is a file descriptor: /proc/<tid>/fd/<n>
   PATH_STR0,    // argument 0 is a path string, relative to the cwd
   PATH_AT_STR1, // argument 0 is a directory fd (or AT_FDCWD), argument 1 a path string
+  PATH_SOCKADDR1, // arguments 1 and 2 are a socket address and its length: "127.0.0.1:5432",
+                  // "[::1]:9092", or a unix socket's path ("@name" when abstract)
 };
 
 struct syscall_entry {
@@ -34,7 +36,7 @@ static const struct syscall_entry syscall_table[] = {
     SC(fsync, PATH_FD0) SC(fdatasync, PATH_FD0) SC(sync_file_range, PATH_FD0) SC(syncfs, PATH_FD0)
     SC(sendto, PATH_FD0) SC(sendmsg, PATH_FD0) SC(sendmmsg, PATH_FD0)
     SC(recvfrom, PATH_FD0) SC(recvmsg, PATH_FD0) SC(recvmmsg, PATH_FD0)
-    SC(connect, PATH_FD0) SC(accept, PATH_FD0) SC(accept4, PATH_FD0) SC(bind, PATH_FD0)
+    SC(connect, PATH_SOCKADDR1) SC(accept, PATH_FD0) SC(accept4, PATH_FD0) SC(bind, PATH_FD0)
     SC(listen, PATH_FD0) SC(socket, PATH_NONE)
     SC(close, PATH_FD0) SC(ftruncate, PATH_FD0) SC(fallocate, PATH_FD0) SC(truncate, PATH_STR0)
 #ifdef SYS_unlink
