@@ -67,3 +67,11 @@ export class FrameReader {
     return out;
   }
 }
+
+/**
+ * The complete frame, size prefix included, of a frame returned by FrameReader.push, without copying:
+ * FrameReader always returns a view whose 4 preceding bytes are the frame's size prefix.
+ */
+export function withSizePrefix(frame: Buffer): Buffer {
+  return Buffer.from(frame.buffer, frame.byteOffset - 4, frame.length + 4);
+}

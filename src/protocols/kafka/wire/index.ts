@@ -35,7 +35,7 @@
 export { KafkaDecodeError, Reader, Writer } from "./buffers.js";
 export { crc32c } from "./crc32c.js";
 export * from "./errors.js";
-export { FrameReader, MAX_FRAME_BYTES } from "./frames.js";
+export { FrameReader, MAX_FRAME_BYTES, withSizePrefix } from "./frames.js";
 export {
   apiSchema,
   decodeRequest,
@@ -55,7 +55,7 @@ export {
   type ResponseBody,
 } from "./messages.js";
 export * from "./record-batch.js";
-export { uuidToBytes, uuidToString, ZERO_UUID } from "./struct-codec.js";
+export { defaultStruct, uuidToBytes, uuidToString, ZERO_UUID } from "./struct-codec.js";
 export { API_KEYS, type ApiKey, type ApiMessages } from "./generated/types.js";
 export type * from "./generated/types.js";
 export type { ApiSchema, FieldSchema, UnknownTaggedField } from "./schema.js";

@@ -74,7 +74,7 @@ export function defaultValue(f: FieldSchema, version: number): unknown {
   }
 }
 
-function defaultStruct(fields: readonly FieldSchema[], version: number): Obj {
+export function defaultStruct(fields: readonly FieldSchema[], version: number): Obj {
   const o: Obj = {};
   for (const f of fields)
     if (inRange(f.versions, version) && f.tag === undefined) o[f.name] = defaultValue(f, version);

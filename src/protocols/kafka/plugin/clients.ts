@@ -1,0 +1,73 @@
+// kafkajs clients for the test driver's steps. One producer per interface address per test (a step
+// must not pay a connection and metadata round trip each time); every client is closed when the test
+// ends (closeStepClients, called through the plugin's afterTest hook), so none outlives its broker.
+import kafkajs, { type Kafka, type Producer } from "kafkajs";
+import type { Address } from "../../../core/protocol.js";
+
+const { Kafka: KafkaClient, logLevel } = kafkajs;
+
+const producers = new Map<string, Promise<Producer>>();
+const openClients = new Set<{ disconnect(): Promise<void> }>();
+
+function addrKey(a: Address): string {
+  return `${a.host}:${a.port}`;
+}
+
+/** A kafkajs client bound to one address (the proxy's, for steps). Retries are short: a step reports. */
+export function kafkaClient(target: Address, clientId: string): Kafka {
+  return new KafkaClient({
+    clientId,
+    brokers: [addrKey(target)],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 5000,
+    requestTimeout: 30_000,
+    retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2000 },
+  });
+}
+
+/** The test's producer for this address, connected on first use. */
+export function stepProducer(target: Address): Promise<Producer> {
+  const key = addrKey(target);
+  let p = producers.get(key);
+  if (!p) {
+    p = (async () => {
+      const producer = kafkaClient(target, "faultbox-step").producer({
+        allowAutoTopicCreation: true,
+        idempotent: false,
+        maxInFlightRequests: 1,
+      });
+      openClients.add(producer);
+      await producer.connect();
+      return producer;
+    })();
+    p.catch(() => producers.delete(key));
+    producers.set(key, p);
+  }
+  return p;
+}
+
+/** Registers a client (a consumer) so that a test ending mid-step still closes it. */
+export function trackClient(c: { disconnect(): Promise<void> }): () => void {
+  openClients.add(c);
+  return () => openClients.delete(c);
+}
+
+/** Forgets a producer that broke (its broker went away); the next step connects a new one. */
+export function dropProducer(target: Address): void {
+  const key = addrKey(target);
+  const p = producers.get(key);
+  producers.delete(key);
+  void p
+    ?.then((producer) => {
+      openClients.delete(producer);
+      return producer.disconnect();
+    })
+    .catch(() => undefined);
+}
+
+export async function closeStepClients(): Promise<void> {
+  const all = [...openClients];
+  openClients.clear();
+  producers.clear();
+  await Promise.all(all.map((c) => c.disconnect().catch(() => undefined)));
+}

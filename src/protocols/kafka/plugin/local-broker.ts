@@ -1,0 +1,97 @@
+// Kafka images (confluentinc/cp-kafka, apache/kafka, bitnami/kafka, ...) on a machine without a
+// container engine: the service runs as a local Apache Kafka node (KRaft, src/launch/kafka-local).
+//
+// Each service keeps one broker port for the whole run, so the proxy in front of it and the env of
+// other services stay valid when a fresh broker replaces the last one (reuse=False: one per test).
+// The image's KAFKA_* env is not translated: the local node is a plain single-node KRaft broker with
+// auto topic creation, which is what the seed's specs assume.
+import { existsSync, readFileSync } from "node:fs";
+import type { LaunchRequest, RunningProcess } from "../../../core/launcher.js";
+import type { ImageSubstitute } from "../../../launch/image-substitutes.js";
+import { startKafka, type KafkaCluster } from "../../../launch/kafka-local/index.js";
+import { freePorts, LOOPBACK } from "../../../launch/process-guard/free-port.js";
+
+const KAFKA_IMAGES = [
+  /^(docker\.io\/)?confluentinc\/cp-kafka(:|@|$)/,
+  /^(docker\.io\/)?confluentinc\/cp-server(:|@|$)/,
+  /^(docker\.io\/)?apache\/kafka(-native)?(:|@|$)/,
+  /^(docker\.io\/)?bitnami\/kafka(:|@|$)/,
+  /^(docker\.io\/)?wurstmeister\/kafka(:|@|$)/,
+  /^(quay\.io\/)?strimzi\/kafka(:|@|$)/,
+];
+
+export function isKafkaImage(image: string): boolean {
+  return KAFKA_IMAGES.some((re) => re.test(image.trim()));
+}
+
+const portsByService = new Map<string, number>();
+
+async function brokerPort(service: string): Promise<number> {
+  let p = portsByService.get(service);
+  if (p === undefined) {
+    [p] = await freePorts(1, LOOPBACK);
+    portsByService.set(service, p!);
+  }
+  return p!;
+}
+
+function tail(cluster: KafkaCluster, n: number): string[] {
+  const file = cluster.processes[0]?.logFile;
+  if (!file || !existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).slice(-n);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
+  const svc = req.service;
+  const kafkaIfaces = svc.interfaces.filter((i) => i.protocol === "kafka");
+  if (kafkaIfaces.length === 0) {
+    throw new Error(
+      `service "${svc.name}" uses a Kafka image but declares no interface with protocol "kafka"`,
+    );
+  }
+  if (req.wrapper) {
+    throw new Error(
+      `syscall faults on "${svc.name}" need its image to run in a container engine; the local Kafka that stands in for ${svc.image} is not supervised (protocol faults via rules= work)`,
+    );
+  }
+  const port = await brokerPort(svc.name);
+  const cluster = await startKafka({ brokerPorts: [port] });
+  const address = { host: LOOPBACK, port };
+  const addresses: RunningProcess["addresses"] = {};
+  for (const i of kafkaIfaces) addresses[i.name] = address;
+  const pid = cluster.processes[0]!.pid;
+  let stopped = false;
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    const timer = setInterval(() => {
+      if (stopped || !alive(pid)) {
+        clearInterval(timer);
+        resolve({ code: null, signal: stopped ? "SIGTERM" : null });
+      }
+    }, 500);
+    timer.unref();
+  });
+  return {
+    addresses,
+    exited,
+    lastLines: (n) => tail(cluster, n),
+    async stop() {
+      stopped = true;
+      await cluster.stop();
+    },
+  };
+}
+
+export const localKafkaSubstitute: ImageSubstitute = {
+  describe: "a local Apache Kafka broker (KRaft)",
+  matches: isKafkaImage,
+  launch: launchLocalKafka,
+};

@@ -1,0 +1,269 @@
+// The topic observer: observe=[topic("order-events", decoder=json_decoder())].
+//
+// It reads the broker directly (bypassing the proxy and its rules) from the end offsets recorded when
+// the test started, and turns every stored record into an event of type "topic" whose data is the
+// decoded payload merged with topic, partition, offset, key and value (the envelope wins on a name
+// clash). drain() reads up to the high watermark each partition has when it is called, so verdicts
+// never depend on how far the background polling got.
+import type { Decoder } from "../../../../core/decoders.js";
+import type { ObserveSource } from "../../../../core/model.js";
+import type { Observer, ObserverContext } from "../../../../core/observer.js";
+import type { Address } from "../../../../core/protocol.js";
+import { kafkaErrorName, readRecords, splitBatches } from "../../wire/index.js";
+import { API_KEYS, WireConnection } from "./wire-client.js";
+
+// Versions every Kafka from 3.x to 4.x serves (4.0 removed the oldest ones): topic names, not ids.
+const METADATA_V = 12;
+const LIST_OFFSETS_V = 7;
+const FETCH_V = 12;
+const POLL_MS = 100;
+const UNKNOWN_TOPIC = 3;
+const LATEST = -1n;
+
+export interface TopicOptions {
+  decoder?: Decoder;
+  /** "host:port" to read instead of the owning service's kafka interface. */
+  broker?: string;
+}
+
+export function topicSource(name: string, options: TopicOptions = {}): ObserveSource {
+  if (typeof name !== "string" || name === "") throw new Error("topic() requires a topic name");
+  return {
+    kind: "observer",
+    name: `topic(${JSON.stringify(name)})`,
+    protocol: "kafka",
+    start: (ctx) => startTopicObserver(name, options, ctx),
+  };
+}
+
+interface PartitionState {
+  leader: number;
+  position: bigint;
+}
+
+function parseAddr(s: string): Address {
+  const i = s.lastIndexOf(":");
+  return { host: s.slice(0, i) === "localhost" ? "127.0.0.1" : s.slice(0, i), port: Number(s.slice(i + 1)) };
+}
+
+class TopicObserver implements Observer {
+  readonly name: string;
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly brokers = new Map<number, Address>();
+  private readonly conns = new Map<string, WireConnection>();
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private lastError: string | undefined;
+
+  constructor(
+    private readonly topic: string,
+    private readonly bootstrap: Address,
+    private readonly decoder: Decoder | undefined,
+    private readonly ctx: ObserverContext,
+  ) {
+    this.name = `topic(${JSON.stringify(topic)})`;
+  }
+
+  private conn(a: Address): WireConnection {
+    const key = `${a.host}:${a.port}`;
+    let c = this.conns.get(key);
+    if (!c || c.closed) {
+      c = new WireConnection(a);
+      c.ready.catch(() => undefined);
+      this.conns.set(key, c);
+    }
+    return c;
+  }
+
+  /** Partitions and their leaders; new partitions start at offset 0 (all their records are new). */
+  private async refreshMetadata(): Promise<void> {
+    const md = await this.conn(this.bootstrap).request(API_KEYS.Metadata, METADATA_V, {
+      topics: [{ name: this.topic }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+    for (const b of md.brokers) {
+      this.brokers.set(b.nodeId, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port });
+    }
+    const t = md.topics.find((x) => x.name === this.topic);
+    if (!t || t.errorCode === UNKNOWN_TOPIC) return;
+    if (t.errorCode !== 0) throw new Error(`metadata for "${this.topic}": ${kafkaErrorName(t.errorCode)}`);
+    for (const p of t.partitions) {
+      const st = this.partitions.get(p.partitionIndex);
+      if (st) st.leader = p.leaderId;
+      else this.partitions.set(p.partitionIndex, { leader: p.leaderId, position: 0n });
+    }
+  }
+
+  private leaderConn(st: PartitionState): WireConnection {
+    const a = this.brokers.get(st.leader);
+    return this.conn(a ?? this.bootstrap);
+  }
+
+  /** Latest offsets (the high watermark for read_uncommitted) of every known partition. */
+  private async endOffsets(): Promise<Map<number, bigint>> {
+    const out = new Map<number, bigint>();
+    await Promise.all(
+      [...this.partitions].map(async ([p, st]) => {
+        const res = await this.leaderConn(st).request(API_KEYS.ListOffsets, LIST_OFFSETS_V, {
+          replicaId: -1,
+          isolationLevel: 0,
+          topics: [
+            {
+              name: this.topic,
+              partitions: [{ partitionIndex: p, currentLeaderEpoch: -1, timestamp: LATEST }],
+            },
+          ],
+        });
+        const r = res.topics[0]?.partitions[0];
+        if (!r || r.errorCode !== 0) {
+          throw new Error(`end offset of ${this.topic}/${p}: ${kafkaErrorName(r?.errorCode ?? -1)}`);
+        }
+        out.set(p, r.offset ?? 0n);
+      }),
+    );
+    return out;
+  }
+
+  /** Records the end offsets at test start: earlier records belong to earlier tests. */
+  async begin(): Promise<void> {
+    await this.refreshMetadata();
+    for (const [p, end] of await this.endOffsets()) this.partitions.get(p)!.position = end;
+    this.loop = this.poll();
+  }
+
+  private async fetchUpTo(p: number, st: PartitionState, target: bigint): Promise<void> {
+    while (st.position < target && !this.stopped) {
+      const res = await this.leaderConn(st).request(API_KEYS.Fetch, FETCH_V, {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 8 * 1024 * 1024,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic: this.topic,
+            partitions: [
+              {
+                partition: p,
+                currentLeaderEpoch: -1,
+                fetchOffset: st.position,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1n,
+                partitionMaxBytes: 4 * 1024 * 1024,
+              },
+            ],
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      });
+      const data = res.responses[0]?.partitions[0];
+      if (!data) throw new Error(`fetch ${this.topic}/${p}: empty response`);
+      if (data.errorCode !== 0)
+        throw new Error(`fetch ${this.topic}/${p}: ${kafkaErrorName(data.errorCode)}`);
+      const before = st.position;
+      for (const { header, bytes } of splitBatches(data.records ?? Buffer.alloc(0)).batches) {
+        const next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        if (!header.isControl) {
+          for (const rec of readRecords(bytes)) {
+            const offset = header.baseOffset + BigInt(rec.offsetDelta);
+            if (offset < st.position) continue;
+            this.emit(p, offset, rec.key, rec.value);
+            st.position = offset + 1n;
+          }
+        }
+        if (next > st.position) st.position = next;
+      }
+      // No progress below the target means the records are not readable yet; the next round retries.
+      if (st.position === before) return;
+    }
+  }
+
+  private emit(partition: number, offset: bigint, key: Buffer | null, value: Buffer | null): void {
+    const k = key ? key.toString("utf8") : "";
+    const v = value ? value.toString("utf8") : "";
+    let decoded: Record<string, unknown> = {};
+    if (this.decoder && v !== "") {
+      try {
+        decoded = this.decoder.decode(v);
+      } catch {
+        decoded = {};
+      }
+    }
+    const n = Number(offset);
+    this.ctx.emit("topic", {
+      ...decoded,
+      topic: this.topic,
+      partition,
+      offset: Number.isSafeInteger(n) ? n : offset.toString(),
+      key: k,
+      value: v,
+    });
+  }
+
+  /** One pass: everything each partition held when the pass started. Serialised with other passes. */
+  private pass(): Promise<void> {
+    const run = async () => {
+      if (this.stopped) return;
+      await this.refreshMetadata();
+      const ends = await this.endOffsets();
+      await Promise.all([...ends].map(([p, end]) => this.fetchUpTo(p, this.partitions.get(p)!, end)));
+    };
+    const next = this.chain.then(run, run);
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async drain(): Promise<void> {
+    try {
+      await this.pass();
+      this.lastError = undefined;
+    } catch (err) {
+      // A broker that is gone (stopped by the test) has nothing more to give; say why in the log once.
+      const msg = (err as Error).message;
+      if (msg !== this.lastError) {
+        this.lastError = msg;
+        this.ctx.emit("observer_error", { observer: this.name, error: msg });
+      }
+    }
+  }
+
+  private async poll(): Promise<void> {
+    while (!this.stopped) {
+      await this.pass().catch(() => undefined);
+      await new Promise((r) => setTimeout(r, POLL_MS));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.chain;
+    await this.loop;
+    for (const c of this.conns.values()) c.close();
+    this.conns.clear();
+  }
+}
+
+async function startTopicObserver(
+  topic: string,
+  options: TopicOptions,
+  ctx: ObserverContext,
+): Promise<Observer> {
+  const broker = options.broker ? parseAddr(options.broker) : ctx.upstream;
+  if (!broker)
+    throw new Error(`topic(${JSON.stringify(topic)}) needs a kafka interface on its service or broker=`);
+  const o = new TopicObserver(topic, broker, options.decoder, ctx);
+  try {
+    await o.begin();
+  } catch (err) {
+    await o.stop();
+    throw new Error(
+      `cannot read topic "${topic}" at ${broker.host}:${broker.port}: ${(err as Error).message}`,
+    );
+  }
+  return o;
+}

@@ -1,0 +1,134 @@
+// Adapts the Kafka fault proxy (../proxy) to core's ProtocolProxy.
+//
+// Core starts proxies once per suite, before the services, so the address stays stable for reused
+// services and for env values of other services. A Kafka broker's real port may only be known after it
+// starts (a container's mapped port, a local broker substituted for an image), and a fresh broker per
+// test may move. So the stable address is a small TCP front listener that forwards bootstrap
+// connections to the current inner proxy; retarget() replaces the inner proxy (with the same rules)
+// when the upstream changes. Broker addresses learned from Metadata are the inner proxy's node
+// listeners, so every produce and fetch still passes through the rules.
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import type { ProxyRule } from "../../../core/model.js";
+import type { Address, ProtocolProxy, ProxyOptions } from "../../../core/protocol.js";
+import { startKafkaProxy, type KafkaProxy, type KafkaProxyEvent } from "../proxy/index.js";
+import { toKafkaRule } from "./rules.js";
+
+export interface RetargetableProxy extends ProtocolProxy {
+  /** Points the proxy at a broker that (re)started somewhere else; no-op when unchanged. */
+  retarget(upstream: Address): Promise<void>;
+}
+
+/** Proxy events -> event log entries. `proxy` events with an action are what core counts as "fired". */
+function forward(options: ProxyOptions, e: KafkaProxyEvent): void {
+  switch (e.type) {
+    case "fault":
+      options.onEvent("proxy", {
+        protocol: "kafka",
+        action: e.kind,
+        rule: e.rule,
+        api: e.api,
+        ...(e.topic !== undefined ? { topic: e.topic } : {}),
+        ...(e.partition !== undefined ? { partition: e.partition } : {}),
+        ...(e.records !== undefined ? { records: e.records } : {}),
+        ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
+        ...(e.code !== undefined ? { code: e.code } : {}),
+        conn_id: e.connection,
+      });
+      return;
+    case "connection":
+      options.onEvent(e.action === "open" ? "proxy_conn_open" : "proxy_conn_close", {
+        protocol: "kafka",
+        conn_id: e.connection,
+        listener: e.listener,
+        target: e.upstream,
+      });
+      return;
+    case "malformed":
+      options.onEvent("proxy_malformed", {
+        protocol: "kafka",
+        conn_id: e.connection,
+        from: e.from,
+        reason: e.reason,
+      });
+      return;
+    case "warning":
+      options.onEvent("proxy_warning", {
+        protocol: "kafka",
+        message: e.message,
+        ...(e.connection ? { conn_id: e.connection } : {}),
+      });
+      return;
+    case "listener":
+      return;
+  }
+}
+
+function hostPort(a: string): Address {
+  const i = a.lastIndexOf(":");
+  return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
+}
+
+export async function startKafkaPluginProxy(options: ProxyOptions): Promise<RetargetableProxy> {
+  const seed = Number(BigInt.asUintN(32, options.seed));
+  const rules: ProxyRule[] = [];
+  let upstream = options.upstream;
+  const open = (up: Address) =>
+    startKafkaProxy({
+      upstream: `${up.host}:${up.port}`,
+      host: options.listenHost,
+      seed,
+      onEvent: (e) => forward(options, e),
+    });
+  let inner: KafkaProxy = await open(upstream);
+  const sockets = new Set<Socket>();
+
+  const front: Server = createServer((client) => {
+    const target = hostPort(inner.bootstrap);
+    const up = connect(target);
+    for (const s of [client, up]) {
+      sockets.add(s);
+      s.once("close", () => sockets.delete(s));
+      s.on("error", () => undefined);
+    }
+    client.pipe(up);
+    up.pipe(client);
+    client.once("close", () => up.destroy());
+    up.once("close", () => client.destroy());
+  });
+  await new Promise<void>((resolve, reject) => {
+    front.once("error", reject);
+    front.listen({ host: options.listenHost, port: 0 }, () => resolve());
+  });
+  const listen: Address = { host: options.listenHost, port: (front.address() as AddressInfo).port };
+
+  const install = (p: KafkaProxy) => p.setRules(rules.map(toKafkaRule));
+
+  return {
+    listen,
+    addRule(rule) {
+      const translated = toKafkaRule(rule);
+      rules.push(rule);
+      inner.addRule(translated);
+    },
+    clearRules() {
+      rules.length = 0;
+      inner.clearRules();
+    },
+    async retarget(next) {
+      if (next.host === upstream.host && next.port === upstream.port) return;
+      upstream = next;
+      const old = inner;
+      console.error("DBG retarget old", old.bootstrap, [...old.nodes]);
+      inner = await open(next);
+      install(inner);
+      for (const s of sockets) s.destroy();
+      await old.close();
+    },
+    async close() {
+      console.error("DBG close front", listen.port, "inner", inner.bootstrap, [...inner.nodes]);
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+      await inner.close();
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// Core's protocol-neutral ProxyRule (what drop(topic=...) in a spec builds) -> the Kafka proxy's rule.
+import type { ProxyRule } from "../../../core/model.js";
+import type { RuleSupport } from "../../../core/protocol.js";
+import { delay, disconnect, drop, duplicate, error, type FaultRule, type RuleMatch } from "../rules/index.js";
+
+const MATCHERS = ["topic", "api", "key", "partition"];
+
+/** What the kafka proxy implements, for load-time checks of fault_assumption(rules=...). */
+export const kafkaRuleSupport: Record<string, RuleSupport> = {
+  drop: { matchers: MATCHERS, params: [] },
+  delay: { matchers: MATCHERS, params: ["delay"] },
+  duplicate: { matchers: MATCHERS, params: [] },
+  error: { matchers: MATCHERS, params: ["code", "message", "status"] },
+  disconnect: { matchers: MATCHERS, params: [] },
+};
+
+function matchOf(rule: ProxyRule): RuleMatch {
+  const m: RuleMatch = {};
+  const { topic, api, key, partition } = rule.match;
+  if (topic !== undefined && topic !== "") m.topic = topic;
+  if (api !== undefined && api !== "") m.api = api.includes(",") ? api.split(",").map((s) => s.trim()) : api;
+  if (key !== undefined) m.key = key;
+  if (partition !== undefined) {
+    const n = Number(partition);
+    if (!Number.isInteger(n) || n < 0)
+      throw new Error(`${rule.text}: partition= must be a non-negative integer`);
+    m.partition = n;
+  }
+  if (rule.probability < 1) m.probability = rule.probability;
+  return m;
+}
+
+/**
+ * error(code=) takes a Kafka error name or number (e.g. "NOT_LEADER_OR_FOLLOWER", 6); message= is
+ * accepted as the error name too, since the generic error() constructor of a spec has message=/status=.
+ */
+function errorCode(rule: ProxyRule): string | number {
+  const p = rule.params;
+  const c = p.code ?? rule.match.code ?? p.message ?? p.status;
+  if (c === undefined || c === "") {
+    throw new Error(
+      `${rule.text}: a kafka error rule needs code= (a Kafka error name such as "NOT_LEADER_OR_FOLLOWER")`,
+    );
+  }
+  return typeof c === "number" ? c : String(c);
+}
+
+export function toKafkaRule(rule: ProxyRule): FaultRule {
+  const match = matchOf(rule);
+  switch (rule.action) {
+    case "drop":
+      return drop(match);
+    case "duplicate":
+      return duplicate(match);
+    case "disconnect":
+      return disconnect(match);
+    case "delay": {
+      const ms = rule.params.delayMs ?? rule.params.delay;
+      if (typeof ms !== "number" && typeof ms !== "string")
+        throw new Error(`${rule.text}: delay= is required`);
+      return delay({ ...match, delay: ms });
+    }
+    case "error":
+      return error({ ...match, code: errorCode(rule) });
+    default:
+      throw new Error(
+        `${rule.text}: the kafka proxy implements ${Object.keys(kafkaRuleSupport).join(", ")} rules, not ${rule.action}`,
+      );
+  }
+}

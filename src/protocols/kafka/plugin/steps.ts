@@ -1,0 +1,151 @@
+// The kafka interface's step methods, called by specs as kafka.broker.publish(...) / consume(...).
+// Both go through the interface's proxy (call.target), so the fault rules of a window apply to them.
+import type { EachBatchPayload } from "kafkajs";
+import { SpecError } from "../../../core/errors.js";
+import { parseDuration } from "../../../core/duration.js";
+import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
+import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
+
+const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
+
+/** A string keyword argument, or `fallback` when absent. */
+function text(call: StepCall, name: string, fallback: string): string {
+  const v = call.args[name];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== "string") {
+    throw new SpecError(`kafka: ${name}= must be a string, got ${typeof v} (${JSON.stringify(v)})`);
+  }
+  return v;
+}
+
+function requireTopic(call: StepCall, method: string): string {
+  const topic = call.args.topic;
+  if (typeof topic !== "string" || topic === "") {
+    throw new SpecError(`kafka.${method} requires topic= argument (a non-empty string)`);
+  }
+  return topic;
+}
+
+function outcome(data: Record<string, unknown>, fields: Record<string, unknown> = {}): StepOutcome {
+  return { ok: true, body: JSON.stringify(data), data, fields };
+}
+
+/** publish(topic=, data=, key=""): ok means the broker acknowledged the record with acks=all. */
+async function publish(call: StepCall): Promise<StepOutcome> {
+  const topic = requireTopic(call, "publish");
+  const value = text(call, "data", "");
+  const key = text(call, "key", "");
+  try {
+    const producer = await stepProducer(call.target);
+    const [meta] = await producer.send({
+      topic,
+      acks: -1,
+      timeout: 30_000,
+      messages: [{ key: key === "" ? null : key, value }],
+    });
+    const data: Record<string, unknown> = { published: true, topic };
+    if (meta && meta.partition >= 0) data.partition = meta.partition;
+    const offset = meta?.baseOffset !== undefined ? Number(meta.baseOffset) : -1;
+    if (offset >= 0 && Number.isSafeInteger(offset)) data.offset = offset;
+    return outcome(data, { topic, ...(data.offset !== undefined ? { offset: data.offset } : {}) });
+  } catch (err) {
+    // A producer whose connection broke is not reused: the next step starts clean.
+    dropProducer(call.target);
+    return { ok: false, error: `kafka publish to "${topic}" failed: ${(err as Error).message}` };
+  }
+}
+
+interface Consumed {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: string;
+}
+
+/**
+ * consume(topic=, group=, timeout="10s"): one record, committing only that record's offset for the
+ * group, so the next consume with the same group gets the next record. The default group is scoped to
+ * the run and the test: a constant group would resume where an earlier test or run stopped.
+ */
+async function consume(call: StepCall): Promise<StepOutcome> {
+  const topic = requireTopic(call, "consume");
+  const group = text(call, "group", `faultbox-${call.runNonce}`);
+  if (group === "") throw new SpecError("kafka.consume: group= must not be empty");
+  const rawTimeout = call.args.timeout;
+  let timeoutMs = DEFAULT_CONSUME_TIMEOUT_MS;
+  if (rawTimeout !== undefined) {
+    try {
+      timeoutMs = parseDuration(rawTimeout as string | number, "kafka.consume(timeout=)");
+    } catch (err) {
+      throw new SpecError((err as Error).message);
+    }
+  }
+  const consumer = kafkaClient(call.target, "faultbox-step").consumer({
+    groupId: group,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1000,
+    maxWaitTimeInMs: 250,
+    allowAutoTopicCreation: true,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const untrack = trackClient(consumer);
+  let got: Consumed | undefined;
+  let resolveGot!: () => void;
+  const gotOne = new Promise<void>((r) => (resolveGot = r));
+  let failure: Error | undefined;
+  // kafkajs restarts a consumer after retriable errors (a group coordinator still loading right after
+  // the broker started); only a crash it will not recover from ends the step early.
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (e.payload.restart) return;
+    failure = e.payload.error;
+    resolveGot();
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch }: EachBatchPayload) => {
+        const m = batch.messages[0];
+        if (got || !m) return;
+        got = {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: Number(m.offset),
+          key: m.key ? m.key.toString("utf8") : "",
+          value: m.value ? m.value.toString("utf8") : "",
+        };
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(m.offset) + 1n).toString() },
+        ]);
+        resolveGot();
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const onAbort = () => resolveGot();
+    call.signal.addEventListener("abort", onAbort);
+    await Promise.race([gotOne, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    call.signal.removeEventListener("abort", onAbort);
+  } catch (err) {
+    failure = err as Error;
+  } finally {
+    await consumer.disconnect().catch(() => undefined);
+    untrack();
+  }
+  if (got) {
+    return outcome({ ...got }, { topic: got.topic, partition: got.partition, offset: got.offset });
+  }
+  if (failure) return { ok: false, error: `kafka consume from "${topic}" failed: ${failure.message}` };
+  return {
+    ok: false,
+    error: `kafka consume from "${topic}" (group "${group}"): no message arrived within ${timeoutMs}ms`,
+  };
+}
+
+export const kafkaSteps: Record<string, StepMethod> = {
+  publish: { params: ["topic", "data", "key"], required: ["topic"], run: publish },
+  consume: { params: ["topic", "group", "timeout"], required: ["topic"], run: consume },
+};

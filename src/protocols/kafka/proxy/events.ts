@@ -1,0 +1,52 @@
+// What the proxy reports through `onEvent`: faults it injected, connections, and problems.
+
+export interface FaultEvent {
+  type: "fault";
+  /** The rule's description, e.g. `drop(topic="orders")`. */
+  rule: string;
+  ruleId: number;
+  kind: "drop" | "delay" | "duplicate" | "error" | "disconnect";
+  api: string;
+  topic?: string;
+  partition?: number;
+  /** Records in the affected batch (produce), when known. */
+  records?: number;
+  /** Error code injected (error rules). */
+  code?: number;
+  /** Hold time (delay rules). */
+  delayMs?: number;
+  connection: string;
+}
+
+export interface ConnectionEvent {
+  type: "connection";
+  action: "open" | "close";
+  connection: string;
+  /** The proxy listener ("bootstrap" or "node <id>"). */
+  listener: string;
+  upstream: string;
+}
+
+/** A connection closed because a frame could not be understood; other connections go on. */
+export interface MalformedEvent {
+  type: "malformed";
+  connection: string;
+  /** "client" when the client sent it, "upstream" when the broker did. */
+  from: "client" | "upstream";
+  reason: string;
+}
+
+export interface WarningEvent {
+  type: "warning";
+  connection?: string;
+  message: string;
+}
+
+export interface ListenerEvent {
+  type: "listener";
+  node: string;
+  address: string;
+  upstream: string;
+}
+
+export type KafkaProxyEvent = FaultEvent | ConnectionEvent | MalformedEvent | WarningEvent | ListenerEvent;

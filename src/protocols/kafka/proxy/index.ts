@@ -1,0 +1,221 @@
+/**
+ * A fault-injecting Kafka proxy in front of a real cluster.
+ *
+ *   const proxy = await startKafkaProxy({ upstream: "127.0.0.1:9092", seed: 42, onEvent: console.log });
+ *   // clients use proxy.bootstrap; every broker they learn about is one of the proxy's listeners
+ *   const id = proxy.addRule(drop({ topic: "orders" }));
+ *   proxy.removeRule(id); proxy.setRules([delay({ topic: "*", delay: "3s" })]); proxy.clearRules();
+ *   await proxy.close();
+ *
+ * One listener for the bootstrap address, plus one per broker node, created when a response first
+ * names the node. Rules come from src/protocols/kafka/rules (drop, delay, duplicate, error, disconnect).
+ */
+import { createServer, connect, type Server, type Socket, type AddressInfo } from "node:net";
+import { ActiveRule, type FaultRule } from "../rules/index.js";
+import { ZERO_UUID, type MetadataResponse } from "../wire/index.js";
+import { ProxyConnection, type ProxyShared, type ProxyStats } from "./connection.js";
+import type { KafkaProxyEvent } from "./events.js";
+import { SequenceTranslator } from "./sequences.js";
+
+export type {
+  KafkaProxyEvent,
+  FaultEvent,
+  MalformedEvent,
+  ConnectionEvent,
+  WarningEvent,
+  ListenerEvent,
+} from "./events.js";
+export type { ProxyStats } from "./connection.js";
+
+export interface KafkaProxyOptions {
+  /** Bootstrap address of the real cluster, "host:port". */
+  upstream: string;
+  /** Interface the proxy listens on (and advertises to clients). Default 127.0.0.1. */
+  host?: string;
+  /** Seed of the generator behind `probability`. Default 0. */
+  seed?: number;
+  onEvent?: (e: KafkaProxyEvent) => void;
+}
+
+export interface KafkaProxy {
+  /** "host:port" for clients' bootstrap.servers. */
+  readonly bootstrap: string;
+  /** Proxy listener address by broker node id (as advertised to clients). */
+  readonly nodes: ReadonlyMap<string, string>;
+  setRules(rules: FaultRule[]): number[];
+  addRule(rule: FaultRule): number;
+  removeRule(id: number): boolean;
+  clearRules(): void;
+  /** Installed rules with how often each matched and fired. */
+  rules(): { id: number; rule: string; matched: number; fired: number }[];
+  readonly stats: Readonly<ProxyStats>;
+  close(): Promise<void>;
+}
+
+function parseHostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(":");
+  const port = Number(s.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new Error(`bad Kafka address ${JSON.stringify(s)}: expected host:port`);
+  }
+  return { host: s.slice(0, i).replace(/^\[|\]$/g, ""), port };
+}
+
+interface Listener {
+  server: Server;
+  port: number;
+  upstream: { host: string; port: number };
+}
+
+export async function startKafkaProxy(options: KafkaProxyOptions): Promise<KafkaProxy> {
+  const host = options.host ?? "127.0.0.1";
+  const seed = options.seed ?? 0;
+  const bootstrapUpstream = parseHostPort(options.upstream);
+  const emit = (e: KafkaProxyEvent) => {
+    try {
+      options.onEvent?.(e);
+    } catch {
+      // an observer's bug must not break the traffic
+    }
+  };
+
+  let active: ActiveRule[] = [];
+  let nextRuleId = 1;
+  let connSeq = 0;
+  const topicNames = new Map<string, string>();
+  const listeners = new Map<string, Promise<Listener>>();
+  const sockets = new Set<Socket>();
+  const stats: ProxyStats = {
+    connectionsTotal: 0,
+    connectionsActive: 0,
+    requests: 0,
+    responses: 0,
+    faults: 0,
+    bytesFromClients: 0,
+    bytesFromBrokers: 0,
+  };
+  let closing = false;
+
+  const shared: ProxyShared = {
+    rules: () => active,
+    advertise: async (node, upHost, upPort) => {
+      let p = listeners.get(node);
+      if (!p) {
+        p = listen(node, { host: upHost, port: upPort });
+        listeners.set(node, p);
+      }
+      const l = await p;
+      if (l.upstream.host !== upHost || l.upstream.port !== upPort)
+        l.upstream = { host: upHost, port: upPort };
+      return { host, port: l.port };
+    },
+    learnTopicIds: (body: MetadataResponse) => {
+      for (const t of body.topics)
+        if (t.topicId && t.topicId !== ZERO_UUID && t.name) topicNames.set(t.topicId, t.name);
+    },
+    topicName: (id) => topicNames.get(id),
+    sequences: new SequenceTranslator(),
+    offsetHints: new Map(),
+    duplicated: new Set(),
+    emit,
+    stats,
+  };
+
+  function onConnection(
+    listenerName: string,
+    target: () => { host: string; port: number },
+    client: Socket,
+  ): void {
+    if (closing) return void client.destroy();
+    const id = `c${++connSeq}`;
+    const up = target();
+    const upstream = connect({ host: up.host, port: up.port });
+    sockets.add(client);
+    sockets.add(upstream);
+    client.once("close", () => sockets.delete(client));
+    upstream.once("close", () => sockets.delete(upstream));
+    stats.connectionsTotal++;
+    stats.connectionsActive++;
+    new ProxyConnection(id, client, upstream, shared);
+    emit({
+      type: "connection",
+      action: "open",
+      connection: id,
+      listener: listenerName,
+      upstream: `${up.host}:${up.port}`,
+    });
+  }
+
+  async function listen(node: string, upstream: { host: string; port: number }): Promise<Listener> {
+    if (closing) throw new Error("the Kafka proxy is closed");
+    const listener: Listener = { server: createServer(), port: 0, upstream };
+    const name = node === "bootstrap" ? "bootstrap" : `node ${node}`;
+    listener.server.on("connection", (s) => onConnection(name, () => listener.upstream, s));
+    await new Promise<void>((resolve, reject) => {
+      listener.server.once("error", reject);
+      listener.server.listen({ host, port: 0 }, () => resolve());
+    });
+    listener.port = (listener.server.address() as AddressInfo).port;
+    if (closing) {
+      listener.server.close();
+      throw new Error("the Kafka proxy is closed");
+    }
+    if (node !== "bootstrap") nodeAddresses.set(node, `${host}:${listener.port}`);
+    emit({
+      type: "listener",
+      node,
+      address: `${host}:${listener.port}`,
+      upstream: `${upstream.host}:${upstream.port}`,
+    });
+    return listener;
+  }
+
+  const nodeAddresses = new Map<string, string>();
+  const bootPromise = listen("bootstrap", bootstrapUpstream);
+  listeners.set("bootstrap", bootPromise);
+  const boot = await bootPromise;
+  const bootstrap = `${host.includes(":") ? `[${host}]` : host}:${boot.port}`;
+
+  const addRule = (rule: FaultRule): number => {
+    if (!rule || typeof rule !== "object" || !("kind" in rule))
+      throw new TypeError(
+        "addRule expects a rule made by drop(), delay(), duplicate(), error() or disconnect()",
+      );
+    const id = nextRuleId++;
+    active = [...active, new ActiveRule(id, rule, seed)];
+    return id;
+  };
+
+  return {
+    bootstrap,
+    nodes: nodeAddresses,
+    setRules(rules) {
+      active = [];
+      return rules.map(addRule);
+    },
+    addRule,
+    removeRule(id) {
+      const before = active.length;
+      active = active.filter((r) => r.id !== id);
+      return active.length !== before;
+    },
+    clearRules() {
+      active = [];
+    },
+    rules: () =>
+      active.map((r) => ({ id: r.id, rule: r.rule.description, matched: r.matched, fired: r.fired })),
+    stats,
+    async close() {
+      closing = true;
+      for (const s of sockets) s.destroy();
+      const all = await Promise.allSettled([...listeners.values()]);
+      await Promise.all(
+        all.map((r) =>
+          r.status === "fulfilled"
+            ? new Promise<void>((resolve) => r.value.server.close(() => resolve()))
+            : undefined,
+        ),
+      );
+    },
+  };
+}

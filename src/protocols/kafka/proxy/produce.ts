@@ -1,0 +1,251 @@
+// Applies fault rules to a Produce request, partition by partition: drop (fake success + sequence
+// translation), duplicate (a proxy-owned copy without producer id, sent right after the original),
+// error (a synthesized error entry, not forwarded), disconnect; and merges the synthesized partition
+// entries into the broker's response so the client sees one ack per partition it sent.
+import type { ActiveRule, Disposition, MatchTarget } from "../rules/index.js";
+import {
+  readRecords,
+  rewriteProducerFields,
+  splitBatches,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+  type RecordBatchView,
+} from "../wire/index.js";
+import type { FaultEvent } from "./events.js";
+import type { SequenceTranslator } from "./sequences.js";
+
+export interface ProducePlan {
+  /** The request body to forward (partitions answered locally removed), or null when nothing is left. */
+  forward: ProduceRequest | null;
+  /** True when `forward` differs from the client's request (it must be re-encoded). */
+  changed: boolean;
+  /** Body of a proxy-owned request storing a second copy of duplicated batches, sent after `forward`. */
+  duplicate: ProduceRequest | null;
+  /** Partition entries the proxy answers itself, by topic name. */
+  local: Map<string, ProduceResponsePartitionProduceResponse[]>;
+  disconnect: boolean;
+  holdMs: number;
+  events: Omit<FaultEvent, "connection">[];
+}
+
+export interface ProduceContext {
+  rules: readonly ActiveRule[];
+  clientId: string | null;
+  sequences: SequenceTranslator;
+  /** Next offset per "topic/partition" learnt from relayed produce responses (for fake acks). */
+  offsetHints: Map<string, bigint>;
+  /** Batches already duplicated (so a client retry is not stored a third time). */
+  duplicated: Set<string>;
+}
+
+function recordKeys(batch: RecordBatchView): (string | null)[] | undefined {
+  try {
+    return readRecords(batch.bytes).map((r) => (r.key === null ? null : r.key.toString("utf8")));
+  } catch {
+    return undefined; // compressed with a codec we cannot read: key rules cannot match it
+  }
+}
+
+function successEntry(index: number, baseOffset: bigint): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode: 0,
+    baseOffset,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage: null,
+  };
+}
+
+function errorEntry(index: number, code: number): ProduceResponsePartitionProduceResponse {
+  return { ...successEntry(index, -1n), errorCode: code };
+}
+
+const batchKey = (topic: string, partition: number, b: RecordBatchView): string =>
+  b.header.producerId >= 0n
+    ? `${b.header.producerId}:${b.header.producerEpoch}:${topic}:${partition}:${b.header.baseSequence}`
+    : `${topic}:${partition}:crc${b.header.crc}`;
+
+/** Whether any rule could apply to Produce at all (so the common no-fault path stays cheap). */
+export function produceNeedsInspection(ctx: ProduceContext): boolean {
+  return ctx.rules.length > 0 || ctx.sequences.size > 0;
+}
+
+export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePlan {
+  const plan: ProducePlan = {
+    forward: null,
+    changed: false,
+    duplicate: null,
+    local: new Map(),
+    disconnect: false,
+    holdMs: 0,
+    events: [],
+  };
+  const forwardTopics: ProduceRequest["topicData"] = [];
+  const dupTopics: ProduceRequest["topicData"] = [];
+
+  for (const topic of req.topicData) {
+    const keep: typeof topic.partitionData = [];
+    const dup: typeof topic.partitionData = [];
+    for (const p of topic.partitionData) {
+      const { batches } = p.records ? splitBatches(p.records) : { batches: [] };
+      const batch = batches.length === 1 ? batches[0] : undefined;
+      const count = batch ? batch.header.lastOffsetDelta + 1 : undefined;
+      let keys: (string | null)[] | undefined;
+      let keysRead = false;
+      const target = (): MatchTarget => {
+        if (!keysRead && batch) {
+          keys = recordKeys(batch);
+          keysRead = true;
+        }
+        return { api: "produce", topic: topic.name, partition: p.index, keys, clientId: ctx.clientId };
+      };
+
+      let disposition: Disposition = { kind: "forward" };
+      for (const r of ctx.rules) {
+        if (r.rule.kind === "delay") {
+          if (r.tryFire(target())) {
+            plan.holdMs = Math.max(plan.holdMs, r.rule.holdMs!);
+            plan.events.push({
+              type: "fault",
+              rule: r.rule.description,
+              ruleId: r.id,
+              kind: "delay",
+              api: "produce",
+              topic: topic.name,
+              partition: p.index,
+              records: count,
+              delayMs: r.rule.holdMs,
+            });
+          }
+          continue;
+        }
+        if (disposition.kind !== "forward") continue;
+        if (r.tryFire(target())) {
+          disposition = r.rule.disposition!;
+          plan.events.push({
+            type: "fault",
+            rule: r.rule.description,
+            ruleId: r.id,
+            kind: r.rule.kind,
+            api: "produce",
+            topic: topic.name,
+            partition: p.index,
+            records: count,
+            ...(disposition.kind === "error" ? { code: disposition.code } : {}),
+          });
+        }
+      }
+
+      if (disposition.kind === "disconnect") {
+        plan.disconnect = true;
+        return plan;
+      }
+      if (disposition.kind === "error") {
+        pushLocal(plan.local, topic.name, errorEntry(p.index, disposition.code));
+        plan.changed = true;
+        continue;
+      }
+
+      // Idempotent batches go through sequence translation, whatever the rule said.
+      let records = p.records;
+      let drop = disposition.kind === "drop";
+      if (batch && batch.header.producerId >= 0n && batch.header.baseSequence >= 0) {
+        const d = ctx.sequences.decide(
+          batch.header.producerId,
+          batch.header.producerEpoch,
+          topic.name,
+          p.index,
+          batch.header.baseSequence,
+          count!,
+          drop,
+        );
+        drop = d.drop;
+        if (d.rewrittenBaseSequence !== undefined) {
+          records = rewriteProducerFields(batch.bytes, { baseSequence: d.rewrittenBaseSequence });
+          plan.changed = true;
+        }
+      }
+      if (drop) {
+        const hint = ctx.offsetHints.get(`${topic.name}/${p.index}`) ?? -1n;
+        pushLocal(plan.local, topic.name, successEntry(p.index, hint));
+        plan.changed = true;
+        continue;
+      }
+      keep.push(records === p.records ? p : { ...p, records });
+      if (disposition.kind === "duplicate" && batch) {
+        const k = batchKey(topic.name, p.index, batch);
+        if (!ctx.duplicated.has(k)) {
+          ctx.duplicated.add(k);
+          if (ctx.duplicated.size > 10000) ctx.duplicated.delete(ctx.duplicated.values().next().value!);
+          const copy = rewriteProducerFields(batch.bytes, {
+            producerId: -1n,
+            producerEpoch: -1,
+            baseSequence: -1,
+            transactional: false,
+          });
+          dup.push({ index: p.index, records: copy });
+        }
+      }
+    }
+    if (keep.length)
+      forwardTopics.push(
+        keep.length === topic.partitionData.length ? topic : { ...topic, partitionData: keep },
+      );
+    if (dup.length) dupTopics.push({ name: topic.name, partitionData: dup });
+  }
+  plan.forward = forwardTopics.length ? { ...req, topicData: forwardTopics } : null;
+  if (dupTopics.length)
+    plan.duplicate = {
+      transactionalId: null,
+      acks: req.acks,
+      timeoutMs: req.timeoutMs,
+      topicData: dupTopics,
+    };
+  return plan;
+}
+
+function pushLocal(
+  local: ProducePlan["local"],
+  topic: string,
+  e: ProduceResponsePartitionProduceResponse,
+): void {
+  const list = local.get(topic);
+  if (list) list.push(e);
+  else local.set(topic, [e]);
+}
+
+/** Adds the proxy's own partition entries to a broker response (or builds a whole response). */
+export function mergeProduceResponse(
+  body: ProduceResponse | null,
+  local: ProducePlan["local"],
+): ProduceResponse {
+  const out: ProduceResponse = body ?? { responses: [], throttleTimeMs: 0 };
+  for (const [name, entries] of local) {
+    const t = out.responses.find((r) => r.name === name);
+    if (t) t.partitionResponses.push(...entries);
+    else out.responses.push({ name, partitionResponses: entries });
+  }
+  return out;
+}
+
+/** Learns the next offset of each partition from a relayed response (used as the fake ack's offset). */
+export function learnOffsets(
+  body: ProduceResponse,
+  req: ProduceRequest | null,
+  hints: Map<string, bigint>,
+): void {
+  for (const t of body.responses) {
+    for (const p of t.partitionResponses) {
+      if (p.errorCode !== 0 || p.baseOffset < 0n || t.name === undefined) continue;
+      const sent = req?.topicData
+        .find((x) => x.name === t.name)
+        ?.partitionData.find((x) => x.index === p.index);
+      const batch = sent?.records ? splitBatches(sent.records).batches[0] : undefined;
+      const count = batch ? BigInt(batch.header.lastOffsetDelta + 1) : 1n;
+      hints.set(`${t.name}/${p.index}`, p.baseOffset + count);
+    }
+  }
+}

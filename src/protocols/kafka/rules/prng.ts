@@ -1,0 +1,13 @@
+// A small seeded generator (mulberry32): one --seed makes probabilistic faults reproducible.
+export type Prng = () => number;
+
+export function createPrng(seed: number): Prng {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
