@@ -2,6 +2,7 @@
 import { registerProtocol } from "./core/protocol.js";
 import { registerLaunchers } from "./launch/index.js";
 import { httpProtocol } from "./protocols/http/index.js";
+import { registerKafkaProtocol } from "./protocols/kafka/plugin/index.js";
 import { postgresProtocol } from "./protocols/postgres/index.js";
 import { tcpProtocol } from "./protocols/tcp/index.js";
 
@@ -11,6 +12,7 @@ export function registerBuiltins(): void {
   registerProtocol(httpProtocol);
   registerProtocol(tcpProtocol);
   registerProtocol(postgresProtocol);
+  registerKafkaProtocol();
 }
 registerBuiltins();
 

@@ -14,6 +14,8 @@ import { formatDuration } from "./duration.js";
 /** Front ends reach the running test through this (builtins like events() are global in a spec). */
 export class Runtime {
   current: TestRun | undefined;
+  /** Called when a test ends (front ends abandon work the test left running, e.g. after a timeout). */
+  readonly onTestEnd = new Set<() => void>();
 
   /** The running test, or a spec error naming what was attempted outside one. */
   run(what: string): TestRun {
@@ -234,6 +236,8 @@ async function runTest(
       await getProtocol(name)
         ?.afterTest?.()
         .catch(() => undefined);
+    run.abort.abort(); // a body still running after a timeout gets its waits and steps cut short
+    for (const f of runtime.onTestEnd) f();
     runtime.current = undefined;
     run.log.close();
     await services.afterTest();

@@ -118,14 +118,12 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       if (next.host === upstream.host && next.port === upstream.port) return;
       upstream = next;
       const old = inner;
-      console.error("DBG retarget old", old.bootstrap, [...old.nodes]);
       inner = await open(next);
       install(inner);
       for (const s of sockets) s.destroy();
       await old.close();
     },
     async close() {
-      console.error("DBG close front", listen.port, "inner", inner.bootstrap, [...inner.nodes]);
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => front.close(() => resolve()));
       await inner.close();

@@ -81,13 +81,20 @@ async function consume(call: StepCall): Promise<StepOutcome> {
       throw new SpecError((err as Error).message);
     }
   }
+  let finished = false;
   const consumer = kafkaClient(call.target, "faultbox-step").consumer({
     groupId: group,
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,
     maxWaitTimeInMs: 250,
     allowAutoTopicCreation: true,
-    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+    retry: {
+      retries: 10,
+      initialRetryTime: 100,
+      maxRetryTime: 1000,
+      // Never restart once the step is over: a consumer must not outlive its step.
+      restartOnFailure: async () => !finished,
+    },
   });
   const untrack = trackClient(consumer);
   let got: Consumed | undefined;
@@ -132,6 +139,7 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   } catch (err) {
     failure = err as Error;
   } finally {
+    finished = true;
     await consumer.disconnect().catch(() => undefined);
     untrack();
   }
