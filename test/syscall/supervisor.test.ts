@@ -124,7 +124,7 @@ test("a connect rule's path is the destination address", { skip }, async () => {
 test("a delay on fsync holds only the thread that calls it", { skip }, async () => {
   const { proc, target, events } = await start({ syscalls: ["write", "fsync", "openat"] });
   const slow = join(dir, "slow.dat");
-  await proc.setRules([rule(op({ syscalls: ["fsync"], path: slow }), delay("1500ms"))]);
+  await proc.setRules([rule(op({ syscalls: ["fsync"], path: slow }), delay("3s"))]);
   // Thread A fsyncs `slow` (delayed); thread B waits until A is inside fsync, then writes and
   // fsyncs another file through the same filter. B must finish first.
   const first = await target.ask(`fsync-race ${slow} ${join(dir, "fast.dat")}`);
