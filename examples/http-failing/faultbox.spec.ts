@@ -63,6 +63,13 @@ export default defineSpec((fb) => {
     { timeout: "300ms" },
   );
 
+  fb.test("callback_monitor_fails", async () => {
+    fb.monitor((event) => {
+      if (event.type === "stdout" && event.data.sku === "bad") fb.fail("reserved a bad sku");
+    });
+    await api.main.post({ path: "/reserve?sku=bad" });
+  });
+
   if (process.env.FAULTBOX_EXAMPLE_SLOW) {
     // Only for the interrupt tests: a test that is still running when the runner is stopped.
     fb.test("long_running", async () => {

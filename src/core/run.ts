@@ -241,10 +241,11 @@ export class TestRun {
     filters?: Record<string, unknown>;
     timeoutMs: number;
   }): Promise<StoredEvent> {
-    this.counted();
     const pred: EventPredicate =
       query.where ?? ((e) => !STEP_TYPES.has(e.type) && matchesFilters(e, query.filters ?? {}));
     const found = await this.log.waitFor(pred, query.timeoutMs, this.abort.signal);
+    // Counted once decided, like assertions evaluated by the spec language.
+    this.counted();
     if (found) return found;
     await this.settle(); // an observer may hold the record; verdicts must not depend on its lag
     const late = await this.log.find(pred);
@@ -297,8 +298,9 @@ export class TestRun {
     }
   }
 
+  /** fail(msg): the message reads `fail: msg`, as Starlark's fail() does. */
   fail(message: string): never {
-    throw this.failure("fail", message);
+    throw this.failure("fail", `fail: ${message}`);
   }
 
   // ---- monitors -------------------------------------------------------------------------------------

@@ -463,10 +463,14 @@ export function createBuiltins(
   });
 
   const test = builtin("test", (_t, args, kwargs) => {
-    const [name, body] = unpackArgs("test", args, kwargs, ["name", "body"]);
+    const [name, body, timeout] = unpackArgs("test", args, kwargs, ["name", "*", "body", "timeout?"]);
     if (typeof name !== "string" || !isCallable(body!))
       throw new EvalError("test() requires a name and body=");
-    ask("test", { name, fn: w(body) });
+    ask("test", {
+      name,
+      fn: w(body),
+      timeoutMs: timeout === undefined ? undefined : timeoutMs("test", timeout, 0),
+    });
     return null;
   });
 

@@ -20,6 +20,8 @@ export class WorkerChannel {
   private readonly results = new Map<number, Extract<ToWorker, { t: "result" }>>();
   private readonly flag: Int32Array;
   invoke: InvokeHandler = () => ({ ok: false, error: { message: "not ready" } });
+  private depth = 0;
+  private cancelled = false;
 
   constructor(
     private readonly port: MessagePort,
@@ -34,6 +36,7 @@ export class WorkerChannel {
 
   /** Sends an operation to the engine and blocks until its result arrives. */
   request(op: string, args: unknown): unknown {
+    if (this.cancelled) throw new RemoteError({ message: "the test ended (timed out or interrupted)" });
     const id = this.nextId++;
     this.post({ t: "op", id, op, args });
     for (;;) {
@@ -44,6 +47,7 @@ export class WorkerChannel {
         throw new RemoteError(r.error);
       }
       this.handle(this.receive());
+      if (this.cancelled) throw new RemoteError({ message: "the test ended (timed out or interrupted)" });
     }
   }
 
@@ -57,7 +61,18 @@ export class WorkerChannel {
       this.results.set(m.id, m);
       return;
     }
-    const r = this.invoke(m.fn, m.args);
+    if (m.t === "cancel") {
+      if (this.depth > 0) this.cancelled = true;
+      return;
+    }
+    if (this.depth === 0) this.cancelled = false; // a new test starts
+    this.depth++;
+    let r;
+    try {
+      r = this.invoke(m.fn, m.args);
+    } finally {
+      this.depth--;
+    }
     this.post(
       r.ok
         ? { t: "reply", id: m.id, ok: true, value: r.value }

@@ -124,6 +124,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     this.worker.unref();
     this.port.unref();
     this.port.on("message", (m: ToMain) => void this.onMessage(m));
+    this.builder.runtime.onTestEnd.add(() => this.send({ t: "cancel" }));
     this.worker.on("error", (err) => this.loaded?.({ message: `Starlark worker failed: ${err.message}` }));
   }
 
@@ -402,7 +403,9 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         });
       case "test": {
         const fn = a.fn as Fn;
-        return void b.test(a.name as string, async () => unboxNone(await fn()));
+        return void b.test(a.name as string, async () => unboxNone(await fn()), {
+          timeoutMs: a.timeoutMs as number | undefined,
+        });
       }
       case "monitor_callback": {
         const fn = a.fn as Fn;

@@ -30,7 +30,9 @@ export type ToMain =
 export type ToWorker =
   | { t: "result"; id: number; ok: true; value: unknown }
   | { t: "result"; id: number; ok: false; error: ErrorInfo }
-  | { t: "invoke"; id: number; fn: number; args: unknown[] };
+  | { t: "invoke"; id: number; fn: number; args: unknown[] }
+  /** The current test ended (timeout, interrupt): abandon what it left running. */
+  | { t: "cancel" };
 
 /** A Starlark value as the engine sees it: a handle plus what the engine needs to know about it. */
 export interface BoxedWire {

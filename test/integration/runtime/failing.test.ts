@@ -7,66 +7,71 @@ import { faultbox, byName, type JsonResult } from "./cli-helpers.js";
 
 const spec = "examples/http-failing/faultbox.spec.ts";
 
-test("deliberate failures: exit 2, reasons, spec lines, monitor/expectation/vacuous/never-fired reporting", () => {
-  const dir = mkdtempSync(join(tmpdir(), "fb-failing-"));
-  const out = join(dir, "result.json");
-  const junit = join(dir, "junit.xml");
-  const r = faultbox(["test", spec, "--seed", "9", "--output", out, "--junit", junit]);
-  assert.equal(r.status, 2, r.stderr);
-  // Console: failure details with the spec line and the last events, then the summary.
-  assert.match(r.stdout, /--- FAIL: test_wrong_status/);
-  assert.match(r.stdout, /at: examples\/http-failing\/faultbox\.spec\.ts:\d+/);
-  assert.match(r.stdout, /last events:/);
-  assert.match(r.stdout, /4 passed, 3 failed, 1 inconclusive/);
+for (const spec of ["examples/http-failing/faultbox.spec.ts", "examples/http-failing/faultbox.star"])
+  test(`deliberate failures (${spec}): exit 2, reasons, spec lines, monitor/expectation/vacuous/never-fired reporting`, () => {
+    const dir = mkdtempSync(join(tmpdir(), "fb-failing-"));
+    const out = join(dir, "result.json");
+    const junit = join(dir, "junit.xml");
+    const r = faultbox(["test", spec, "--seed", "9", "--output", out, "--junit", junit]);
+    assert.equal(r.status, 2, r.stderr);
+    // Console: failure details with the spec line and the last events, then the summary.
+    assert.match(r.stdout, /--- FAIL: test_wrong_status/);
+    assert.match(r.stdout, /at: examples\/http-failing\/faultbox\.(spec\.ts|star):\d+/);
+    assert.match(r.stdout, /last events:/);
+    assert.match(r.stdout, /4 passed, 4 failed, 1 inconclusive/);
 
-  const json = JSON.parse(readFileSync(out, "utf8")) as JsonResult;
-  assert.equal(json.pass, 4);
-  assert.equal(json.fail, 3);
-  assert.equal(json.inconclusive, 1);
+    const json = JSON.parse(readFileSync(out, "utf8")) as JsonResult;
+    assert.equal(json.pass, 4);
+    assert.equal(json.fail, 4);
+    assert.equal(json.inconclusive, 1);
 
-  const wrong = byName(json, "test_wrong_status");
-  assert.equal(wrong.result, "fail");
-  assert.equal(wrong.failure_type, "assertion");
-  assert.equal(wrong.reason, "assert_eq failed: 404 != 200 (the route exists)");
-  const lines = readFileSync(spec, "utf8").split("\n");
-  assert.match(lines[wrong.location!.line - 1]!, /assertEq\(r\.status, 200, "the route exists"\)/);
+    const wrong = byName(json, "test_wrong_status");
+    assert.equal(wrong.result, "fail");
+    assert.equal(wrong.failure_type, "assertion");
+    assert.equal(wrong.reason, "assert_eq failed: 404 != 200 (the route exists)");
+    const lines = readFileSync(spec, "utf8").split("\n");
+    assert.match(lines[wrong.location!.line - 1]!, /assert(Eq|_eq)\(r\.status, 200, "the route exists"\)/);
 
-  const monitor = byName(json, "test_monitor_violation");
-  assert.equal(monitor.failure_type, "monitor");
-  assert.match(
-    monitor.reason!,
-    /^monitor violation: monitor "at_most_one_reservation" violated at event seq=\d+ type="stdout"/,
-  );
+    const monitor = byName(json, "test_monitor_violation");
+    assert.equal(monitor.failure_type, "monitor");
+    assert.match(
+      monitor.reason!,
+      /^monitor violation: monitor "at_most_one_reservation" violated at event seq=\d+ type="stdout"/,
+    );
 
-  const expectation = byName(json, "test_expectation_violated");
-  assert.equal(expectation.expectation_violated, true);
-  assert.equal(expectation.reason, "assert_eq failed: 500 != 200 (reservations survive)");
+    const callback = byName(json, "test_callback_monitor_fails");
+    assert.equal(callback.failure_type, "monitor");
+    assert.equal(callback.reason, "monitor violation: fail: reserved a bad sku");
 
-  const vacuous = byName(json, "test_vacuous_but_passing");
-  assert.equal(vacuous.result, "pass");
-  assert.deepEqual(
-    vacuous.diagnostics?.map((d) => d.code),
-    ["VACUOUS_ASSERTION"],
-  );
+    const expectation = byName(json, "test_expectation_violated");
+    assert.equal(expectation.expectation_violated, true);
+    assert.equal(expectation.reason, "assert_eq failed: 500 != 200 (reservations survive)");
 
-  const neverFired = byName(json, "test_fault_never_fires");
-  assert.equal(neverFired.result, "pass");
-  assert.deepEqual(
-    neverFired.diagnostics?.map((d) => d.code),
-    ["FAULT_NOT_FIRED"],
-  );
+    const vacuous = byName(json, "test_vacuous_but_passing");
+    assert.equal(vacuous.result, "pass");
+    assert.deepEqual(
+      vacuous.diagnostics?.map((d) => d.code),
+      ["VACUOUS_ASSERTION"],
+    );
 
-  assert.equal(byName(json, "test_times_out").result, "inconclusive");
+    const neverFired = byName(json, "test_fault_never_fires");
+    assert.equal(neverFired.result, "pass");
+    assert.deepEqual(
+      neverFired.diagnostics?.map((d) => d.code),
+      ["FAULT_NOT_FIRED"],
+    );
 
-  const xml = readFileSync(junit, "utf8");
-  assert.match(xml, /<testsuites tests="8" failures="3" errors="0" skipped="1"/);
-  assert.match(
-    xml,
-    /<testcase name="test_wrong_status"[^>]*>\s*<failure message="assert_eq failed: 404 != 200 \(the route exists\)" type="assertion">/,
-  );
-  assert.match(xml, /<testcase name="test_passes"[^>]*\/>/);
-  assert.match(xml, /<testcase name="test_times_out"[^>]*>\s*<skipped /);
-});
+    assert.equal(byName(json, "test_times_out").result, "inconclusive");
+
+    const xml = readFileSync(junit, "utf8");
+    assert.match(xml, /<testsuites tests="9" failures="4" errors="0" skipped="1"/);
+    assert.match(
+      xml,
+      /<testcase name="test_wrong_status"[^>]*>\s*<failure message="assert_eq failed: 404 != 200 \(the route exists\)" type="assertion">/,
+    );
+    assert.match(xml, /<testcase name="test_passes"[^>]*\/>/);
+    assert.match(xml, /<testcase name="test_times_out"[^>]*>\s*<skipped /);
+  });
 
 test("only an inconclusive test selected: exit 3", () => {
   const r = faultbox(["test", spec, "--test", "times_out"]);
