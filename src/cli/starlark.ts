@@ -5,9 +5,20 @@ import { dirname, resolve } from "node:path";
 import { Interpreter, StarlarkError } from "../starlark/index.js";
 import { runChunkedFile } from "../starlark/testing.js";
 
-const USAGE = "usage: faultbox starlark FILE | faultbox starlark --test FILE";
+const USAGE = "usage: faultbox starlark FILE | faultbox starlark --test [--mode=exec|parse|resolve] FILE";
 
 export async function run(args: string[]): Promise<number> {
+  let mode: "exec" | "parse" | "resolve" = "exec";
+  const modeFlag = args.find((a) => a.startsWith("--mode="));
+  if (modeFlag) {
+    const m = modeFlag.slice("--mode=".length);
+    if (m !== "exec" && m !== "parse" && m !== "resolve") {
+      process.stderr.write(`faultbox starlark: --mode must be exec, parse or resolve\n`);
+      return 1;
+    }
+    mode = m;
+    args = args.filter((a) => a !== modeFlag);
+  }
   const test = args[0] === "--test";
   const rest = test ? args.slice(1) : args;
   if (rest.length !== 1 || rest[0]!.startsWith("-")) {
@@ -25,7 +36,7 @@ export async function run(args: string[]): Promise<number> {
   const dir = dirname(resolve(file));
   const readRelative = (p: string) => readFileSync(resolve(dir, p), "utf8");
   if (test) {
-    const results = runChunkedFile(file, source, { readFile: readRelative });
+    const results = runChunkedFile(file, source, { readFile: readRelative, mode });
     const passed = results.filter((r) => r.passed).length;
     process.stdout.write(`${passed} passed, ${results.length - passed} failed\n`);
     return passed === results.length ? 0 : 2;

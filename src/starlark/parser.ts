@@ -19,10 +19,15 @@ export function parse(file: SourceFile): A.File {
 /** Parses a single expression (e.g. for a REPL or a host that evaluates snippets). */
 export function parseExpr(file: SourceFile): A.Expr {
   const p = new Parser(file, scan(file));
-  const e = p.parseExpression();
+  const e = p.parseExpression("no");
   while (p.tok.kind === "NEWLINE") p.next();
   if (p.tok.kind !== "EOF") p.fail(`got ${p.describe(p.tok)}, want EOF`);
   return e;
+}
+
+/** Like starlark-go's %#v of a token: punctuation quoted, keywords bare. */
+function tokName(kind: string): string {
+  return /^[a-z]/.test(kind) ? kind : `'${kind}'`;
 }
 
 const COMPARE = new Set(["==", "!=", "<", ">", "<=", ">=", "in", "not"]);
@@ -97,19 +102,13 @@ class Parser {
       case "BYTES":
         return "bytes literal";
       default:
-        return `'${t.kind}'`;
+        return tokName(t.kind);
     }
   }
   expect(kind: string): Token {
     if (this.tok.kind !== kind) {
-      const want =
-        kind === "NEWLINE"
-          ? "newline"
-          : kind === "IDENT"
-            ? "identifier"
-            : kind === "INDENT"
-              ? "indent"
-              : `'${kind}'`;
+      if (kind === "IDENT") this.fail("not an identifier");
+      const want = kind === "NEWLINE" ? "newline" : kind === "INDENT" ? "indent" : tokName(kind);
       this.fail(`got ${this.describe(this.tok)}, want ${want}`);
     }
     return this.next();
@@ -166,7 +165,7 @@ class Parser {
 
   parseParams(end: string): A.Param[] {
     const params: A.Param[] = [];
-    while (this.tok.kind !== end) {
+    while (this.tok.kind !== end && !this.at("EOF")) {
       if (params.length > 0) {
         this.expect(",");
         if (this.tok.kind === end) break;
@@ -225,7 +224,7 @@ class Parser {
     const t = this.next();
     const vars = this.parseForLoopVars();
     this.expect("in");
-    const iter = this.parseExpression();
+    const iter = this.parseExpression("no");
     this.expect(":");
     return { kind: "For", line: t.line, col: t.col, vars, iter, body: this.parseSuite() };
   }
@@ -278,7 +277,7 @@ class Parser {
       case "return": {
         this.next();
         let value: A.Expr | undefined;
-        if (!this.at("NEWLINE") && !this.at("EOF") && !this.at(";")) value = this.parseExpression();
+        if (!this.at("NEWLINE") && !this.at("EOF") && !this.at(";")) value = this.parseExpression("no");
         return { kind: "Return", line: t.line, col: t.col, value };
       }
       case "break":
@@ -299,14 +298,14 @@ class Parser {
         };
       }
     }
-    const x = this.parseExpression();
+    const x = this.parseExpression("no");
     const op = this.tok;
     if (
       op.kind === "=" ||
       (op.kind.length >= 2 && op.kind.endsWith("=") && !["==", "!=", "<=", ">="].includes(op.kind))
     ) {
       this.next();
-      const rhs = this.parseExpression();
+      const rhs = this.parseExpression("no");
       return {
         kind: "Assign",
         line: x.line,
@@ -327,7 +326,7 @@ class Parser {
     if (!this.at("STRING")) this.fail(`first operand of load statement must be a string literal`);
     const module = this.next().value as string;
     const names: A.LoadStmt["names"] = [];
-    while (!this.at(")")) {
+    while (!this.at(")") && !this.at("EOF")) {
       this.expect(",");
       if (this.at(")")) break;
       const n = this.tok;
@@ -342,7 +341,13 @@ class Parser {
         });
       } else if (n.kind === "IDENT") {
         this.next();
-        this.expect("=");
+        if (!this.at("="))
+          this.fail(
+            `load operand must be "${n.value}" or ${n.value}="originalname" (want '=' after ${n.value})`,
+          );
+        this.next();
+        if (this.at("IDENT"))
+          this.fail(`original name of loaded symbol must be quoted: ${n.value}="originalname"`);
         const s = this.tok;
         if (s.kind !== "STRING")
           this.fail(`load operand must be "name" or localname="name" (got ${this.describe(s)})`);
@@ -361,13 +366,20 @@ class Parser {
   }
 
   // Expression = Test {',' Test} [','] -- a tuple if there is a comma
-  parseExpression(allowTrailing = true): A.Expr {
+  /**
+   * Expression = Test {',' Test}: a tuple if there is a comma. A trailing comma is allowed only inside
+   * brackets (`trailing`: "ok"), before a closing `]` ("bracket"), or nowhere ("no").
+   */
+  parseExpression(trailing: "ok" | "bracket" | "no" = "ok"): A.Expr {
     const x = this.parseTest();
     if (!this.at(",")) return x;
     const elems = [x];
     while (this.at(",")) {
-      this.next();
-      if (!allowTrailing || this.atExprEnd()) break;
+      const comma = this.next();
+      if (trailing === "bracket" ? this.at("]") : this.atExprEnd()) {
+        if (trailing === "no") this.fail("unparenthesized tuple with trailing comma", comma);
+        break;
+      }
       elems.push(this.parseTest());
     }
     return { kind: "Tuple", line: x.line, col: x.col, elems };
@@ -434,7 +446,10 @@ class Parser {
     while (true) {
       let op = this.tok.kind;
       if (op === "not" && prec === 4) {
-        if (this.peek().kind !== "in") break;
+        if (this.peek().kind !== "in") {
+          this.next();
+          this.fail(`got ${this.describe(this.tok)}, want in`);
+        }
         op = "not in";
       }
       if (BINPREC[op] !== prec) break;
@@ -490,7 +505,7 @@ class Parser {
   parseIndexOrSlice(x: A.Expr, t: Token): A.Expr {
     let lo: A.Expr | undefined;
     if (!this.at(":")) {
-      const e = this.parseExpression();
+      const e = this.parseExpression("bracket");
       if (this.at("]")) {
         this.next();
         return { kind: "Index", line: t.line, col: t.col, x, index: e };
@@ -511,7 +526,7 @@ class Parser {
 
   parseArgs(): A.Arg[] {
     const args: A.Arg[] = [];
-    while (!this.at(")")) {
+    while (!this.at(")") && !this.at("EOF")) {
       if (args.length > 0) {
         this.expect(",");
         if (this.at(")")) break;
@@ -527,19 +542,13 @@ class Parser {
         });
         continue;
       }
-      if (t.kind === "IDENT" && this.peek().kind === "=") {
+      const value = this.parseTest();
+      if (this.at("=")) {
+        if (value.kind !== "Ident") this.fail("keyword argument must have form name=expr");
         this.next();
-        this.next();
-        args.push({
-          kind: "named",
-          line: t.line,
-          col: t.col,
-          name: t.value as string,
-          value: this.parseTest(),
-        });
+        args.push({ kind: "named", line: t.line, col: t.col, name: value.name, value: this.parseTest() });
         continue;
       }
-      const value = this.parseTest();
       if (this.at("for")) {
         // f(x for x in y) is Python's generator expression; Starlark has none.
         this.fail("got 'for', want ')'");
@@ -605,7 +614,7 @@ class Parser {
     }
     const x = this.parseTest();
     if (this.at("for")) {
-      const clauses = this.parseClauses();
+      const clauses = this.parseClauses("]");
       this.expect("]");
       return { kind: "Comprehension", line: t.line, col: t.col, curly: false, body: x, clauses };
     }
@@ -627,7 +636,7 @@ class Parser {
     }
     const e = this.parseEntry();
     if (this.at("for")) {
-      const clauses = this.parseClauses();
+      const clauses = this.parseClauses("}");
       this.expect("}");
       return { kind: "Comprehension", line: t.line, col: t.col, curly: true, body: e, clauses };
     }
@@ -648,9 +657,11 @@ class Parser {
     return { kind: "Entry", line: colon.line, col: colon.col, key, value };
   }
 
-  parseClauses(): (A.ForClause | A.IfClause)[] {
+  parseClauses(end: string): (A.ForClause | A.IfClause)[] {
     const clauses: (A.ForClause | A.IfClause)[] = [];
-    while (this.at("for") || this.at("if")) {
+    while (!this.at(end)) {
+      if (!this.at("for") && !this.at("if"))
+        this.fail(`got ${this.describe(this.tok)}, want '${end}', for, or if`);
       const t = this.next();
       if (t.kind === "for") {
         const vars = this.parseForLoopVars();

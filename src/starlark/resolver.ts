@@ -143,7 +143,7 @@ export function resolve(
         errorf(
           id.line,
           id.col,
-          `cannot reassign ${b.scope} ${id.name} declared at ${source.name}:${b.line}:${b.col}`,
+          `cannot reassign ${b.fileLocal ? "local" : b.scope} ${id.name} declared at ${source.name}:${b.line}:${b.col}`,
         );
       }
       id.binding = b;
@@ -153,6 +153,13 @@ export function resolve(
   };
 
   const use = (id: A.Ident) => {
+    // With globalreassign (Bazel/Python legacy), top-level uses resolve at once: a global must be
+    // defined before it is used. Otherwise resolution waits for the end of the block.
+    if (options.globalReassign && env === fileBlock) {
+      localCandidates = [];
+      id.binding = topLevel(id);
+      return;
+    }
     env.fn.uses.push({ id, env });
   };
 
@@ -170,13 +177,21 @@ export function resolve(
         errorf(id.line, id.col, "this Starlark dialect does not support sets");
       p = { scope: "universal", index: -1, name: id.name, line: 0, col: 0 };
     } else {
-      const hint = nearest(id.name, [...globals.keys(), ...fileBlock.bindings.keys(), ...allNames()]);
+      const hint = nearest(id.name, [
+        ...localCandidates,
+        ...globals.keys(),
+        ...fileBlock.bindings.keys(),
+        ...allNames(),
+      ]);
       errorf(id.line, id.col, `undefined: ${id.name}${hint ? ` (did you mean ${hint}?)` : ""}`);
       return { scope: "undefined", index: -1, name: id.name, line: 0, col: 0 };
     }
     predeclaredCache.set(id.name, p);
     return p;
   };
+
+  // Names visible in the blocks around the use being resolved (for spelling hints).
+  let localCandidates: string[] = [];
 
   const lookup = (fn: FnState, start: Block | undefined, id: A.Ident): A.Binding => {
     let b = start;
@@ -206,7 +221,14 @@ export function resolve(
   };
 
   const resolveUses = (fn: FnState) => {
-    for (const u of fn.uses) u.id.binding = lookup(fn, u.env, u.id);
+    for (const u of fn.uses) {
+      localCandidates = [];
+      for (let b: Block | undefined = u.env; b; b = b.parent ?? b.fn.defEnv) {
+        localCandidates.push(...b.bindings.keys());
+        if (b.isFile) break;
+      }
+      u.id.binding = lookup(fn, u.env, u.id);
+    }
     fn.uses = [];
   };
 
@@ -376,7 +398,7 @@ export function resolve(
       } else if (p.kind === "star") {
         if (starStar) errorf(p.line, p.col, `* parameter may not follow **${starStar.name}`);
         else if (star) errorf(p.line, p.col, "multiple * parameters not allowed");
-        star = p;
+        star ??= p;
       } else {
         if (starStar) errorf(p.line, p.col, "multiple ** parameters not allowed");
         starStar = p;

@@ -188,11 +188,15 @@ export function scan(file: SourceFile): Token[] {
     if (!op && c === "!") err("unexpected input character '!'");
     if (!op) err(`unexpected input character ${JSON.stringify(c)}`);
     if (op === "(" || op === "[" || op === "{") depth++;
-    if ((op === ")" || op === "]" || op === "}") && depth > 0) depth--;
+    if (op === ")" || op === "]" || op === "}") {
+      if (depth === 0) err(`unexpected '${op}'`);
+      depth--;
+    }
     i += op.length;
     push(op, line, startCol);
   }
   if (
+    depth === 0 &&
     toks.length > 0 &&
     toks[toks.length - 1]!.kind !== "NEWLINE" &&
     toks[toks.length - 1]!.kind !== "OUTDENT"

@@ -3,7 +3,9 @@
 import { positional, unpackArgs } from "./args.js";
 import { structBuiltin } from "./builtins.js";
 import { callValue, type HostCallable, StarThread } from "./call.js";
-import { StarlarkError } from "./errors.js";
+import { SourceFile, StarlarkError } from "./errors.js";
+import { parse } from "./parser.js";
+import { resolve } from "./resolver.js";
 import "./format.js";
 import { Interpreter, type LoadResult } from "./interp.js";
 import { builtinModules } from "./modules/index.js";
@@ -205,6 +207,11 @@ export interface TestRunOptions {
   baseOptions?: DialectOptions;
   /** Files a chunk may load besides assert.star/json.star/time.star/math.star (path -> source). */
   readFile?: (path: string) => string;
+  /**
+   * "exec" (default) runs each chunk; "parse" only parses (starlark-go's syntax/testdata/errors.star);
+   * "resolve" parses and resolves with predeclared M and universal U, float (resolve/testdata/resolve.star).
+   */
+  mode?: "exec" | "parse" | "resolve";
 }
 
 export function runChunkedFile(filename: string, text: string, opts: TestRunOptions = {}): ChunkResult[] {
@@ -215,7 +222,7 @@ export function runChunkedFile(filename: string, text: string, opts: TestRunOpti
   for (let i = 0; i <= lines.length; i++) {
     if (i === lines.length || lines[i] === "---") {
       const body = lines.slice(start, i).join("\n");
-      chunks.push({ start: start + 1, src: "\n".repeat(start) + body + "\n" });
+      chunks.push({ start: start + 1, src: "\n".repeat(start) + body });
       start = i + 1;
     }
   }
@@ -252,7 +259,9 @@ export function runChunkedFile(filename: string, text: string, opts: TestRunOpti
     const thread = new StarThread({ print: (_t, m) => print(m), maxDepth: 2000, maxSteps: 2e8 });
     const errors: StarlarkError[] = [];
     try {
-      interp.execFile(filename, chunk.src, thread, options);
+      if (opts.mode === "parse") parse(new SourceFile(filename, chunk.src));
+      else if (opts.mode === "resolve") resolveOnly(filename, chunk.src, options);
+      else interp.execFile(filename, chunk.src, thread, options);
     } catch (e) {
       if (e instanceof StarlarkError) errors.push(...(e.kind === "resolve" ? e.all : [e]));
       else failures.push(`internal error: ${String(e)}`);
@@ -412,4 +421,18 @@ function makeTestInterpreter(
     },
   });
   return interp;
+}
+
+/** resolve.star's environment: predeclared M, universal U and float. */
+function resolveOnly(filename: string, src: string, options: DialectOptions): void {
+  const sf = new SourceFile(filename, src);
+  const file = parse(sf);
+  resolve(
+    file,
+    sf,
+    (n) => n === "M",
+    (n) => n === "U" || n === "float" || n === "set",
+    options,
+    () => ["M", "U", "float"],
+  );
 }
