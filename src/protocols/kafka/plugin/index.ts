@@ -2,13 +2,14 @@
 // drop/delay/duplicate/error/disconnect rules, ready() = the broker accepts a produce, and the topic()
 // observer. registerKafkaProtocol() adds it to core's registry.
 import type { Decoder } from "../../../core/decoders.js";
+import { SpecError } from "../../../core/errors.js";
 import type { ObserveSource } from "../../../core/model.js";
 import { registerProtocol, type ProtocolPlugin } from "../../../core/protocol.js";
 import { registerImageSubstitute } from "../../../launch/image-substitutes.js";
 import { closeStepClients } from "./clients.js";
 import { localKafkaSubstitute } from "./local-broker.js";
 import { kafkaReadyProbe } from "./healthcheck.js";
-import { topicSource, type TopicOptions } from "./observer/topic-observer.js";
+import { topicSource } from "./observer/topic-observer.js";
 import { startKafkaPluginProxy } from "./proxy.js";
 import { kafkaRuleSupport } from "./rules.js";
 import { kafkaSteps } from "./steps.js";
@@ -20,14 +21,39 @@ export const kafkaProtocol: ProtocolPlugin = {
   rules: kafkaRuleSupport,
   healthcheck: kafkaReadyProbe,
   observers: {
-    /** topic(name, decoder=None, broker=None) */
-    topic: (...args: unknown[]): ObserveSource => {
-      const [name, options] = args as [string, (TopicOptions & { decoder?: Decoder }) | undefined];
-      return topicSource(name, options ?? {});
-    },
+    /** topic(name, decoder=None, broker=None); from a spec the keywords arrive as a trailing dict. */
+    topic: (...args: unknown[]): ObserveSource => topicFromArgs(args),
   },
   afterTest: closeStepClients,
 };
+
+function asDecoder(v: unknown): Decoder | undefined {
+  if (v === undefined || v === null) return undefined;
+  const d = (v as { decode?: unknown; decoder?: unknown }).decode ? v : (v as { decoder?: unknown }).decoder;
+  if (d && typeof (d as Decoder).decode === "function") return d as Decoder;
+  throw new SpecError("topic(): decoder must be json_decoder(), logfmt_decoder() or regex_decoder()");
+}
+
+function topicFromArgs(args: unknown[]): ObserveSource {
+  const positional = args.filter((a) => typeof a === "string");
+  const kwargs = (args.find((a) => a !== null && typeof a === "object") ?? {}) as Record<string, unknown>;
+  const name = positional[0] ?? kwargs.name;
+  if (typeof name !== "string" || name === "" || positional.length > 1) {
+    throw new SpecError('topic() takes one topic name, e.g. topic("order-events", decoder=json_decoder())');
+  }
+  for (const k of Object.keys(kwargs)) {
+    if (!["name", "decoder", "broker"].includes(k)) {
+      throw new SpecError(`topic(): unknown keyword argument "${k}"; valid: decoder, broker`);
+    }
+  }
+  if (kwargs.broker !== undefined && typeof kwargs.broker !== "string") {
+    throw new SpecError('topic(): broker= must be "host:port"');
+  }
+  return topicSource(name, {
+    decoder: asDecoder(kwargs.decoder),
+    ...(kwargs.broker ? { broker: kwargs.broker as string } : {}),
+  });
+}
 
 /** Registers the protocol, and local Kafka as the stand-in for Kafka images when no engine is reachable. */
 export function registerKafkaProtocol(): void {
