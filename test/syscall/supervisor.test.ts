@@ -4,7 +4,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer, type AddressInfo, type Server } from "node:net";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
@@ -120,6 +120,24 @@ test("a connect rule's path is the destination address", { skip }, async () => {
     servers.forEach((s) => s.close());
   }
 });
+
+test(
+  "a glob ending in / covers the files directly in that directory; ** crosses directories",
+  { skip },
+  async () => {
+    const { proc, target } = await start({ syscalls: ["write"] });
+    mkdirSync(join(dir, "logs", "old"), { recursive: true });
+    mkdirSync(join(dir, "pg", "base", "1"), { recursive: true });
+    await proc.setRules([
+      rule(op({ syscalls: ["write"], path: `${dir}/logs/` }), deny("EIO")),
+      rule(op({ syscalls: ["write"], path: `${dir}/pg/**` }), deny("ENOSPC")),
+    ]);
+    assert.equal(await target.ask(`write ${dir}/logs/a.log`), "EIO");
+    assert.equal(await target.ask(`write ${dir}/logs/old/b.log`), "ok");
+    assert.equal(await target.ask(`write ${dir}/pg/base/1/1259`), "ENOSPC");
+    assert.equal(await target.ask(`write ${dir}/pgdata`), "ok");
+  },
+);
 
 test("a delay on fsync holds only the thread that calls it", { skip }, async () => {
   const { proc, target, events } = await start({ syscalls: ["write", "fsync", "openat"] });
