@@ -1,6 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   ERRNO_NAMES,
   KNOWN_SYSCALLS,
@@ -141,4 +144,21 @@ test("the supervisor knows every syscall and errno name the TypeScript side offe
     if (process.arch === "x64" || !absentOnArm64.includes(s))
       assert.ok(syscalls.has(s), `supervisor lacks ${s}`);
   assert.deepEqual([...errnos].sort(), [...ERRNO_NAMES].sort());
+});
+
+test("without a C compiler, the support probe says what to install", () => {
+  const cache = mkdtempSync(join(tmpdir(), "faultbox-nocc-"));
+  try {
+    const script =
+      'import("./src/syscall/index.ts").then((m) => console.log(JSON.stringify(m.syscallFaultsSupported())))';
+    const out = execFileSync(process.execPath, ["--import", "tsx", "-e", script], {
+      encoding: "utf8",
+      env: { PATH: "/nonexistent", FAULTBOX_CACHE_DIR: cache, HOME: cache },
+    });
+    const support = JSON.parse(out) as { ok: boolean; reason: string };
+    assert.equal(support.ok, false);
+    assert.match(support.reason, /need a C compiler .*apt-get install gcc.*FAULTBOX_SUPERVISOR/);
+  } finally {
+    rmSync(cache, { recursive: true, force: true });
+  }
 });
