@@ -97,7 +97,7 @@ export class NodeServer {
       } catch (e) {
         return fail(e instanceof Error ? e.message : String(e));
       }
-      void drain();
+      drain().catch((e: unknown) => fail(`internal error: ${e instanceof Error ? e.message : String(e)}`));
     });
     socket.on("error", () => socket.destroy());
     socket.on("close", () => {
@@ -150,6 +150,10 @@ export class NodeServer {
     }
     if (body === NO_RESPONSE) return null;
     if (body === CLOSE_CONNECTION) return CLOSE_CONNECTION;
-    return encodeResponse(key as ApiKey, request.apiVersion, request.header.correlationId, body as never);
+    try {
+      return encodeResponse(key as ApiKey, request.apiVersion, request.header.correlationId, body as never);
+    } catch (e) {
+      return `could not encode the answer to API key ${key} v${request.apiVersion} (a bug in the embedded broker): ${e instanceof Error ? e.message : String(e)}`;
+    }
   }
 }

@@ -3,7 +3,8 @@ import type { ProxyRule } from "../../../core/model.js";
 import type { RuleSupport } from "../../../core/protocol.js";
 import { delay, disconnect, drop, duplicate, error, type FaultRule, type RuleMatch } from "../rules/index.js";
 
-const MATCHERS = ["topic", "api", "key", "partition"];
+// method= (op=) names the Kafka API as well: delay(topic="orders", method="fetch", delay="1s").
+const MATCHERS = ["topic", "api", "method", "key", "partition"];
 
 /** What the kafka proxy implements, for load-time checks of fault_assumption(rules=...). */
 export const kafkaRuleSupport: Record<string, RuleSupport> = {
@@ -16,7 +17,8 @@ export const kafkaRuleSupport: Record<string, RuleSupport> = {
 
 function matchOf(rule: ProxyRule): RuleMatch {
   const m: RuleMatch = {};
-  const { topic, api, key, partition } = rule.match;
+  const { topic, key, partition } = rule.match;
+  const api = rule.match.api ?? rule.match.method;
   if (topic !== undefined && topic !== "") m.topic = topic;
   if (api !== undefined && api !== "") m.api = api.includes(",") ? api.split(",").map((s) => s.trim()) : api;
   if (key !== undefined) m.key = key;

@@ -110,7 +110,17 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    // A topic created by this very request (auto-creation) has no leader for a moment: retry.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        await consumer.subscribe({ topics: [topic], fromBeginning: true });
+        break;
+      } catch (err) {
+        if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

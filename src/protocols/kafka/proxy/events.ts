@@ -11,6 +11,8 @@ export interface FaultEvent {
   partition?: number;
   /** Records in the affected batch (produce), when known. */
   records?: number;
+  /** Produce: whether the batch came from an idempotent or transactional producer. */
+  idempotent?: boolean;
   /** Error code injected (error rules). */
   code?: number;
   /** Hold time (delay rules). */

@@ -134,6 +134,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
             topic: topic.name,
             partition: p.index,
             records: count,
+            idempotent: batch ? batch.header.producerId >= 0n : undefined,
             ...(disposition.kind === "error" ? { code: disposition.code } : {}),
           });
         }
@@ -190,10 +191,9 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
         }
       }
     }
-    if (keep.length)
-      forwardTopics.push(
-        keep.length === topic.partitionData.length ? topic : { ...topic, partitionData: keep },
-      );
+    const unchanged =
+      keep.length === topic.partitionData.length && keep.every((p, i) => p === topic.partitionData[i]);
+    if (keep.length) forwardTopics.push(unchanged ? topic : { ...topic, partitionData: keep });
     if (dup.length) dupTopics.push({ name: topic.name, partitionData: dup });
   }
   plan.forward = forwardTopics.length ? { ...req, topicData: forwardTopics } : null;

@@ -82,7 +82,7 @@ export async function joinGroup(ctx: RequestContext, req: JoinGroupRequest): Pro
       throttleTimeMs: 0,
       errorCode: g,
       generationId: -1,
-      protocolName: null,
+      protocolName: ctx.apiVersion < 7 ? "" : null,
       leader: "",
       memberId: req.memberId,
       members: [],

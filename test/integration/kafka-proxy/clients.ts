@@ -1,0 +1,181 @@
+// The Kafka clients the proxy must serve, each as "produce these key:value lines one batch at a time"
+// and "consume n values": kafkajs (idempotent), the Java console tools (idempotent by default), kcat
+// (librdkafka, idempotent when asked) and kafka-python.
+import { kafkaTool } from "../../support/index.js";
+import { kafkajs, run } from "./helpers.js";
+
+export interface ProduceOutcome {
+  ok: boolean;
+  output: string;
+}
+
+export interface Client {
+  name: string;
+  /** Sends `lines` ("key:value") in order, each as its own batch, from ONE producer instance. */
+  produce(bootstrap: string, topic: string, lines: string[]): Promise<ProduceOutcome>;
+  /** Reads up to n values from the beginning with a fresh consumer (group where the client has one). */
+  consume(bootstrap: string, topic: string, n: number): Promise<string[]>;
+}
+
+export const kafkajsClient: Client = {
+  name: "kafkajs",
+  async produce(bootstrap, topic, lines) {
+    const producer = kafkajs(bootstrap, "kafkajs-client").producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    try {
+      for (const line of lines) {
+        const [key, value] = line.split(":");
+        await producer.send({ topic, messages: [{ key, value }] });
+      }
+      return { ok: true, output: "" };
+    } catch (e) {
+      return { ok: false, output: String(e) + " " + ((e as { type?: string }).type ?? "") };
+    } finally {
+      await producer.disconnect();
+    }
+  },
+  async consume(bootstrap, topic, n) {
+    const { readAll } = await import("./helpers.js");
+    return readAll(bootstrap, topic, n);
+  },
+};
+
+export function javaClient(version: string): Client {
+  return {
+    name: `java-${version}`,
+    async produce(bootstrap, topic, lines) {
+      const argv = await kafkaTool("kafka-console-producer", version);
+      const r = await run(
+        [
+          ...argv,
+          "--bootstrap-server",
+          bootstrap,
+          "--topic",
+          topic,
+          "--sync",
+          "--property",
+          "parse.key=true",
+          "--property",
+          "key.separator=:",
+        ],
+        { input: lines.join("\n") + "\n", timeoutMs: 60000 },
+      );
+      // Retried errors are logged at WARN; a failed send is logged at ERROR.
+      return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
+    },
+    async consume(bootstrap, topic, n) {
+      const argv = await kafkaTool("kafka-console-consumer", version);
+      const r = await run(
+        [
+          ...argv,
+          "--bootstrap-server",
+          bootstrap,
+          "--topic",
+          topic,
+          "--from-beginning",
+          "--group",
+          `java-g-${Date.now()}`,
+          "--max-messages",
+          String(n),
+          "--timeout-ms",
+          "15000",
+        ],
+        { timeoutMs: 60000 },
+      );
+      return r.stdout.split("\n").filter((l) => l !== "");
+    },
+  };
+}
+
+export const kcatClient: Client = {
+  name: "kcat",
+  async produce(bootstrap, topic, lines) {
+    const r = await run(
+      [
+        "kcat",
+        "-P",
+        "-b",
+        bootstrap,
+        "-t",
+        topic,
+        "-K:",
+        "-X",
+        "batch.num.messages=1",
+        "-X",
+        "linger.ms=0",
+        "-X",
+        "enable.idempotence=true",
+        "-X",
+        "max.in.flight=1",
+      ],
+      { input: lines.join("\n") + "\n", timeoutMs: 30000 },
+    );
+    return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
+  },
+  async consume(bootstrap, topic, n) {
+    const r = await run(
+      [
+        "kcat",
+        "-C",
+        "-b",
+        bootstrap,
+        "-G",
+        `kcat-g-${Date.now()}`,
+        "-X",
+        "auto.offset.reset=earliest",
+        "-c",
+        String(n),
+        "-e",
+        "-q",
+        topic,
+      ],
+      {
+        timeoutMs: 30000,
+      },
+    );
+    return r.stdout.split("\n").filter((l) => l !== "");
+  },
+};
+
+const PYTHON_PRODUCE = `
+import sys
+from kafka import KafkaProducer
+p = KafkaProducer(bootstrap_servers=sys.argv[1], retries=5, linger_ms=0, api_version_auto_timeout_ms=10000)
+for line in sys.stdin.read().split():
+    k, v = line.split(":", 1)
+    p.send(sys.argv[2], key=k.encode(), value=v.encode()).get(timeout=20)
+p.close()
+`;
+
+const PYTHON_CONSUME = `
+import sys, uuid
+from kafka import KafkaConsumer
+c = KafkaConsumer(sys.argv[2], bootstrap_servers=sys.argv[1], group_id="py-" + uuid.uuid4().hex, auto_offset_reset="earliest", consumer_timeout_ms=8000)
+n = 0
+for m in c:
+    print(m.value.decode(), flush=True)
+    n += 1
+    if n >= int(sys.argv[3]):
+        break
+c.close()
+`;
+
+export const pythonClient: Client = {
+  name: "kafka-python",
+  async produce(bootstrap, topic, lines) {
+    const r = await run(["/usr/bin/python3", "-c", PYTHON_PRODUCE, bootstrap, topic], {
+      input: lines.join("\n"),
+      timeoutMs: 60000,
+    });
+    return { ok: r.code === 0, output: r.stderr };
+  },
+  async consume(bootstrap, topic, n) {
+    const r = await run(["/usr/bin/python3", "-c", PYTHON_CONSUME, bootstrap, topic, String(n)], {
+      timeoutMs: 60000,
+    });
+    return r.stdout.split("\n").filter((l) => l !== "");
+  },
+};
