@@ -58,6 +58,13 @@ export class RawClient {
     this.socket.write(bytes);
   }
 
+  /** Writes hand-made bytes and resolves with the next response frame. */
+  writeRawAndRead(bytes: Buffer): Promise<Buffer> {
+    const answer = new Promise<Buffer>((resolve) => this.waiting.push(resolve));
+    this.socket.write(bytes);
+    return answer;
+  }
+
   close(): void {
     this.socket.destroy();
   }
