@@ -5,6 +5,8 @@ import { httpProtocol } from "./protocols/http/index.js";
 import { registerKafkaProtocol } from "./protocols/kafka/plugin/index.js";
 import { postgresProtocol } from "./protocols/postgres/index.js";
 import { tcpProtocol } from "./protocols/tcp/index.js";
+import { registerSeccompController } from "./syscall/controller.js";
+import { registerSeccompController } from "./syscall/index.js";
 
 /** Registers the built-in launchers and protocols (idempotent). */
 export function registerBuiltins(): void {
@@ -13,6 +15,7 @@ export function registerBuiltins(): void {
   registerProtocol(tcpProtocol);
   registerProtocol(postgresProtocol);
   registerKafkaProtocol();
+  registerSeccompController();
 }
 registerBuiltins();
 
