@@ -5,7 +5,6 @@ import { httpProtocol } from "./protocols/http/index.js";
 import { registerKafkaProtocol } from "./protocols/kafka/plugin/index.js";
 import { postgresProtocol } from "./protocols/postgres/index.js";
 import { tcpProtocol } from "./protocols/tcp/index.js";
-import { registerSeccompController } from "./syscall/controller.js";
 import { registerSeccompController } from "./syscall/index.js";
 
 /** Registers the built-in launchers and protocols (idempotent). */
