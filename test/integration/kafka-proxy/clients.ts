@@ -9,17 +9,25 @@ export interface ProduceOutcome {
   output: string;
 }
 
+export interface RunOptions {
+  /** Called with the client's process id when it runs as a child process. */
+  onSpawn?: (pid: number) => void;
+}
+
 export interface Client {
   name: string;
+  /** True when the client runs as a child process (its sockets can be watched by pid). */
+  external: boolean;
   /** Sends `lines` ("key:value") in order, each as its own batch, from ONE producer instance. */
-  produce(bootstrap: string, topic: string, lines: string[]): Promise<ProduceOutcome>;
+  produce(bootstrap: string, topic: string, lines: string[], opts?: RunOptions): Promise<ProduceOutcome>;
   /** Reads up to n values from the beginning with a fresh consumer (group where the client has one). */
-  consume(bootstrap: string, topic: string, n: number): Promise<string[]>;
+  consume(bootstrap: string, topic: string, n: number, opts?: RunOptions): Promise<string[]>;
 }
 
 export const kafkajsClient: Client = {
   name: "kafkajs",
-  async produce(bootstrap, topic, lines) {
+  external: false,
+  async produce(bootstrap, topic, lines, _opts = {}) {
     const producer = kafkajs(bootstrap, "kafkajs-client").producer({
       idempotent: true,
       maxInFlightRequests: 1,
@@ -37,7 +45,7 @@ export const kafkajsClient: Client = {
       await producer.disconnect();
     }
   },
-  async consume(bootstrap, topic, n) {
+  async consume(bootstrap, topic, n, _opts = {}) {
     const { readAll } = await import("./helpers.js");
     return readAll(bootstrap, topic, n);
   },
@@ -46,7 +54,8 @@ export const kafkajsClient: Client = {
 export function javaClient(version: string): Client {
   return {
     name: `java-${version}`,
-    async produce(bootstrap, topic, lines) {
+    external: true,
+    async produce(bootstrap, topic, lines, opts = {}) {
       const argv = await kafkaTool("kafka-console-producer", version);
       const r = await run(
         [
@@ -61,12 +70,12 @@ export function javaClient(version: string): Client {
           "--property",
           "key.separator=:",
         ],
-        { input: lines.join("\n") + "\n", timeoutMs: 60000 },
+        { input: lines.join("\n") + "\n", timeoutMs: 60000, ...opts },
       );
       // Retried errors are logged at WARN; a failed send is logged at ERROR.
       return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
     },
-    async consume(bootstrap, topic, n) {
+    async consume(bootstrap, topic, n, opts = {}) {
       const argv = await kafkaTool("kafka-console-consumer", version);
       const r = await run(
         [
@@ -83,7 +92,7 @@ export function javaClient(version: string): Client {
           "--timeout-ms",
           "15000",
         ],
-        { timeoutMs: 60000 },
+        { timeoutMs: 60000, ...opts },
       );
       return r.stdout.split("\n").filter((l) => l !== "");
     },
@@ -92,7 +101,8 @@ export function javaClient(version: string): Client {
 
 export const kcatClient: Client = {
   name: "kcat",
-  async produce(bootstrap, topic, lines) {
+  external: true,
+  async produce(bootstrap, topic, lines, opts = {}) {
     const r = await run(
       [
         "kcat",
@@ -111,11 +121,11 @@ export const kcatClient: Client = {
         "-X",
         "max.in.flight=1",
       ],
-      { input: lines.join("\n") + "\n", timeoutMs: 30000 },
+      { input: lines.join("\n") + "\n", timeoutMs: 30000, ...opts },
     );
     return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
   },
-  async consume(bootstrap, topic, n) {
+  async consume(bootstrap, topic, n, opts = {}) {
     const r = await run(
       [
         "kcat",
@@ -134,6 +144,7 @@ export const kcatClient: Client = {
       ],
       {
         timeoutMs: 30000,
+        ...opts,
       },
     );
     return r.stdout.split("\n").filter((l) => l !== "");
@@ -165,16 +176,19 @@ c.close()
 
 export const pythonClient: Client = {
   name: "kafka-python",
-  async produce(bootstrap, topic, lines) {
+  external: true,
+  async produce(bootstrap, topic, lines, opts = {}) {
     const r = await run(["/usr/bin/python3", "-c", PYTHON_PRODUCE, bootstrap, topic], {
       input: lines.join("\n"),
       timeoutMs: 60000,
+      ...opts,
     });
     return { ok: r.code === 0, output: r.stderr };
   },
-  async consume(bootstrap, topic, n) {
+  async consume(bootstrap, topic, n, opts = {}) {
     const r = await run(["/usr/bin/python3", "-c", PYTHON_CONSUME, bootstrap, topic, String(n)], {
       timeoutMs: 60000,
+      ...opts,
     });
     return r.stdout.split("\n").filter((l) => l !== "");
   },

@@ -1,6 +1,6 @@
 // Shared pieces of the proxy integration tests: a proxy per test, unique topics, and the clients
 // (kafkajs in-process; Java console tools, kcat and kafka-python as child processes).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import {
@@ -99,7 +99,7 @@ export interface RunResult {
 /** Runs a command, feeding `input` on stdin; kills it after `timeoutMs`. */
 export function run(
   argv: string[],
-  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
 ): Promise<RunResult & { pid: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
@@ -111,6 +111,7 @@ export function run(
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
+    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60000);
     child.on("close", (code) => {
       clearTimeout(timer);
@@ -120,25 +121,31 @@ export function run(
   });
 }
 
-/** Ports of established TCP connections whose remote end is one of `ports` (loopback, from /proc). */
-export async function connectionsTo(ports: number[]): Promise<number> {
-  const { readFileSync } = await import("node:fs");
-  let n = 0;
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text = "";
-    try {
-      text = readFileSync(file, "utf8");
-    } catch {
-      continue;
-    }
-    for (const line of text.split("\n").slice(1)) {
-      const cols = line.trim().split(/\s+/);
-      if (cols.length < 4 || cols[3] !== "01") continue; // ESTABLISHED
-      const remotePort = parseInt(cols[2]!.split(":")[1]!, 16);
-      if (ports.includes(remotePort)) n++;
-    }
-  }
-  return n;
+/** Established TCP connections owned by process `pid` whose remote port is one of `ports` (from ss). */
+export function connectionsOf(pid: number, ports: number[]): string[] {
+  const out = execFileSync("ss", ["-tnpH", "state", "established"], { encoding: "utf8" });
+  return out.split("\n").filter((line) => {
+    if (!line.includes(`pid=${pid},`)) return false;
+    const peer = line.trim().split(/\s+/)[3] ?? "";
+    return ports.includes(Number(peer.slice(peer.lastIndexOf(":") + 1)));
+  });
+}
+
+/** Watches a child process's sockets while it runs; returns the connections it made to `ports`. */
+export function watchConnections(ports: number[]): { onSpawn: (pid: number) => void; stop: () => string[] } {
+  const seen = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    onSpawn(pid) {
+      timer = setInterval(() => {
+        for (const c of connectionsOf(pid, ports)) seen.add(c);
+      }, 150);
+    },
+    stop() {
+      clearInterval(timer);
+      return [...seen];
+    },
+  };
 }
 
 export const faults = (events: KafkaProxyEvent[], kind?: string) =>
