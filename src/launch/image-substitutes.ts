@@ -8,6 +8,8 @@ export interface ImageSubstitute {
   describe: string;
   matches(image: string): boolean;
   launch(request: LaunchRequest): Promise<RunningProcess>;
+  /** A pseudo-image that never runs in a container engine (e.g. the embedded Kafka broker): no engine is asked, no notice. */
+  always?: boolean;
 }
 
 const substitutes: ImageSubstitute[] = [];
@@ -32,6 +34,7 @@ export function withImageSubstitutes(
     async launch(req) {
       const image = req.service.image ?? "";
       const substitute = findImageSubstitute(image);
+      if (substitute?.always) return substitute.launch(req);
       if (!substitute || (await engineReachable())) return containers.launch(req);
       const proc = await substitute.launch(req);
       if (!noticed.has(req.service.name)) {

@@ -16,6 +16,7 @@ import { createBuiltins, type FailureMemo } from "./builtins.js";
 import { WorkerChannel, RemoteError } from "./channel.js";
 import { Marshal } from "./marshal.js";
 import { ResponseValue } from "./values.js";
+import { loadStdlib, STDLIB_PREFIX } from "./stdlib/index.js";
 import type { ErrorInfo, WorkerData } from "./wire.js";
 
 const data = workerData as WorkerData & { observers: Record<string, string[]> };
@@ -45,8 +46,7 @@ const print = (_t: unknown, msg: string) => channel.post({ t: "print", text: msg
 const interp = new Interpreter({
   predeclared: createBuiltins(channel, marshal, specDir, memo, data.observers ?? {}),
   loader: (module, from) => {
-    if (module.startsWith("@faultbox/"))
-      throw new Error(`${module}: the embedded stdlib is not available in this build`);
+    if (module.startsWith(STDLIB_PREFIX)) return loadStdlib(module);
     const path = resolveInside(
       specDir,
       module.startsWith("/") ? module : `${dirname(from)}/${module}`.replace(`${specDir}/`, ""),

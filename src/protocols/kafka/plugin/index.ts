@@ -8,6 +8,7 @@ import { registerProtocol, type ProtocolPlugin } from "../../../core/protocol.js
 import { registerImageSubstitute } from "../../../launch/image-substitutes.js";
 import { closeStepClients } from "./clients.js";
 import { localKafkaSubstitute } from "./local-broker.js";
+import { embeddedKafkaSubstitute } from "../broker/spec-service.js";
 import { kafkaReadyProbe } from "./healthcheck.js";
 import { topicSource } from "./observer/topic-observer.js";
 import { startKafkaPluginProxy } from "./proxy.js";
@@ -59,6 +60,7 @@ function topicFromArgs(args: unknown[]): ObserveSource {
 export function registerKafkaProtocol(): void {
   registerProtocol(kafkaProtocol);
   registerImageSubstitute(localKafkaSubstitute);
+  registerImageSubstitute(embeddedKafkaSubstitute);
 }
 
 export { topicSource, type TopicOptions } from "./observer/topic-observer.js";
