@@ -324,10 +324,18 @@ class Compiler {
     }
     const get = this.expr(lhs);
     const set = this.setter(lhs);
+    const fast = numberOp(op);
     return (fr) => {
       const x = get(fr);
       const y = rhs(fr);
       let r: Value;
+      if (fast !== undefined && typeof x === "number" && typeof y === "number") {
+        const v = fast(x, y);
+        if (v !== undefined) {
+          set(fr, v);
+          return NORMAL;
+        }
+      }
       try {
         r = combine(x, y);
       } catch (e) {
@@ -726,6 +734,21 @@ class Compiler {
           }
         };
     }
+    const fast = numberOp(op);
+    if (fast !== undefined)
+      return (fr) => {
+        const a = x(fr);
+        const b = y(fr);
+        if (typeof a === "number" && typeof b === "number") {
+          const r = fast(a, b);
+          if (r !== undefined) return r;
+        }
+        try {
+          return binary(op, a, b);
+        } catch (err) {
+          throw annotate(err, pos);
+        }
+      };
     return (fr) => {
       const a = x(fr);
       const b = y(fr);
@@ -965,3 +988,53 @@ function nearestName(name: string, cands: string[]): string {
 }
 
 export { Frame, LimitError };
+
+const MAX_SAFE = 9007199254740991;
+/** Operators on two small ints, specialized at compile time; undefined means "take the general path". */
+function numberOp(op: string): ((a: number, b: number) => Value | undefined) | undefined {
+  switch (op) {
+    case "+":
+      return (a, b) => {
+        const r = a + b;
+        return r <= MAX_SAFE && r >= -MAX_SAFE ? r : undefined;
+      };
+    case "-":
+      return (a, b) => {
+        const r = a - b;
+        return r <= MAX_SAFE && r >= -MAX_SAFE ? r : undefined;
+      };
+    case "*":
+      return (a, b) => {
+        const r = a * b;
+        return r <= MAX_SAFE && r >= -MAX_SAFE ? (r === 0 ? 0 : r) : undefined;
+      };
+    case "<":
+      return (a, b) => a < b;
+    case "<=":
+      return (a, b) => a <= b;
+    case ">":
+      return (a, b) => a > b;
+    case ">=":
+      return (a, b) => a >= b;
+    case "!=":
+      return (a, b) => a !== b;
+    case "%":
+      return (a, b) => {
+        if (b === 0) return undefined;
+        const r = a % b;
+        return r !== 0 && r < 0 !== b < 0 ? r + b : r === 0 ? 0 : r;
+      };
+    case "//":
+      return (a, b) => {
+        if (b === 0) return undefined;
+        const r = a % b;
+        const q = (a - r) / b;
+        return r !== 0 && r < 0 !== b < 0 ? q - 1 : q === 0 ? 0 : q;
+      };
+    case "&":
+      return (a, b) => ((a | 0) === a && (b | 0) === b ? a & b : undefined);
+    case "|":
+      return (a, b) => ((a | 0) === a && (b | 0) === b ? a | b : undefined);
+  }
+  return undefined;
+}

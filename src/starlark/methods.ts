@@ -3,6 +3,7 @@ import { positional, unpackArgs } from "./args.js";
 import { asIndex, forEach, getIndex, sliceIndices, toArray } from "./ops.js";
 import {
   type ArgsKw,
+  Range,
   Bytes,
   Dict,
   EvalError,
@@ -187,6 +188,8 @@ S("count", (s, a, k) => {
 });
 const startsEnds = (name: string, ends: boolean) =>
   S(name, (s, a, k) => {
+    if (a.length === 1 && k.length === 0 && typeof a[0] === "string")
+      return ends ? s.endsWith(a[0]) : s.startsWith(a[0]); // prefix order is the same in UTF-16 and UTF-8
     const [x, start, end] = unpackArgs(name, a, k, ["prefix", "start?", "end?"]);
     const [b, ascii] = bytesOf(s);
     const [lo, hi] = sliceIndices(b.length, indexArg(name, start), indexArg(name, end), null);
@@ -653,15 +656,65 @@ T("symmetric_difference", (s, a, k) => {
 });
 T("issubset", (s, a, k) => {
   positional("issubset", a, k, 1, 1);
-  const o = setOf("issubset", a[0]!);
-  for (const hk of s.map.keys()) if (!o.map.has(hk)) return false;
-  return true;
+  const x = a[0]!;
+  if (x instanceof StarSet) {
+    for (const hk of s.map.keys()) if (!x.map.has(hk)) return false;
+    return true;
+  }
+  if (!isIterableValue(x)) throw new EvalError(`argument #1 is not iterable: ${typeName(x)}`);
+  // Stop as soon as every element of s has been seen in x; x with fewer elements than s cannot cover it.
+  const need = s.map.size;
+  if (need === 0) return true;
+  const n =
+    x instanceof Range ? x.len() : x instanceof List ? x.elems.length : Array.isArray(x) ? x.length : -1;
+  if (n >= 0 && n < need) return false;
+  const seen = new Set<unknown>();
+  const m = s.map;
+  if (x instanceof Range) {
+    for (let i = 0; i < n; i++) {
+      const v = x.start + i * x.step;
+      if (m.has(v)) {
+        seen.add(v);
+        if (seen.size === need) return true;
+      }
+    }
+    return false;
+  }
+  if (x instanceof List || Array.isArray(x)) {
+    const arr = x instanceof List ? x.elems : x;
+    for (let i = 0; i < arr.length; i++) {
+      const hk = hashKey(arr[i]!);
+      if (m.has(hk)) {
+        seen.add(hk);
+        if (seen.size === need) return true;
+      }
+    }
+    return false;
+  }
+  let done = false;
+  forEach(x, (v) => {
+    const hk = hashKey(v);
+    if (m.has(hk)) {
+      seen.add(hk);
+      if (seen.size === need) return (done = true);
+    }
+    return false;
+  });
+  return done;
 });
 T("issuperset", (s, a, k) => {
   positional("issuperset", a, k, 1, 1);
-  const o = setOf("issuperset", a[0]!);
-  for (const hk of o.map.keys()) if (!s.map.has(hk)) return false;
-  return true;
+  const x = a[0]!;
+  if (!isIterableValue(x)) throw new EvalError(`argument #1 is not iterable: ${typeName(x)}`);
+  let ok = true;
+  forEach(x, (v) => {
+    if (!s.map.has(hashKey(v))) {
+      ok = false;
+      return true;
+    }
+    return false;
+  });
+  return ok;
 });
 
 // ---------- iteration helpers ----------

@@ -30,7 +30,6 @@ function tokName(kind: string): string {
   return /^[a-z]/.test(kind) ? kind : `'${kind}'`;
 }
 
-const COMPARE = new Set(["==", "!=", "<", ">", "<=", ">=", "in", "not"]);
 const BINPREC: Record<string, number> = {
   or: 1,
   and: 2,
@@ -431,28 +430,25 @@ class Parser {
     return { kind: "Lambda", line: t.line, col: t.col, params, body };
   }
 
-  parseBinary(prec: number): A.Expr {
-    if (prec === 3) {
-      if (this.at("not")) {
-        const t = this.next();
-        const x = this.parseBinary(3);
-        return { kind: "Unary", line: t.line, col: t.col, op: "not", x };
-      }
-      return this.parseBinary(4);
-    }
-    if (prec > 10) return this.parseUnary();
-    let x = this.parseBinary(prec + 1);
+  /** Precedence climbing over binary operators with precedence >= minPrec (1 = or ... 10 = * / // %). */
+  parseBinary(minPrec: number): A.Expr {
+    let x: A.Expr;
+    if (minPrec <= 3 && this.tok.kind === "not") {
+      const t = this.next();
+      x = { kind: "Unary", line: t.line, col: t.col, op: "not", x: this.parseBinary(3) };
+    } else x = this.parseUnary();
     let lastCompare: string | undefined;
     while (true) {
       let op = this.tok.kind;
-      if (op === "not" && prec === 4) {
+      if (op === "not") {
         if (this.peek().kind !== "in") {
           this.next();
           this.fail(`got ${this.describe(this.tok)}, want in`);
         }
         op = "not in";
       }
-      if (BINPREC[op] !== prec) break;
+      const prec = BINPREC[op];
+      if (prec === undefined || prec < minPrec) break;
       const t = this.tok;
       if (prec === 4 && lastCompare !== undefined)
         this.fail(`${lastCompare} does not associate with ${op} (use parens)`, t);
@@ -460,7 +456,8 @@ class Parser {
       if (op === "not in") this.next();
       const y = this.parseBinary(prec + 1);
       x = { kind: "Binary", line: t.line, col: t.col, op, x, y };
-      if (prec === 4 && COMPARE.has(op.split(" ")[0]!)) lastCompare = op;
+      if (prec === 4) lastCompare = op;
+      else lastCompare = undefined;
     }
     return x;
   }

@@ -156,7 +156,7 @@ export function resolve(
     // With globalreassign (Bazel/Python legacy), top-level uses resolve at once: a global must be
     // defined before it is used. Otherwise resolution waits for the end of the block.
     if (options.globalReassign && env === fileBlock) {
-      localCandidates = [];
+      useEnv = undefined;
       id.binding = topLevel(id);
       return;
     }
@@ -178,7 +178,7 @@ export function resolve(
       p = { scope: "universal", index: -1, name: id.name, line: 0, col: 0 };
     } else {
       const hint = nearest(id.name, [
-        ...localCandidates,
+        ...localCandidates(),
         ...globals.keys(),
         ...fileBlock.bindings.keys(),
         ...allNames(),
@@ -190,8 +190,16 @@ export function resolve(
     return p;
   };
 
-  // Names visible in the blocks around the use being resolved (for spelling hints).
-  let localCandidates: string[] = [];
+  // The block of the use being resolved: its enclosing names are candidates for spelling hints.
+  let useEnv: Block | undefined;
+  const localCandidates = (): string[] => {
+    const out: string[] = [];
+    for (let b: Block | undefined = useEnv; b; b = b.parent ?? b.fn.defEnv) {
+      out.push(...b.bindings.keys());
+      if (b.isFile) break;
+    }
+    return out;
+  };
 
   const lookup = (fn: FnState, start: Block | undefined, id: A.Ident): A.Binding => {
     let b = start;
@@ -222,11 +230,7 @@ export function resolve(
 
   const resolveUses = (fn: FnState) => {
     for (const u of fn.uses) {
-      localCandidates = [];
-      for (let b: Block | undefined = u.env; b; b = b.parent ?? b.fn.defEnv) {
-        localCandidates.push(...b.bindings.keys());
-        if (b.isFile) break;
-      }
+      useEnv = u.env;
       u.id.binding = lookup(fn, u.env, u.id);
     }
     fn.uses = [];

@@ -58,8 +58,8 @@ const RESERVED = new Set([
   "yield",
 ]);
 
-const OPS3 = ["**=", "//=", ">>=", "<<="];
-const OPS2 = ["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "==", "!=", "<=", ">=", "//", "<<", ">>", "**"];
+// Two-character operators ending in "=" (three-character ones are //= <<= >>=).
+const OPS2 = new Set(["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "==", "!=", "<=", ">="]);
 const OPS1 = "+-*/%&|^~<>()[]{},.;:=";
 
 export function scan(file: SourceFile): Token[] {
@@ -135,6 +135,7 @@ export function scan(file: SourceFile): Token[] {
     }
     if (c === " " || c === "\t" || c === "\r" || c === "\f") {
       i++;
+      while (src.charCodeAt(i) === 32) i++;
       continue;
     }
     if (c === "#") {
@@ -182,9 +183,12 @@ export function scan(file: SourceFile): Token[] {
       continue;
     }
     let op = "";
-    for (const o of OPS3) if (src.startsWith(o, i)) op = o;
-    if (!op) for (const o of OPS2) if (src.startsWith(o, i)) op = o;
-    if (!op && OPS1.includes(c)) op = c;
+    const c1 = src[i + 1];
+    if (c1 === "=" && src[i + 2] !== "=" && OPS2.has(c + "=")) op = c + "=";
+    else if (c1 === c && (c === "/" || c === "<" || c === ">" || c === "*")) {
+      op = src[i + 2] === "=" && c !== "*" ? c + c + "=" : c + c;
+    } else if (OPS1.includes(c)) op = c;
+    if (!op && c1 === "=" && OPS2.has(c + "=")) op = c + "=";
     if (!op && c === "!") err("unexpected input character '!'");
     if (!op) err(`unexpected input character ${JSON.stringify(c)}`);
     if (op === "(" || op === "[" || op === "{") depth++;
@@ -269,9 +273,7 @@ export function scan(file: SourceFile): Token[] {
     const start = i;
     i += triple ? 3 : 1;
     let out = ""; // for strings: JS text; for bytes: latin1 bytes
-    const addText = (t: string) => {
-      out += bytes ? Buffer.from(t, "utf8").toString("latin1") : t;
-    };
+
     while (true) {
       if (i >= src.length) err(triple ? "unexpected EOF in string" : "unexpected EOF in string", l, startCol);
       const ch = src[i]!;
@@ -304,7 +306,7 @@ export function scan(file: SourceFile): Token[] {
         // copy a run of ordinary characters
         let j = i + 1;
         while (j < src.length && src[j] !== q && src[j] !== "\\" && src[j] !== "\n" && src[j] !== "\r") j++;
-        addText(src.slice(i, j));
+        out += bytes ? toLatin1Utf8(src.slice(i, j)) : src.slice(i, j);
         i = j;
         continue;
       }
@@ -420,7 +422,7 @@ export function scan(file: SourceFile): Token[] {
           const n = parseInt(h, 16);
           if (n > 0x10ffff) err(`code point out of range: \\${e}${h} (max \\U0010ffff)`, line, escCol);
           if (n >= 0xd800 && n < 0xe000) err(`invalid Unicode code point \\${e}${h}`, line, escCol);
-          addText(String.fromCodePoint(n));
+          out += bytes ? toLatin1Utf8(String.fromCodePoint(n)) : String.fromCodePoint(n);
           break;
         }
         default:
@@ -438,8 +440,16 @@ function isDigit(c: string): boolean {
   return c >= "0" && c <= "9";
 }
 function isIdentStart(c: string): boolean {
-  return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_" || (c > "\x7f" && /\p{L}/u.test(c));
+  const k = c.charCodeAt(0);
+  if (k < 0x80) return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95;
+  return /\p{L}/u.test(c);
 }
 function isIdentPart(c: string): boolean {
-  return isIdentStart(c) || isDigit(c) || (c > "\x7f" && /[\p{L}\p{N}\p{Mn}]/u.test(c));
+  const k = c.charCodeAt(0);
+  if (k < 0x80) return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95 || (k >= 48 && k <= 57);
+  return /[\p{L}\p{N}\p{Mn}]/u.test(c);
+}
+
+function toLatin1Utf8(t: string): string {
+  return Buffer.from(t, "utf8").toString("latin1");
 }
