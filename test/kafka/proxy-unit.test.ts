@@ -1,0 +1,246 @@
+// The proxy against a scripted broker: version capping, address rewriting, response order with local
+// answers, acks=0, sequence translation, duplicate copies, and malformed frames closing one connection.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
+import { drop, duplicate, error } from "../../src/protocols/kafka/rules/index.js";
+import {
+  decodeResponse,
+  encodeRecordBatch,
+  encodeRequest,
+  readBatchHeader,
+  batchCrcValid,
+} from "../../src/protocols/kafka/wire/index.js";
+import { startFakeBroker } from "./fake-broker.js";
+import { rawClient } from "./raw-client.js";
+
+async function setup() {
+  const broker = await startFakeBroker();
+  const events: KafkaProxyEvent[] = [];
+  const proxy = await startKafkaProxy({
+    upstream: `127.0.0.1:${broker.port}`,
+    onEvent: (e) => events.push(e),
+  });
+  return {
+    broker,
+    proxy,
+    events,
+    async close() {
+      await proxy.close();
+      await broker.close();
+    },
+  };
+}
+
+const produce = (v: number, corr: number, topic: string, batch: Buffer, acks = -1) =>
+  encodeRequest(0, v, corr, "t", {
+    transactionalId: null,
+    acks,
+    timeoutMs: 1000,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
+  });
+
+test("ApiVersions is capped to the codec's versions; address-bearing APIs it cannot parse are hidden", async () => {
+  const s = await setup();
+  try {
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(encodeRequest(18, 3, 1, "t", { clientSoftwareName: "x", clientSoftwareVersion: "1" }));
+    c.send(encodeRequest(18, 0, 2, "t", {}));
+    const [v3, v0] = await c.waitFor(2);
+    const r3 = decodeResponse(18, 3, v3!).body;
+    const max = (k: number) => r3.apiKeys.find((a) => a.apiKey === k)?.maxVersion;
+    assert.equal(max(0), 11);
+    assert.equal(max(1), 17);
+    assert.equal(max(3), 12);
+    assert.equal(max(78), undefined, "ShareFetch is hidden");
+    assert.equal(max(1000), 7, "APIs the proxy only relays keep their range");
+    assert.equal(
+      r3.finalizedFeatures?.[0]?.maxVersionLevel,
+      1,
+      "transaction.version lowered with Produce < 12",
+    );
+    assert.equal(decodeResponse(18, 0, v0!).body.apiKeys.find((a) => a.apiKey === 0)?.maxVersion, 11);
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("Metadata and FindCoordinator (both shapes) name only the proxy's listeners, one per node", async () => {
+  const s = await setup();
+  try {
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(
+      encodeRequest(3, 12, 1, "t", {
+        topics: [{ name: "orders", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }],
+        allowAutoTopicCreation: false,
+        includeTopicAuthorizedOperations: false,
+      }),
+    );
+    c.send(encodeRequest(10, 3, 2, "t", { key: "g", keyType: 0 }));
+    c.send(encodeRequest(10, 4, 3, "t", { keyType: 0, coordinatorKeys: ["g1", "g2"] }));
+    const [m, f3, f4] = await c.waitFor(3);
+    const meta = decodeResponse(3, 12, m!).body;
+    const ports = meta.brokers.map((b) => b.port);
+    assert.equal(new Set(ports).size, 2);
+    assert.ok(!ports.includes(s.broker.port));
+    assert.deepEqual([...s.proxy.nodes.keys()].sort(), ["1", "2"]);
+    assert.deepEqual(
+      meta.brokers.map((b) => `${b.host}:${b.port}`).sort(),
+      [...s.proxy.nodes.values()].sort(),
+    );
+    assert.equal(meta.brokers[1]!.rack, "r2");
+    const coord = decodeResponse(10, 3, f3!).body;
+    assert.equal(`${coord.host}:${coord.port}`, s.proxy.nodes.get("2"));
+    for (const k of decodeResponse(10, 4, f4!).body.coordinators!)
+      assert.equal(`${k.host}:${k.port}`, s.proxy.nodes.get("1"));
+    // A node listener relays to that node.
+    const n2 = await rawClient(s.proxy.nodes.get("2")!);
+    n2.send(
+      encodeRequest(12, 4, 9, "t", { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null }),
+    );
+    assert.equal(decodeResponse(12, 4, (await n2.waitFor(1))[0]!).correlationId, 9);
+    c.socket.destroy();
+    n2.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("responses keep request order when a later request is answered by the proxy itself", async () => {
+  const s = await setup();
+  try {
+    s.broker.slowMembers.set("slow", 300);
+    s.proxy.setRules([error({ api: "find_coordinator", code: "COORDINATOR_NOT_AVAILABLE" })]);
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(
+      encodeRequest(12, 4, 100, "t", {
+        groupId: "g",
+        generationId: 1,
+        memberId: "slow",
+        groupInstanceId: null,
+      }),
+    );
+    c.send(encodeRequest(10, 3, 101, "t", { key: "g", keyType: 0 }));
+    c.send(
+      encodeRequest(12, 4, 102, "t", {
+        groupId: "g",
+        generationId: 1,
+        memberId: "fast",
+        groupInstanceId: null,
+      }),
+    );
+    const got = await c.waitFor(3);
+    assert.deepEqual(
+      got.map((f) => f.readInt32BE(0)),
+      [100, 101, 102],
+    );
+    assert.equal(decodeResponse(10, 3, got[1]!).body.errorCode, 15);
+    assert.ok(!s.broker.seen.includes("10 v3"), "the errored request was not forwarded");
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("acks=0 produce gets no response slot: the next request is answered, the batch is stored", async () => {
+  const s = await setup();
+  try {
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(produce(9, 1, "t0", encodeRecordBatch([{ value: "x" }]), 0));
+    c.send(
+      encodeRequest(12, 4, 2, "t", { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null }),
+    );
+    const [hb] = await c.waitFor(1);
+    assert.equal(hb!.readInt32BE(0), 2);
+    assert.equal(s.broker.stored.get("t0")?.length, 1);
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("drop fakes success and shifts later sequences; duplicate stores a second copy without producer id", async () => {
+  const s = await setup();
+  try {
+    s.proxy.setRules([drop({ topic: "t1", key: "lost" }), duplicate({ topic: "t1", key: "twice" })]);
+    const c = await rawClient(s.proxy.bootstrap);
+    const keys = ["a", "lost", "b", "twice", "c"];
+    keys.forEach((key, i) =>
+      c.send(
+        produce(
+          9,
+          i,
+          "t1",
+          encodeRecordBatch([{ key, value: key }], { producerId: 7n, producerEpoch: 0, baseSequence: i }),
+        ),
+      ),
+    );
+    const acks = await c.waitFor(keys.length);
+    for (const [i, a] of acks.entries()) {
+      assert.equal(a.readInt32BE(0), i);
+      assert.equal(decodeResponse(0, 9, a).body.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    }
+    const stored = s.broker.stored.get("t1")!.map((b) => readBatchHeader(b));
+    assert.ok(s.broker.stored.get("t1")!.every(batchCrcValid));
+    assert.deepEqual(
+      stored.map((h) => [h.producerId, h.baseSequence]),
+      [
+        [7n, 0],
+        [7n, 1],
+        [7n, 2],
+        [-1n, -1],
+        [7n, 3],
+      ],
+    );
+    // The client retries the dropped batch: it is dropped again, not stored.
+    c.send(
+      produce(
+        9,
+        50,
+        "t1",
+        encodeRecordBatch([{ key: "lost", value: "lost" }], {
+          producerId: 7n,
+          producerEpoch: 0,
+          baseSequence: 1,
+        }),
+      ),
+    );
+    await c.waitFor(keys.length + 1);
+    assert.equal(s.broker.stored.get("t1")!.length, 5);
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("a malformed frame closes only its own connection and says why", async () => {
+  const s = await setup();
+  try {
+    s.proxy.setRules([drop({ topic: "nothing-matches" })]);
+    const good = await rawClient(s.proxy.bootstrap);
+    const bad = await rawClient(s.proxy.bootstrap);
+    const truncated = produce(9, 1, "t", encodeRecordBatch([{ value: "v" }]));
+    const cut = Buffer.concat([Buffer.alloc(4), truncated.subarray(4, truncated.length - 20)]);
+    cut.writeInt32BE(cut.length - 4, 0);
+    bad.send(cut);
+    await bad.closed;
+    const m = s.events.find((e) => e.type === "malformed");
+    assert.ok(m && m.type === "malformed");
+    assert.equal(m.from, "client");
+    assert.match(m.reason, /Produce v9 request/);
+
+    const huge = await rawClient(s.proxy.bootstrap);
+    huge.send(Buffer.from([0x7f, 0xff, 0xff, 0xff]));
+    await huge.closed;
+    assert.ok(s.events.some((e) => e.type === "malformed" && /frame size/.test(e.reason)));
+
+    good.send(
+      encodeRequest(12, 4, 5, "t", { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null }),
+    );
+    assert.equal((await good.waitFor(1))[0]!.readInt32BE(0), 5);
+    good.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});

@@ -1,0 +1,97 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  ActiveRule,
+  delay,
+  drop,
+  error,
+  globMatch,
+  parseDuration,
+  ruleMatches,
+} from "../../src/protocols/kafka/rules/index.js";
+import { SequenceTranslator } from "../../src/protocols/kafka/proxy/sequences.js";
+
+const t = (topic?: string, extra = {}) => ({ api: "produce", topic, partition: 0, clientId: "c", ...extra });
+
+test("rule matching: topic glob, api, partition, key and client id", () => {
+  assert.ok(globMatch("orders-*", "orders-eu"));
+  assert.ok(!globMatch("orders-*", "payments"));
+  assert.ok(globMatch("o?ders", "orders"));
+  assert.ok(globMatch("a.b", "a.b") && !globMatch("a.b", "axb"), "dots are literal");
+  const r = drop({ topic: "orders*", partition: 0, key: "k-*", clientId: "svc-*" });
+  assert.ok(ruleMatches(r, t("orders", { keys: ["x", "k-1"], clientId: "svc-a" })));
+  assert.ok(!ruleMatches(r, t("orders", { keys: ["x"], clientId: "svc-a" })));
+  assert.ok(!ruleMatches(r, t("orders", { keys: ["k-1"], clientId: "other" })));
+  assert.ok(!ruleMatches(r, t("orders", { keys: ["k-1"], clientId: "svc-a", partition: 1 })));
+  assert.ok(
+    !ruleMatches(drop({ topic: "orders" }), { ...t("orders"), api: "fetch" }),
+    "drop targets produce by default",
+  );
+  assert.ok(
+    ruleMatches(error({ api: "heartbeat", code: "REBALANCE_IN_PROGRESS" }), {
+      api: "heartbeat",
+      clientId: null,
+    }),
+  );
+  assert.ok(
+    !ruleMatches(error({ topic: "orders", api: "heartbeat", code: 27 }), {
+      api: "heartbeat",
+      clientId: null,
+    }),
+  );
+  assert.ok(ruleMatches(error({ api: "JoinGroup", code: 27 }), { api: "join_group", clientId: null }));
+});
+
+test("rule arguments are validated with messages that say what to write", () => {
+  assert.throws(() => error({ topic: "x", code: "NOT_A_CODE" }), /unknown Kafka error "NOT_A_CODE"/);
+  assert.throws(() => delay({ topic: "x", delay: "3 seconds" }), /bad duration "3 seconds"/);
+  assert.throws(() => drop({ probability: 2 }), /probability must be between 0 and 1/);
+  assert.throws(() => drop({ times: -1 }), /times must be a non-negative integer/);
+  assert.equal(parseDuration("1.5s"), 1500);
+  assert.equal(parseDuration("250ms"), 250);
+  assert.deepEqual(error({ code: "NOT_LEADER_OR_FOLLOWER" }).disposition, { kind: "error", code: 6 });
+  assert.deepEqual(error({ code: "not_leader_or_follower" }).disposition, error({ code: 6 }).disposition);
+});
+
+test("after, times and a seeded probability decide firings reproducibly", () => {
+  const counted = new ActiveRule(1, drop({ topic: "o", after: 2, times: 3 }), 0);
+  assert.deepEqual(
+    Array.from({ length: 8 }, () => counted.tryFire(t("o"))),
+    [false, false, true, true, true, false, false, false],
+  );
+  const run = (seed: number) => {
+    const r = new ActiveRule(1, drop({ topic: "o", probability: 0.5 }), seed);
+    return Array.from({ length: 40 }, () => r.tryFire(t("o")));
+  };
+  assert.deepEqual(run(42), run(42));
+  assert.notDeepEqual(run(42), run(43));
+  const fired = run(42).filter(Boolean).length;
+  assert.ok(fired > 5 && fired < 35, `${fired} of 40 fired at p=0.5`);
+});
+
+test("sequence translation: later batches shift down by dropped records; retries keep their fate; new epochs start clean", () => {
+  const s = new SequenceTranslator();
+  assert.deepEqual(s.decide(5n, 0, "t", 0, 0, 2, false), { drop: false });
+  assert.deepEqual(s.decide(5n, 0, "t", 0, 2, 3, true), { drop: true });
+  assert.deepEqual(s.decide(5n, 0, "t", 0, 5, 1, false), { drop: false, rewrittenBaseSequence: 2 });
+  assert.deepEqual(
+    s.decide(5n, 0, "t", 0, 2, 3, false),
+    { drop: true },
+    "a retry of a dropped batch is dropped again",
+  );
+  assert.deepEqual(
+    s.decide(5n, 0, "t", 0, 5, 1, false),
+    { drop: false, rewrittenBaseSequence: 2 },
+    "a retry is translated the same way",
+  );
+  assert.deepEqual(s.decide(5n, 0, "t", 1, 5, 1, false), { drop: false }, "other partitions are unaffected");
+  assert.deepEqual(
+    s.decide(5n, 1, "t", 0, 0, 1, false),
+    { drop: false },
+    "a bumped epoch restarts at 0 without translation",
+  );
+  assert.equal(s.size, 0);
+  // Wrap-around at 2^31.
+  s.decide(9n, 0, "t", 0, 2 ** 31 - 2, 2, true);
+  assert.deepEqual(s.decide(9n, 0, "t", 0, 0, 1, false), { drop: false });
+});
