@@ -12,7 +12,8 @@ function splitImage(image: string): { name: string; tag: string } {
 
 async function ensureImage(client: DockerClient, image: string): Promise<void> {
   try {
-    await client.json("GET", `/images/${encodeURIComponent(image)}/json`);
+    // Image references keep their slashes and colons in the path, as the Engine API's router expects.
+    await client.json("GET", `/images/${image.replace(/[^\w.\-/:@]/g, encodeURIComponent)}/json`);
     return;
   } catch {
     /* not present: pull */

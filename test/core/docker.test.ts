@@ -1,0 +1,131 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DockerLogDemuxer, findEngine } from "../../src/launch/docker-api.js";
+import { containerLauncherFor } from "../../src/launch/container.js";
+import { SpecBuilder } from "../../src/core/builder.js";
+
+function frame(stream: 1 | 2, text: string): Buffer {
+  const payload = Buffer.from(text);
+  const h = Buffer.alloc(8);
+  h[0] = stream;
+  h.writeUInt32BE(payload.length, 4);
+  return Buffer.concat([h, payload]);
+}
+
+test("Docker's multiplexed log stream is split per stream, across chunk boundaries", () => {
+  const got: string[] = [];
+  const d = new DockerLogDemuxer((s, t) => got.push(`${s}:${t}`));
+  const all = Buffer.concat([frame(1, "hello\n"), frame(2, "warn\n")]);
+  d.push(all.subarray(0, 5));
+  d.push(all.subarray(5, 17));
+  d.push(all.subarray(17));
+  assert.deepEqual(got, ["stdout:hello\n", "stderr:warn\n"]);
+});
+
+test("no reachable engine: the error lists every socket tried and the alternatives", async () => {
+  await assert.rejects(
+    findEngine({ DOCKER_HOST: "unix:///nonexistent/d.sock", XDG_RUNTIME_DIR: "/nonexistent" }),
+    (err: Error) => {
+      assert.match(err.message, /no container engine is reachable \(tried \/nonexistent\/d\.sock \(absent\)/);
+      assert.match(err.message, /\/nonexistent\/podman\/podman\.sock \(absent\)/);
+      assert.match(err.message, /podman\.socket/);
+      assert.match(err.message, /remote="host:port"/);
+      return true;
+    },
+  );
+  await assert.rejects(
+    findEngine({ DOCKER_HOST: "tcp://1.2.3.4:2375", XDG_RUNTIME_DIR: "/nonexistent" }),
+    /only unix:\/\/ sockets are supported/,
+  );
+});
+
+test("container launch through the Engine API: pull, create with port bindings and env, start, logs, stop and remove", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-docker-"));
+  const socket = join(dir, "docker.sock");
+  const calls: string[] = [];
+  let created: Record<string, unknown> = {};
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    let body = "";
+    for await (const c of req) body += c;
+    const path = req.url!.replace(/^\/v1\.41/, "");
+    calls.push(`${req.method} ${path.split("?")[0]}`);
+    const json = (status: number, v: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(v));
+    };
+    if (path === "/_ping") return res.end("OK");
+    if (path.startsWith("/images/") && req.method === "GET") return json(404, { message: "No such image" });
+    if (path.startsWith("/images/create")) return res.end('{"status":"Pulling"}\n{"status":"Done"}\n');
+    if (path.startsWith("/containers/create")) {
+      created = JSON.parse(body);
+      return json(201, { Id: "c1" });
+    }
+    if (path === "/containers/c1/start") return json(204, "");
+    if (path === "/containers/c1/json")
+      return json(200, {
+        NetworkSettings: { Ports: { "80/tcp": [{ HostIp: "127.0.0.1", HostPort: "45678" }] } },
+      });
+    if (path.startsWith("/containers/c1/logs")) {
+      res.writeHead(200);
+      res.write(frame(1, "nginx ready\n"));
+      return; // stays open like a followed log stream
+    }
+    if (path === "/containers/c1/wait") return; // never answers until the container stops
+    if (path.startsWith("/containers/c1/stop")) return json(204, "");
+    if (path.startsWith("/containers/c1") && req.method === "DELETE") return json(204, "");
+    json(404, { message: `unexpected ${path}` });
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  try {
+    const client = await findEngine({ DOCKER_HOST: `unix://${socket}` });
+    const launcher = containerLauncherFor(async () => client);
+    const b = new SpecBuilder(join(dir, "spec.star"), { repr: String, equals: Object.is, truthy: Boolean });
+    const svc = b.service("web", {
+      image: "nginx:1.27",
+      interfaces: [b.interface("main", "http", 80)],
+      env: { MODE: "test" },
+      args: ["nginx", "-g", "daemon off;"],
+    });
+    const lines: string[] = [];
+    const proc = await launcher.launch({
+      service: svc,
+      env: { MODE: "test", FAULTBOX_WEB_MAIN_PORT: "80", HOME: "/root" },
+      onLine: (_s, l) => lines.push(l),
+    });
+    assert.deepEqual(proc.addresses.main, { host: "127.0.0.1", port: 45678 });
+    assert.equal(created.Image, "nginx:1.27");
+    assert.deepEqual(created.Cmd, ["nginx", "-g", "daemon off;"]);
+    assert.deepEqual(
+      (created.Env as string[]).sort(),
+      ["FAULTBOX_WEB_MAIN_PORT=80", "MODE=test"],
+      "the runner's own env stays out",
+    );
+    const bindings = (
+      created.HostConfig as { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> }
+    ).PortBindings;
+    assert.deepEqual(bindings["80/tcp"], [{ HostIp: "127.0.0.1", HostPort: String(svc.ports[80]) }]);
+    while (lines.length === 0) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(lines, ["nginx ready"]);
+    await proc.stop(1000);
+    assert.deepEqual(
+      calls.filter((c) => !c.startsWith("GET /containers/c1/logs") && c !== "POST /containers/c1/wait"),
+      [
+        "GET /_ping",
+        "GET /images/nginx:1.27/json",
+        "POST /images/create",
+        "POST /containers/create",
+        "POST /containers/c1/start",
+        "GET /containers/c1/json",
+        "POST /containers/c1/stop",
+        "DELETE /containers/c1",
+      ],
+    );
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
