@@ -83,7 +83,7 @@ import { freeze as freezeValue } from "./values.js";
 
 export interface ThreadOptions {
   name?: string;
-  /** Maximum Starlark call depth (default 2000). */
+  /** Maximum Starlark call depth (default 400; deeper recursion may exhaust the JS stack, which is also reported as a Starlark stack overflow). */
   maxDepth?: number;
   /** Maximum number of steps (function calls + loop iterations); default unlimited. */
   maxSteps?: number;
@@ -126,7 +126,7 @@ export class StarThread implements Thread {
 
   constructor(opts: ThreadOptions = {}) {
     this.name = opts.name ?? "main";
-    this.maxDepth = opts.maxDepth ?? 2000;
+    this.maxDepth = opts.maxDepth ?? 400;
     this.maxSteps = opts.maxSteps ?? Infinity;
     this.deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
     this.print = opts.print ?? ((_t, msg) => process.stdout.write(msg + "\n"));
@@ -294,7 +294,8 @@ export function annotate(e: unknown, pos: Position | undefined): StarlarkError {
   else if (e instanceof EvalError) {
     se = new StarlarkError("runtime", e.message);
     if ((e as { failed?: boolean }).failed) se.failed = true;
-  } else if (e instanceof RangeError && /call stack/i.test(e.message))
+  } else if (e instanceof Error && e.message.includes("Maximum call stack size exceeded"))
+    // near the end of the JS stack even compiling a regexp fails, so only includes() is used here
     se = new StarlarkError("limit", "Starlark stack overflow");
   else if (e instanceof RangeError) se = new StarlarkError("runtime", e.message);
   else se = new StarlarkError("runtime", `internal error: ${e instanceof Error ? e.message : String(e)}`);

@@ -15,7 +15,17 @@ import {
 } from "./call.js";
 import { type Position, SourceFile } from "./errors.js";
 import { getAttr, methodFor, setField } from "./attrs.js";
-import { binary, contains, getIndex, isIterable, setIndex, slice, toArray, unary } from "./ops.js";
+import {
+  concatStrings,
+  binary,
+  contains,
+  getIndex,
+  isIterable,
+  setIndex,
+  slice,
+  toArray,
+  unary,
+} from "./ops.js";
 import {
   type ArgsKw,
   Builtin,
@@ -703,7 +713,7 @@ class Compiler {
           if (typeof a === "number" && typeof b === "number") {
             const r = a + b;
             if (r <= 9007199254740991 && r >= -9007199254740991) return r;
-          } else if (typeof a === "string" && typeof b === "string") return a + b;
+          } else if (typeof a === "string" && typeof b === "string") return concatStrings(a, b);
           try {
             return binary(op, a, b);
           } catch (err) {
@@ -856,6 +866,7 @@ class Compiler {
               : nargs === 2
                 ? [a0!(fr), a1!(fr)]
                 : [a0!(fr), a1!(fr), a2!(fr)];
+        fr.thread.callPos = pos;
         try {
           if (f instanceof StarFunction) return callFunction(fr.thread, f, args, NO_KW);
           if (f instanceof Builtin) {

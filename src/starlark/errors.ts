@@ -59,13 +59,30 @@ export class StarlarkError extends Error {
     for (const e of this.all) out.push(formatOne(e));
     if (this.frames.length > 1) {
       out.push("Traceback (most recent call last):");
-      for (const f of this.frames) {
+      // Collapse runs of identical frames (deep recursion) like Python does.
+      let i = 0;
+      while (i < this.frames.length) {
+        const f = this.frames[i]!;
+        let j = i + 1;
+        while (j < this.frames.length && sameFrame(this.frames[j]!, f)) j++;
         out.push(`  ${f.pos ? posString(f.pos) : "<builtin>"}: in ${f.name}`);
         if (f.pos) out.push(`    ${f.pos.file.line(f.pos.line).trim()}`);
+        if (j - i > 1)
+          out.push(`  [previous frame repeated ${j - i - 1} more time${j - i - 1 === 1 ? "" : "s"}]`);
+        i = j;
       }
     }
     return out.join("\n");
   }
+}
+
+function sameFrame(a: StackFrame, b: StackFrame): boolean {
+  return (
+    a.name === b.name &&
+    a.pos?.file === b.pos?.file &&
+    a.pos?.line === b.pos?.line &&
+    a.pos?.col === b.pos?.col
+  );
 }
 
 function formatOne(e: StarlarkError): string {

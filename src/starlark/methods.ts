@@ -254,7 +254,8 @@ S("join", (s, a, k) => {
     if (typeof v !== "string") throw new EvalError(`join: in list, want string, got ${typeName(v)}`);
     parts.push(v);
   });
-  return parts.join(s);
+  const r = parts.join(s);
+  return /[\udc80-\udcff]/.test(r) ? utf8Decode(utf8Encode(r)) : r;
 });
 S("lower", (s, a, k) => {
   noArgs("lower", a, k);

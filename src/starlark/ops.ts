@@ -72,6 +72,19 @@ export function modInt(a: number | bigint, b: number | bigint): number | bigint 
   return normInt(r);
 }
 
+/**
+ * String concatenation. Bytes of an incomplete UTF-8 sequence are held as U+DC80..U+DCFF; joining two
+ * halves of a character must give the character again, so re-decode when such bytes meet at the seam.
+ */
+export function concatStrings(a: string, b: string): string {
+  const r = a + b;
+  const last = a.charCodeAt(a.length - 1);
+  const first = b.charCodeAt(0);
+  if ((last >= 0xdc80 && last <= 0xdcff) || (first >= 0xdc80 && first <= 0xdcff))
+    return utf8Decode(utf8Encode(r));
+  return r;
+}
+
 export function toFloat(v: number | bigint): number {
   if (typeof v === "number") return v;
   const f = Number(v);
@@ -210,7 +223,7 @@ export function binary(op: string, x: Value, y: Value): Value {
         return new Float(floatMod(a, b));
     }
   } else if (tx === "string") {
-    if (op === "+" && ty === "string") return (x as string) + (y as string);
+    if (op === "+" && ty === "string") return concatStrings(x as string, y as string);
     if (op === "%") {
       return hooks.percent!(x as string, y);
     }
