@@ -1,0 +1,192 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AddressInfo } from "node:net";
+import "../../src/index.js";
+import { loadStarlarkSpec } from "../../src/spec/load.js";
+import { runSuite } from "../../src/core/engine.js";
+import { SpecError } from "../../src/core/errors.js";
+import { getSyscallController, registerSyscallController } from "../../src/core/syscall.js";
+
+function specDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "fb-star-"));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+async function loadError(text: string, extra: Record<string, string> = {}): Promise<SpecError> {
+  const dir = specDir({ "spec/faultbox.star": text, ...extra });
+  try {
+    await loadStarlarkSpec(join(dir, "spec/faultbox.star"));
+  } catch (err) {
+    assert.ok(err instanceof SpecError, String(err));
+    return err;
+  }
+  throw new Error("expected a load error");
+}
+
+test("unknown keyword arguments are rejected by name, with the spec line", async () => {
+  const e = await loadError(
+    'x = 1\nsvc = service("svc", "/bin/true", interface("main", "http", 8080), cmd = ["x"])\n',
+  );
+  assert.match(
+    e.message,
+    /service\("svc"\): unknown keyword argument "cmd" \(use args=\); valid: binary, image, remote/,
+  );
+  assert.equal(e.location?.line, 2);
+  const e2 = await loadError('r = drop(topik = "x")\n');
+  assert.match(e2.message, /drop\(\): unknown keyword argument "topik"; valid: method, op, path/);
+});
+
+test("syntax errors are reported with position and source line", async () => {
+  const e = await loadError("def f(:\n  pass\n");
+  assert.match(e.message, /faultbox\.star:1:\d+: /);
+});
+
+test("a spec error from the engine keeps the Starlark position (protocol rule the proxy cannot apply)", async () => {
+  const e = await loadError(
+    'svc = service("svc", "/bin/true", interface("main", "http", 8080))\nf = fault_assumption("f", target = svc.main, rules = [duplicate(topic = "t")])\n',
+  );
+  assert.match(e.message, /protocol "http" supports error, response, delay, drop rules, not duplicate/);
+  assert.equal(e.location?.line, 2);
+});
+
+test("syscall faults without a syscall controller fail at load with a clear message", async () => {
+  const controller = getSyscallController();
+  registerSyscallController(undefined);
+  try {
+    const e = await loadError(
+      'db = service("db", "/bin/true")\nf = fault_assumption("f", target = db, write = deny("EIO"))\n',
+    );
+    assert.match(e.message, /deny\("EIO"\): syscall faults need the seccomp syscall supervisor/);
+  } finally {
+    registerSyscallController(controller);
+  }
+});
+
+test("syscall fault keywords are checked and recorded per target service (filters are fixed at launch)", async () => {
+  const controller = getSyscallController();
+  registerSyscallController({
+    unavailableReason: () => undefined,
+    wrap: async () => {
+      throw new Error("not in this test");
+    },
+  });
+  try {
+    const dir = specDir({
+      "faultbox.star":
+        'db = service("db", "/bin/true")\nf = fault_assumption("f", target = db, write = deny("EIO"), fsync = delay("10ms"))\n',
+    });
+    const b = await loadStarlarkSpec(join(dir, "faultbox.star"));
+    assert.deepEqual([...b.suite.syscallTargets.get("db")!].sort(), [
+      "fdatasync",
+      "fsync",
+      "pwrite64",
+      "write",
+      "writev",
+    ]);
+    const e = await loadError(
+      'db = service("db", "/bin/true")\nf = fault_assumption("f", target = db, wrte = deny("EIO"))\n',
+    );
+    assert.match(e.message, /unknown keyword "wrte" for service "db". Valid syscalls: write, read/);
+    const e2 = await loadError(
+      'db = service("db", "/bin/true")\nf = fault_assumption("f", target = db, write = "EIO")\n',
+    );
+    assert.match(e2.message, /unknown keyword argument "write" \(a syscall fault like write=deny\("EIO"\)/);
+    const e3 = await loadError('x = deny("EWHAT")\n');
+    assert.match(e3.message, /deny\(\): unknown errno "EWHAT"; supported: /);
+  } finally {
+    registerSyscallController(controller);
+  }
+});
+
+test("load() and load_json() are relative to the spec and refuse paths outside its folder", async () => {
+  const dir = specDir({
+    "spec/faultbox.star":
+      'load("lib/helpers.star", "greeting")\ncfg = load_json("data/cfg.json")\nassert_ok = greeting + str(cfg["n"])\n',
+    "spec/lib/helpers.star": 'greeting = "hi"\n',
+    "spec/data/cfg.json": '{"n": 3}',
+    "outside.star": "x = 1\n",
+  });
+  const b = await loadStarlarkSpec(join(dir, "spec/faultbox.star"));
+  assert.equal(b.suite.tests.length, 0);
+  const e = await loadError('load("../outside.star", "x")\n', { "outside.star": "x = 1\n" });
+  assert.match(e.message, /outside the spec's folder/);
+  const e2 = await loadError('x = load_file("../outside.star")\n', { "outside.star": "x = 1\n" });
+  assert.match(e2.message, /load_file: "\.\.\/outside\.star" is outside the spec's folder/);
+});
+
+test("tests are discovered (def test_*, scenario, fault_scenario, matrix cells) and sorted", async () => {
+  const dir = specDir({
+    "faultbox.star": `
+svc = service("svc", "/bin/true", interface("main", "http", 8080))
+def test_b(): pass
+def test_a(): pass
+def flow(): pass
+scenario(flow)
+f1 = fault_assumption("f1", target = svc.main, rules = [error(status = 500)])
+fault_scenario("fs", scenario = flow, faults = [f1])
+fault_matrix(scenarios = [flow], faults = [f1])
+def helper(): pass
+`,
+  });
+  const b = await loadStarlarkSpec(join(dir, "faultbox.star"));
+  assert.deepEqual(b.suite.tests.map((t) => t.name).sort(), [
+    "test_a",
+    "test_b",
+    "test_flow",
+    "test_fs",
+    "test_matrix_flow_f1",
+  ]);
+});
+
+test("events answer as objects and dicts; responses expose ok/status/data; failures carry the line", async () => {
+  const server = createServer((req, res) => {
+    res.writeHead(req.url === "/missing" ? 404 : 200, { "Content-Type": "application/json" });
+    res.end(JSON.stringify({ order_id: "o-1", path: req.url }));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const dir = specDir({
+      "faultbox.star": `
+svc = service("svc", interface("main", "http", ${port}), remote = "127.0.0.1:${port}")
+def test_shapes():
+    r = svc.main.get(path = "/x")
+    assert_true(r.ok and r and r.status == 200, "ok")
+    assert_eq(r.data["order_id"], "o-1")
+    recv = events(where = lambda e: e.type == "step_recv")
+    assert_eq(len(recv), 1)
+    e = recv[0]
+    assert_eq(e.type, e["type"])
+    assert_eq(e.data.get("status"), 200)
+    assert_eq(e.get("method"), "get")
+    assert_eq(e.service, "test")
+    assert_eventually(where = lambda e: e.type == "step_send" and e.data["path"] == "/x")
+    assert_never(where = lambda e: e.type == "proxy")
+
+def test_fails_at_line():
+    r = svc.main.get(path = "/missing")
+    assert_eq(r.status, 200, "found")
+`,
+    });
+    const b = await loadStarlarkSpec(join(dir, "faultbox.star"));
+    const r = await runSuite(b.suite, b.runtime, { seed: 3n });
+    const shapes = r.tests.find((t) => t.name === "test_shapes")!;
+    assert.equal(shapes.result, "pass", shapes.reason);
+    assert.equal(shapes.assertions, 9);
+    const failing = r.tests.find((t) => t.name === "test_fails_at_line")!;
+    assert.equal(failing.reason, "assert_eq failed: 404 != 200 (found)");
+    const text = readFileSync(join(dir, "faultbox.star"), "utf8").split("\n");
+    assert.match(text[failing.location!.line - 1]!, /assert_eq\(r\.status, 200, "found"\)/);
+    assert.equal(failing.failureType, "assertion");
+  } finally {
+    server.close();
+  }
+});
