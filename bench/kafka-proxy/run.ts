@@ -1,0 +1,145 @@
+// Direct vs through-the-proxy throughput and latency, in one run, with Kafka's own perf tools:
+//   node --import tsx bench/kafka-proxy/run.ts [--records N] [--version 4|3.9]
+// Prints producer throughput (saturated), producer latency percentiles at a fixed rate, consumer
+// throughput, and the proxy/direct ratios. No rules are installed: this measures the relay itself.
+import { spawn } from "node:child_process";
+import { useKafka, kafkaTool } from "../../test/support/index.js";
+import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
+import { createTopic, uniqueTopic } from "../../test/integration/kafka-proxy/helpers.js";
+
+const args = process.argv.slice(2);
+const opt = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : dflt;
+};
+const RECORDS = Number(opt("records", "400000"));
+const VERSION = opt("version", "4");
+const RECORD_SIZE = 200;
+const LATENCY_RATE = 5000;
+const LATENCY_RECORDS = 25000;
+
+function run(argv: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${argv.join(" ")} exited ${code}:\n${out}`)),
+    );
+  });
+}
+
+interface ProducerFigures {
+  recordsPerSec: number;
+  mbPerSec: number;
+  p50: number;
+  p99: number;
+}
+
+function parseProducer(out: string): ProducerFigures {
+  const last =
+    out
+      .trim()
+      .split("\n")
+      .filter((l) => /records sent/.test(l))
+      .pop() ?? "";
+  const m =
+    /records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\).*?(\d+) ms 50th, \d+ ms 95th, (\d+) ms 99th/.exec(
+      last,
+    );
+  if (!m) throw new Error(`cannot read producer perf output:\n${out}`);
+  return { recordsPerSec: Number(m[1]), mbPerSec: Number(m[2]), p50: Number(m[3]), p99: Number(m[4]) };
+}
+
+function parseConsumer(out: string): { mbPerSec: number; recordsPerSec: number } {
+  const lines = out.trim().split("\n");
+  const header = lines.findIndex((l) => l.startsWith("start.time"));
+  if (header < 0) throw new Error(`cannot read consumer perf output:\n${out}`);
+  const cols = lines[header]!.split(",").map((s) => s.trim());
+  const vals = lines[header + 1]!.split(",").map((s) => s.trim());
+  return {
+    mbPerSec: Number(vals[cols.indexOf("MB.sec")]),
+    recordsPerSec: Number(vals[cols.indexOf("nMsg.sec")]),
+  };
+}
+
+async function producerPerf(
+  bootstrap: string,
+  topic: string,
+  records: number,
+  throughput: number,
+): Promise<ProducerFigures> {
+  const argv = await kafkaTool("kafka-producer-perf-test", VERSION);
+  return parseProducer(
+    await run([
+      ...argv,
+      "--topic",
+      topic,
+      "--num-records",
+      String(records),
+      "--record-size",
+      String(RECORD_SIZE),
+      "--throughput",
+      String(throughput),
+      "--producer-props",
+      `bootstrap.servers=${bootstrap}`,
+      "acks=1",
+      "linger.ms=5",
+    ]),
+  );
+}
+
+async function consumerPerf(bootstrap: string, topic: string, records: number) {
+  const argv = await kafkaTool("kafka-consumer-perf-test", VERSION);
+  return parseConsumer(
+    await run([
+      ...argv,
+      "--bootstrap-server",
+      bootstrap,
+      "--topic",
+      topic,
+      "--messages",
+      String(records),
+      "--timeout",
+      "60000",
+    ]),
+  );
+}
+
+const kafka = await useKafka({ nodes: 1, version: VERSION });
+const proxy = await startKafkaProxy({ upstream: kafka.bootstrap });
+try {
+  const topics = { direct: uniqueTopic("bench-direct"), proxy: uniqueTopic("bench-proxy") };
+  await createTopic(kafka.bootstrap, topics.direct, 1);
+  await createTopic(kafka.bootstrap, topics.proxy, 1);
+  const warm = uniqueTopic("bench-warm");
+  await createTopic(kafka.bootstrap, warm, 1);
+  await producerPerf(kafka.bootstrap, warm, 50000, -1); // JIT and page cache warm-up
+
+  const prodDirect = await producerPerf(kafka.bootstrap, topics.direct, RECORDS, -1);
+  const prodProxy = await producerPerf(proxy.bootstrap, topics.proxy, RECORDS, -1);
+  const latDirect = await producerPerf(kafka.bootstrap, topics.direct, LATENCY_RECORDS, LATENCY_RATE);
+  const latProxy = await producerPerf(proxy.bootstrap, topics.proxy, LATENCY_RECORDS, LATENCY_RATE);
+  const consDirect = await consumerPerf(kafka.bootstrap, topics.direct, RECORDS);
+  const consProxy = await consumerPerf(proxy.bootstrap, topics.proxy, RECORDS);
+
+  const ratio = (a: number, b: number) => (b / a).toFixed(3);
+  console.log(`Kafka ${kafka.version}, 1 node, ${RECORDS} records of ${RECORD_SIZE} B, acks=1, no rules`);
+  console.log(
+    `producer throughput  direct ${prodDirect.recordsPerSec.toFixed(0)} rec/s (${prodDirect.mbPerSec} MB/s)  proxy ${prodProxy.recordsPerSec.toFixed(0)} rec/s (${prodProxy.mbPerSec} MB/s)  ratio ${ratio(prodDirect.recordsPerSec, prodProxy.recordsPerSec)}`,
+  );
+  console.log(
+    `producer latency at ${LATENCY_RATE} rec/s  direct p50 ${latDirect.p50} ms p99 ${latDirect.p99} ms  proxy p50 ${latProxy.p50} ms p99 ${latProxy.p99} ms  added p50 ${latProxy.p50 - latDirect.p50} ms p99 ${latProxy.p99 - latDirect.p99} ms`,
+  );
+  console.log(
+    `consumer throughput  direct ${consDirect.recordsPerSec.toFixed(0)} rec/s (${consDirect.mbPerSec} MB/s)  proxy ${consProxy.recordsPerSec.toFixed(0)} rec/s (${consProxy.mbPerSec} MB/s)  ratio ${ratio(consDirect.recordsPerSec, consProxy.recordsPerSec)}`,
+  );
+  console.log(
+    `proxy relayed ${proxy.stats.requests} requests, ${(proxy.stats.bytesFromClients / 1e6).toFixed(1)} MB up, ${(proxy.stats.bytesFromBrokers / 1e6).toFixed(1)} MB down`,
+  );
+} finally {
+  await proxy.close();
+}
+process.exit(0);
