@@ -37,7 +37,7 @@ function listen(): Promise<Server & { port: number }> {
 test("Kafka without Java: says Java was not found, where it looked, and how to install it", async () => {
   const dir = workDir();
   const env = { ...process.env, FAULTBOX_JAVA: "/nonexistent/bin/java" };
-  await assert.rejects(startKafka({ env, workDir: dir }), (err: Error) => {
+  await assert.rejects(startKafka({ version: "4", env, workDir: dir }), (err: Error) => {
     assert.ok(err instanceof LaunchError);
     assert.match(
       err.message,
@@ -54,7 +54,7 @@ test("Kafka jars not cached and no Maven: says Maven was not found and how to in
   const cache = mkdtempSync(join(tmpdir(), "faultbox-empty-cache-"));
   const env = { ...process.env, FAULTBOX_CACHE_DIR: cache, FAULTBOX_MVN: "/nonexistent/bin/mvn" };
   try {
-    await assert.rejects(startKafka({ env, workDir: dir }), (err: Error) => {
+    await assert.rejects(startKafka({ version: "4", env, workDir: dir }), (err: Error) => {
       assert.ok(err instanceof LaunchError);
       assert.match(err.message, /Maven not found: could not run "\/nonexistent\/bin\/mvn"/);
       assert.match(err.message, /apt-get install -y maven/);
@@ -70,14 +70,17 @@ test("Kafka on a port that is taken: names the port and what to do", async () =>
   const dir = workDir();
   const busy = await listen();
   try {
-    await assert.rejects(startKafka({ brokerPorts: [busy.port], workDir: dir }), (err: Error) => {
-      assert.ok(err instanceof LaunchError);
-      assert.match(
-        err.message,
-        new RegExp(`port 127\\.0\\.0\\.1:${busy.port} requested for a Kafka .* is not free`),
-      );
-      return true;
-    });
+    await assert.rejects(
+      startKafka({ version: "4", brokerPorts: [busy.port], workDir: dir }),
+      (err: Error) => {
+        assert.ok(err instanceof LaunchError);
+        assert.match(
+          err.message,
+          new RegExp(`port 127\\.0\\.0\\.1:${busy.port} requested for a Kafka .* is not free`),
+        );
+        return true;
+      },
+    );
   } finally {
     busy.close();
   }
@@ -118,6 +121,7 @@ test("a broker that never accepts a produce: times out naming the address and th
   // bootstrap, learn that address and can never produce.
   const nowhere = await freePort();
   const start = startKafka({
+    version: "4",
     serverProperties: { "advertised.listeners": `PLAINTEXT://127.0.0.1:${nowhere}` },
     readyTimeoutMs: 10_000,
     workDir: dir,
@@ -137,6 +141,7 @@ test("a broker that never accepts a produce: times out naming the address and th
 test("bad server properties: storage formatting fails, says so and shows the tool's output", async () => {
   const dir = workDir();
   const start = startKafka({
+    version: "4",
     serverProperties: { "advertised.listeners": "NOSUCH://127.0.0.1:1" },
     workDir: dir,
   });
@@ -152,7 +157,7 @@ test("bad server properties: storage formatting fails, says so and shows the too
 test("a broker whose JVM exits during startup: says which node and shows its log", async () => {
   const dir = workDir();
   // Formatting runs with its own heap setting, so only the broker JVM gets the impossible one.
-  const start = startKafka({ heap: "1k", workDir: dir });
+  const start = startKafka({ version: "4", heap: "1k", workDir: dir });
   await assert.rejects(start, (err: Error) => {
     assert.ok(err instanceof LaunchError);
     assert.match(err.message, /Kafka 4\.\d+\.\d+ node 1 exited during startup/);

@@ -4,7 +4,7 @@ import { useKafka } from "../../support/index.js";
 import { produceAndConsumeBothWays } from "./interop.js";
 
 test("single-node Kafka 4: Java console tools and kafkajs read each other's records", async () => {
-  const kafka = await useKafka({ nodes: 1 });
+  const kafka = await useKafka({ nodes: 1, version: "4" });
   assert.match(kafka.version, /^4\.\d+\.\d+$/);
   assert.equal(kafka.brokers.length, 1);
   assert.equal(kafka.bootstrap, `${kafka.brokers[0]!.host}:${kafka.brokers[0]!.port}`);
@@ -12,7 +12,7 @@ test("single-node Kafka 4: Java console tools and kafkajs read each other's reco
 });
 
 test("3-node Kafka 4 cluster: distinct nodes and ports, replicated topic, both clients interoperate", async () => {
-  const kafka = await useKafka({ nodes: 3 });
+  const kafka = await useKafka({ nodes: 3, version: "4" });
   assert.deepEqual(
     kafka.brokers.map((b) => b.nodeId),
     [1, 2, 3],
@@ -28,7 +28,7 @@ test("single-node Kafka 3.9 (compatibility release): both clients interoperate",
 });
 
 test("the same run reuses one cluster per version and size", async () => {
-  const a = await useKafka({ nodes: 1 });
+  const a = await useKafka({ nodes: 1, version: "4.1.1" });
   const b = await useKafka({ nodes: 1, version: "4" });
   assert.equal(a.bootstrap, b.bootstrap);
 });

@@ -18,24 +18,33 @@ interface Started {
   postgresDir: string;
 }
 
-function startOwner(): Promise<{ child: ReturnType<typeof spawn>; started: Started }> {
+/** Runs node with `args` until it prints the services' JSON line. */
+function startOwner(args: string[]): Promise<{ child: ReturnType<typeof spawn>; started: Started }> {
+  // Not part of this run's shared services: the fixture owns what it starts.
   const env = { ...process.env };
   delete env.FAULTBOX_TEST_STATE_DIR;
   delete env.FAULTBOX_TEST_OWNER_PID;
-  const child = spawn(process.execPath, ["--import", "tsx", fixture], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   child.stderr!.setEncoding("utf8").on("data", (d: string) => (err += d));
-  return new Promise((resolve, reject) => {
+  return new Promise<{ child: ReturnType<typeof spawn>; started: Started }>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`owner fixture printed nothing within 120 s:\n${err}`));
+    }, 120_000);
     child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       out += d;
-      if (out.includes("\n")) resolve({ child, started: JSON.parse(out.split("\n")[0]!) as Started });
+      if (out.includes("\n")) {
+        clearTimeout(timer);
+        resolve({ child, started: JSON.parse(out.split("\n")[0]!) as Started });
+      }
     });
-    child.on("exit", (code) => reject(new Error(`owner fixture exited ${code} before starting:\n${err}`)));
-  });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`owner fixture exited ${code} before starting:\n${err}`));
+    });
+  }).finally(() => child.stdout!.removeAllListeners("data"));
 }
 
 async function assertGoneWithin(dirs: string[], ms: number): Promise<void> {
@@ -52,12 +61,14 @@ async function assertGoneWithin(dirs: string[], ms: number): Promise<void> {
 for (const signal of ["SIGKILL", "SIGTERM"] as const) {
   test(`a test process killed with ${signal} leaves no broker or PostgreSQL behind`, async () => {
     const { child, started } = await startOwner(["--import", "tsx", fixture]);
-    const dirs = [started.kafkaDir, started.postgresDir];
-    // Both services are really running before the kill.
-    assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
-    assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
-    child.kill(signal);
-    await assertGoneWithin(dirs, 30_000);
+    try {
+      // Both services are really running before the kill.
+      assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
+      assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
+    } finally {
+      child.kill(signal);
+    }
+    await assertGoneWithin([started.kafkaDir, started.postgresDir], 30_000);
   });
 }
 
@@ -65,10 +76,15 @@ test("shared services outlive the test file that started them and die with a SIG
   const scratch = mkdtempSync(join(tmpdir(), "faultbox-runner-"));
   try {
     const { child, started } = await startOwner([runnerFixture, scratch]);
-    // The test file that started them has exited; the runner still owns them.
-    assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
-    assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
-    child.kill("SIGKILL");
+    // The test file that started them has exited. Had they been its, its watchdogs would have
+    // stopped them within 0.5 s (owner poll) + 3 s (Kafka's grace before SIGKILL); wait past that.
+    await sleep(4000);
+    try {
+      assert.ok(processesUsing(started.kafkaDir).some((p) => p.cmdline.includes("kafka.Kafka")));
+      assert.ok(processesUsing(started.postgresDir).some((p) => /postgres/.test(p.cmdline)));
+    } finally {
+      child.kill("SIGKILL");
+    }
     await assertGoneWithin([started.kafkaDir, started.postgresDir], 30_000);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
