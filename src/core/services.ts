@@ -209,6 +209,7 @@ export class ServiceManager {
         },
       });
     } catch (err) {
+      wrapper?.dispose?.();
       throw new ServiceStartError(
         svc.name,
         `service "${svc.name}" could not be launched: ${errorMessage(err)}`,

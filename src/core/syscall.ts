@@ -10,6 +10,8 @@ export interface LaunchWrapper {
   env: Record<string, string>;
   /** Called once the wrapped process is spawned; returns the handle that applies rules to it. */
   attach(pid: number): Promise<SyscallSession>;
+  /** Releases what wrap() prepared when the launch fails before attach (else the run cannot exit). */
+  dispose?(): void;
 }
 
 export interface SyscallSession {

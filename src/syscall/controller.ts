@@ -136,6 +136,7 @@ export function createSeccompController(): SyscallController {
       return {
         argvPrefix: [bin, "--ctl-socket", path, "--syscalls", filtered.join(","), "--"],
         env: {},
+        dispose: cleanup,
         async attach(pid: number): Promise<SyscallSession> {
           let timer: NodeJS.Timeout | undefined;
           const started = Date.now();
