@@ -180,10 +180,7 @@ test("eval: runtime errors carry position, bare message and a Starlark traceback
     ],
   );
   const text = e.format();
-  assert.match(
-    text,
-    /^test\.star:2:14: unknown binary op: int \+ string\n {4}return x \+ 'a'\n {13}\^/,
-  );
+  assert.match(text, /^test\.star:2:14: unknown binary op: int \+ string\n {4}return x \+ 'a'\n {13}\^/);
   assert.match(text, /Traceback \(most recent call last\):\n {2}test\.star:5:6: in <toplevel>/);
 });
 

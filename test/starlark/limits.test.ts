@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { call, Interpreter, StarlarkError } from "../../src/starlark/index.js";
+import { fails } from "./helpers.js";
+
+test("limits: call depth is a Starlark error of kind limit", () => {
+  const e = fails("def f(n):\n    return f(n + 1)\nf(0)\n", { thread: { maxDepth: 50 } });
+  assert.equal(e.kind, "limit");
+  assert.equal(e.msg, "Starlark stack overflow");
+  assert.equal(e.frames.length, 51);
+  assert.match(e.format(), /\[previous frame repeated 49 more times\]/);
+});
+
+test("limits: exhausting the JS stack is still a Starlark stack overflow, never a RangeError", () => {
+  // nested comprehensions use more JS stack per Starlark call than the default depth allows for
+  const e = fails("def g(n):\n    return [g(n + 1) for _ in [1]]\ng(0)\n", { thread: { maxDepth: 1e6 } });
+  assert.equal(e.kind, "limit");
+  assert.equal(e.msg, "Starlark stack overflow");
+  // the interpreter is still usable afterwards
+  assert.doesNotThrow(() => new Interpreter().execFile("ok.star", "x = 1\n"));
+});
+
+test("limits: a step budget stops runaway loops", () => {
+  const e = fails("def spin():\n    while True:\n        pass\nspin()\n", { thread: { maxSteps: 10000 } });
+  assert.equal(e.kind, "limit");
+  assert.match(e.msg, /too many steps \(limit 10000\)/);
+  assert.equal(e.pos!.line, 2);
+});
+
+test("limits: a time limit stops runaway loops", () => {
+  const t0 = Date.now();
+  const e = fails("x = 0\nwhile True:\n    x += 1\n", { thread: { timeoutMs: 50 } });
+  assert.equal(e.kind, "limit");
+  assert.match(e.msg, /time limit exceeded/);
+  assert.ok(Date.now() - t0 < 5000);
+});
+
+test("limits: comprehensions and callbacks count steps too", () => {
+  assert.throws(
+    () =>
+      new Interpreter({ thread: { maxSteps: 1000 } }).execFile("c.star", "x = [i for i in range(100000)]\n"),
+    (e: unknown) => e instanceof StarlarkError && e.kind === "limit",
+  );
+  const interp = new Interpreter();
+  const { globals } = interp.execFile("f.star", "def loop():\n    for i in range(1000000):\n        pass\n");
+  const thread = interp.newThread({ maxSteps: 5000 });
+  assert.throws(
+    () => call(thread, globals.get("loop")!),
+    (e: unknown) => e instanceof StarlarkError && e.kind === "limit",
+  );
+});
+
+test("limits: a host can cancel a thread", () => {
+  const interp = new Interpreter();
+  const { globals } = interp.execFile("f.star", "def loop():\n    while True:\n        pass\n");
+  const thread = interp.newThread();
+  thread.cancel("spec run aborted");
+  assert.throws(() => call(thread, globals.get("loop")!), /Starlark computation cancelled: spec run aborted/);
+});
