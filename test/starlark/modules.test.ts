@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { evalRepr, failsWith, out } from "./helpers.js";
+import { failsWith, out } from "./helpers.js";
 
 test("modules: import binds json, time and math (Faultbox dialect)", () => {
   assert.deepEqual(
