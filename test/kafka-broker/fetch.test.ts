@@ -209,3 +209,26 @@ test("list offsets: earliest, latest, by timestamp, max timestamp", async () => 
     assert.deepEqual(await at(5000n), [-1n, -1n]);
   });
 });
+
+test("deleting a topic (DeleteTopics v6, by id) ends a fetch parked on it with UNKNOWN_TOPIC_ID", async () => {
+  await withBroker(async (k, c) => {
+    const id = await topicId(c, "t");
+    const parked = c.call(API_KEYS.Fetch, 13, fetchBody(13, { id }, 0n, { maxWaitMs: 30000, minBytes: 1 }));
+    const admin = await RawClient.open(k.bootstrap);
+    const r = await admin.call(API_KEYS.DeleteTopics, 6, {
+      topics: [{ name: null, topicId: id }],
+      timeoutMs: 1000,
+    });
+    assert.deepEqual(
+      r.responses.map((t) => [t.name, t.errorCode]),
+      [["t", E.NONE]],
+    );
+    const again = await admin.call(API_KEYS.DeleteTopics, 6, {
+      topics: [{ name: null, topicId: id }],
+      timeoutMs: 1000,
+    });
+    assert.equal(again.responses[0]!.errorCode, E.UNKNOWN_TOPIC_ID);
+    admin.close();
+    assert.equal((await parked).responses[0]!.partitions[0]!.errorCode, E.UNKNOWN_TOPIC_ID);
+  });
+});

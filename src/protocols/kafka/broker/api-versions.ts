@@ -17,11 +17,13 @@ export const ADVERTISED: readonly { apiKey: number; minVersion: number; maxVersi
   { apiKey: API_KEYS.LeaveGroup, minVersion: 0, maxVersion: 5 },
   { apiKey: API_KEYS.SyncGroup, minVersion: 0, maxVersion: 5 },
   { apiKey: API_KEYS.DescribeGroups, minVersion: 0, maxVersion: 5 },
-  { apiKey: API_KEYS.ListGroups, minVersion: 0, maxVersion: 4 },
+  { apiKey: API_KEYS.ListGroups, minVersion: 0, maxVersion: 5 },
   { apiKey: API_KEYS.ApiVersions, minVersion: 0, maxVersion: 4 },
   { apiKey: API_KEYS.CreateTopics, minVersion: 0, maxVersion: 7 },
   { apiKey: API_KEYS.InitProducerId, minVersion: 0, maxVersion: 5 },
   { apiKey: API_KEYS.DescribeCluster, minVersion: 0, maxVersion: 1 },
+  { apiKey: API_KEYS.DeleteTopics, minVersion: 0, maxVersion: 6 },
+  { apiKey: API_KEYS.DescribeConfigs, minVersion: 0, maxVersion: 4 },
 ];
 
 const byKey = new Map(ADVERTISED.map((a) => [a.apiKey, a]));

@@ -116,6 +116,17 @@ export class Cluster {
     return topic;
   }
 
+  /** Removes a topic and its data; returns false if there is no such topic. */
+  deleteTopic(name: string): boolean {
+    const t = this.topics.get(name);
+    if (!t) return false;
+    this.topics.delete(name);
+    this.topicsById.delete(t.id);
+    // Wake long polls on its partitions: they re-read and find the topic gone.
+    for (const p of t.partitions) p.log.wakeAll();
+    return true;
+  }
+
   /** The topic, created with the default partition count when auto-creation is on; else undefined. */
   topicOrAutoCreate(name: string): Topic | undefined {
     const t = this.topics.get(name);

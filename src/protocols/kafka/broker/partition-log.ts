@@ -55,8 +55,13 @@ export class PartitionLog {
     this.batches.push({ baseOffset, lastOffset, maxTimestamp: header.maxTimestamp, bytes: stored });
     this.highWatermark = lastOffset + 1n;
     if (pid >= 0n) this.producers.set(pid, recordSequence(state, header, baseOffset));
-    for (const wake of [...this.appendListeners]) wake();
+    this.wakeAll();
     return { errorCode: KAFKA_ERRORS.NONE, baseOffset, duplicate: false };
+  }
+
+  /** Wakes every long poll waiting on this partition. */
+  wakeAll(): void {
+    for (const wake of [...this.appendListeners]) wake();
   }
 
   /** Calls `listener` after every append until the returned function is called. */

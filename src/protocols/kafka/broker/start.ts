@@ -44,6 +44,8 @@ export interface EmbeddedKafka {
   brokers: NodeAddress[];
   clusterId: string;
   createTopic(name: string, partitions?: number): void;
+  /** Removes a topic and its records; false if there was none. */
+  deleteTopic(name: string): boolean;
   /** Appends records as a non-idempotent producer would (keyed records go where Java's partitioner puts them). */
   produce(topic: string, messages: SeedMessage[]): { partition: number; offset: bigint }[];
   /** Every stored record of a topic (uncompressed and gzip batches), in partition then offset order. */
@@ -105,6 +107,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     clusterId: cluster.clusterId,
     createTopic: (name, partitions) =>
       void cluster.createTopic(name, partitions ?? cluster.settings.defaultPartitions),
+    deleteTopic: (name) => cluster.deleteTopic(name),
     produce: (topic, messages) => cluster.produce(topic, messages),
     messages(topic) {
       const t = cluster.topics.get(topic);

@@ -1,8 +1,13 @@
-// CreateTopics, InitProducerId (idempotent producers; transactions are not offered) and DescribeCluster.
+// CreateTopics, DeleteTopics, DescribeConfigs, InitProducerId (idempotent producers; transactions are not
+// offered) and DescribeCluster.
 import {
   KAFKA_ERRORS as E,
   type CreateTopicsRequest,
   type CreateTopicsResponse,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponse,
   type DescribeClusterRequest,
   type DescribeClusterResponse,
   type InitProducerIdRequest,
@@ -103,5 +108,77 @@ export function describeCluster(ctx: RequestContext, req: DescribeClusterRequest
     controllerId: cluster.controllerId,
     brokers: cluster.nodes.map((n) => ({ brokerId: n.nodeId, host: n.host, port: n.port, rack: null })),
     clusterAuthorizedOperations: -2147483648,
+  };
+}
+
+export function deleteTopics(ctx: RequestContext, req: DeleteTopicsRequest): DeleteTopicsResponse {
+  const { cluster, apiVersion } = ctx;
+  const wanted =
+    apiVersion >= 6
+      ? (req.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId }))
+      : (req.topicNames ?? []).map((name) => ({ name, topicId: undefined as string | undefined }));
+  return {
+    throttleTimeMs: 0,
+    responses: wanted.map((w) => {
+      const byId = w.name === null && w.topicId !== undefined;
+      const topic = byId ? cluster.topicsById.get(w.topicId!) : cluster.topics.get(w.name ?? "");
+      if (!topic) {
+        return {
+          name: w.name,
+          topicId: w.topicId ?? ZERO_UUID_TEXT,
+          errorCode: byId ? E.UNKNOWN_TOPIC_ID : E.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: null,
+        };
+      }
+      cluster.deleteTopic(topic.name);
+      return { name: topic.name, topicId: topic.id, errorCode: E.NONE, errorMessage: null };
+    }),
+  };
+}
+
+const ZERO_UUID_TEXT = "AAAAAAAAAAAAAAAAAAAAAA";
+const TOPIC_RESOURCE = 2;
+const BROKER_RESOURCE = 4;
+const DEFAULT_CONFIG = 5;
+const CONFIG_TYPE_STRING = 2;
+const CONFIG_TYPE_LONG = 5;
+
+/** The topic configuration the embedded broker actually applies (nothing is ever deleted or compacted). */
+const TOPIC_CONFIGS: { name: string; value: string; configType: number }[] = [
+  { name: "cleanup.policy", value: "delete", configType: CONFIG_TYPE_STRING },
+  { name: "message.timestamp.type", value: "CreateTime", configType: CONFIG_TYPE_STRING },
+  { name: "retention.ms", value: "-1", configType: CONFIG_TYPE_LONG },
+];
+
+export function describeConfigs(ctx: RequestContext, req: DescribeConfigsRequest): DescribeConfigsResponse {
+  const { cluster } = ctx;
+  return {
+    throttleTimeMs: 0,
+    results: req.resources.map((r) => {
+      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null };
+      if (r.resourceType === BROKER_RESOURCE) {
+        const known = cluster.nodes.some((n) => String(n.nodeId) === r.resourceName) || r.resourceName === "";
+        return { ...base, errorCode: known ? E.NONE : E.INVALID_REQUEST, configs: [] };
+      }
+      if (r.resourceType !== TOPIC_RESOURCE) return { ...base, errorCode: E.INVALID_REQUEST, configs: [] };
+      if (!cluster.topics.has(r.resourceName))
+        return { ...base, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION, configs: [] };
+      const keys = r.configurationKeys;
+      return {
+        ...base,
+        errorCode: E.NONE,
+        configs: TOPIC_CONFIGS.filter((c) => keys === null || keys.includes(c.name)).map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: false,
+          isDefault: true,
+          configSource: DEFAULT_CONFIG,
+          isSensitive: false,
+          synonyms: [],
+          configType: c.configType,
+          documentation: null,
+        })),
+      };
+    }),
   };
 }

@@ -107,7 +107,7 @@ function build(
         records,
       };
     };
-    if (!w.topic) {
+    if (!w.topic || cluster.topicsById.get(w.topic.id) !== w.topic) {
       entry.partitions.push(data(apiVersion >= 13 ? E.UNKNOWN_TOPIC_ID : E.UNKNOWN_TOPIC_OR_PARTITION));
       continue;
     }

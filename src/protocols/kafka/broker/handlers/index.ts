@@ -1,7 +1,7 @@
 // Request handlers by API key (ApiVersions is answered by node-server.ts itself).
 import { API_KEYS, type ApiKey } from "../../wire/index.js";
 import type { Handler } from "../request-context.js";
-import { createTopics, describeCluster, initProducerId } from "./admin.js";
+import { createTopics, deleteTopics, describeCluster, describeConfigs, initProducerId } from "./admin.js";
 import { fetch } from "./fetch.js";
 import {
   describeGroups,
@@ -35,4 +35,6 @@ export const HANDLERS: { [K in ApiKey]?: Handler<K> } = {
   [API_KEYS.CreateTopics]: createTopics,
   [API_KEYS.InitProducerId]: initProducerId,
   [API_KEYS.DescribeCluster]: describeCluster,
+  [API_KEYS.DeleteTopics]: deleteTopics,
+  [API_KEYS.DescribeConfigs]: describeConfigs,
 };
