@@ -136,7 +136,7 @@ test("host: MappingObject is a ready-made dict-and-struct value", () => {
 test("host: call() runs Starlark callbacks (lambdas passed as where=) from the host", () => {
   let where: Value = null;
   const monitor = makeBuiltin("monitor", (_t, a, k) => {
-    [where] = unpackArgs("monitor", a, k, ["where"]);
+    where = unpackArgs("monitor", a, k, ["where"])[0]!;
     return null;
   });
   const interp = new Interpreter({ predeclared: { monitor } });
