@@ -10,7 +10,7 @@ function esc(s: string): string {
       .replace(/>/g, "&gt;")
       .replace(/"/g, "&quot;")
       // XML 1.0 forbids most control characters, which service output may contain.
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, "")
+      .replace(/[^\t\n\r\u0020-\uFFFF]/g, "")
   );
 }
 

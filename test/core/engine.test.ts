@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import "../../src/index.js";
-import { createApi, type SpecApi } from "../../src/core/define.js";
+import { createApi, type ServiceHandle, type SpecApi } from "../../src/core/define.js";
 import { SpecBuilder } from "../../src/core/builder.js";
 import { runSuite } from "../../src/core/engine.js";
 import { isDeepStrictEqual } from "node:util";
@@ -24,11 +24,7 @@ async function withService(fn: (port: number) => Promise<void>) {
   }
 }
 
-async function suiteOf(
-  define: (fb: SpecApi, svc: ReturnType<SpecApi["service"]>) => void,
-  port: number,
-  seed = 1n,
-) {
+async function suiteOf(define: (fb: SpecApi, svc: ServiceHandle<"main">) => void, port: number, seed = 1n) {
   const b = new SpecBuilder("/tmp/engine-test.ts", {
     repr: (v) => JSON.stringify(v),
     equals: isDeepStrictEqual,
