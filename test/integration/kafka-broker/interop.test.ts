@@ -17,6 +17,12 @@ for (const brokers of [1, 3]) {
         expected.push(...values);
       }
       const stored = kafka.messages("interop").map((m) => m.value!.toString());
+      const notIdempotent = kafka.messages("interop").filter((m) => m.producerId < 0n);
+      assert.deepEqual(
+        notIdempotent.map((m) => m.value!.toString()),
+        [],
+        "every producer (Java default, kcat/kafka-python/kafkajs configured) is idempotent",
+      );
       assert.deepEqual([...stored].sort(), [...expected].sort(), "every produced value stored exactly once");
 
       for (const client of ALL_CLIENTS) {

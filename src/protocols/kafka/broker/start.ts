@@ -36,6 +36,8 @@ export interface StoredMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: { key: string; value: Buffer | null }[];
+  /** The batch's producer id: -1 unless an idempotent producer wrote it. */
+  producerId: bigint;
 }
 
 export interface EmbeddedKafka {
@@ -115,6 +117,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
       return t.partitions.flatMap((p) =>
         p.log.batches.flatMap((b) => {
           const baseTimestamp = b.bytes.readBigInt64BE(27);
+          const producerId = b.bytes.readBigInt64BE(43);
           return readRecords(b.bytes).map((r) => ({
             partition: p.index,
             offset: b.baseOffset + BigInt(r.offsetDelta),
@@ -122,6 +125,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
             key: r.key,
             value: r.value,
             headers: r.headers,
+            producerId,
           }));
         }),
       );
