@@ -171,6 +171,19 @@ def test_shapes():
     assert_eventually(where = lambda e: e.type == "step_send" and e.data["path"] == "/x")
     assert_never(where = lambda e: e.type == "proxy")
 
+def test_monitor_runs_steps():
+    seen = []
+    def follow_up(event):
+        if event["type"] == "step_recv" and event.get("method") == "get" and event.get("status") == 200:
+            r = svc.main.post(path = "/from-monitor")
+            seen.append(r.status)
+    monitor(follow_up)
+    svc.main.get(path = "/a")
+    svc.main.get(path = "/b")
+    posts = events(where = lambda e: e.type == "step_send" and e.data.get("method") == "post")
+    assert_eq(len(posts), 2)
+    assert_eq(seen, [200, 200])
+
 def test_fails_at_line():
     r = svc.main.get(path = "/missing")
     assert_eq(r.status, 200, "found")
@@ -181,6 +194,8 @@ def test_fails_at_line():
     const shapes = r.tests.find((t) => t.name === "test_shapes")!;
     assert.equal(shapes.result, "pass", shapes.reason);
     assert.equal(shapes.assertions, 9);
+    const nested = r.tests.find((t) => t.name === "test_monitor_runs_steps")!;
+    assert.equal(nested.result, "pass", nested.reason);
     const failing = r.tests.find((t) => t.name === "test_fails_at_line")!;
     assert.equal(failing.reason, "assert_eq failed: 404 != 200 (found)");
     const text = readFileSync(join(dir, "faultbox.star"), "utf8").split("\n");
