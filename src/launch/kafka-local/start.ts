@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LaunchError } from "../process-guard/launch-error.js";
+import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
 import { freePorts, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
 import {
   spawnGuarded,
@@ -105,6 +105,11 @@ function bindFailure(logFile: string): string | undefined {
 }
 
 export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaCluster> {
+  // A port chosen free can be taken before the broker binds it; new ports fix that (fixed ones don't).
+  return retryOnPortRace(opts.brokerPorts ? 1 : 3, () => startKafkaOnce(opts));
+}
+
+async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   const nodeCount = opts.nodes ?? 1;
   if (!Number.isInteger(nodeCount) || nodeCount < 1)
     throw new Error(`nodes must be a positive integer, got ${nodeCount}`);
@@ -226,15 +231,16 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaClu
     if (dead) {
       const bind = bindFailure(dead.log);
       await fail(
-        new LaunchError(
-          bind
-            ? `Kafka ${install.version} node ${dead.nodeId} could not bind its port (${bind}): another process took it`
-            : `Kafka ${install.version} node ${dead.nodeId} exited during startup`,
-          bind
-            ? "retry (ports are chosen free at start), or pass other brokerPorts"
-            : "read the broker log below; check the Java version and the server properties given",
-          logTail(dead.log),
-        ),
+        bind
+          ? new PortRaceError(
+              `Kafka ${install.version} node ${dead.nodeId} could not bind its port (${bind}): another process took it`,
+              logTail(dead.log),
+            )
+          : new LaunchError(
+              `Kafka ${install.version} node ${dead.nodeId} exited during startup`,
+              "read the broker log below; check the Java version and the server properties given",
+              logTail(dead.log),
+            ),
       );
     }
     if (!ready) {

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
-import { LaunchError } from "../process-guard/launch-error.js";
+import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
 import { freePort, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
 import {
   spawnGuarded,
@@ -82,6 +82,11 @@ async function query(connectionString: string, sql: string): Promise<void> {
 }
 
 export async function startPostgres(opts: StartPostgresOptions = {}): Promise<PostgresServer> {
+  // A port chosen free can be taken before the server binds it; a new port fixes that.
+  return retryOnPortRace(opts.port === undefined ? 3 : 1, () => startPostgresOnce(opts));
+}
+
+async function startPostgresOnce(opts: StartPostgresOptions): Promise<PostgresServer> {
   const env = opts.env ?? process.env;
   const bin = findPostgresBin(env);
   const runAs = postgresRunAs(env);
@@ -160,14 +165,15 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     let lastError = "";
     while (true) {
       if (!groupAlive(processes[0]!.pgid)) {
-        const bind = /could not bind|Address already in use/.test(logTail(log, 50));
-        await fail(
-          bind
-            ? `PostgreSQL could not bind ${host}:${port}: another process took the port`
-            : "PostgreSQL exited during startup",
-          bind ? "retry (a free port is chosen at start) or pass another port" : "read the server log below",
-          log,
-        );
+        const tail = logTail(log);
+        if (/could not bind|Address already in use/.test(logTail(log, 50))) {
+          await stopPostgresRecord(record);
+          throw new PortRaceError(
+            `PostgreSQL could not bind ${host}:${port}: another process took the port`,
+            tail,
+          );
+        }
+        await fail("PostgreSQL exited during startup", "read the server log below", log);
       }
       try {
         await query(url("postgres"), `CREATE DATABASE ${POSTGRES_DATABASE}`);

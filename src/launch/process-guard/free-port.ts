@@ -1,6 +1,10 @@
-// Loopback ports for local services. A port is chosen by binding port 0 and releasing it: the kernel
-// does not hand the same ephemeral port out again immediately, so the window in which another process
-// could take it before the service binds it is small (and a lost race is reported as a bind failure).
+// Loopback ports for local services. A port is chosen by binding it and releasing it, so a service
+// started a few seconds later can bind it. To keep others from taking it in between, the port is drawn
+// at random from below the kernel's ephemeral range (ip_local_port_range): the kernel never hands
+// those out for port-0 listeners or outgoing connections, which on a busy test machine otherwise
+// collide with the chosen port. A lost race is still possible (another process picking the same port
+// on purpose); launchers report it as a bind failure and retry with new ports.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { LaunchError } from "./launch-error.js";
 
@@ -19,8 +23,32 @@ function listenOnce(port: number, host: string): Promise<number> {
   });
 }
 
-/** A port on `host` that nothing listens on right now. */
+const FIRST_PORT = 10_000;
+
+function ephemeralRangeStart(): number {
+  try {
+    const first = Number(
+      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** A port on `host` that nothing listens on right now, outside the ephemeral range when possible. */
 export async function freePort(host = LOOPBACK): Promise<number> {
+  const end = ephemeralRangeStart();
+  if (end - FIRST_PORT > 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = FIRST_PORT + Math.floor(Math.random() * (end - FIRST_PORT));
+      try {
+        return await listenOnce(port, host);
+      } catch {
+        // taken: draw again
+      }
+    }
+  }
   try {
     return await listenOnce(0, host);
   } catch (err) {

@@ -12,3 +12,22 @@ export class LaunchError extends Error {
     this.hint = hint;
   }
 }
+
+/** A service could not bind a port chosen free a moment earlier: starting again with new ports helps. */
+export class PortRaceError extends LaunchError {
+  constructor(what: string, detail?: string) {
+    super(what, "retry (ports are chosen free at start) or pass other fixed ports", detail);
+    this.name = "PortRaceError";
+  }
+}
+
+/** Runs `attempt` up to `times` times while it fails with a PortRaceError. */
+export async function retryOnPortRace<T>(times: number, attempt: () => Promise<T>): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (!(err instanceof PortRaceError) || i >= times) throw err;
+    }
+  }
+}
