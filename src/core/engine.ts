@@ -142,6 +142,7 @@ async function runTest(
     assertions: run.assertions,
     warnings: run.warnings,
     events: run.log.all().map(({ seq, time, type, service, data }) => ({ seq, time, type, service, data })),
+    faults: [...new Set([...test.faults, ...run.faultsApplied])],
     ...partial,
   });
   const onAbort = () => run.abort.abort();

@@ -21,6 +21,8 @@ export class TestRun {
   readonly warnings: string[] = [];
   readonly monitorViolations: MonitorViolation[] = [];
   expectationViolated = false;
+  /** Names of the fault windows opened during the test (declared or inline), for reports. */
+  readonly faultsApplied = new Set<string>();
   private readonly monitors = new Set<ActiveMonitor>();
   readonly observers: Observer[] = [];
   /** events() calls since the last assertion, for vacuous-assertion warnings. */
@@ -339,6 +341,7 @@ export class TestRun {
       a.children.forEach(walk);
     };
     assumptions.forEach(walk);
+    for (const a of assumptions) this.faultsApplied.add(a.name);
     const undo: (() => Promise<void>)[] = [];
     try {
       for (const a of flat)

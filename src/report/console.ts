@@ -58,6 +58,7 @@ export function consoleReporter(
     },
     summary(r) {
       const cells = r.tests.filter((t) => t.matrix);
+      if (r.tests.length) write("\n" + summaryTable(r.tests) + "\n");
       if (r.matrix && cells.length) write("\n" + matrixTable(r, cells) + "\n");
       write(`\nSeed: ${r.seed}\n`);
       const parts = [`${r.pass} passed`, `${r.fail} failed`];
@@ -67,6 +68,24 @@ export function consoleReporter(
       for (const w of r.warnings) write(`WARNING: ${w}\n`);
     },
   };
+}
+
+/** One row per test: the faults it ran under, its verdict and, when it did not pass, why. */
+export function summaryTable(tests: TestResult[]): string {
+  const rows = tests.map((t) => [
+    t.name,
+    t.faults.length ? t.faults.join(", ") : "—",
+    LABEL[t.result]!,
+    t.result === "pass" ? "" : (t.reason ?? "").split("\n")[0]!.slice(0, 100),
+  ]);
+  const header = ["test", "faults", "result", "reason"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cols: string[]) =>
+    cols
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
+  return ["Summary:", line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
 }
 
 /** Test x fault grid: PASS/FAIL per cell, then the reason for each failed cell. */
