@@ -186,13 +186,29 @@ const jsLanguage = {
 
 /** Loads a TypeScript spec module and returns its builder (suite + runtime). */
 export async function loadTypeScriptSpec(file: string): Promise<SpecBuilder> {
-  const mod = (await import(pathToFileURL(file).href)) as { default?: SpecDefinition };
+  let mod: { default?: SpecDefinition };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: SpecDefinition };
+  } catch (err) {
+    // A syntax or runtime error in the user's module is a spec error, reported without our stack.
+    const e = err as Error;
+    const hint = /require\(\) ES Module|Cannot use import statement/.test(e.message)
+      ? ' (a TypeScript spec is an ES module: name it .mts, or add "type": "module" to the nearest package.json)'
+      : "";
+    throw new SpecError(`${file}: ${e.message}${hint}`, { location: locationFromStack(file, e.stack) });
+  }
   const def = mod.default;
   if (!def || def.__faultboxSpec !== true) {
     throw new SpecError(`${file}: a TypeScript spec must \`export default defineSpec((fb) => { ... })\``);
   }
   const builder = new SpecBuilder(file, jsLanguage);
-  await def.define(createApi(builder));
+  try {
+    await def.define(createApi(builder));
+  } catch (err) {
+    if (err instanceof SpecError) throw err;
+    const e = err as Error;
+    throw new SpecError(e.message, { location: locationFromStack(file, e.stack) });
+  }
   return builder;
 }
 
