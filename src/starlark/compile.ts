@@ -140,10 +140,11 @@ class Compiler {
       case "While": {
         const cond = this.expr(s.cond);
         const body = this.block(s.body);
+        const file = this.env.file;
         return (fr) => {
           const th = fr.thread;
           while (truth(cond(fr))) {
-            if (++th.steps >= th.nextCheck) this.limit(th, s.line, s.col);
+            if (++th.steps >= th.nextCheck) stepLimit(th, file, s.line, s.col);
             const r = body(fr);
             if (r === BREAK) break;
             if (r === RETURN) return RETURN;
@@ -209,20 +210,12 @@ class Compiler {
     }
   }
 
-  limit(th: StarThread, line: number, col: number): void {
-    try {
-      th.checkLimits();
-    } catch (e) {
-      throw annotate(e, this.pos(line, col));
-    }
-  }
-
   forStmt(s: A.ForStmt): St {
     const iter = this.expr(s.iter);
     const set = this.setter(s.vars);
     const body = this.block(s.body);
     const pos = this.pos(s.line, s.col);
-    const limit = (th: StarThread, line: number, col: number) => this.limit(th, line, col);
+    const file = this.env.file;
     return (fr) => {
       const x = iter(fr);
       const th = fr.thread;
@@ -236,7 +229,7 @@ class Compiler {
       else if (x instanceof Range) {
         const n = x.len();
         for (let i = 0; i < n; i++) {
-          if (++th.steps >= th.nextCheck) limit(th, s.line, s.col);
+          if (++th.steps >= th.nextCheck) stepLimit(th, file, s.line, s.col);
           set(fr, x.start + i * x.step);
           const r = body(fr);
           if (r === BREAK) break;
@@ -253,7 +246,7 @@ class Compiler {
         release = () => x.iterating--;
       } else if (x instanceof StarObject && x.iterate) {
         for (const v of x.iterate()) {
-          if (++th.steps >= th.nextCheck) limit(th, s.line, s.col);
+          if (++th.steps >= th.nextCheck) stepLimit(th, file, s.line, s.col);
           set(fr, v);
           const r = body(fr);
           if (r === BREAK) break;
@@ -263,7 +256,7 @@ class Compiler {
       } else throw annotate(new EvalError(`${typeName(x)} value is not iterable`), pos);
       try {
         for (let i = 0; i < arr.length; i++) {
-          if (++th.steps >= th.nextCheck) limit(th, s.line, s.col);
+          if (++th.steps >= th.nextCheck) stepLimit(th, file, s.line, s.col);
           set(fr, arr[i]!);
           const r = body(fr);
           if (r === BREAK) break;
@@ -289,19 +282,6 @@ class Compiler {
     const op = s.op.slice(0, -1);
     const pos = this.pos(s.opLine, s.opCol);
     const rhs = this.expr(s.rhs);
-    const combine = (x: Value, y: Value): Value => {
-      if (op === "+" && x instanceof List && isIterable(y)) {
-        x.checkMutable("apply += to");
-        const add = toArray(y);
-        for (const e of add) x.elems.push(e);
-        return x;
-      }
-      if (op === "|" && x instanceof Dict && y instanceof Dict) {
-        for (const e of y.map.values()) x.set(e.k, e.v);
-        return x;
-      }
-      return binary(op, x, y);
-    };
     let lhs = s.lhs;
     while (lhs.kind === "Paren") lhs = lhs.x;
     if (lhs.kind === "Index") {
@@ -312,7 +292,7 @@ class Compiler {
         const i = ie(fr);
         try {
           const old = getIndex(x, i);
-          setIndex(x, i, combine(old, rhs(fr)));
+          setIndex(x, i, augCombine(op, old, rhs(fr)));
         } catch (e) {
           throw annotate(e, pos);
         }
@@ -325,7 +305,7 @@ class Compiler {
       return (fr) => {
         const x = xe(fr);
         try {
-          setField(x, name, combine(getAttr(x, name), rhs(fr)));
+          setField(x, name, augCombine(op, getAttr(x, name), rhs(fr)));
         } catch (e) {
           throw annotate(e, pos);
         }
@@ -347,7 +327,7 @@ class Compiler {
         }
       }
       try {
-        r = combine(x, y);
+        r = augCombine(op, x, y);
       } catch (e) {
         throw annotate(e, pos);
       }
@@ -619,7 +599,7 @@ class Compiler {
       }
       case "Slice": {
         const x = this.expr(e.x);
-        const none: Ex = () => null;
+        const none = NONE_EX;
         const lo = e.lo ? this.expr(e.lo) : none;
         const hi = e.hi ? this.expr(e.hi) : none;
         const st = e.step ? this.expr(e.step) : none;
@@ -783,42 +763,7 @@ class Compiler {
     const starstar = e.args.find((a) => a.kind === "starstar");
     const starstarX = starstar ? this.expr(starstar.value) : undefined;
 
-    const evalArgs = (fr: Frame): [Value[], ArgsKw] => {
-      const args: Value[] = new Array(nargs);
-      for (let i = 0; i < nargs; i++) args[i] = argx[i]!(fr);
-      if (simple) return [args, NO_KW];
-      const kw: ArgsKw = [];
-      for (const n of named) kw.push([n.name, n.x(fr)]);
-      if (starX) {
-        const v = starX(fr);
-        if (Array.isArray(v)) args.push(...v);
-        else if (v instanceof List) args.push(...v.elems);
-        else {
-          try {
-            if (typeof v === "string" || typeof v !== "object" || v === null || v instanceof Float)
-              throw new EvalError(`argument after * must be iterable, not ${typeName(v)}`);
-            args.push(...toArray(v));
-          } catch (err) {
-            throw annotate(err, pos);
-          }
-        }
-      }
-      if (starstarX) {
-        const v = starstarX(fr);
-        if (!(v instanceof Dict)) {
-          if (v instanceof StarObject && v.attrNames && v.index) {
-            // host mapping
-          }
-          throw annotate(new EvalError(`argument after ** must be a mapping, not ${typeName(v)}`), pos);
-        }
-        for (const en of v.map.values()) {
-          if (typeof en.k !== "string")
-            throw annotate(new EvalError(`keywords must be strings, not ${typeName(en.k)}`), pos);
-          kw.push([en.k, en.v]);
-        }
-      }
-      return [args, kw];
-    };
+    const evalArgs = argEvaluator(simple, argx, named, starX, starstarX, pos);
 
     // Method call fast path: x.name(args) on built-in types avoids creating a bound method.
     if (e.fn.kind === "Dot") {
@@ -928,14 +873,14 @@ class Compiler {
         const iter = this.expr(c.iter);
         const set = this.setter(c.vars);
         const pos = this.pos(c.line, c.col);
-        const limit = (th: StarThread, line: number, col: number) => this.limit(th, line, col);
+        const file = this.env.file;
         next = (fr, out) => {
           const x = iter(fr);
           const th = fr.thread;
           if (x instanceof Range) {
             const n = x.len();
             for (let j = 0; j < n; j++) {
-              if (++th.steps >= th.nextCheck) limit(th, c.line, c.col);
+              if (++th.steps >= th.nextCheck) stepLimit(th, file, c.line, c.col);
               set(fr, x.start + j * x.step);
               inner(fr, out);
             }
@@ -958,7 +903,7 @@ class Compiler {
             rel = () => x.iterating--;
           } else if (x instanceof StarObject && x.iterate) {
             for (const v of x.iterate()) {
-              if (++th.steps >= th.nextCheck) limit(th, c.line, c.col);
+              if (++th.steps >= th.nextCheck) stepLimit(th, file, c.line, c.col);
               set(fr, v);
               inner(fr, out);
             }
@@ -966,7 +911,7 @@ class Compiler {
           } else throw annotate(new EvalError(`${typeName(x)} value is not iterable`), pos);
           try {
             for (let j = 0; j < arr.length; j++) {
-              if (++th.steps >= th.nextCheck) limit(th, c.line, c.col);
+              if (++th.steps >= th.nextCheck) stepLimit(th, file, c.line, c.col);
               set(fr, arr[j]!);
               inner(fr, out);
             }
@@ -1048,4 +993,74 @@ function numberOp(op: string): ((a: number, b: number) => Value | undefined) | u
       return (a, b) => ((a | 0) === a && (b | 0) === b ? a | b : undefined);
   }
   return undefined;
+}
+
+const NONE_EX: Ex = () => null;
+
+/** Checks the thread's limits at a loop step, reporting a limit error at the loop's position. */
+function stepLimit(th: StarThread, file: SourceFile, line: number, col: number): void {
+  try {
+    th.checkLimits();
+  } catch (e) {
+    throw annotate(e, { file, line, col });
+  }
+}
+
+/** x op= y: lists extend in place (any iterable), dicts update in place with |=, else x op y. */
+function augCombine(op: string, x: Value, y: Value): Value {
+  if (op === "+" && x instanceof List && isIterable(y)) {
+    x.checkMutable("apply += to");
+    const add = toArray(y);
+    for (const e of add) x.elems.push(e);
+    return x;
+  }
+  if (op === "|" && x instanceof Dict && y instanceof Dict) {
+    for (const e of y.map.values()) x.set(e.k, e.v);
+    return x;
+  }
+  return binary(op, x, y);
+}
+
+/** Evaluates the arguments of a call: positional, named, *args and **kwargs. */
+function argEvaluator(
+  simple: boolean,
+  argx: Ex[],
+  named: { name: string; x: Ex }[],
+  starX: Ex | undefined,
+  starstarX: Ex | undefined,
+  pos: Position,
+): (fr: Frame) => [Value[], ArgsKw] {
+  const nargs = argx.length;
+  return (fr) => {
+    const args: Value[] = new Array(nargs);
+    for (let i = 0; i < nargs; i++) args[i] = argx[i]!(fr);
+    if (simple) return [args, NO_KW];
+    const kw: ArgsKw = [];
+    for (const n of named) kw.push([n.name, n.x(fr)]);
+    if (starX) {
+      const v = starX(fr);
+      if (Array.isArray(v)) args.push(...v);
+      else if (v instanceof List) args.push(...v.elems);
+      else {
+        try {
+          if (typeof v === "string" || typeof v !== "object" || v === null || v instanceof Float)
+            throw new EvalError(`argument after * must be iterable, not ${typeName(v)}`);
+          args.push(...toArray(v));
+        } catch (err) {
+          throw annotate(err, pos);
+        }
+      }
+    }
+    if (starstarX) {
+      const v = starstarX(fr);
+      if (!(v instanceof Dict))
+        throw annotate(new EvalError(`argument after ** must be a mapping, not ${typeName(v)}`), pos);
+      for (const en of v.map.values()) {
+        if (typeof en.k !== "string")
+          throw annotate(new EvalError(`keywords must be strings, not ${typeName(en.k)}`), pos);
+        kw.push([en.k, en.v]);
+      }
+    }
+    return [args, kw];
+  };
 }

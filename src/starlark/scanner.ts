@@ -58,6 +58,8 @@ const RESERVED = new Set([
   "yield",
 ]);
 
+// Operator characters that never start a longer operator.
+const SINGLE = new Set(["(", ")", "[", "]", "{", "}", ",", ".", ";", ":", "~"]);
 // Two-character operators ending in "=" (three-character ones are //= <<= >>=).
 const OPS2 = new Set(["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "==", "!=", "<=", ">="]);
 const OPS1 = "+-*/%&|^~<>()[]{},.;:=";
@@ -158,9 +160,15 @@ export function scan(file: SourceFile): Token[] {
       err("unexpected input character '\\'");
     }
     // identifiers, keywords, string prefixes
-    if (isIdentStart(c)) {
+    const cc = src.charCodeAt(i);
+    if ((cc >= 97 && cc <= 122) || (cc >= 65 && cc <= 90) || cc === 95 || (cc > 0x7f && isIdentStart(c))) {
       let j = i + 1;
-      while (j < src.length && isIdentPart(src[j]!)) j++;
+      for (; j < src.length; j++) {
+        const k = src.charCodeAt(j);
+        if ((k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95 || (k >= 48 && k <= 57)) continue;
+        if (k > 0x7f && isIdentPart(src[j]!)) continue;
+        break;
+      }
       const word = src.slice(i, j);
       const next = src[j];
       if ((next === '"' || next === "'") && /^(r|b|rb|br)$/.test(word)) {
@@ -174,7 +182,7 @@ export function scan(file: SourceFile): Token[] {
       else push("IDENT", line, startCol, word);
       continue;
     }
-    if (isDigit(c) || (c === "." && isDigit(src[i + 1] ?? ""))) {
+    if ((cc >= 48 && cc <= 57) || (cc === 46 && isDigit(src[i + 1] ?? ""))) {
       scanNumber(startCol);
       continue;
     }
@@ -184,7 +192,8 @@ export function scan(file: SourceFile): Token[] {
     }
     let op = "";
     const c1 = src[i + 1];
-    if (c1 === "=" && src[i + 2] !== "=" && OPS2.has(c + "=")) op = c + "=";
+    if (c1 !== "=" && c1 !== c && SINGLE.has(c)) op = c;
+    else if (c1 === "=" && src[i + 2] !== "=" && OPS2.has(c + "=")) op = c + "=";
     else if (c1 === c && (c === "/" || c === "<" || c === ">" || c === "*")) {
       op = src[i + 2] === "=" && c !== "*" ? c + c + "=" : c + c;
     } else if (OPS1.includes(c)) op = c;
