@@ -201,11 +201,15 @@ test("correct: a record acknowledged but never stored is re-sent until the order
      VALUES ('o-lost', '{"order_id":"o-lost","action":"created","item":"book","qty":1}', 1, now())`,
   );
   await s.processed("o-lost");
-  const republished = s.service.events.find((e) => e.event === "published" && e.order_id === "o-lost");
-  assert.equal(republished?.attempt, 2, "the relay sent it again on its own");
+  // the service reports the send after recording it; the consumer may have shipped before that
+  const republished = await s.service.waitFor(
+    "re-send of o-lost",
+    (e) => e.event === "published" && e.order_id === "o-lost",
+  );
+  assert.equal(republished.attempt, 2, "the relay sent it again on its own");
   assert.equal(await s.shipmentsOf("o-lost"), 1);
   const got = await request(s.service.port, "GET", "/orders/o-lost");
-  assert.equal((got.body.outbox as { publish_attempts: number }).publish_attempts, 2);
+  assert.ok((got.body.outbox as { publish_attempts: number }).publish_attempts >= 2);
 });
 
 test("naive: a record acknowledged but never stored is never processed", async () => {

@@ -91,7 +91,8 @@ export async function startService(name: ServiceName, env: Record<string, string
     events.push(parsed);
     for (const l of listeners) l();
   });
-  const exited = once(child, "exit").then(([code]) => {
+  // "close", not "exit": every stdout line has been read by then
+  const exited = once(child, "close").then(([code]) => {
     exitCode = code as number | null;
     for (const l of listeners) l();
   });
