@@ -21,6 +21,8 @@ export class WorkerChannel {
   private readonly flag: Int32Array;
   invoke: InvokeHandler = () => ({ ok: false, error: { message: "not ready" } });
   private depth = 0;
+  /** Engine invocations being served, innermost last. */
+  private readonly invocations: number[] = [];
   private cancelled = false;
 
   constructor(
@@ -38,7 +40,7 @@ export class WorkerChannel {
   request(op: string, args: unknown): unknown {
     if (this.cancelled) throw new RemoteError({ message: "the test ended (timed out or interrupted)" });
     const id = this.nextId++;
-    this.post({ t: "op", id, op, args });
+    this.post({ t: "op", id, op, args, inv: this.invocations.at(-1) });
     for (;;) {
       const r = this.results.get(id);
       if (r) {
@@ -67,11 +69,13 @@ export class WorkerChannel {
     }
     if (this.depth === 0) this.cancelled = false; // a new test starts
     this.depth++;
+    this.invocations.push(m.id);
     let r;
     try {
       r = this.invoke(m.fn, m.args);
     } finally {
       this.depth--;
+      this.invocations.pop();
     }
     this.post(
       r.ok

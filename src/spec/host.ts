@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import { SpecBuilder } from "../core/builder.js";
 import { AssertionFailure, SpecError, type SourceLocation } from "../core/errors.js";
-import type { StoredEvent } from "../core/events.js";
+import { emissionOrigin, type StoredEvent } from "../core/events.js";
 import type {
   FaultAssumption,
   Healthcheck,
@@ -81,6 +81,7 @@ export class StarlarkHost {
   private nextInvoke = 1;
   private readonly pending = new Map<number, { resolve: (b: Boxed) => void; reject: (e: Error) => void }>();
   private loaded!: (e?: ErrorInfo) => void;
+  private readonly origins = new Map<number, { monitorId: number }>();
 
   constructor(readonly file: string) {
     this.builder = new SpecBuilder(file, {
@@ -158,11 +159,15 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
   /** Calls a Starlark callable in the worker. */
   invoke(fn: number, args: unknown[]): Promise<Boxed> {
     const id = this.nextInvoke++;
+    // A monitor callback's steps must be tagged as its own (it never sees them): keep the caller's origin.
+    const origin = emissionOrigin.getStore();
+    if (origin) this.origins.set(id, origin);
     this.port.ref();
     return new Promise<Boxed>((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall, reject });
       this.send({ t: "invoke", id, fn, args: args.map((a) => this.toWire(a)) });
     }).finally(() => {
+      this.origins.delete(id);
       if (this.pending.size === 0) this.port.unref();
     });
   }
@@ -191,7 +196,11 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
       }
       case "op": {
         try {
-          const value = await this.op(m.op, this.fromWire(m.args) as Record<string, unknown>);
+          const origin = m.inv !== undefined ? this.origins.get(m.inv) : undefined;
+          const args = this.fromWire(m.args) as Record<string, unknown>;
+          const value = origin
+            ? await emissionOrigin.run(origin, () => this.op(m.op, args))
+            : await this.op(m.op, args);
           this.send({ t: "result", id: m.id, ok: true, value: this.toWire(value) });
         } catch (err) {
           this.send({ t: "result", id: m.id, ok: false, error: infoFromError(err) });

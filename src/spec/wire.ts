@@ -20,7 +20,8 @@ export interface ErrorInfo {
 }
 
 export type ToMain =
-  | { t: "op"; id: number; op: string; args: unknown }
+  /** `inv`: the engine's invocation this request is made from (so its events keep their origin). */
+  | { t: "op"; id: number; op: string; args: unknown; inv?: number }
   | { t: "reply"; id: number; ok: true; value: BoxedWire }
   | { t: "reply"; id: number; ok: false; error: ErrorInfo }
   | { t: "print"; text: string }

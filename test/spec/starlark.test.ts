@@ -174,14 +174,15 @@ def test_shapes():
 def test_monitor_runs_steps():
     seen = []
     def follow_up(event):
-        if event["type"] == "step_recv" and event.get("method") == "get" and event.get("status") == 200:
+        # Reacts to every response, including (were they fed back) those of its own steps.
+        if event["type"] == "step_recv" and event.get("status") == 200:
             r = svc.main.post(path = "/from-monitor")
             seen.append(r.status)
     monitor(follow_up)
     svc.main.get(path = "/a")
     svc.main.get(path = "/b")
     posts = events(where = lambda e: e.type == "step_send" and e.data.get("method") == "post")
-    assert_eq(len(posts), 2)
+    assert_eq(len(posts), 2, "one follow-up per test step, none for the monitor's own steps")
     assert_eq(seen, [200, 200])
 
 def test_fails_at_line():
