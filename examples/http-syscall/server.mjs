@@ -1,0 +1,1 @@
+../http-basic/server.mjs
