@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { LaunchError } from "../process-guard/launch-error.js";
 import { startKafka, stopKafkaRecord, type KafkaClusterRecord } from "./start.js";
 import { resolveKafka } from "./resolve.js";
-import { kafkaToolCommand } from "./tools.js";
+import { isKafkaTool, kafkaToolCommand } from "./tools.js";
+import { KAFKA_TOOLS } from "./versions.js";
 
 export const RECORD_FILE = "service.json";
 
@@ -56,6 +57,8 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 
 async function runTool(name: string | undefined, args: string[]): Promise<number> {
   if (!name) throw new UsageError("tool needs a tool name, e.g. kafka-topics");
+  if (!isKafkaTool(name))
+    throw new UsageError(`unknown Kafka tool "${name}": known tools are ${KAFKA_TOOLS.join(", ")}`);
   const argv = await kafkaToolCommand(name, process.env.FAULTBOX_KAFKA_VERSION);
   const child = spawn(argv[0]!, [...argv.slice(1), ...args], { stdio: "inherit" });
   for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => child.kill(sig));
@@ -106,8 +109,9 @@ export async function runMain(cli: (argv: string[]) => Promise<number>): Promise
     if (err instanceof UsageError) {
       process.stderr.write(`usage error: ${err.message}\n`);
       process.exitCode = 2;
-    } else if (err instanceof LaunchError) {
-      process.stderr.write(`error: ${err.message}\n`);
+    } else if (err instanceof LaunchError || !process.env.FAULTBOX_DEBUG) {
+      // Our errors say what and what to do; a stack trace adds nothing (FAULTBOX_DEBUG=1 shows it).
+      process.stderr.write(`error: ${(err as Error).message}\n`);
       process.exitCode = 1;
     } else throw err;
   }
