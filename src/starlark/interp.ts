@@ -163,15 +163,8 @@ export class Interpreter {
     const entry: { result?: ModuleResult; error?: StarlarkError; loading: boolean } = { loading: true };
     this.cache.set(key, entry);
     try {
-      // A loaded module runs on a fresh thread sharing the limits' remaining budget is not needed: it
-      // gets the caller's print and limits.
-      const th = new StarThread({
-        name: `load ${module}`,
-        print: thread.print,
-        maxDepth: thread.maxDepth,
-        maxSteps: thread.maxSteps,
-      });
-      entry.result = this.execFile(res.filename, res.source, th);
+      // The loaded module runs on the loading thread, so it shares its print, step budget and deadline.
+      entry.result = this.execFile(res.filename, res.source, thread);
       return entry.result.exports;
     } catch (e) {
       entry.error = e instanceof StarlarkError ? e : annotate(e, pos);
