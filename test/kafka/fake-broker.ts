@@ -110,7 +110,7 @@ async function answer(broker: FakeBroker, req: DecodedRequest): Promise<Buffer |
         controllerId: 1,
         topics: (req.body.topics ?? []).map((t) => ({
           errorCode: 0,
-          name: t.name,
+          name: t.name ?? (t.topicId === "AAAAAAAAAAAAAAAAAAAAAQ" ? "orders" : null),
           topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
           isInternal: false,
           partitions: [
@@ -142,6 +142,26 @@ async function answer(broker: FakeBroker, req: DecodedRequest): Promise<Buffer |
           port: broker.port,
           errorCode: 0,
           errorMessage: null,
+        })),
+      });
+    case 1:
+      return encodeResponse(1, v, id, {
+        throttleTimeMs: 0,
+        errorCode: 0,
+        sessionId: 0,
+        responses: req.body.topics.map((t) => ({
+          topic: t.topic,
+          topicId: t.topicId,
+          partitions: t.partitions.map((p) => ({
+            partitionIndex: p.partition,
+            errorCode: 0,
+            highWatermark: 0n,
+            lastStableOffset: 0n,
+            logStartOffset: 0n,
+            abortedTransactions: null,
+            preferredReadReplica: -1,
+            records: null,
+          })),
         })),
       });
     case 12: {

@@ -244,3 +244,45 @@ test("a malformed frame closes only its own connection and says why", async () =
     await s.close();
   }
 });
+
+test("a Fetch by an unseen topic id is matched by name after a side Metadata lookup", async () => {
+  const s = await setup();
+  try {
+    s.proxy.setRules([error({ api: "fetch", topic: "orders", code: "NOT_LEADER_OR_FOLLOWER" })]);
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(
+      encodeRequest(1, 13, 1, "t", {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1000,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
+            partitions: [
+              {
+                partition: 0,
+                currentLeaderEpoch: -1,
+                fetchOffset: 0n,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1n,
+                partitionMaxBytes: 100,
+              },
+            ],
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      }),
+    );
+    const [f] = await c.waitFor(1);
+    assert.equal(decodeResponse(1, 13, f!).body.responses[0]!.partitions[0]!.errorCode, 6);
+    assert.ok(s.events.some((e) => e.type === "fault" && e.topic === "orders" && e.api === "fetch"));
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});

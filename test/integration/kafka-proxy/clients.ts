@@ -90,9 +90,9 @@ export function javaClient(version: string): Client {
           "--max-messages",
           String(n),
           "--timeout-ms",
-          "15000",
+          "45000",
         ],
-        { timeoutMs: 60000, ...opts },
+        { timeoutMs: 90000, ...opts },
       );
       return r.stdout.split("\n").filter((l) => l !== "");
     },
@@ -143,7 +143,7 @@ export const kcatClient: Client = {
         topic,
       ],
       {
-        timeoutMs: 30000,
+        timeoutMs: 60000,
         ...opts,
       },
     );
@@ -164,7 +164,7 @@ p.close()
 const PYTHON_CONSUME = `
 import sys, uuid
 from kafka import KafkaConsumer
-c = KafkaConsumer(sys.argv[2], bootstrap_servers=sys.argv[1], group_id="py-" + uuid.uuid4().hex, auto_offset_reset="earliest", consumer_timeout_ms=8000)
+c = KafkaConsumer(sys.argv[2], bootstrap_servers=sys.argv[1], group_id="py-" + uuid.uuid4().hex, auto_offset_reset="earliest", consumer_timeout_ms=30000)
 n = 0
 for m in c:
     print(m.value.decode(), flush=True)

@@ -139,7 +139,7 @@ export function watchConnections(ports: number[]): { onSpawn: (pid: number) => v
     onSpawn(pid) {
       timer = setInterval(() => {
         for (const c of connectionsOf(pid, ports)) seen.add(c);
-      }, 150);
+      }, 100);
     },
     stop() {
       clearInterval(timer);

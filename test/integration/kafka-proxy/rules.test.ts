@@ -90,7 +90,7 @@ test("a non-retriable error code reaches every client as that Kafka error", asyn
   }
 });
 
-test("errors on consumer APIs: a Fetch error and a Heartbeat REBALANCE_IN_PROGRESS are survived by the group", async () => {
+test("errors on consumer APIs: Fetch NOT_LEADER_OR_FOLLOWER and FindCoordinator COORDINATOR_NOT_AVAILABLE are retried by the group", async () => {
   const kafka = await useKafka({ nodes: 1, version: "4" });
   const { proxy, events } = await proxyFor(kafka.bootstrap);
   try {
@@ -99,12 +99,12 @@ test("errors on consumer APIs: a Fetch error and a Heartbeat REBALANCE_IN_PROGRE
     assert.ok((await kafkajsClient.produce(proxy.bootstrap, topic, ["a:1", "b:2", "c:3"])).ok);
     proxy.setRules([
       error({ topic, api: "fetch", code: "NOT_LEADER_OR_FOLLOWER", times: 2 }),
-      error({ api: "heartbeat", code: "REBALANCE_IN_PROGRESS", times: 1 }),
+      error({ api: "find_coordinator", code: "COORDINATOR_NOT_AVAILABLE", times: 1 }),
     ]);
     assert.deepEqual(await readAll(proxy.bootstrap, topic, 3), ["1", "2", "3"]);
     const fired = faults(events, "error");
     assert.equal(fired.filter((e) => e.type === "fault" && e.api === "fetch").length, 2);
-    assert.equal(fired.filter((e) => e.type === "fault" && e.api === "heartbeat").length, 1);
+    assert.equal(fired.filter((e) => e.type === "fault" && e.api === "find_coordinator").length, 1);
   } finally {
     await proxy.close();
   }

@@ -26,7 +26,11 @@ async function roundTrip(
     const got = await client.consume(proxy.bootstrap, topic, lines.length, {
       onSpawn: consumerWatch.onSpawn,
     });
-    assert.deepEqual([...got].sort(), ["1", "2", "3", "4", "5", "6"]);
+    assert.deepEqual(
+      [...got].sort(),
+      ["1", "2", "3", "4", "5", "6"],
+      `${client.name} consumer; proxy events: ${JSON.stringify(events.filter((e) => e.type !== "connection"))}`,
+    );
     if (client.external) {
       assert.deepEqual(producerWatch.stop(), [], "the producer connected to a broker directly");
       assert.deepEqual(consumerWatch.stop(), [], "the consumer connected to a broker directly");

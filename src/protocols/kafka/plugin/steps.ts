@@ -7,6 +7,7 @@ import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.j
 import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
 
 const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
+const JOIN_TIMEOUT_MS = 30_000;
 
 /** A string keyword argument, or `fallback` when absent. */
 function text(call: StepCall, name: string, fallback: string): string {
@@ -103,6 +104,13 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   let failure: Error | undefined;
   // kafkajs restarts a consumer after retriable errors (a group coordinator still loading right after
   // the broker started); only a crash it will not recover from ends the step early.
+  let joinedYet = false;
+  const joined = new Promise<void>((resolve) =>
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      joinedYet = true;
+      resolve();
+    }),
+  );
   consumer.on(consumer.events.CRASH, (e) => {
     if (e.payload.restart) return;
     failure = e.payload.error;
@@ -140,11 +148,17 @@ async function consume(call: StepCall): Promise<StepOutcome> {
         resolveGot();
       },
     });
-    let timer: NodeJS.Timeout | undefined;
     const onAbort = () => resolveGot();
     call.signal.addEventListener("abort", onAbort);
-    await Promise.race([gotOne, new Promise<void>((r) => (timer = setTimeout(r, timeoutMs)))]);
-    clearTimeout(timer);
+    // timeout= bounds the wait for a message once the consumer is in its group; joining (slow while a
+    // fresh broker creates its offsets topic) has its own, longer bound.
+    const timers: NodeJS.Timeout[] = [];
+    const after = (ms: number) => new Promise<void>((r) => timers.push(setTimeout(r, ms)));
+    await Promise.race([gotOne, joined, after(JOIN_TIMEOUT_MS)]);
+    if (!got && !failure && !joinedYet) {
+      failure = new Error(`the consumer did not join group "${group}" within ${JOIN_TIMEOUT_MS}ms`);
+    } else await Promise.race([gotOne, after(timeoutMs)]);
+    timers.forEach(clearTimeout);
     call.signal.removeEventListener("abort", onAbort);
   } catch (err) {
     failure = err as Error;

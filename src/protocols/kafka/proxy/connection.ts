@@ -5,6 +5,7 @@
 import type { Socket } from "node:net";
 import {
   API_KEYS,
+  apiSchema,
   FrameReader,
   KafkaDecodeError,
   Reader,
@@ -41,6 +42,8 @@ export interface ProxyShared {
   advertise: AdvertiseNode;
   learnTopicIds(body: MetadataResponse): void;
   topicName(id: string): string | undefined;
+  /** Learns the names of topic ids not seen yet (side Metadata lookup); never throws. */
+  resolveTopicIds(ids: string[], connection: string): Promise<void>;
   sequences: SequenceTranslator;
   offsetHints: Map<string, bigint>;
   duplicated: Set<string>;
@@ -113,6 +116,8 @@ export class ProxyConnection {
     private readonly client: Socket,
     private readonly upstream: Socket,
     private readonly shared: ProxyShared,
+    private readonly listenerName: string,
+    private readonly upstreamAddress: string,
   ) {
     client.setNoDelay(true);
     upstream.setNoDelay(true);
@@ -310,13 +315,26 @@ export class ProxyConnection {
 
     if (supported && rules.length > 0 && h.apiKey !== API_KEYS.ApiVersions) {
       const req = decodeRequest(frame);
+      if (req.apiKey === API_KEYS.Fetch && req.apiVersion >= 13) {
+        const unknown = req.body.topics
+          .map((t) => t.topicId!)
+          .filter((id) => id && !this.shared.topicName(id));
+        if (unknown.length) await this.shared.resolveTopicIds(unknown, this.id);
+        if (this.closed) return;
+      }
       const plan = planRequest(req, rules, h.clientId, (id) => this.shared.topicName(id));
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
       const slot = this.newSlot(h.correlationId);
       if (plan.holdMs > 0) await sleep(plan.holdMs);
       if (this.closed) return;
-      if (plan.localError !== undefined && canAnswerLocally(h.apiKey, h.apiVersion)) {
+      if (plan.localError !== undefined && !canAnswerLocally(h.apiKey, h.apiVersion)) {
+        this.shared.emit({
+          type: "warning",
+          connection: this.id,
+          message: `error rule cannot answer ${apiSchema(h.apiKey)!.name} v${h.apiVersion} by itself (no top-level error field); the request was forwarded unchanged`,
+        });
+      } else if (plan.localError !== undefined) {
         slot.ready = encodeResponse(
           h.apiKey as ApiKey,
           h.apiVersion,

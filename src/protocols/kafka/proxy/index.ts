@@ -16,6 +16,7 @@ import { ZERO_UUID, type MetadataResponse } from "../wire/index.js";
 import { ProxyConnection, type ProxyShared, type ProxyStats } from "./connection.js";
 import type { KafkaProxyEvent } from "./events.js";
 import { SequenceTranslator } from "./sequences.js";
+import { lookupTopicNames } from "./topic-lookup.js";
 
 export type {
   KafkaProxyEvent,
@@ -114,6 +115,22 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
         if (t.topicId && t.topicId !== ZERO_UUID && t.name) topicNames.set(t.topicId, t.name);
     },
     topicName: (id) => topicNames.get(id),
+    resolveTopicIds: async (ids, connection) => {
+      try {
+        const body = await lookupTopicNames(bootstrapUpstream, ids);
+        shared.learnTopicIds(body);
+      } catch (e) {
+        emit({ type: "warning", connection, message: `topic id lookup failed: ${(e as Error).message}` });
+      }
+      const missing = ids.filter((id) => !topicNames.has(id));
+      if (missing.length) {
+        emit({
+          type: "warning",
+          connection,
+          message: `unknown topic ids ${missing.join(", ")}: rules naming a topic cannot match them`,
+        });
+      }
+    },
     sequences: new SequenceTranslator(),
     offsetHints: new Map(),
     duplicated: new Set(),
@@ -136,7 +153,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     upstream.once("close", () => sockets.delete(upstream));
     stats.connectionsTotal++;
     stats.connectionsActive++;
-    new ProxyConnection(id, client, upstream, shared);
+    new ProxyConnection(id, client, upstream, shared, listenerName, `${up.host}:${up.port}`);
     emit({
       type: "connection",
       action: "open",
