@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
 import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
+import { guardContainer, releaseContainer } from "./watchdog.js";
 
 function splitImage(image: string): { name: string; tag: string } {
   const at = image.lastIndexOf(":");
@@ -69,6 +70,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         HostConfig: { PortBindings: bindings, ExtraHosts: ["host.docker.internal:host-gateway"] },
       });
       const id = created.Id;
+      guardContainer(client.socketPath, id);
       const tail: string[] = [];
       try {
         await client.json("POST", `/containers/${id}/start`);
@@ -81,6 +83,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         }
       } catch (err) {
         await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
+        releaseContainer(id);
         throw err;
       }
       const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
@@ -112,6 +115,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
             .json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`)
             .catch(() => undefined);
           await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
+          releaseContainer(id);
         },
       };
     },

@@ -4,6 +4,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { DockerLogDemuxer, findEngine } from "../../src/launch/docker-api.js";
 import { containerLauncherFor } from "../../src/launch/container.js";
 import { SpecBuilder } from "../../src/core/builder.js";
@@ -124,6 +126,43 @@ test("container launch through the Engine API: pull, create with port bindings a
         "DELETE /containers/c1",
       ],
     );
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("a runner killed with SIGKILL: the watchdog removes its containers through the engine", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-docker-owner-"));
+  const socket = join(dir, "docker.sock");
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url!.replace(/^\/v1\.41/, "");
+    calls.push(`${req.method} ${path.split("?")[0]}`);
+    req.resume();
+    res.setHeader("Content-Type", "application/json");
+    if (path.startsWith("/images/")) return res.end("{}");
+    if (path.startsWith("/containers/create")) return res.end(JSON.stringify({ Id: "owned1" }));
+    if (path === "/containers/owned1/json")
+      return res.end(JSON.stringify({ NetworkSettings: { Ports: {} } }));
+    if (path.startsWith("/containers/owned1/logs") || path === "/containers/owned1/wait") return; // held open
+    res.end("{}");
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  try {
+    const owner = spawn(
+      process.execPath,
+      ["--import", "tsx", fileURLToPath(new URL("./fixtures/container-owner.ts", import.meta.url)), socket],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve) =>
+      owner.stdout!.on("data", (d) => String(d).includes("launched") && resolve()),
+    );
+    owner.kill("SIGKILL");
+    const deadline = Date.now() + 15_000;
+    while (!calls.includes("DELETE /containers/owned1") && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(calls.includes("DELETE /containers/owned1"), calls.join(", "));
   } finally {
     server.closeAllConnections();
     server.close();
