@@ -197,8 +197,11 @@ async function runTest(
           );
         }),
         new Promise<never>((_, reject) => {
-          if (options.signal?.aborted) reject(new TestTimeout("interrupted"));
-          options.signal?.addEventListener("abort", () => reject(new TestTimeout("interrupted")));
+          // The per-test signal (aborted by an interrupt) is dropped with the test: no listener piles up.
+          if (run.abort.signal.aborted) reject(new TestTimeout("interrupted"));
+          run.abort.signal.addEventListener("abort", () => reject(new TestTimeout("interrupted")), {
+            once: true,
+          });
         }),
       ]);
       await run.checkMonitors();
