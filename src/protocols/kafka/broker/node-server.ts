@@ -78,10 +78,7 @@ export class NodeServer {
       try {
         while (queue.length > 0 && !socket.destroyed) {
           const frame = queue.shift()!;
-          const h0 = frame.length >= 8 ? `${frame.readInt16BE(0)}v${frame.readInt16BE(2)}#${frame.readInt32BE(4)}` : "?";
-          if (process.env.REQ_DEBUG) process.stderr.write(`REQ n${this.address.nodeId} ${peer} ${h0}\n`);
           const reply = await this.answer(frame, { peer, signal, socket });
-          if (process.env.REQ_DEBUG) process.stderr.write(`RES n${this.address.nodeId} ${peer} ${h0} ${typeof reply === "string" ? reply : reply ? "ok" : "none"}\n`);
           if (reply === CLOSE_CONNECTION) {
             socket.destroy();
             return;
