@@ -17,6 +17,10 @@ import {
   StarObject,
   StarSet,
   Struct,
+  TAG_BYTES,
+  TAG_DICT,
+  TAG_LIST,
+  TAG_SET,
   typeName,
   type Value,
 } from "./values.js";
@@ -32,10 +36,17 @@ export function methodTable(v: Value): Map<string, MethodImpl> | undefined {
 
 export function methodFor(v: Value, name: string): MethodImpl | undefined {
   if (typeof v === "string") return stringMethods.get(name);
-  if (v instanceof List) return listMethods.get(name);
-  if (v instanceof Dict) return dictMethods.get(name);
-  if (v instanceof StarSet) return setMethods.get(name);
-  if (v instanceof Bytes) return bytesMethods.get(name);
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+  switch (v.tag) {
+    case TAG_LIST:
+      return listMethods.get(name);
+    case TAG_DICT:
+      return dictMethods.get(name);
+    case TAG_SET:
+      return setMethods.get(name);
+    case TAG_BYTES:
+      return bytesMethods.get(name);
+  }
   return undefined;
 }
 

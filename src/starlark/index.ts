@@ -242,7 +242,18 @@ export class MappingObject extends HostObject {
     this.frozen = true;
     for (const v of this.fields.values()) freeze(v);
   }
+  private methods: Map<string, Builtin> | undefined;
   private method(name: string): Builtin | undefined {
+    if (name !== "get" && name !== "keys" && name !== "values" && name !== "items") return undefined;
+    this.methods ??= new Map();
+    let m = this.methods.get(name);
+    if (m === undefined) {
+      m = this.makeMethod(name)!;
+      this.methods.set(name, m);
+    }
+    return m;
+  }
+  private makeMethod(name: string): Builtin | undefined {
     switch (name) {
       case "get":
         return hostMethod(this, "get", (_t, a, k) => {

@@ -21,6 +21,8 @@ export type Tuple = Value[];
 export type HashKey = string | number | bigint | boolean | null | object;
 
 export abstract class StarObject {
+  /** Which built-in type this is (a prototype property; 0 for host types): a cheap switch for dispatch. */
+  declare readonly tag: number;
   abstract typeName(): string;
   truth(): boolean {
     return true;
@@ -922,3 +924,14 @@ export function isInt(v: Value): v is number | bigint {
 export function toBig(v: number | bigint): bigint {
   return typeof v === "bigint" ? v : BigInt(v);
 }
+
+/** Built-in type tags (see StarObject.tag). */
+export const TAG_LIST = 1;
+export const TAG_DICT = 2;
+export const TAG_SET = 3;
+export const TAG_BYTES = 4;
+Object.defineProperty(StarObject.prototype, "tag", { value: 0 });
+Object.defineProperty(List.prototype, "tag", { value: TAG_LIST });
+Object.defineProperty(Dict.prototype, "tag", { value: TAG_DICT });
+Object.defineProperty(StarSet.prototype, "tag", { value: TAG_SET });
+Object.defineProperty(Bytes.prototype, "tag", { value: TAG_BYTES });
