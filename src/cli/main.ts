@@ -10,8 +10,12 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-  faultbox check SPEC          load and validate a spec, run nothing
-  faultbox init                write a starter faultbox.star
+                   [--timeout SECONDS] [--verbose]
+                               run a spec (.star, or a TypeScript module .ts/.mts)
+  faultbox check SPEC [--format json]
+                               load and validate a spec, run nothing
+  faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
+                               write a starter faultbox.star
   faultbox starlark FILE       run a plain Starlark file
   faultbox starlark --test FILE
                                run a chunked conformance file (starlark-go convention)
