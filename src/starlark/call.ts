@@ -138,6 +138,18 @@ export class StarThread implements Thread {
     return Math.min(this.maxSteps + 1, timed ? this.steps + 4096 : Infinity);
   }
 
+  /**
+   * Starts a fresh budget on this thread (e.g. before each monitor or callback evaluation): the step
+   * count restarts at 0 and the deadline is `timeoutMs` from now (or none).
+   */
+  resetLimits(opts: { maxSteps?: number; timeoutMs?: number } = {}): void {
+    this.steps = 0;
+    if (opts.maxSteps !== undefined) this.maxSteps = opts.maxSteps;
+    this.deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    this.cancelled = undefined;
+    this.nextCheck = this.computeNextCheck();
+  }
+
   /** Stops the thread at its next step with the given reason (e.g. from a timer). */
   cancel(reason: string): void {
     this.cancelled = reason;

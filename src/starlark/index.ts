@@ -19,6 +19,7 @@
  * ## Calling Starlark from the host (callbacks such as `where=lambda e: ...`)
  *
  *   const thread = interp.newThread({ maxSteps, maxDepth, timeoutMs, print });
+ *   thread.resetLimits({ maxSteps, timeoutMs })   // fresh budget per evaluation; thread.cancel(reason)
  *   call(thread, fn, [arg], { key: value }) -> Value         // errors: StarlarkError with Starlark stack
  *   isCallable(v)
  *
@@ -32,7 +33,9 @@
  *     (the rest keyword-only). Unknown, repeated, missing and surplus arguments are errors naming
  *     the function and the parameter, with a "did you mean" hint.
  *   Throw `new EvalError(message)` (or `starlarkError(message)`) from a builtin; the interpreter adds
- *   file:line:col and the call stack.
+ *   file:line:col and the call stack. Inside a builtin, `thread.callPos` is the position of the call
+ *   (e.g. the spec line of `service(...)`) and `thread.callStack()` the Starlark stack.
+ *   A host value that is callable implements `callHost(thread, args, kwargs)` (see HostCallable).
  *
  *   class Event extends HostObject {            // attributes + methods + dict-like access
  *     typeName() { return "event"; }

@@ -57,3 +57,15 @@ test("limits: a host can cancel a thread", () => {
   thread.cancel("spec run aborted");
   assert.throws(() => call(thread, globals.get("loop")!), /Starlark computation cancelled: spec run aborted/);
 });
+
+test("limits: resetLimits gives each evaluation a fresh step budget", () => {
+  const interp = new Interpreter();
+  const { globals } = interp.execFile("f.star", "def loop(n):\n    for i in range(n):\n        pass\n");
+  const thread = interp.newThread({ maxSteps: 1000 });
+  for (let i = 0; i < 5; i++) {
+    thread.resetLimits({ maxSteps: 1000 });
+    call(thread, globals.get("loop")!, [500]); // 5 x 500 steps would exceed one shared budget
+  }
+  thread.resetLimits({ maxSteps: 1000 });
+  assert.throws(() => call(thread, globals.get("loop")!, [5000]), /too many steps/);
+});
