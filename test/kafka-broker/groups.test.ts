@@ -253,3 +253,34 @@ test("kafkajs: two consumers split a topic's partitions and one takes over all o
     await k.close();
   }
 });
+
+test("DescribeGroups and ListGroups report state, protocol and members", async () => {
+  const k = await startEmbeddedKafka({ initialRebalanceDelayMs: 0 });
+  const a = await coordinatorClient(k);
+  try {
+    const ja = await joinNew(a);
+    await sync(a, ja.memberId, 1, [{ memberId: ja.memberId, assignment: Buffer.from("mine") }]);
+    const d = await a.call(API_KEYS.DescribeGroups, 5, {
+      groups: [GROUP, "nobody"],
+      includeAuthorizedOperations: false,
+    });
+    const g = d.groups[0]!;
+    assert.deepEqual(
+      [g.errorCode, g.groupState, g.protocolType, g.protocolData],
+      [E.NONE, "Stable", "consumer", "range"],
+    );
+    assert.deepEqual(
+      g.members.map((m) => [m.memberId, m.clientId, m.memberAssignment.toString()]),
+      [[ja.memberId, "raw-test", "mine"]],
+    );
+    assert.equal(d.groups[1]!.groupState, "Dead");
+    const l = await a.call(API_KEYS.ListGroups, 4, { statesFilter: ["Stable"] });
+    assert.deepEqual(
+      l.groups.map((x) => [x.groupId, x.groupState]),
+      [[GROUP, "Stable"]],
+    );
+  } finally {
+    a.close();
+    await k.close();
+  }
+});

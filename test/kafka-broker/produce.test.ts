@@ -211,3 +211,24 @@ test("produce to a partition this node does not lead: NOT_LEADER_OR_FOLLOWER wit
     await k.close();
   }
 });
+
+test("InitProducerId: fresh ids, KIP-360 epoch bump for the current epoch, refusal otherwise, no transactions", async () => {
+  await withBroker(async (_k, c) => {
+    const init = (producerId: bigint, producerEpoch: number, transactionalId: string | null = null) =>
+      c.call(API_KEYS.InitProducerId, 4, {
+        transactionalId,
+        transactionTimeoutMs: 60000,
+        producerId,
+        producerEpoch,
+      });
+    const a = await init(-1n, -1);
+    const b = await init(-1n, -1);
+    assert.equal(a.errorCode, E.NONE);
+    assert.notEqual(a.producerId, b.producerId);
+    assert.equal(a.producerEpoch, 0);
+    const bumped = await init(a.producerId, 0);
+    assert.deepEqual([bumped.errorCode, bumped.producerId, bumped.producerEpoch], [E.NONE, a.producerId, 1]);
+    assert.equal((await init(a.producerId, 0)).errorCode, E.INVALID_PRODUCER_EPOCH, "a stale epoch");
+    assert.equal((await init(-1n, -1, "txn-1")).errorCode, E.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+});

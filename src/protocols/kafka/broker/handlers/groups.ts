@@ -23,7 +23,7 @@ import {
   type SyncGroupRequest,
   type SyncGroupResponse,
 } from "../../wire/index.js";
-import type { Group } from "../group-coordinator.js";
+import { Group } from "../group-coordinator.js";
 import type { RequestContext } from "../request-context.js";
 
 const GROUP_KEY = 0;
@@ -69,9 +69,11 @@ export function findCoordinator(ctx: RequestContext, req: FindCoordinatorRequest
 }
 
 /** The group if this node coordinates it, else the error code to answer with. */
-function coordinated(ctx: RequestContext, groupId: string): Group | number {
+function coordinated(ctx: RequestContext, groupId: string, create = true): Group | number {
   if (groupId === "") return E.INVALID_GROUP_ID;
   if (ctx.cluster.coordinatorFor(groupId).nodeId !== ctx.node.nodeId) return E.NOT_COORDINATOR;
+  // Reads (OffsetFetch, DescribeGroups) of an unknown group see an empty one without creating it.
+  if (!create) return ctx.cluster.groups.groups.get(groupId) ?? new Group(groupId, ctx.cluster.settings);
   return ctx.cluster.groups.group(groupId);
 }
 
@@ -211,13 +213,13 @@ export function offsetFetch(ctx: RequestContext, req: OffsetFetchRequest): Offse
     return {
       throttleTimeMs: 0,
       groups: (req.groups ?? []).map((rg) => {
-        const g = coordinated(ctx, rg.groupId);
+        const g = coordinated(ctx, rg.groupId, false);
         if (typeof g === "number") return { groupId: rg.groupId, topics: [], errorCode: g };
         return { groupId: rg.groupId, topics: fetchGroupOffsets(g, rg.topics), errorCode: E.NONE };
       }),
     };
   }
-  const g = coordinated(ctx, req.groupId ?? "");
+  const g = coordinated(ctx, req.groupId ?? "", false);
   if (typeof g === "number") {
     // Before v2 there is no top-level error: the error goes on every requested partition.
     return {
@@ -245,7 +247,7 @@ export function describeGroups(ctx: RequestContext, req: DescribeGroupsRequest):
   return {
     throttleTimeMs: 0,
     groups: req.groups.map((groupId) => {
-      const g = coordinated(ctx, groupId);
+      const g = coordinated(ctx, groupId, false);
       const base = {
         groupId,
         protocolType: "",
@@ -254,6 +256,8 @@ export function describeGroups(ctx: RequestContext, req: DescribeGroupsRequest):
         authorizedOperations: -2147483648,
       };
       if (typeof g === "number") return { ...base, errorCode: g, groupState: "" };
+      // Kafka describes a group it does not know as Dead (GROUP_ID_NOT_FOUND only from v6).
+      if (!ctx.cluster.groups.groups.has(groupId)) return { ...base, errorCode: E.NONE, groupState: "Dead" };
       const stable = g.state === "Stable";
       return {
         ...base,
