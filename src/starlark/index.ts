@@ -148,6 +148,8 @@ export type {
   ThreadOptions,
   Value,
 };
+export type { Position, StackFrame } from "./errors.js";
+export type { HostCallable } from "./call.js";
 export const None = null;
 export const walk = ast.walk;
 
