@@ -102,8 +102,6 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   let resolveGot!: () => void;
   const gotOne = new Promise<void>((r) => (resolveGot = r));
   let failure: Error | undefined;
-  // kafkajs restarts a consumer after retriable errors (a group coordinator still loading right after
-  // the broker started); only a crash it will not recover from ends the step early.
   let joinedYet = false;
   const joined = new Promise<void>((resolve) =>
     consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -111,6 +109,8 @@ async function consume(call: StepCall): Promise<StepOutcome> {
       resolve();
     }),
   );
+  // kafkajs restarts a consumer after retriable errors (a group coordinator still loading right after
+  // the broker started); only a crash it will not recover from ends the step early.
   consumer.on(consumer.events.CRASH, (e) => {
     if (e.payload.restart) return;
     failure = e.payload.error;
