@@ -51,9 +51,10 @@ export const kafkajsClient: Client = {
   },
 };
 
-export function javaClient(version: string): Client {
+/** `groupProtocol: "consumer"` makes the console consumer use the KIP-848 protocol (ConsumerGroupHeartbeat). */
+export function javaClient(version: string, groupProtocol: "classic" | "consumer" = "classic"): Client {
   return {
-    name: `java-${version}`,
+    name: groupProtocol === "classic" ? `java-${version}` : `java-${version}-kip848`,
     external: true,
     async produce(bootstrap, topic, lines, opts = {}) {
       const argv = await kafkaTool("kafka-console-producer", version);
@@ -91,6 +92,8 @@ export function javaClient(version: string): Client {
           String(n),
           "--timeout-ms",
           "45000",
+          "--consumer-property",
+          `group.protocol=${groupProtocol}`,
         ],
         { timeoutMs: 90000, ...opts },
       );

@@ -3,7 +3,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useKafka } from "../../support/index.js";
-import { connectionsOf, createTopic, kafkajs, proxyFor, uniqueTopic, watchConnections } from "./helpers.js";
+import { duplicate } from "../../../src/protocols/kafka/rules/index.js";
+import {
+  connectionsOf,
+  createTopic,
+  kafkajs,
+  proxyFor,
+  readAll,
+  run,
+  uniqueTopic,
+  watchConnections,
+} from "./helpers.js";
 import { javaClient, kafkajsClient, kcatClient, pythonClient, type Client } from "./clients.js";
 
 async function roundTrip(
@@ -47,7 +57,13 @@ async function roundTrip(
   }
 }
 
-for (const client of [kafkajsClient, javaClient("4"), kcatClient, pythonClient]) {
+for (const client of [
+  kafkajsClient,
+  javaClient("4"),
+  javaClient("4", "consumer"),
+  kcatClient,
+  pythonClient,
+]) {
   test(`transparent for ${client.name} on a single Kafka 4 node`, () => roundTrip(client, 1, "4", 1));
 }
 
@@ -78,4 +94,40 @@ test("transparent on a 3-node Kafka 4 cluster for kafkajs, the Java tools and kc
 
 test("transparent on Kafka 3.9 for the Java 3.9 tools and kafkajs", async () => {
   for (const client of [javaClient("3.9"), kafkajsClient]) await roundTrip(client, 1, "3.9", 2);
+});
+
+test("acks=0 producers are relayed without a response slot, also with a duplicate rule", async () => {
+  const kafka = await useKafka({ nodes: 1, version: "4" });
+  const { proxy } = await proxyFor(kafka.bootstrap);
+  try {
+    const topic = uniqueTopic("acks0");
+    await createTopic(proxy.bootstrap, topic);
+    proxy.setRules([duplicate({ topic, key: "dup" })]);
+    const r = await run(
+      [
+        "kcat",
+        "-P",
+        "-b",
+        proxy.bootstrap,
+        "-t",
+        topic,
+        "-K:",
+        "-X",
+        "acks=0",
+        "-X",
+        "batch.num.messages=1",
+        "-X",
+        "linger.ms=0",
+      ],
+      {
+        input: "a:1\ndup:2\nb:3\n",
+        timeoutMs: 30000,
+      },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    proxy.clearRules();
+    assert.deepEqual(await readAll(proxy.bootstrap, topic, 4), ["1", "2", "2", "3"]);
+  } finally {
+    await proxy.close();
+  }
 });
