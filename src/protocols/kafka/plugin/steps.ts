@@ -168,7 +168,7 @@ async function consume(call: StepCall): Promise<StepOutcome> {
     untrack();
   }
   if (got) {
-    return outcome({ ...got }, { topic: got.topic, partition: got.partition, offset: got.offset });
+    return outcome({ ...got }, { topic: got.topic, partition: got.partition, offset: got.offset, group });
   }
   if (failure) return { ok: false, error: `kafka consume from "${topic}" failed: ${failure.message}` };
   return {
