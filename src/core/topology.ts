@@ -31,10 +31,25 @@ export function startOrder(services: ServiceDef[]): ServiceDef[] {
   return order;
 }
 
-/** A free TCP port on 127.0.0.1, found synchronously (declarations run synchronously in specs). */
+/**
+ * A free TCP port on 127.0.0.1, found synchronously (declarations run synchronously in specs).
+ * It is taken from below the kernel's ephemeral range: a port handed out for "port 0" (our own proxies,
+ * other processes' listeners and outgoing connections) can then never collide with it between the spec
+ * loading and the service binding it.
+ */
 export function allocatePortSync(): number {
-  const script =
-    "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close()})";
+  const script = `
+const fs = require("fs"), net = require("net");
+let low = 32768;
+try { low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\\s+/)[0]) || low; } catch {}
+const from = Math.max(1024, low - 12000), to = low - 1;
+const attempt = (n) => {
+  const port = n > 0 && to > from ? from + Math.floor(Math.random() * (to - from)) : 0;
+  const s = net.createServer();
+  s.once("error", () => attempt(n - 1));
+  s.listen({ port, host: "127.0.0.1", exclusive: true }, () => { process.stdout.write(String(s.address().port)); s.close(); });
+};
+attempt(50);`;
   const r = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 10_000 });
   const port = Number(r.stdout);
   if (!Number.isInteger(port) || port <= 0) throw new Error(`could not allocate a free port: ${r.stderr}`);
