@@ -2,6 +2,7 @@
 // `npm test`: runs every test/**/*.test.ts with Node's built-in test runner (through tsx).
 //   --unit         only tests outside test/integration/
 //   --only PATTERN only files whose path contains PATTERN
+// Each test times out after FAULTBOX_TEST_TIMEOUT_MS (default 10 minutes).
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
@@ -63,7 +64,10 @@ function cleanUp() {
   return cleaning;
 }
 
-const child = spawn(process.execPath, ["--import", "tsx", "--test", "--test-reporter=spec", ...files], {
+// A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
+const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
+const nodeArgs = ["--import", "tsx", "--test", "--test-reporter=spec", `--test-timeout=${testTimeout}`];
+const child = spawn(process.execPath, [...nodeArgs, ...files], {
   cwd: root,
   stdio: "inherit",
   env,
