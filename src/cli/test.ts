@@ -26,6 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   let parsed;
   let seed: bigint;
   let runs: number | undefined;
+  let timeoutSeconds: number | undefined;
   try {
     parsed = parseArgs(argv, FLAGS);
     if (parsed.positional.length > 1)
@@ -38,6 +39,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--seed must be a non-negative integer, got "${s}"`);
     seed = s !== undefined ? BigInt(s) : randomSeed();
     runs = intFlag(parsed.flags, "runs", 1);
+    timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
     return 1;
@@ -75,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
       runs,
       filter: parsed.flags.test,
       signal: abort.signal,
-      testTimeoutMs: parsed.flags.timeout ? Number(parsed.flags.timeout) * 1000 : undefined,
+      testTimeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       onTestStart: (n, i, t) => reporter.testStart(n, i, t),
       onTestEnd: (r) => reporter.testEnd(r),
       onWarning: (m) => reporter.warning(m),
