@@ -7,7 +7,8 @@
  *                        minSessionTimeoutMs?, onProtocolError? }) -> Promise<EmbeddedKafka>
  *   EmbeddedKafka: bootstrap, brokers [{ nodeId, host, port }], clusterId, createTopic(name, partitions?),
  *                  produce(topic, messages), messages(topic), endOffset(topic, p),
- *                  committedOffset(group, topic, p), moveLeader(topic, p, nodeId), leaderOf(topic, p),
+ *                  committedOffset(group, topic, p), group(groupId), moveLeader(topic, p, nodeId),
+ *                  leaderOf(topic, p), deleteTopic(name),
  *                  close()
  *
  * APIs and versions: api-versions.ts. Batches are stored as the producer sent them (only baseOffset and
@@ -15,6 +16,12 @@
  * replication, no incremental fetch sessions, no KIP-848 groups (none of which is advertised).
  */
 export { startEmbeddedKafka } from "./start.js";
-export type { EmbeddedKafka, EmbeddedKafkaOptions, EmbeddedTopicSpec, StoredMessage } from "./start.js";
+export type {
+  EmbeddedKafka,
+  EmbeddedKafkaOptions,
+  EmbeddedTopicSpec,
+  GroupView,
+  StoredMessage,
+} from "./start.js";
 export type { SeedMessage, NodeAddress } from "./cluster.js";
 export { ADVERTISED as EMBEDDED_API_VERSIONS } from "./api-versions.js";

@@ -40,6 +40,14 @@ export interface StoredMessage {
   producerId: bigint;
 }
 
+export interface GroupView {
+  state: string;
+  generationId: number;
+  protocolName: string | null;
+  leader: string | null;
+  members: { memberId: string; clientId: string; assignment: Buffer }[];
+}
+
 export interface EmbeddedKafka {
   /** "host:port,host:port" of every node. */
   bootstrap: string;
@@ -56,6 +64,8 @@ export interface EmbeddedKafka {
   endOffset(topic: string, partition: number): bigint;
   /** Committed offset of a consumer group for a partition, or undefined. */
   committedOffset(groupId: string, topic: string, partition: number): bigint | undefined;
+  /** A consumer group's state as the coordinator sees it, or undefined if it does not exist. */
+  group(groupId: string): GroupView | undefined;
   /** Makes nodeId lead the partition; its old leader answers NOT_LEADER_OR_FOLLOWER from now on. */
   moveLeader(topic: string, partition: number, nodeId: number): void;
   /** The node leading a partition. */
@@ -133,6 +143,21 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
     endOffset: (topic, partition) => partitionOf(topic, partition).log.highWatermark,
     committedOffset: (groupId, topic, partition) =>
       cluster.groups.groups.get(groupId)?.offsets.get(`${topic}\u0000${partition}`)?.offset,
+    group(groupId) {
+      const g = cluster.groups.groups.get(groupId);
+      if (!g) return undefined;
+      return {
+        state: g.state,
+        generationId: g.generationId,
+        protocolName: g.protocolName,
+        leader: g.leaderId,
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.id,
+          clientId: m.clientId,
+          assignment: m.assignment,
+        })),
+      };
+    },
     moveLeader: (topic, partition, nodeId) => cluster.moveLeader(topic, partition, nodeId),
     leaderOf: (topic, partition) => partitionOf(topic, partition).leaderId,
     close() {
