@@ -182,7 +182,13 @@ export class ProxyConnection {
           await this.handleRequest(frame);
         } catch (e) {
           if (e instanceof KafkaDecodeError || e instanceof RangeError) return this.malformed("client", e);
-          throw e;
+          // A bug of ours must cost this connection only, never the proxy and its other clients.
+          this.shared.emit({
+            type: "warning",
+            connection: this.id,
+            message: `internal error, connection closed: ${(e as Error)?.stack ?? e}`,
+          });
+          return this.close();
         }
         if (this.clientPaused && this.incoming.length < MAX_QUEUED_REQUESTS / 2) {
           this.clientPaused = false;
