@@ -2,7 +2,15 @@
 // per-interpreter module cache, freezing of module globals after execution.
 import type * as A from "./ast.js";
 import { structBuiltin, universe } from "./builtins.js";
-import { annotate, callValue, type ModuleContext, StarThread, type ThreadOptions } from "./call.js";
+import {
+  annotate,
+  callValue,
+  Cell,
+  Frame,
+  type ModuleContext,
+  StarThread,
+  type ThreadOptions,
+} from "./call.js";
 import { compileModule } from "./compile.js";
 import { type Position, posString, SourceFile, StarlarkError } from "./errors.js";
 import { builtinModules } from "./modules/index.js";
@@ -108,7 +116,6 @@ export class Interpreter {
     });
     const info = code.info;
     const locals = new Array(info.numLocals);
-    const { Cell, Frame } = cellAndFrame;
     for (const c of info.cells) locals[c] = new Cell(undefined);
     const fr = new Frame(locals, null, th);
     try {
@@ -223,6 +230,3 @@ export function finalizeError(se: StarlarkError): StarlarkError {
   se.message = se.pos ? `${posString(se.pos)}: ${se.msg}` : se.msg;
   return se;
 }
-
-import { Cell, Frame } from "./call.js";
-const cellAndFrame = { Cell, Frame };

@@ -79,10 +79,9 @@ export class Float extends StarObject {
 
 export function formatFloatG(f: number): string {
   if (!Number.isFinite(f)) return Number.isNaN(f) ? "nan" : f > 0 ? "+inf" : "-inf";
+  // Go's %g with the shortest exact digits; always show a "." or an exponent so it reads as a float
   const s = goFormatG(f, -1);
-  if (s.indexOf("e") < 0 && s.indexOf(".") < 0 && s !== "nan") return s + ".0";
-  if (s.indexOf("e") < 0 && s.indexOf(".") < 0) return s + ".0";
-  return s;
+  return s.indexOf("e") < 0 && s.indexOf(".") < 0 ? s + ".0" : s;
 }
 
 /** Go's strconv.FormatFloat(f, 'g', prec, 64); prec -1 means shortest. */
@@ -278,9 +277,7 @@ export class List extends StarObject {
     return unhashable(this);
   }
   override freeze(): void {
-    if (this.frozen) return;
-    this.frozen = true;
-    for (const e of this.elems) freeze(e);
+    freeze(this);
   }
   checkMutable(verb: string): void {
     if (this.frozen) throw new EvalError(`cannot ${verb} frozen list`);
@@ -319,12 +316,7 @@ export class Dict extends StarObject {
     return unhashable(this);
   }
   override freeze(): void {
-    if (this.frozen) return;
-    this.frozen = true;
-    for (const e of this.map.values()) {
-      freeze(e.k);
-      freeze(e.v);
-    }
+    freeze(this);
   }
   checkMutable(verb: string): void {
     if (this.frozen) throw new EvalError(`cannot ${verb} frozen hash table`);
@@ -386,9 +378,7 @@ export class StarSet extends StarObject {
     return unhashable(this);
   }
   override freeze(): void {
-    if (this.frozen) return;
-    this.frozen = true;
-    for (const e of this.map.values()) freeze(e);
+    freeze(this);
   }
   checkMutable(verb: string): void {
     if (this.frozen) throw new EvalError(`cannot ${verb} frozen hash table`);
@@ -482,9 +472,7 @@ export class Struct extends StarObject {
     return s;
   }
   override freeze(): void {
-    if (this.frozen) return;
-    this.frozen = true;
-    for (const v of this.fields.values()) freeze(v);
+    freeze(this);
   }
   override attr(name: string): Value | undefined {
     return this.fields.get(name);
@@ -638,10 +626,35 @@ export function truth(v: Value): boolean {
   return true;
 }
 
-export function freeze(v: Value): void {
-  if (typeof v === "object" && v !== null) {
-    if (Array.isArray(v)) for (const e of v) freeze(e);
-    else v.freeze();
+/**
+ * Freezes v and everything reachable from it. Iterative (an explicit work list), so arbitrarily deep
+ * data cannot exhaust the JS stack; the built-in containers are handled here, host values by their
+ * own freeze().
+ */
+export function freeze(root: Value): void {
+  const work: Value[] = [root];
+  while (work.length > 0) {
+    const v = work.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (Array.isArray(v)) {
+      for (const e of v) if (typeof e === "object" && e !== null) work.push(e);
+    } else if (v instanceof List) {
+      if (v.frozen) continue;
+      v.frozen = true;
+      for (const e of v.elems) if (typeof e === "object" && e !== null) work.push(e);
+    } else if (v instanceof Dict) {
+      if (v.frozen) continue;
+      v.frozen = true;
+      for (const e of v.map.values()) work.push(e.k, e.v);
+    } else if (v instanceof StarSet) {
+      if (v.frozen) continue;
+      v.frozen = true;
+      for (const e of v.map.values()) work.push(e);
+    } else if (v instanceof Struct) {
+      if (v.frozen) continue;
+      v.frozen = true;
+      for (const e of v.fields.values()) work.push(e);
+    } else v.freeze();
   }
 }
 

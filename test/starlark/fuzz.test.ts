@@ -284,5 +284,7 @@ test("fuzz: runaway programs stop at the limits", () => {
   assert.equal(runOne("def f():\n    return f()\nf()\n"), "limit");
   assert.equal(runOne("x = [i for i in range(1 << 40)]\n"), "limit");
   assert.equal(runOne("s = 'ab' * (1 << 40)\n"), "runtime");
+  // 100,000 loop iterations are more than the fuzz step budget of 20,000
+  assert.equal(runOne("x = []\nfor i in range(100000):\n    x = [x]\n"), "limit");
   assert.ok(Date.now() - t0 < 30000);
 });

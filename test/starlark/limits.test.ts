@@ -69,3 +69,19 @@ test("limits: resetLimits gives each evaluation a fresh step budget", () => {
   thread.resetLimits({ maxSteps: 1000 });
   assert.throws(() => call(thread, globals.get("loop")!, [5000]), /too many steps/);
 });
+
+test("limits: deeply nested data never crashes the host", () => {
+  const build = "x = []\nfor i in range(100000):\n    x = [x]\n";
+  // module globals are frozen at the end: this must not overflow the JS stack
+  assert.doesNotThrow(() => new Interpreter().execFile("d.star", build));
+  for (const [tail, re] of [
+    ["s = str(x)\n", /Starlark stack overflow/],
+    ["import json\ns = json.encode(x)\n", /Starlark stack overflow/],
+    ["y = [x] == [x]\n", /comparison exceeded maximum recursion depth/],
+  ] as const) {
+    assert.throws(
+      () => new Interpreter().execFile("d.star", build + tail),
+      (e: unknown) => e instanceof StarlarkError && re.test(e.msg),
+    );
+  }
+});
