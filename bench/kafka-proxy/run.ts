@@ -15,8 +15,8 @@ const opt = (name: string, dflt: string) => {
 const RECORDS = Number(opt("records", "400000"));
 const VERSION = opt("version", "4");
 const RECORD_SIZE = 200;
-const LATENCY_RATE = 5000;
-const LATENCY_RECORDS = 25000;
+const LATENCY_RATE = 1000;
+const LATENCY_RECORDS = 10000;
 
 function run(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
