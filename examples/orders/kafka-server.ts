@@ -1,8 +1,23 @@
 // A one-node Apache Kafka (KRaft) for the orders spec: listens on 127.0.0.1:$KAFKA_PORT, stays in the
 // foreground until SIGTERM/SIGINT, then stops the broker. Uses the project's local Kafka launcher
 // (jars from Maven Central, Java 17); KAFKA_VERSION picks the release ("4" default, or "3.9").
+import { createConnection } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { startKafka } from "../../src/launch/kafka-local/index.js";
 import { errorText } from "./log.js";
+
+const PORT_WAIT_MS = 30_000;
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
 
 const port = Number(process.env.KAFKA_PORT);
 if (!Number.isInteger(port) || port <= 0) {
@@ -13,6 +28,11 @@ if (!Number.isInteger(port) || port <= 0) {
 }
 
 try {
+  // the broker of the previous test may still be shutting down: wait (bounded) for its port
+  for (const deadline = Date.now() + PORT_WAIT_MS; await listening(port);) {
+    if (Date.now() > deadline) throw new Error(`port ${port} is still in use after ${PORT_WAIT_MS / 1000} s`);
+    await sleep(100);
+  }
   // ownerPid = this process: the broker dies with us, even on SIGKILL
   const cluster = await startKafka({
     nodes: 1,

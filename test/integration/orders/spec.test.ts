@@ -2,6 +2,7 @@
 // test) and PostgreSQL (under the syscall supervisor): the correct mode passes every test, the naive
 // mode fails the four fault tests, each with the reason a user needs. Also checks that the spec is
 // plain Starlark in starlark-go's strict dialect, using only Faultbox builtins.
+// The spec uses fixed ports (15432, 18080, 18081, 19092): nothing else may run it at the same time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -59,7 +60,9 @@ interface TestResult {
   faults?: string[] | null;
 }
 
-async function runSpec(mode: "naive" | "correct"): Promise<{ code: number | null; tests: TestResult[] }> {
+async function runSpec(
+  mode: "naive" | "correct",
+): Promise<{ code: number | null; tests: TestResult[]; stderr: string }> {
   const dir = mkdtempSync(join(tmpdir(), "faultbox-orders-spec-"));
   const output = join(dir, "result.json");
   try {
@@ -77,7 +80,7 @@ async function runSpec(mode: "naive" | "correct"): Promise<{ code: number | null
     } catch {
       assert.fail(`faultbox wrote no JSON result (exit ${code}); stderr:\n${stderr}`);
     }
-    return { code, tests };
+    return { code, tests, stderr };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -86,9 +89,9 @@ async function runSpec(mode: "naive" | "correct"): Promise<{ code: number | null
 const byName = (tests: TestResult[]) => new Map(tests.map((t) => [t.name, t]));
 
 test("ORDERS_MODE=correct: every test of the orders spec passes", { skip, timeout: 600_000 }, async () => {
-  const { code, tests } = await runSpec("correct");
+  const { code, tests, stderr } = await runSpec("correct");
   const failed = tests.filter((t) => t.result !== "pass").map((t) => `${t.name}: ${t.reason}`);
-  assert.deepEqual(failed, []);
+  assert.deepEqual(failed, [], `${failed.join("\n")}\n--- faultbox stderr (tail) ---\n${stderr}`);
   assert.equal(code, 0);
   assert.deepEqual(tests.map((t) => t.name).sort(), [
     "test_exactly_once_under_duplicate",
