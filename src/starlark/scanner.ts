@@ -13,9 +13,6 @@ export interface Token {
   value?: string | number | bigint;
   /** Raw source text of literals (used by error messages). */
   raw?: string;
-  /** Position just past the token (for end positions). */
-  endLine?: number;
-  endCol?: number;
 }
 
 export const KEYWORDS = new Set([
@@ -77,7 +74,7 @@ export function scan(file: SourceFile): Token[] {
     throw new StarlarkError("syntax", msg, { file, line: l, col: c });
   };
   const push = (kind: TokenKind, l: number, c: number, value?: string | number | bigint, raw?: string) => {
-    toks.push({ kind, line: l, col: c, value, raw, endLine: line, endCol: i - lineStart + 1 });
+    toks.push({ kind, line: l, col: c, value, raw });
   };
 
   while (true) {
