@@ -68,6 +68,20 @@ export function prefixMethodErrors(table: Map<string, MethodImpl>): void {
 }
 prefixMethodErrors(setMethods);
 
+/** The method `name` of each built-in type: for strings, and indexed by StarObject.tag. */
+export function methodsNamed(name: string): {
+  string: MethodImpl | undefined;
+  tagged: (MethodImpl | undefined)[];
+} {
+  const tagged: (MethodImpl | undefined)[] = [];
+  tagged[0] = undefined;
+  tagged[TAG_LIST] = listMethods.get(name);
+  tagged[TAG_DICT] = dictMethods.get(name);
+  tagged[TAG_SET] = setMethods.get(name);
+  tagged[TAG_BYTES] = bytesMethods.get(name);
+  return { string: stringMethods.get(name), tagged };
+}
+
 // One shared Builtin implementation per method, so bound methods of the same receiver compare equal.
 const boundImpls = new Map<MethodImpl, (th: any, args: Value[], kw: any, self: Builtin) => Value>();
 

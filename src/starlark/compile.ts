@@ -14,7 +14,7 @@ import {
   type StarThread,
 } from "./call.js";
 import { type Position, SourceFile } from "./errors.js";
-import { getAttr, methodFor, setField } from "./attrs.js";
+import { getAttr, methodsNamed, setField } from "./attrs.js";
 import {
   concatStrings,
   binary,
@@ -770,9 +770,16 @@ class Compiler {
       const recvX = this.expr(e.fn.x);
       const name = e.fn.name;
       const dotPos = this.pos(e.fn.nameLine, e.fn.nameCol - 1);
+      // the method of each built-in type is looked up once, here, instead of at every call
+      const byTag = methodsNamed(name);
       return (fr) => {
         const recv = recvX(fr);
-        const m = methodFor(recv, name);
+        const m =
+          typeof recv === "string"
+            ? byTag.string
+            : typeof recv === "object" && recv !== null && !Array.isArray(recv)
+              ? byTag.tagged[recv.tag]
+              : undefined;
         const [args, kw] = evalArgs(fr);
         const th = fr.thread;
         th.callPos = pos;

@@ -12,6 +12,7 @@ import {
   type ThreadOptions,
 } from "./call.js";
 import { compileModule } from "./compile.js";
+import "./format.js"; // installs the % operator and str.format
 import { type Position, posString, SourceFile, StarlarkError } from "./errors.js";
 import { builtinModules } from "./modules/index.js";
 import { parse } from "./parser.js";
