@@ -19,6 +19,8 @@ import {
   utf8Decode,
   utf8Encode,
   utf8Len,
+  TAG_DICT,
+  TAG_LIST,
   type Value,
 } from "./values.js";
 
@@ -436,6 +438,19 @@ function checkedIndex(i: Value, n: number, what: string): number {
 }
 
 export function getIndex(x: Value, i: Value): Value {
+  if (typeof x === "object" && x !== null && !Array.isArray(x)) {
+    const tag = x.tag;
+    if (tag === TAG_DICT) {
+      const e = (x as Dict).map.get(typeof i === "string" && i.charCodeAt(0) !== 0xffff ? i : hashKey(i));
+      if (e === undefined) throw new EvalError(`key ${reprShort(i)} not in dict`);
+      return e.v;
+    }
+    if (tag === TAG_LIST && typeof i === "number") {
+      const a = (x as List).elems;
+      const k = i < 0 ? i + a.length : i;
+      if (k >= 0 && k < a.length) return a[k]!;
+    }
+  }
   if (x instanceof List) return x.elems[checkedIndex(i, x.elems.length, "list")]!;
   if (Array.isArray(x)) return x[checkedIndex(i, x.length, "tuple")]!;
   if (x instanceof Dict) {
