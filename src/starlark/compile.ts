@@ -705,6 +705,8 @@ class Compiler {
           const a = x(fr);
           const b = y(fr);
           if (a === b && (typeof a !== "object" || a === null)) return true;
+          const ta = typeof a;
+          if (ta === typeof b && (ta === "string" || ta === "number" || ta === "boolean")) return false;
           try {
             return binary(op, a, b);
           } catch (err) {
