@@ -1,5 +1,5 @@
 // Direct vs through-the-proxy throughput and latency, in one run, with Kafka's own perf tools:
-//   node --import tsx bench/kafka-proxy/run.ts [--records N] [--version 4|3.9]
+//   node --import tsx bench/kafka-proxy/run.ts [--records N] [--rounds N] [--version 4|3.9]
 // Prints producer throughput (saturated), producer latency percentiles at a fixed rate, consumer
 // throughput, and the proxy/direct ratios. No rules are installed: this measures the relay itself.
 import { spawn } from "node:child_process";
@@ -12,7 +12,8 @@ const opt = (name: string, dflt: string) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1]! : dflt;
 };
-const RECORDS = Number(opt("records", "400000"));
+const RECORDS = Number(opt("records", "200000"));
+const ROUNDS = Number(opt("rounds", "3"));
 const VERSION = opt("version", "4");
 const RECORD_SIZE = 200;
 const LATENCY_RATE = 1000;
@@ -118,15 +119,35 @@ try {
   await createTopic(kafka.bootstrap, warm, 1);
   await producerPerf(kafka.bootstrap, warm, 50000, -1); // JIT and page cache warm-up
 
-  const prodDirect = await producerPerf(kafka.bootstrap, topics.direct, RECORDS, -1);
-  const prodProxy = await producerPerf(proxy.bootstrap, topics.proxy, RECORDS, -1);
-  const latDirect = await producerPerf(kafka.bootstrap, topics.direct, LATENCY_RECORDS, LATENCY_RATE);
-  const latProxy = await producerPerf(proxy.bootstrap, topics.proxy, LATENCY_RECORDS, LATENCY_RATE);
-  const consDirect = await consumerPerf(kafka.bootstrap, topics.direct, RECORDS);
-  const consProxy = await consumerPerf(proxy.bootstrap, topics.proxy, RECORDS);
+  // Alternate direct and proxied runs and keep the median of each: other load on the machine then
+  // disturbs both sides alike.
+  const median = <T>(xs: T[], key: (x: T) => number): T =>
+    [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!;
+  const pd: ProducerFigures[] = [];
+  const pp: ProducerFigures[] = [];
+  const ld: ProducerFigures[] = [];
+  const lp: ProducerFigures[] = [];
+  const cd: { mbPerSec: number; recordsPerSec: number }[] = [];
+  const cp: { mbPerSec: number; recordsPerSec: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    pd.push(await producerPerf(kafka.bootstrap, topics.direct, RECORDS, -1));
+    pp.push(await producerPerf(proxy.bootstrap, topics.proxy, RECORDS, -1));
+    ld.push(await producerPerf(kafka.bootstrap, topics.direct, LATENCY_RECORDS, LATENCY_RATE));
+    lp.push(await producerPerf(proxy.bootstrap, topics.proxy, LATENCY_RECORDS, LATENCY_RATE));
+    cd.push(await consumerPerf(kafka.bootstrap, topics.direct, RECORDS));
+    cp.push(await consumerPerf(proxy.bootstrap, topics.proxy, RECORDS));
+  }
+  const prodDirect = median(pd, (x) => x.recordsPerSec);
+  const prodProxy = median(pp, (x) => x.recordsPerSec);
+  const latDirect = { p50: median(ld, (x) => x.p50).p50, p99: median(ld, (x) => x.p99).p99 };
+  const latProxy = { p50: median(lp, (x) => x.p50).p50, p99: median(lp, (x) => x.p99).p99 };
+  const consDirect = median(cd, (x) => x.recordsPerSec);
+  const consProxy = median(cp, (x) => x.recordsPerSec);
 
   const ratio = (a: number, b: number) => (b / a).toFixed(3);
-  console.log(`Kafka ${kafka.version}, 1 node, ${RECORDS} records of ${RECORD_SIZE} B, acks=1, no rules`);
+  console.log(
+    `Kafka ${kafka.version}, 1 node, ${RECORDS} records of ${RECORD_SIZE} B, acks=1, no rules, median of ${ROUNDS} alternating rounds`,
+  );
   console.log(
     `producer throughput  direct ${prodDirect.recordsPerSec.toFixed(0)} rec/s (${prodDirect.mbPerSec} MB/s)  proxy ${prodProxy.recordsPerSec.toFixed(0)} rec/s (${prodProxy.mbPerSec} MB/s)  ratio ${ratio(prodDirect.recordsPerSec, prodProxy.recordsPerSec)}`,
   );
