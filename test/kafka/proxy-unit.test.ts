@@ -286,3 +286,20 @@ test("a Fetch by an unseen topic id is matched by name after a side Metadata loo
     await s.close();
   }
 });
+
+test("a retried non-idempotent batch that was dropped is dropped again, even after the rule is spent", async () => {
+  const s = await setup();
+  try {
+    s.proxy.setRules([drop({ topic: "t2", times: 1 })]);
+    const c = await rawClient(s.proxy.bootstrap);
+    const batch = encodeRecordBatch([{ value: "once" }]);
+    c.send(produce(9, 1, "t2", batch));
+    c.send(produce(9, 2, "t2", batch)); // the same bytes: a client retry
+    c.send(produce(9, 3, "t2", encodeRecordBatch([{ value: "other" }])));
+    await c.waitFor(3);
+    assert.equal(s.broker.stored.get("t2")?.length, 1, "only the other batch is stored");
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});

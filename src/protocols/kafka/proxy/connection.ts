@@ -47,6 +47,7 @@ export interface ProxyShared {
   sequences: SequenceTranslator;
   offsetHints: Map<string, bigint>;
   duplicated: Set<string>;
+  droppedPlain: Set<string>;
   emit(e: KafkaProxyEvent): void;
   stats: ProxyStats;
 }
@@ -256,6 +257,7 @@ export class ProxyConnection {
         sequences: this.shared.sequences,
         offsetHints: this.shared.offsetHints,
         duplicated: this.shared.duplicated,
+        droppedPlain: this.shared.droppedPlain,
       };
       if (!produceNeedsInspection(ctx)) {
         const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;

@@ -134,6 +134,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     sequences: new SequenceTranslator(),
     offsetHints: new Map(),
     duplicated: new Set(),
+    droppedPlain: new Set(),
     emit,
     stats,
   };

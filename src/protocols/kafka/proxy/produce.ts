@@ -37,6 +37,8 @@ export interface ProduceContext {
   offsetHints: Map<string, bigint>;
   /** Batches already duplicated (so a client retry is not stored a third time). */
   duplicated: Set<string>;
+  /** Non-idempotent batches dropped, by topic, partition and CRC (so a retry is dropped too). */
+  droppedPlain: Set<string>;
 }
 
 function recordKeys(batch: RecordBatchView): (string | null)[] | undefined {
@@ -70,7 +72,7 @@ const batchKey = (topic: string, partition: number, b: RecordBatchView): string 
 
 /** Whether any rule could apply to Produce at all (so the common no-fault path stays cheap). */
 export function produceNeedsInspection(ctx: ProduceContext): boolean {
-  return ctx.rules.length > 0 || ctx.sequences.size > 0;
+  return ctx.rules.length > 0 || ctx.sequences.size > 0 || ctx.droppedPlain.size > 0;
 }
 
 export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePlan {
@@ -168,6 +170,11 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
           records = rewriteProducerFields(batch.bytes, { baseSequence: d.rewrittenBaseSequence });
           plan.changed = true;
         }
+      } else if (batch) {
+        // Without sequences, a retry is recognised by its bytes: it gets the same fate.
+        const k = batchKey(topic.name, p.index, batch);
+        if (drop) remember(ctx.droppedPlain, k);
+        else drop = ctx.droppedPlain.has(k);
       }
       if (drop) {
         const hint = ctx.offsetHints.get(`${topic.name}/${p.index}`) ?? -1n;
@@ -179,8 +186,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
       if (disposition.kind === "duplicate" && batch) {
         const k = batchKey(topic.name, p.index, batch);
         if (!ctx.duplicated.has(k)) {
-          ctx.duplicated.add(k);
-          if (ctx.duplicated.size > 10000) ctx.duplicated.delete(ctx.duplicated.values().next().value!);
+          remember(ctx.duplicated, k);
           const copy = rewriteProducerFields(batch.bytes, {
             producerId: -1n,
             producerEpoch: -1,
@@ -205,6 +211,12 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
       topicData: dupTopics,
     };
   return plan;
+}
+
+const MEMO_LIMIT = 10000;
+function remember(set: Set<string>, key: string): void {
+  set.add(key);
+  if (set.size > MEMO_LIMIT) set.delete(set.values().next().value!);
 }
 
 function pushLocal(
