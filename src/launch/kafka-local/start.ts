@@ -66,8 +66,12 @@ export interface KafkaCluster extends KafkaClusterRecord {
 }
 
 function clusterId(): string {
-  // A Kafka Uuid in its base64url form (16 random bytes, 22 characters).
-  return randomBytes(16).toString("base64url");
+  // A Kafka Uuid in its base64url form (16 random bytes, 22 characters). Like Kafka's own
+  // Uuid.randomUuid, draw again when it starts with "-": the storage tool would read it as an option.
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function runToCompletion(argv: string[], logFile: string): Promise<number> {
