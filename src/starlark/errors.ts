@@ -87,12 +87,19 @@ function sameFrame(a: StackFrame, b: StackFrame): boolean {
 
 function formatOne(e: StarlarkError): string {
   if (!e.pos) return e.msg;
-  const src = e.pos.file.line(e.pos.line);
+  let src = e.pos.file.line(e.pos.line);
+  let col = e.pos.col;
   const lines = [`${posString(e.pos)}: ${e.msg}`];
+  if (src.length > 160) {
+    // show a window of a very long line around the error
+    const start = Math.max(0, col - 80);
+    src = (start > 0 ? "..." : "") + src.slice(start, start + 160) + (start + 160 < src.length ? "..." : "");
+    col = col - start + (start > 0 ? 3 : 0);
+  }
   if (src !== "") {
     lines.push(src);
     let pad = "";
-    for (let i = 0; i < e.pos.col - 1 && i < src.length; i++) pad += src[i] === "\t" ? "\t" : " ";
+    for (let i = 0; i < col - 1 && i < src.length; i++) pad += src[i] === "\t" ? "\t" : " ";
     lines.push(pad + "^");
   }
   return lines.join("\n");

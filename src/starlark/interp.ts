@@ -103,7 +103,7 @@ export class Interpreter {
       globals: new Array(file.numGlobals ?? 0).fill(undefined),
       globalNames: file.globalNames ?? [],
     };
-    const code = compileModule(file, {
+    const code = compileGuarded(file, sf, {
       file: sf,
       module: ctx,
       recursion: options.recursion,
@@ -230,4 +230,19 @@ export function finalizeError(se: StarlarkError): StarlarkError {
   }
   se.message = se.pos ? `${posString(se.pos)}: ${se.msg}` : se.msg;
   return se;
+}
+
+/** compileModule, reporting expressions too deep to compile (see resolve) as a syntax error. */
+function compileGuarded(
+  file: A.File,
+  sf: SourceFile,
+  env: Parameters<typeof compileModule>[1],
+): ReturnType<typeof compileModule> {
+  try {
+    return compileModule(file, env);
+  } catch (e) {
+    if (e instanceof Error && e.message.includes("Maximum call stack size exceeded"))
+      throw new StarlarkError("syntax", "expression nested too deeply", { file: sf, line: 1, col: 1 });
+    throw e;
+  }
 }

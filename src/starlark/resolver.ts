@@ -242,6 +242,8 @@ export function resolve(
   };
 
   const stmt = (s: A.Stmt): void => {
+    curLine = s.line;
+    curCol = s.col;
     switch (s.kind) {
       case "ExprStmt":
         expr(s.x);
@@ -568,10 +570,23 @@ export function resolve(
     }
   };
 
-  stmts(file.stmts);
-  resolveUses(moduleFn);
-  // Function bodies are resolved after their enclosing block, so every local of the block is known.
-  for (let i = 0; i < pending.length; i++) resolveFunctionBody(pending[i]!);
+  let curLine = 1;
+  let curCol = 1;
+  try {
+    stmts(file.stmts);
+    resolveUses(moduleFn);
+    // Function bodies are resolved after their enclosing block, so every local of the block is known.
+    for (let i = 0; i < pending.length; i++) resolveFunctionBody(pending[i]!);
+  } catch (e) {
+    // e.g. `1 + 1 + ...` with 100,000 terms: the parser builds it in a loop, but walking it recurses
+    if (e instanceof Error && e.message.includes("Maximum call stack size exceeded"))
+      throw new StarlarkError("syntax", "expression nested too deeply", {
+        file: source,
+        line: curLine,
+        col: curCol,
+      });
+    throw e;
+  }
 
   const finish = (fn: FnState) => {
     fn.info.cells = fn.localBindings.filter((b) => b.scope === "cell").map((b) => b.index);

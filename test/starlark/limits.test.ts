@@ -85,3 +85,28 @@ test("limits: deeply nested data never crashes the host", () => {
     );
   }
 });
+
+test("limits: extremely long operator chains are a syntax error, not a host crash", () => {
+  for (const src of [
+    "x = " + Array(100000).fill("1").join("+") + "\n",
+    "x = " + "a.".repeat(50000) + "b\n",
+  ]) {
+    assert.throws(
+      () => new Interpreter().execFile("c.star", src),
+      (e: unknown) =>
+        e instanceof StarlarkError && e.kind === "syntax" && /expression nested too deeply/.test(e.msg),
+    );
+  }
+  // a long but reasonable chain still works
+  assert.equal(
+    new Interpreter().execFile("c.star", "x = " + Array(1000).fill("1").join("+") + "\n").globals.get("x"),
+    1000,
+  );
+});
+
+test("limits: error output shows a window of very long source lines", () => {
+  const e = fails("x = " + "1 + ".repeat(200) + "'a'\n");
+  const [, line, caret] = e.format().split("\n");
+  assert.ok(line!.length <= 170);
+  assert.equal(line![caret!.length - 1], "+");
+});
