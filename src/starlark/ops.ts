@@ -25,6 +25,7 @@ import {
 } from "./values.js";
 
 const MAX = 9007199254740991;
+const MAX_MATERIALIZE = 1 << 27;
 
 export function addInt(a: number | bigint, b: number | bigint): number | bigint {
   if (typeof a === "number" && typeof b === "number") {
@@ -614,6 +615,11 @@ export function isIterable(x: Value): boolean {
 export function toArray(x: Value): Value[] {
   if (x instanceof List) return x.elems.slice();
   if (Array.isArray(x)) return x.slice();
+  // Materializing a huge range would exhaust the host's memory (a crash no Starlark error can report).
+  if (x instanceof Range && x.len() > MAX_MATERIALIZE)
+    throw new EvalError(
+      `${x.repr()} has ${x.len()} elements, too many to materialize (limit ${MAX_MATERIALIZE})`,
+    );
   const out: Value[] = [];
   forEach(x, (v) => {
     out.push(v);

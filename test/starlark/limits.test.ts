@@ -110,3 +110,8 @@ test("limits: error output shows a window of very long source lines", () => {
   assert.ok(line!.length <= 170);
   assert.equal(line![caret!.length - 1], "+");
 });
+
+test("limits: materializing a huge range is an error instead of exhausting the host's memory", () => {
+  const e = fails("x = list(range(1 << 40))\n");
+  assert.match(e.msg, /too many to materialize/);
+});
