@@ -63,9 +63,22 @@ async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
       `syscall faults on "${svc.name}" need its image to run in a container engine; the local Kafka that stands in for ${svc.image} is not supervised (protocol faults via rules= work)`,
     );
   }
-  const port = await brokerPort(svc.name);
-  const cluster = await startKafka({ brokerPorts: [port] });
-  const address = { host: LOOPBACK, port };
+  let port = await brokerPort(svc.name);
+  let cluster: KafkaCluster;
+  try {
+    cluster = await startKafka({ brokerPorts: [port] });
+  } catch (first) {
+    // The port this service had may have been taken meanwhile; the proxy follows a move (retarget),
+    // so one more try on a new port costs nothing but time.
+    [port] = await freePorts(1, LOOPBACK);
+    portsByService.set(svc.name, port!);
+    try {
+      cluster = await startKafka({ brokerPorts: [port!] });
+    } catch {
+      throw first;
+    }
+  }
+  const address = { host: LOOPBACK, port: port! };
   const addresses: RunningProcess["addresses"] = {};
   for (const i of kafkaIfaces) addresses[i.name] = address;
   const pid = cluster.processes[0]!.pid;
