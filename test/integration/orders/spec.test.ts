@@ -2,7 +2,6 @@
 // test) and PostgreSQL (under the syscall supervisor): the correct mode passes every test, the naive
 // mode fails the four fault tests, each with the reason a user needs. Also checks that the spec is
 // plain Starlark in starlark-go's strict dialect, using only Faultbox builtins.
-// The spec uses fixed ports (15432, 18080, 18081, 19092): nothing else may run it at the same time.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
