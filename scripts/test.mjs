@@ -8,7 +8,7 @@
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
 // every recorded service when the tests end, pass or fail, and on SIGINT/SIGTERM; if this process is
 // SIGKILLed, the services' watchdogs notice its pid is gone and stop them.
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { spawn } from "node:child_process";
@@ -66,7 +66,36 @@ function cleanUp() {
 
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
-const nodeArgs = ["--import", "tsx", "--test", "--test-reporter=spec", `--test-timeout=${testTimeout}`];
+// The spec reporter for people; a TAP copy to a file, read at the end for the closing summary line.
+const tapFile = join(tmpdir(), `faultbox-test-${process.pid}.tap`);
+const nodeArgs = [
+  "--import",
+  "tsx",
+  "--test",
+  "--test-reporter=spec",
+  "--test-reporter-destination=stdout",
+  "--test-reporter=tap",
+  `--test-reporter-destination=${tapFile}`,
+  `--test-timeout=${testTimeout}`,
+];
+
+/** Prints "N passed, N failed, N skipped" from the TAP totals, as the run's last line. */
+function printSummary() {
+  let tap = "";
+  try {
+    tap = readFileSync(tapFile, "utf8");
+  } catch {
+    return;
+  } finally {
+    rmSync(tapFile, { force: true });
+  }
+  const total = (name) => {
+    const all = [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))];
+    return Number(all.at(-1)?.[1] ?? 0);
+  };
+  const failed = total("fail") + total("cancelled");
+  console.log(`\n${total("pass")} passed, ${failed} failed, ${total("skipped")} skipped`);
+}
 const child = spawn(process.execPath, [...nodeArgs, ...files], {
   cwd: root,
   stdio: "inherit",
@@ -83,5 +112,6 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
 }
 child.on("exit", async (code, signal) => {
   await cleanUp();
+  printSummary();
   process.exit(code ?? (signal ? 1 : 0));
 });
