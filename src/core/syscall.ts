@@ -57,7 +57,9 @@ export const SYSCALL_FAMILIES: Record<string, string[]> = {
   recvfrom: ["recvfrom", "recvmsg"],
 };
 
-export const ERRNOS = [
+// The errnos deny() accepts, by name. The same list is compiled into the seccomp supervisor
+// (src/syscall/native/tables.h), which maps each name to the number of the platform it runs on.
+export const ERRNO_NAMES = [
   "ENOENT",
   "EACCES",
   "EPERM",
@@ -87,4 +89,14 @@ export const ERRNOS = [
   "ELOOP",
   "EDQUOT",
   "ENOLCK",
-];
+  "EPIPE",
+  "EBADF",
+] as const;
+
+export type ErrnoName = (typeof ERRNO_NAMES)[number];
+
+export const ERRNOS: readonly string[] = ERRNO_NAMES;
+
+export function isErrnoName(name: string): name is ErrnoName {
+  return ERRNOS.includes(name);
+}
