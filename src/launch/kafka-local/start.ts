@@ -1,11 +1,11 @@
 // Starting Apache Kafka as local JVM processes in KRaft mode: one node, or an n-node cluster of
 // combined broker+controller nodes, each on free loopback ports, in a fresh temporary directory that a
 // stop (or the owner's death) removes.
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runLogged } from "../process-guard/run-logged.js";
 import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
 import { freePorts, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
 import {
@@ -72,23 +72,6 @@ function clusterId(): string {
     const id = randomBytes(16).toString("base64url");
     if (!id.startsWith("-")) return id;
   }
-}
-
-function runToCompletion(argv: string[], logFile: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => chunks.push(d));
-    child.stderr.on("data", (d: Buffer) => chunks.push(d));
-    child.on("error", (err) => {
-      chunks.push(Buffer.from(String(err)));
-      resolve(-1);
-    });
-    child.on("close", (code) => {
-      writeFileSync(logFile, Buffer.concat(chunks));
-      resolve(code ?? -1);
-    });
-  });
 }
 
 /** Stops a cluster from its record (any process) and removes its directory. */
@@ -175,7 +158,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
           "-c",
           props,
         ];
-        return { n, code: await runToCompletion(argv, log), log };
+        return { n, code: await runLogged(argv, log), log };
       }),
     );
     for (const f of formatted) {

@@ -1,12 +1,12 @@
 // A throwaway PostgreSQL: its own data directory (initdb into a fresh temp dir), its own free loopback
 // port, a Unix socket in that dir (not the system's /var/run/postgresql), trust authentication for
 // user `faultbox`, a database `faultbox`. Durability settings are off: the data is thrown away.
-import { spawn } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
+import { runLogged } from "../process-guard/run-logged.js";
 import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
 import { freePort, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
 import {
@@ -47,23 +47,6 @@ export interface PostgresServer extends PostgresRecord {
 
 export const POSTGRES_USER = "faultbox";
 export const POSTGRES_DATABASE = "faultbox";
-
-function run(argv: string[], logFile: string): Promise<number> {
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], cwd: "/" });
-    const chunks: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => chunks.push(d));
-    child.stderr.on("data", (d: Buffer) => chunks.push(d));
-    child.on("error", (err) => {
-      chunks.push(Buffer.from(String(err)));
-      resolve(-1);
-    });
-    child.on("close", (code) => {
-      writeFileSync(logFile, Buffer.concat(chunks));
-      resolve(code ?? -1);
-    });
-  });
-}
 
 export async function stopPostgresRecord(record: PostgresRecord): Promise<void> {
   await stopGuarded(record.processes);
@@ -118,7 +101,9 @@ async function startPostgresOnce(opts: StartPostgresOptions): Promise<PostgresSe
   try {
     const initLog = join(dir, "initdb.log");
     const initArgv = [...prefix, join(bin, "initdb"), "-D", data, "-U", POSTGRES_USER, "--auth=trust"];
-    const code = await run([...initArgv, "--no-sync", "-E", "UTF8", "--locale=C"], initLog);
+    const code = await runLogged([...initArgv, "--no-sync", "-E", "UTF8", "--locale=C"], initLog, {
+      cwd: "/",
+    });
     if (code !== 0) {
       await fail(
         `initdb failed (exit ${code}) for a throwaway PostgreSQL in ${data}`,
