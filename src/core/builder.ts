@@ -19,7 +19,7 @@ import type {
 } from "./model.js";
 import { checkRuleSupported, getProtocol } from "./protocol.js";
 import { ERRNOS, SYSCALL_FAMILIES, getSyscallController } from "./syscall.js";
-import { allocatePortSync } from "./topology.js";
+import { allocatePortSync, parseHostPort } from "./topology.js";
 import { parseDuration } from "./duration.js";
 
 export interface ServiceOptions {
@@ -214,6 +214,32 @@ export class SpecBuilder {
     if (!target) throw new SpecError(`${kind}() requires an address`);
     if (kind === "tcp") return { kind, addr: target, timeoutMs };
     return { kind, url: target.includes("://") ? target : `http://${target}`, timeoutMs };
+  }
+
+  /**
+   * A protocol plugin's readiness probe under its own builtin name, e.g. kafka_ready(addr?, timeout=)
+   * -> the kafka plugin's healthcheck. Without addr it probes the service's first interface of that protocol.
+   */
+  protocolHealthcheck(
+    name: string,
+    protocol: string,
+    addr: string | undefined,
+    timeout: string | number | undefined,
+    defaultTimeoutMs: number,
+  ): Healthcheck {
+    const plugin = getProtocol(protocol);
+    if (!plugin?.healthcheck) {
+      throw new SpecError(`${name}(): protocol "${protocol}" is not available in this build`);
+    }
+    const timeoutMs = timeout === undefined ? defaultTimeoutMs : parseDuration(timeout, `${name}(timeout=)`);
+    if (addr !== undefined) {
+      try {
+        parseHostPort(addr);
+      } catch (err) {
+        throw new SpecError(`${name}(): address ${(err as Error).message}`);
+      }
+    }
+    return { kind: "protocol", protocol, name, ...(addr !== undefined ? { addr } : {}), timeoutMs };
   }
 
   // ---- faults ---------------------------------------------------------------------------------------

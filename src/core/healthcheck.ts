@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { request } from "node:http";
 import { formatDuration } from "./duration.js";
 import type { Healthcheck } from "./model.js";
-import type { Address, HealthcheckContext } from "./protocol.js";
+import { getProtocol, type Address, type HealthcheckContext } from "./protocol.js";
 import { normalizeHost, parseHostPort } from "./topology.js";
 
 const POLL_MS = 100;
@@ -45,7 +45,7 @@ export function httpProbe(url: string, timeoutMs = 2000): Promise<void> {
 
 export interface HealthTarget {
   check: Healthcheck;
-  /** The interface ready() probes (first interface of the service). */
+  /** The interface ready() probes (first interface of the service; for kafka_ready() its first kafka one). */
   readyTarget?: { address: Address; probe?: (a: Address, ctx: HealthcheckContext) => Promise<void> };
   ctx: HealthcheckContext;
   /** Resolves (with a reason) when the service exits before becoming healthy. */
@@ -60,6 +60,8 @@ export function describeHealthcheck(check: Healthcheck): string {
       return `HTTP healthcheck "${check.url}"`;
     case "ready":
       return "ready() healthcheck";
+    case "protocol":
+      return `${check.name}(${check.addr ? JSON.stringify(check.addr) : ""}) healthcheck`;
   }
 }
 
@@ -79,6 +81,14 @@ export async function waitHealthy(t: HealthTarget): Promise<void> {
         if (!t.readyTarget) throw new Error("ready() needs the service to have an interface");
         const { address, probe: p } = t.readyTarget;
         return p ? p(address, t.ctx) : tcpProbe(address);
+      }
+      case "protocol": {
+        const p = getProtocol(check.protocol)?.healthcheck;
+        if (!p) throw new Error(`protocol "${check.protocol}" is not registered`);
+        if (check.addr) return p(parseHostPort(check.addr), t.ctx);
+        if (!t.readyTarget)
+          throw new Error(`${check.name}() needs an address or a ${check.protocol} interface`);
+        return p(t.readyTarget.address, t.ctx);
       }
     }
   };

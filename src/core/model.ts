@@ -19,7 +19,12 @@ export interface InterfaceDef {
 export type Healthcheck =
   | { kind: "tcp"; addr: string; timeoutMs: number }
   | { kind: "http"; url: string; timeoutMs: number }
-  | { kind: "ready"; timeoutMs: number };
+  | { kind: "ready"; timeoutMs: number }
+  /**
+   * A named protocol's own readiness probe (kafka_ready()): on addr when given, else on the service's
+   * first interface of that protocol.
+   */
+  | { kind: "protocol"; protocol: string; name: string; addr?: string; timeoutMs: number };
 
 export type ObserveSource =
   | { kind: "stdout" | "stderr"; decoder?: Decoder }

@@ -84,6 +84,11 @@ export interface ProtocolPlugin {
   proxy?: ProxyFactory;
   /** Actions the proxy implements: { drop: {...}, delay: {...} }. Required with proxy. */
   rules?: Record<string, RuleSupport>;
+  /**
+   * Load-time check of one rule's values beyond its keywords (e.g. that a Kafka error name exists);
+   * returns an error message or undefined.
+   */
+  checkRule?: (rule: ProxyRule) => string | undefined;
   /** One probe for ready(); throws while not ready. Absent ⇒ a TCP connect. */
   healthcheck?: (target: Address, ctx: HealthcheckContext) => Promise<void>;
   /** Constructors for observe= sources this protocol offers (e.g. kafka's topic()). */
@@ -106,6 +111,14 @@ export function protocolNames(): string[] {
   return [...plugins.keys()].sort();
 }
 
+const COUNT_LIMITS = ["times", "after"];
+
+function countLimitProtocols(): string[] {
+  return protocolNames().filter((n) =>
+    Object.values(plugins.get(n)?.rules ?? {}).some((r) => r.params.includes("times")),
+  );
+}
+
 /** Checks a rule against what the protocol's proxy implements; returns an error message or undefined. */
 export function checkRuleSupported(protocol: string, rule: ProxyRule): string | undefined {
   const plugin = plugins.get(protocol);
@@ -121,5 +134,11 @@ export function checkRuleSupported(protocol: string, rule: ProxyRule): string | 
       return `${rule.text}: ${protocol} ${rule.action} rules match on ${support.matchers.join(", ") || "nothing"}, not ${key}=`;
     }
   }
-  return undefined;
+  // Count limits are opt-in per protocol (its proxy must count matches); other params stay lenient.
+  for (const key of COUNT_LIMITS) {
+    if (key in rule.params && !support.params.includes(key)) {
+      return `${rule.text}: the ${protocol} proxy does not implement ${key}= (count limits work on ${countLimitProtocols().join(", ") || "no protocol"} rules)`;
+    }
+  }
+  return plugin.checkRule?.(rule);
 }

@@ -228,7 +228,11 @@ export class ServiceManager {
     if (wrapper && proc.pid !== undefined) entry.syscall = await wrapper.attach(proc.pid);
     log.append("service_started", svc.name, kind === "binary" ? {} : { kind });
     if (svc.healthcheck) {
-      const first = svc.interfaces[0];
+      const hc = svc.healthcheck;
+      // kafka_ready() without an address probes the service's first interface of its protocol.
+      const first =
+        (hc.kind === "protocol" ? svc.interfaces.find((i) => i.protocol === hc.protocol) : undefined) ??
+        svc.interfaces[0];
       const plugin = first ? getProtocol(first.protocol) : undefined;
       try {
         await waitHealthy({
@@ -321,12 +325,20 @@ export class ServiceManager {
 function resolveHealthcheckPorts(svc: ServiceDef, proc: RunningProcess) {
   const check = svc.healthcheck!;
   if (!svc.image) return check;
-  let text = check.kind === "tcp" ? check.addr : check.kind === "http" ? check.url : "";
+  let text =
+    check.kind === "tcp"
+      ? check.addr
+      : check.kind === "http"
+        ? check.url
+        : check.kind === "protocol"
+          ? (check.addr ?? "")
+          : "";
   for (const i of svc.interfaces) {
     const mapped = proc.addresses[i.name];
     if (mapped) text = text.replace(new RegExp(`:${i.port}(?!\\d)`), `:${mapped.port}`);
   }
   if (check.kind === "tcp") return { ...check, addr: text };
   if (check.kind === "http") return { ...check, url: text };
+  if (check.kind === "protocol" && check.addr) return { ...check, addr: text };
   return check;
 }

@@ -46,7 +46,12 @@ const MATCHERS = [
   "topic",
   "subject",
   "prefix",
+  // Kafka: api= names the Kafka API (an alias of method= there), partition= one partition.
+  "api",
+  "partition",
 ];
+/** Count limits every proxy rule constructor accepts; the protocol's proxy decides whether it implements them. */
+const COUNT_LIMITS = ["times", "after"];
 
 export function createBuiltins(
   ch: WorkerChannel,
@@ -191,6 +196,16 @@ export function createBuiltins(
     });
   });
 
+  // kafka_ready(addr=None, timeout="120s"): healthy when the broker accepts a produce with acks=all.
+  const kafkaReady = builtin("kafka_ready", (_t, args, kwargs) => {
+    const [target, timeout] = unpackArgs("kafka_ready", args, kwargs, ["addr?", "timeout?"]);
+    return ask("healthcheck", {
+      kind: "kafka_ready",
+      target: str("kafka_ready", "addr", target),
+      timeout: timeout === undefined ? undefined : String(timeout),
+    });
+  });
+
   const stream = (s: "stdout" | "stderr") =>
     builtin(s, (_t, args, kwargs) => {
       const [decoder] = unpackArgs(s, args, kwargs, ["decoder?"]);
@@ -227,9 +242,13 @@ export function createBuiltins(
       if (MATCHERS.includes(k)) match[k === "op" ? "method" : k === "subject" ? "topic" : k] = String(v);
       else if (k === "probability") probability = w(v);
       else if (params.includes(k)) p[k] = w(v);
-      else
+      else if (COUNT_LIMITS.includes(k)) {
+        if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+          throw new EvalError(`${action}(): ${k}= must be a non-negative int, got ${repr(v)}`);
+        p[k] = v;
+      } else
         throw new EvalError(
-          `${action}(): unknown keyword argument "${k}"; valid: ${[...MATCHERS, "probability", ...params].join(", ")}`,
+          `${action}(): unknown keyword argument "${k}"; valid: ${[...MATCHERS, "probability", ...params, ...COUNT_LIMITS].join(", ")}`,
         );
     }
     return ask("proxy_rule", { action, match, params: p, probability });
@@ -277,7 +296,12 @@ export function createBuiltins(
   });
   const error = builtin("error", (_t, args, kwargs) => {
     if (args.length) throw new EvalError("error() takes keyword arguments only");
-    return proxyRule("error", kwargs, ["status", "message"]);
+    // status=/message= for HTTP and TCP; code= (a Kafka error name or number) for Kafka.
+    return proxyRule("error", kwargs, ["status", "message", "code"]);
+  });
+  const disconnect = builtin("disconnect", (_t, args, kwargs) => {
+    if (args.length) throw new EvalError("disconnect() takes keyword arguments only");
+    return proxyRule("disconnect", kwargs, []);
   });
   const response = builtin("response", (_t, args, kwargs) => {
     if (args.length) throw new EvalError("response() takes keyword arguments only");
@@ -325,7 +349,7 @@ export function createBuiltins(
     for (const r of list(kw.get("rules"))) {
       if (!(r instanceof RefValue && r.kind === "proxy_rule"))
         throw new EvalError(
-          `fault_assumption("${name}"): rules= items must be drop()/delay(delay=)/error()/response()/duplicate(), got ${repr(r)}`,
+          `fault_assumption("${name}"): rules= items must be drop()/delay(delay=)/error()/response()/duplicate()/disconnect(), got ${repr(r)}`,
         );
     }
     return ask("fault_assumption", {
@@ -629,6 +653,7 @@ export function createBuiltins(
     tcp: healthcheck("tcp"),
     http: healthcheck("http"),
     ready,
+    kafka_ready: kafkaReady,
     stdout: stream("stdout"),
     stderr: stream("stderr"),
     json_decoder: decoder("json"),
@@ -642,6 +667,7 @@ export function createBuiltins(
     error,
     response,
     duplicate,
+    disconnect,
     fault_assumption: faultAssumption,
     fault,
     scenario,

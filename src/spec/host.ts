@@ -324,6 +324,20 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           ops: a.ops as Record<string, { syscalls: string[]; path?: string }> | undefined,
         });
       case "healthcheck":
+        if (a.kind === "kafka_ready") {
+          // The reference's kafka_ready(addr, timeout="120s"); addr is optional here (the service's kafka interface).
+          return {
+            kind: "healthcheck",
+            name: a.kind,
+            check: b.protocolHealthcheck(
+              "kafka_ready",
+              "kafka",
+              a.target as string | undefined,
+              a.timeout as string | undefined,
+              120_000,
+            ),
+          };
+        }
         return {
           kind: "healthcheck",
           name: a.kind,

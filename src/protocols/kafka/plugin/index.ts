@@ -1,5 +1,5 @@
 // The "kafka" protocol plugin: steps publish/consume (kafkajs, through the proxy), the fault proxy with
-// drop/delay/duplicate/error/disconnect rules, ready() = the broker accepts a produce, and the topic()
+// drop/delay/duplicate/error/disconnect rules, ready()/kafka_ready() = the broker accepts a produce, and the topic()
 // observer. registerKafkaProtocol() adds it to core's registry.
 import type { Decoder } from "../../../core/decoders.js";
 import { SpecError } from "../../../core/errors.js";
@@ -12,7 +12,7 @@ import { embeddedKafkaSubstitute } from "../broker/spec-service.js";
 import { kafkaReadyProbe } from "./healthcheck.js";
 import { topicSource } from "./observer/topic-observer.js";
 import { startKafkaPluginProxy } from "./proxy.js";
-import { kafkaRuleSupport } from "./rules.js";
+import { checkKafkaRule, kafkaRuleSupport } from "./rules.js";
 import { kafkaSteps } from "./steps.js";
 
 export const kafkaProtocol: ProtocolPlugin = {
@@ -20,6 +20,7 @@ export const kafkaProtocol: ProtocolPlugin = {
   steps: kafkaSteps,
   proxy: startKafkaPluginProxy,
   rules: kafkaRuleSupport,
+  checkRule: checkKafkaRule,
   healthcheck: kafkaReadyProbe,
   observers: {
     /** topic(name, decoder=None, broker=None); from a spec the keywords arrive as a trailing dict. */
@@ -66,6 +67,7 @@ export function registerKafkaProtocol(): void {
 export { topicSource, type TopicOptions } from "./observer/topic-observer.js";
 export { kafkaReadyProbe, READY_TOPIC } from "./healthcheck.js";
 export { startKafkaPluginProxy, type RetargetableProxy } from "./proxy.js";
-export { toKafkaRule, kafkaRuleSupport } from "./rules.js";
+export { toKafkaRule, kafkaRuleSupport, checkKafkaRule } from "./rules.js";
+export { closestKafkaErrorNames, resolveKafkaError } from "./error-names.js";
 export { closeStepClients } from "./clients.js";
 export { localKafkaSubstitute, isKafkaImage } from "./local-broker.js";

@@ -2,18 +2,32 @@
 import type { ProxyRule } from "../../../core/model.js";
 import type { RuleSupport } from "../../../core/protocol.js";
 import { delay, disconnect, drop, duplicate, error, type FaultRule, type RuleMatch } from "../rules/index.js";
+import { resolveKafkaError } from "./error-names.js";
 
 // method= (op=) names the Kafka API as well: delay(topic="orders", method="fetch", delay="1s").
 const MATCHERS = ["topic", "api", "method", "key", "partition"];
 
+// times= (fire at most n times) and after= (let the first n matches pass) on every kind.
+const COUNTS = ["times", "after"];
+
 /** What the kafka proxy implements, for load-time checks of fault_assumption(rules=...). */
 export const kafkaRuleSupport: Record<string, RuleSupport> = {
-  drop: { matchers: MATCHERS, params: [] },
-  delay: { matchers: MATCHERS, params: ["delay"] },
-  duplicate: { matchers: MATCHERS, params: [] },
-  error: { matchers: MATCHERS, params: ["code", "message", "status"] },
-  disconnect: { matchers: MATCHERS, params: [] },
+  drop: { matchers: MATCHERS, params: COUNTS },
+  delay: { matchers: MATCHERS, params: ["delay", ...COUNTS] },
+  duplicate: { matchers: MATCHERS, params: COUNTS },
+  error: { matchers: MATCHERS, params: ["code", "message", "status", ...COUNTS] },
+  disconnect: { matchers: MATCHERS, params: COUNTS },
 };
+
+/** Load-time check: builds the proxy rule once, so a bad value (unknown error name, bad count) fails at load. */
+export function checkKafkaRule(rule: ProxyRule): string | undefined {
+  try {
+    toKafkaRule(rule);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
 
 function matchOf(rule: ProxyRule): RuleMatch {
   const m: RuleMatch = {};
@@ -29,12 +43,19 @@ function matchOf(rule: ProxyRule): RuleMatch {
     m.partition = n;
   }
   if (rule.probability < 1) m.probability = rule.probability;
+  for (const k of ["times", "after"] as const) {
+    const v = rule.params[k];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0)
+      throw new Error(`${rule.text}: ${k}= must be a non-negative integer`);
+    m[k] = v;
+  }
   return m;
 }
 
 /**
- * error(code=) takes a Kafka error name or number (e.g. "NOT_LEADER_OR_FOLLOWER", 6); message= is
- * accepted as the error name too, since the generic error() constructor of a spec has message=/status=.
+ * error(code=) takes a Kafka error name or number (e.g. "NOT_LEADER_OR_FOLLOWER", 6); message= (and
+ * status=) still carry it for specs written before code= existed.
  */
 function errorCode(rule: ProxyRule): string | number {
   const p = rule.params;
@@ -44,9 +65,12 @@ function errorCode(rule: ProxyRule): string | number {
       `${rule.text}: a kafka error rule needs code= (a Kafka error name such as "NOT_LEADER_OR_FOLLOWER")`,
     );
   }
-  return typeof c === "number" ? c : String(c);
+  const n = resolveKafkaError(typeof c === "number" ? c : String(c), rule.text);
+  // Keep the name when one was written, so events show error(code="NOT_LEADER_OR_FOLLOWER").
+  return typeof c === "string" && !/^-?\d+$/.test(c.trim()) ? c.toUpperCase() : n;
 }
 
+/** Core's ProxyRule -> the proxy's rule; throws (naming the rule) on values the proxy cannot apply. */
 export function toKafkaRule(rule: ProxyRule): FaultRule {
   const match = matchOf(rule);
   switch (rule.action) {

@@ -4,6 +4,7 @@ import type { EachBatchPayload } from "kafkajs";
 import { SpecError } from "../../../core/errors.js";
 import { parseDuration } from "../../../core/duration.js";
 import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
+import { kafkaErrorName } from "../wire/errors.js";
 import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
 
 const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
@@ -52,8 +53,28 @@ async function publish(call: StepCall): Promise<StepOutcome> {
   } catch (err) {
     // A producer whose connection broke is not reused: the next step starts clean.
     dropProducer(call.target);
-    return { ok: false, error: `kafka publish to "${topic}" failed: ${(err as Error).message}` };
+    return { ok: false, error: `kafka publish to "${topic}" failed: ${failureText(err)}` };
   }
+}
+
+/**
+ * kafkajs's message with the broker's Kafka error name in front when there is one
+ * ("TOPIC_AUTHORIZATION_FAILED: Not authorized to access topics ..."), so a spec can check which error
+ * an error(code=...) rule injected. The code is found on the error or on its causes (retries exhausted).
+ */
+function failureText(err: unknown): string {
+  const message = (err as Error).message;
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "number") {
+      const name = kafkaErrorName(code);
+      return message.includes(name) ? message : `${name}: ${message}`;
+    }
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return message;
 }
 
 interface Consumed {
@@ -170,7 +191,7 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   if (got) {
     return outcome({ ...got }, { topic: got.topic, partition: got.partition, offset: got.offset, group });
   }
-  if (failure) return { ok: false, error: `kafka consume from "${topic}" failed: ${failure.message}` };
+  if (failure) return { ok: false, error: `kafka consume from "${topic}" failed: ${failureText(failure)}` };
   return {
     ok: false,
     error: `kafka consume from "${topic}" (group "${group}"): no message arrived within ${timeoutMs}ms`,

@@ -1,0 +1,41 @@
+// Kafka error names for error(code=...): resolving a name or number, and "did you mean" suggestions
+// for a misspelt name (the spec author sees the valid names closest to what was written).
+import { KAFKA_ERRORS, kafkaErrorCode } from "../wire/errors.js";
+
+const NAMES = Object.keys(KAFKA_ERRORS).filter((n) => n !== "NONE");
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}
+
+/** The `count` error names closest to `written`: names containing it (or contained in it) first. */
+export function closestKafkaErrorNames(written: string, count = 3): string[] {
+  const w = written.toUpperCase().replace(/[\s-]+/g, "_");
+  const score = (n: string) => (n.includes(w) || w.includes(n) ? 0 : 1000) + editDistance(w, n);
+  return [...NAMES].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, count);
+}
+
+/** A Kafka error code from a name (any case) or a number; throws naming the closest valid names. */
+export function resolveKafkaError(code: string | number, where: string): number {
+  if (typeof code === "number") {
+    if (!Number.isInteger(code)) throw new Error(`${where}: code= must be an integer or a Kafka error name`);
+    return code;
+  }
+  if (/^-?\d+$/.test(code.trim())) return Number(code.trim());
+  try {
+    return kafkaErrorCode(code);
+  } catch {
+    const near = closestKafkaErrorNames(code);
+    throw new Error(
+      `${where}: unknown Kafka error ${JSON.stringify(code)}; did you mean ${near.join(", ")}? (Kafka error names as in Kafka's Errors enum, or a number)`,
+    );
+  }
+}
