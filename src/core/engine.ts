@@ -143,6 +143,7 @@ async function runTest(
     warnings: run.warnings,
     events: run.log.all().map(({ seq, time, type, service, data }) => ({ seq, time, type, service, data })),
     faults: [...new Set([...test.faults, ...run.faultsApplied])],
+    ...(run.faultWindows.length ? { faultWindows: run.faultWindows } : {}),
     ...partial,
   });
   const onAbort = () => run.abort.abort();

@@ -5,6 +5,17 @@ import type { MatrixCell } from "./model.js";
 
 export type Verdict = "pass" | "fail" | "error" | "inconclusive";
 
+/** One fault window a test ran under (inline fault(), fault_scenario or a fault_matrix cell). */
+export interface FaultWindowRecord {
+  assumption: string;
+  /** `svc.iface` for proxy rules, the service for syscall rules; absent for an assumption with neither. */
+  target?: string;
+  /** Each rule as written and how many times it acted while the window was open. */
+  rules: { rule: string; fired: number }[];
+  /** Sum over the rules; 0 means the window's faults never fired. */
+  fired: number;
+}
+
 export interface TestResult {
   name: string;
   result: Verdict;
@@ -20,6 +31,8 @@ export interface TestResult {
   events: Event[];
   matrix?: MatrixCell;
   faults: string[];
+  /** Every fault window opened during the test, in order, with per-rule firing counts. */
+  faultWindows?: FaultWindowRecord[];
   expectationViolated?: boolean;
   /** Last output lines of a service that failed to start. */
   serviceOutput?: { service: string; lines: string[] };

@@ -7,6 +7,7 @@ import type { FaultAssumption, MonitorDef, ProxyRule, ServiceDef, Suite, TestDef
 import type { Observer } from "./observer.js";
 import { getProtocol } from "./protocol.js";
 import type { Rng } from "./random.js";
+import type { FaultWindowRecord } from "./results.js";
 import { decodeBody, type Response } from "./response.js";
 import type { ServiceManager } from "./services.js";
 import { formatAddr } from "./topology.js";
@@ -23,6 +24,8 @@ export class TestRun {
   expectationViolated = false;
   /** Names of the fault windows opened during the test (declared or inline), for reports. */
   readonly faultsApplied = new Set<string>();
+  /** Every window opened, with per-rule firing counts (filled in when the window closes). */
+  readonly faultWindows: FaultWindowRecord[] = [];
   private readonly monitors = new Set<ActiveMonitor>();
   readonly observers: Observer[] = [];
   /** events() calls since the last assertion, for vacuous-assertion warnings. */
@@ -342,6 +345,25 @@ export class TestRun {
     };
     assumptions.forEach(walk);
     for (const a of assumptions) this.faultsApplied.add(a.name);
+    // Listed before anything can throw, so a window that failed to apply still shows (with 0 fired).
+    const records = new Map<FaultAssumption, FaultWindowRecord>();
+    for (const a of flat) {
+      if (a.rules.length === 0 && a.syscall.length === 0 && !assumptions.includes(a)) continue;
+      const target = a.targetInterface
+        ? `${a.targetInterface.service}.${a.targetInterface.iface}`
+        : a.targetService;
+      const record: FaultWindowRecord = {
+        assumption: a.name,
+        ...(target ? { target } : {}),
+        rules: [
+          ...a.rules.map((r) => ({ rule: r.text, fired: 0 })),
+          ...a.syscall.map((r) => ({ rule: `${r.key}=${r.fault.text}`, fired: 0 })),
+        ],
+        fired: 0,
+      };
+      records.set(a, record);
+      this.faultWindows.push(record);
+    }
     const undo: (() => Promise<void>)[] = [];
     try {
       for (const a of flat)
@@ -369,6 +391,12 @@ export class TestRun {
         );
         undo.push(async () => {
           const hits = await session.clearRules();
+          for (const a of flat) {
+            const record = records.get(a);
+            if (!record || a.targetService !== service) continue;
+            a.syscall.forEach((r, i) => (record.rules[a.rules.length + i]!.fired = hits[r.key] ?? 0));
+            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+          }
           for (const r of rules) {
             if (!hits[r.key]) {
               this.log.append("fault_zero_traffic", service, { syscall: r.key, action: r.fault.action });
@@ -398,9 +426,9 @@ export class TestRun {
         undo.push(async () => {
           await this.settle();
           this.services.removeRules(entry, rules);
-          const fired = this.log
+          const acted = this.log
             .all()
-            .some(
+            .filter(
               (e) =>
                 e.seq > startSeq &&
                 e.type === "proxy" &&
@@ -408,6 +436,13 @@ export class TestRun {
                 e.data.interface === iface &&
                 e.data.action !== undefined,
             );
+          const record = records.get(a);
+          if (record) {
+            const counts = countRuleFirings(rules, acted);
+            rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
+            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+          }
+          const fired = acted.length > 0;
           if (!fired)
             this.warn(
               `fault "${a.name}" never fired: no traffic matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}`,
@@ -418,12 +453,36 @@ export class TestRun {
       return await fn();
     } finally {
       for (const u of undo.reverse()) await u();
+      // A composite assumption (faults=[...]) fired as often as the windows inside it.
+      const total = (a: FaultAssumption): number =>
+        (records.get(a)?.rules.reduce((n, r) => n + r.fired, 0) ?? 0) +
+        a.children.reduce((n, c) => n + total(c), 0);
+      for (const a of assumptions) {
+        const record = records.get(a);
+        if (record && a.children.length) record.fired = total(a);
+      }
     }
   }
 
   async stopObservers(): Promise<void> {
     await Promise.all(this.observers.map((o) => o.stop().catch(() => undefined)));
   }
+}
+
+/**
+ * How many of the proxy's action events each rule caused. Events name their rule (`rule`, as the
+ * proxy describes it); one that names none of the window's rules counts for the first rule with the
+ * same action, so a proxy describing a rule differently from the spec text is still counted.
+ */
+export function countRuleFirings(rules: ProxyRule[], acted: StoredEvent[]): number[] {
+  const counts = rules.map(() => 0);
+  for (const e of acted) {
+    let i = rules.findIndex((r) => r.text === e.data.rule);
+    if (i < 0) i = rules.findIndex((r) => r.action === e.data.action);
+    if (i < 0 && rules.length === 1) i = 0;
+    if (i >= 0) counts[i]!++;
+  }
+  return counts;
 }
 
 function describeFilters(f: Record<string, unknown>): string {

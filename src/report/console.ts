@@ -70,11 +70,28 @@ export function consoleReporter(
   };
 }
 
+/**
+ * The faults a test ran under, each with how often its rules acted: `message_loss (fired 3)`,
+ * `audit_loss (not fired)`. A fault named without a window record (none opened) is listed bare.
+ */
+function faultsCell(t: TestResult): string {
+  if (!t.faults.length && !t.faultWindows?.length) return "—";
+  const fired = new Map<string, number>();
+  for (const w of t.faultWindows ?? []) fired.set(w.assumption, (fired.get(w.assumption) ?? 0) + w.fired);
+  const names = [...new Set([...t.faults, ...fired.keys()])];
+  return names
+    .map((n) => {
+      const count = fired.get(n);
+      return count === undefined ? n : count > 0 ? `${n} (fired ${count})` : `${n} (not fired)`;
+    })
+    .join(", ");
+}
+
 /** One row per test: the faults it ran under, its verdict and, when it did not pass, why. */
 export function summaryTable(tests: TestResult[]): string {
   const rows = tests.map((t) => [
     t.name,
-    t.faults.length ? t.faults.join(", ") : "—",
+    faultsCell(t),
     LABEL[t.result]!,
     t.result === "pass" ? "" : (t.reason ?? "").split("\n")[0]!.slice(0, 100),
   ]);

@@ -69,6 +69,16 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
         ? { location: { file: relative(cwd, t.location.file) || t.location.file, line: t.location.line } }
         : {}),
       ...(t.faults.length ? { faults: t.faults } : {}),
+      ...(t.faultWindows?.length
+        ? {
+            fault_windows: t.faultWindows.map((w) => ({
+              assumption: w.assumption,
+              ...(w.target ? { target: w.target } : {}),
+              rules: w.rules,
+              fired: w.fired,
+            })),
+          }
+        : {}),
       ...(t.runs ? { runs: t.runs } : {}),
       ...(t.serviceOutput ? { service_output: t.serviceOutput } : {}),
       assertions: t.assertions,

@@ -49,7 +49,7 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     for (const rule of [...rules]) {
       if (!ruleMatches(rule.match.method, method) || !ruleMatches(rule.match.path, path) || !fires(rule))
         continue;
-      const base = { protocol: "http", action: rule.action, method, path };
+      const base = { protocol: "http", action: rule.action, rule: rule.text, method, path };
       if (rule.action === "delay") {
         const ms = Number(rule.params.delayMs ?? 0);
         o.onEvent("proxy", { ...base, delay_ms: ms });

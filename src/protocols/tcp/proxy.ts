@@ -44,7 +44,7 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
     /** Applies matching rules; returns false when the connection was consumed by a rule. */
     const apply = async (first: Buffer | undefined): Promise<boolean> => {
       for (const rule of pick(first)) {
-        const base = { protocol: o.protocol, action: rule.action, conn_id: id };
+        const base = { protocol: o.protocol, action: rule.action, rule: rule.text, conn_id: id };
         if (rule.action === "delay") {
           const ms = Number(rule.params.delayMs ?? 0);
           o.onEvent("proxy", { ...base, delay_ms: ms });
