@@ -86,19 +86,31 @@ export function proxyPlaceholder(kind: PlaceholderKind, service: string, iface: 
 
 const PLACEHOLDER_RE = /__FB_PROXY_(ADDR|HOST|PORT)_(.+?)__(.+?)__/g;
 
+/** Where another service's interface can be reached, as an env value may spell it. */
+export interface EnvUpstream {
+  service: string;
+  /** Where it really listens now (a substituted image or a port mapping may differ from the spec). */
+  addr: Address;
+  /** The port the spec declared (what `.addr` / `.port` gave at load time). */
+  declaredPort?: number;
+}
+
 /**
  * Resolves an env value for `consumer`: proxy placeholders become the proxy's address, and a literal
  * address of another service's proxied interface (`127.0.0.1:5432`, `localhost:5432`) is rewritten
  * to go through its proxy, so steps, faults and the service's own traffic all cross the same proxy.
+ * Both the declared port and the real one are recognised: `kafka.broker.addr` names the declared
+ * port at load time, while a Kafka image run as a local broker listens elsewhere. One pass, so a
+ * rewritten proxy address is never rewritten again.
  */
 export function resolveEnvValue(
   value: string,
   consumer: string,
   proxies: Map<string, Address>,
-  upstreams: Map<string, { service: string; addr: Address }>,
+  upstreams: Map<string, EnvUpstream>,
 ): { value: string; unresolved: string[] } {
   const unresolved: string[] = [];
-  let out = value.replace(PLACEHOLDER_RE, (whole, kind: string, svc: string, iface: string) => {
+  const out = value.replace(PLACEHOLDER_RE, (whole, kind: string, svc: string, iface: string) => {
     const p = proxies.get(`${svc}.${iface}`);
     if (!p) {
       unresolved.push(`${svc}.${iface}`);
@@ -106,17 +118,26 @@ export function resolveEnvValue(
     }
     return kind === "ADDR" ? formatAddr(p) : kind === "HOST" ? p.host : String(p.port);
   });
-  for (const [key, up] of upstreams) {
-    if (up.service === consumer) continue;
-    const proxy = proxies.get(key);
-    if (!proxy) continue;
-    for (const host of ["localhost", "127.0.0.1"]) {
-      const literal = `${host}:${up.addr.port}`;
-      const re = new RegExp(`${literal.replace(/\./g, "\\.")}(?!\\d)`, "g");
-      out = out.replace(re, formatAddr(proxy));
+  const targets = new Map<string, string>();
+  // Real ports first: they win over a declared port that happens to equal another interface's real one.
+  for (const pass of ["real", "declared"] as const) {
+    for (const [key, up] of upstreams) {
+      if (up.service === consumer) continue;
+      const proxy = proxies.get(key);
+      const port = pass === "real" ? up.addr.port : up.declaredPort;
+      if (!proxy || port === undefined || port <= 0) continue;
+      for (const host of ["localhost", "127.0.0.1"]) {
+        const literal = `${host}:${port}`;
+        if (!targets.has(literal)) targets.set(literal, formatAddr(proxy));
+      }
     }
   }
-  return { value: out, unresolved };
+  if (targets.size === 0) return { value: out, unresolved };
+  const alternatives = [...targets.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((l) => l.replace(/\./g, "\\."));
+  const re = new RegExp(`(?<![\\w.])(?:${alternatives.join("|")})(?!\\d)`, "g");
+  return { value: out.replace(re, (literal) => targets.get(literal)!), unresolved };
 }
 
 export function envName(...parts: string[]): string {

@@ -64,6 +64,28 @@ test("env late binding: placeholders become proxy addresses; other services' lit
   );
 });
 
+test("env late binding: a substituted image's declared port and its real port both reach the proxy", () => {
+  // kafka declared 9092 (what kafka.broker.addr gave at load); the local broker standing in for its
+  // image listens on 41234; the proxy in front is 40002.
+  const proxies = new Map([
+    ["kafka.broker", { host: "127.0.0.1", port: 40002 }],
+    ["db.main", { host: "127.0.0.1", port: 41234 }],
+  ]);
+  const upstreams = new Map([
+    ["kafka.broker", { service: "kafka", addr: { host: "127.0.0.1", port: 41234 }, declaredPort: 9092 }],
+    ["db.main", { service: "db", addr: { host: "127.0.0.1", port: 5432 }, declaredPort: 5432 }],
+  ]);
+  const resolve = (v: string, consumer = "app") => resolveEnvValue(v, consumer, proxies, upstreams).value;
+  assert.equal(resolve("127.0.0.1:9092"), "127.0.0.1:40002");
+  assert.equal(resolve("localhost:41234"), "127.0.0.1:40002");
+  assert.equal(resolve("127.0.0.1:9092,127.0.0.1:9092"), "127.0.0.1:40002,127.0.0.1:40002");
+  // One pass: the db's proxy port equals the broker's real port, yet the rewritten db address stays.
+  assert.equal(resolve("postgres://u@localhost:5432/x"), "postgres://u@127.0.0.1:41234/x");
+  // Not another address that merely ends the same way, nor kafka's own env.
+  assert.equal(resolve("10.127.0.0.1:9092"), "10.127.0.0.1:9092");
+  assert.equal(resolve("127.0.0.1:9092", "kafka"), "127.0.0.1:9092");
+});
+
 test("service() validation: exactly one of binary/image/remote, unique interfaces, reuse warning", () => {
   const b = new SpecBuilder("/tmp/spec.star", lang);
   assert.throws(() => b.service("x", {}), /requires one of: binary/);
