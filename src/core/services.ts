@@ -8,7 +8,15 @@ import type { ProxyRule, ServiceDef, Suite } from "./model.js";
 import { getProtocol, type Address, type ProtocolProxy } from "./protocol.js";
 import type { Rng } from "./random.js";
 import { getSyscallController, type SyscallSession } from "./syscall.js";
-import { envName, formatAddr, interfaceKey, parseHostPort, resolveEnvValue, startOrder } from "./topology.js";
+import {
+  envName,
+  formatAddr,
+  interfaceKey,
+  parseHostPort,
+  resolveEnvValue,
+  startOrder,
+  type EnvUpstream,
+} from "./topology.js";
 
 export interface RunningService {
   def: ServiceDef;
@@ -98,12 +106,14 @@ export class ServiceManager {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
     const proxies = new Map<string, Address>();
-    const upstreams = new Map<string, { service: string; addr: Address }>();
+    const upstreams = new Map<string, EnvUpstream>();
     for (const other of this.suite.services) {
       for (const i of other.interfaces) {
         const key = interfaceKey(other.name, i.name);
         const up = this.upstream(other, i.name);
-        upstreams.set(key, { service: other.name, addr: up });
+        // The declared port too: `.addr` named it at load, and an image run another way (a local Kafka
+        // standing in for a Kafka image) or a port mapping listens elsewhere.
+        upstreams.set(key, { service: other.name, addr: up, declaredPort: i.port });
         const p = this.proxies.get(key);
         if (p) proxies.set(key, p.proxy.listen);
         // A service reaches its own interfaces directly; everyone else goes through the proxy.
