@@ -113,9 +113,12 @@ export interface SpecApi {
   rules: {
     drop(match?: Record<string, string>, options?: { probability?: number }): ProxyRule;
     delay(options: { delay: string } & Record<string, string | number>): ProxyRule;
+    /** HTTP/TCP: status=, message=; Kafka: code= (error name or number). times=/after= where the proxy counts. */
     error(options?: Record<string, string | number>): ProxyRule;
     response(options?: Record<string, string | number>): ProxyRule;
     duplicate(match?: Record<string, string>): ProxyRule;
+    /** Kafka: close the client's connection when a matching request arrives. */
+    disconnect(options?: Record<string, string | number>): ProxyRule;
   };
   syscall: {
     deny(errno: string, options?: { probability?: number; label?: string }): SyscallFault;
@@ -337,11 +340,16 @@ export function createApi(b: SpecBuilder): SpecApi {
           { delayMs: parseDuration(delay, "delay(delay=)") },
           probability as number | undefined,
         ),
-      error: ({ status, message, probability, ...match } = {}) =>
+      error: ({ status, message, code, times, after, probability, ...match } = {}) =>
         b.proxyRule(
           "error",
           stringMatch(match),
-          { ...(status !== undefined ? { status } : {}), ...(message !== undefined ? { message } : {}) },
+          {
+            ...(status !== undefined ? { status } : {}),
+            ...(message !== undefined ? { message } : {}),
+            ...(code !== undefined ? { code } : {}),
+            ...counts(times, after),
+          },
           probability as number | undefined,
         ),
       response: ({ status, body, probability, ...match } = {}) =>
@@ -352,6 +360,13 @@ export function createApi(b: SpecBuilder): SpecApi {
           probability as number | undefined,
         ),
       duplicate: (match = {}) => b.proxyRule("duplicate", match, {}),
+      disconnect: ({ times, after, probability, ...match } = {}) =>
+        b.proxyRule(
+          "disconnect",
+          stringMatch(match),
+          counts(times, after),
+          probability as number | undefined,
+        ),
     },
     syscall: {
       deny: (errno, o) => b.syscallFault("deny", errno, o),
@@ -418,6 +433,24 @@ export function createApi(b: SpecBuilder): SpecApi {
 
 function stringMatch(m: Record<string, string | number>): Record<string, string> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+}
+
+/** times=/after= count limits as rule params (the protocol's proxy decides whether it implements them). */
+function counts(
+  times: string | number | undefined,
+  after: string | number | undefined,
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of [
+    ["times", times],
+    ["after", after],
+  ] as const) {
+    if (v === undefined) continue;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new SpecError(`${k}= must be a non-negative integer, got ${v}`);
+    out[k] = n;
+  }
+  return out;
 }
 
 export { fileURLToPath };

@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import "../../src/index.js";
 import { loadStarlarkSpec } from "../../src/spec/load.js";
 import { SpecBuilder } from "../../src/core/builder.js";
+import { createApi } from "../../src/core/define.js";
 import { SpecError } from "../../src/core/errors.js";
 import { closestKafkaErrorNames, toKafkaRule } from "../../src/protocols/kafka/plugin/index.js";
 
@@ -168,4 +169,20 @@ test("the spec's rule values reach the Kafka proxy rule: code, api alias, partit
   const d = toKafkaRule(b.proxyRule("disconnect", { topic: "t" }, { times: 1 }));
   assert.equal(d.kind, "disconnect");
   assert.equal(d.match.times, 1);
+});
+
+test("the TypeScript API's rules: error(code=, times=) and disconnect() reach the Kafka proxy rule", () => {
+  const b = new SpecBuilder("/tmp/x.spec.ts", {
+    repr: (v) => JSON.stringify(v),
+    equals: isDeepStrictEqual,
+    truthy: Boolean,
+  });
+  const fb = createApi(b);
+  const e = toKafkaRule(fb.rules.error({ topic: "t", code: "NOT_LEADER_OR_FOLLOWER", times: 1 }));
+  assert.deepEqual(e.disposition, { kind: "error", code: 6 });
+  assert.deepEqual(e.match, { topic: "t", times: 1 });
+  const d = toKafkaRule(fb.rules.disconnect({ topic: "t", after: 2 }));
+  assert.equal(d.kind, "disconnect");
+  assert.deepEqual(d.match, { topic: "t", after: 2 });
+  assert.throws(() => fb.rules.disconnect({ times: -1 }), /times= must be a non-negative integer, got -1/);
 });
