@@ -16,7 +16,7 @@ export function parseDuration(value: string | number, what = "duration"): number
     return value;
   }
   const text = value.trim();
-  const re = /(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/gy;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
   let total = 0;
   let matched = 0;
   let m: RegExpExecArray | null;

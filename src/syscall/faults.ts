@@ -1,4 +1,5 @@
 import { ERRNO_NAMES, isErrnoName, type ErrnoName } from "./errno.js";
+import { parseDuration as parseSpecDuration } from "../core/duration.js";
 import { SyscallFaultError } from "./errors.js";
 import { expandSyscalls } from "./families.js";
 
@@ -72,30 +73,16 @@ function parseMaxFires(ctor: string, value: number | undefined): number | undefi
   return value;
 }
 
-const DURATION_UNITS_MS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go-style duration ("250ms", "1.5s", "1m30s") or a number of milliseconds. */
+/** Go-style duration ("250ms", "1.5s", "1m30s") or a number of milliseconds, as everywhere in specs. */
 export function parseDuration(ctor: string, value: string | number): number {
-  if (typeof value === "number") {
-    if (Number.isFinite(value) && value >= 0) return value;
-  } else {
-    const parts = [...value.trim().matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)];
-    const joined = parts.map((p) => p[0]).join("");
-    if (parts.length > 0 && joined === value.trim())
-      return parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS_MS[p[2]!]!, 0);
+  try {
+    return parseSpecDuration(value, `${ctor}()`);
+  } catch {
+    throw new SyscallFaultError(
+      "BAD_FAULT",
+      `${ctor}(): bad duration ${JSON.stringify(value)}; use a duration like "500ms", "2s" or "1m30s"`,
+    );
   }
-  throw new SyscallFaultError(
-    "BAD_FAULT",
-    `${ctor}(): bad duration ${JSON.stringify(value)}; use a duration like "500ms", "2s" or "1m30s"`,
-  );
 }
 
 /** deny("EIO"): the syscall fails with that errno instead of running. */
