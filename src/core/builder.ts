@@ -18,7 +18,13 @@ import type {
   TestDef,
 } from "./model.js";
 import { checkRuleSupported, getProtocol } from "./protocol.js";
-import { ERRNOS, SYSCALL_FAMILIES, getSyscallController } from "./syscall.js";
+import {
+  ERRNOS,
+  FAULTABLE_NAMES,
+  KNOWN_SYSCALLS,
+  SYSCALL_FAMILIES,
+  getSyscallController,
+} from "./syscall.js";
 import { allocatePortSync, parseHostPort } from "./topology.js";
 import { parseDuration } from "./duration.js";
 
@@ -75,24 +81,8 @@ export interface FaultMatrixOptions {
   location?: SourceLocation;
 }
 
-export const FAULTABLE_SYSCALLS = [
-  "write",
-  "read",
-  "connect",
-  "openat",
-  "open",
-  "fsync",
-  "sendto",
-  "recvfrom",
-  "writev",
-  "readv",
-  "close",
-  "pwrite64",
-  "pread64",
-  "fdatasync",
-  "sendmsg",
-  "recvmsg",
-];
+/** Syscall names a fault may use as keywords (families and raw names); one table, in ./syscall.ts. */
+export const FAULTABLE_SYSCALLS: readonly string[] = FAULTABLE_NAMES;
 
 export class SpecBuilder {
   readonly runtime = new Runtime();
@@ -288,11 +278,10 @@ export class SpecBuilder {
       const op = target.ops[key];
       let syscalls: string[];
       if (op) syscalls = op.syscalls;
-      else if (FAULTABLE_SYSCALLS.includes(key) || SYSCALL_FAMILIES[key])
-        syscalls = SYSCALL_FAMILIES[key] ?? [key];
+      else if (FAULTABLE_SYSCALLS.includes(key)) syscalls = [...(SYSCALL_FAMILIES[key] ?? [key])];
       else {
         throw new SpecError(
-          `${where}: unknown keyword "${key}" for service "${target.name}". Valid syscalls: ${FAULTABLE_SYSCALLS.join(", ")}${Object.keys(target.ops).length ? `; ops: ${Object.keys(target.ops).join(", ")}` : ""}`,
+          `${where}: unknown keyword "${key}" for service "${target.name}". Valid syscalls: ${Object.keys(SYSCALL_FAMILIES).join(", ")} (families), or a raw syscall name (${KNOWN_SYSCALLS.filter((s) => !(s in SYSCALL_FAMILIES)).join(", ")})${Object.keys(target.ops).length ? `; ops: ${Object.keys(target.ops).join(", ")}` : ""}`,
         );
       }
       if (target.remote)

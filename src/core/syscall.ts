@@ -47,15 +47,76 @@ export function getSyscallController(): SyscallController | undefined {
   return controller;
 }
 
-/** Families as Faultbox expands them: write → write, writev, pwrite64. */
-export const SYSCALL_FAMILIES: Record<string, string[]> = {
-  write: ["write", "writev", "pwrite64"],
-  read: ["read", "readv", "pread64"],
-  open: ["open", "openat"],
-  fsync: ["fsync", "fdatasync"],
-  sendto: ["sendto", "sendmsg"],
-  recvfrom: ["recvfrom", "recvmsg"],
+// Every syscall a rule may name; the supervisor (native/tables.h) knows the same names. Syscalls
+// that do not exist on the platform (open, creat, unlink, ... on arm64) are dropped at launch.
+export const KNOWN_SYSCALLS = [
+  "write",
+  "writev",
+  "pwrite64",
+  "pwritev",
+  "pwritev2",
+  "read",
+  "readv",
+  "pread64",
+  "preadv",
+  "preadv2",
+  "open",
+  "creat",
+  "openat",
+  "openat2",
+  "fsync",
+  "fdatasync",
+  "sync_file_range",
+  "syncfs",
+  "sendto",
+  "sendmsg",
+  "sendmmsg",
+  "recvfrom",
+  "recvmsg",
+  "recvmmsg",
+  "connect",
+  "accept",
+  "accept4",
+  "bind",
+  "listen",
+  "socket",
+  "close",
+  "ftruncate",
+  "fallocate",
+  "truncate",
+  "unlink",
+  "rename",
+  "mkdir",
+  "rmdir",
+  "unlinkat",
+  "renameat",
+  "renameat2",
+  "mkdirat",
+  "getrandom",
+] as const;
+
+// A family name stands for every syscall that does the same thing by another entry point, so
+// `write=deny("EIO")` also catches a JVM's pwrite64 and PostgreSQL's pwritev.
+export const SYSCALL_FAMILIES: Readonly<Record<string, readonly string[]>> = {
+  write: ["write", "writev", "pwrite64", "pwritev", "pwritev2"],
+  read: ["read", "readv", "pread64", "preadv", "preadv2"],
+  open: ["open", "creat", "openat", "openat2"],
+  openat: ["open", "creat", "openat", "openat2"],
+  fsync: ["fsync", "fdatasync", "sync_file_range", "syncfs"],
+  sendto: ["sendto", "sendmsg", "sendmmsg"],
+  recvfrom: ["recvfrom", "recvmsg", "recvmmsg"],
+  connect: ["connect"],
+  accept: ["accept", "accept4"],
+  close: ["close"],
+  unlink: ["unlink", "unlinkat"],
+  rename: ["rename", "renameat", "renameat2"],
+  mkdir: ["mkdir", "mkdirat"],
 };
+
+/** The names `fault(service, <name>=...)` accepts: families plus every raw syscall. */
+export const FAULTABLE_NAMES: readonly string[] = [
+  ...new Set([...Object.keys(SYSCALL_FAMILIES), ...KNOWN_SYSCALLS]),
+].sort();
 
 // The errnos deny() accepts, by name. The same list is compiled into the seccomp supervisor
 // (src/syscall/native/tables.h), which maps each name to the number of the platform it runs on.

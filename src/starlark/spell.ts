@@ -17,7 +17,8 @@ export function nearest(name: string, candidates: Iterable<string>): string | un
   return bestD <= max ? best : undefined;
 }
 
-function distance(a: string, b: string): number {
+/** Levenshtein distance (insertions, deletions and substitutions each cost 1). */
+export function distance(a: string, b: string): number {
   const prev = new Array<number>(b.length + 1);
   for (let j = 0; j <= b.length; j++) prev[j] = j;
   for (let i = 1; i <= a.length; i++) {

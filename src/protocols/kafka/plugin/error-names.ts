@@ -1,20 +1,9 @@
 // Kafka error names for error(code=...): resolving a name or number, and "did you mean" suggestions
 // for a misspelt name (the spec author sees the valid names closest to what was written).
+import { distance as editDistance } from "../../../starlark/spell.js";
 import { KAFKA_ERRORS, kafkaErrorCode } from "../wire/errors.js";
 
 const NAMES = Object.keys(KAFKA_ERRORS).filter((n) => n !== "NONE");
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
 
 /** The `count` error names closest to `written`: names containing it (or contained in it) first. */
 export function closestKafkaErrorNames(written: string, count = 3): string[] {
