@@ -1,11 +1,11 @@
 // The HTTP proxy: forwards requests to the service; rules (matched on method and path, in order)
 // answer with an error status, a canned response, delay the request, or drop the connection.
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { globMatch } from "../../core/events.js";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
+import { serveProxy } from "../serve-proxy.js";
 
 /** Literal patterns compare case-insensitively (as Faultbox's proxies do); `*` globs otherwise. */
 export function ruleMatches(pattern: string | undefined, value: string): boolean {
@@ -78,19 +78,5 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     forward(req, res);
   });
   server.keepAliveTimeout = 1000;
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, o.listenHost, resolve);
-  });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    listen: { host: o.listenHost, port },
-    addRule: (r) => void rules.push(r),
-    clearRules: () => void (rules.length = 0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return serveProxy(server, o.listenHost, rules, () => server.closeAllConnections());
 }

@@ -1,10 +1,11 @@
 // A TCP proxy: relays bytes both ways. Rules match the first bytes the client sends (prefix= matcher,
 // when the protocol lets the client speak first) and drop (reset) the connection, delay it, or answer
 // with a canned body instead of the service.
-import { createServer, connect, type AddressInfo, type Socket } from "node:net";
+import { createServer, connect, type Socket } from "node:net";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
+import { serveProxy } from "../serve-proxy.js";
 
 export interface TcpProxyOptions extends ProxyOptions {
   protocol: string;
@@ -87,19 +88,7 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
       });
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, o.listenHost, resolve);
+  return serveProxy(server, o.listenHost, rules, () => {
+    for (const s of sockets) s.destroy();
   });
-  const port = (server.address() as AddressInfo).port;
-  return {
-    listen: { host: o.listenHost, port },
-    addRule: (r) => void rules.push(r),
-    clearRules: () => void (rules.length = 0),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
 }
