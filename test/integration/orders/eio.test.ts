@@ -4,101 +4,28 @@
 // naive mode has already published the order's event: an orphan. correct mode publishes nothing.
 import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { chownSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import type pg from "pg";
+import { deny, op, rule } from "../../../src/syscall/index.js";
 import {
-  deny,
-  launchSupervised,
-  op,
-  rule,
-  syscallFaultsSupported,
-  type SupervisedProcess,
-} from "../../../src/syscall/index.js";
-import { findPostgresBin } from "../../../src/launch/postgres-local/index.js";
+  startSupervisedPostgres,
+  supervisedPostgresSkip,
+  type SupervisedPostgres,
+} from "../../support/supervised-postgres.js";
 import { killAll } from "./services.js";
 import { startOrdersSystem, type Mode, type OrdersSystem } from "./system.js";
 
-const support = syscallFaultsSupported();
-const skip = support.ok ? false : support.reason;
-
-let server: SupervisedProcess | undefined;
-let port = 0;
-let data = "";
-const root = mkdtempSync(join(tmpdir(), "faultbox-orders-eio-"));
+const skip = supervisedPostgresSkip();
+let pgs: SupervisedPostgres | undefined;
 const running: OrdersSystem[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const adminUrl = (db: string) => `postgres://postgres@127.0.0.1:${port}/${db}`;
-
 /** Runs a statement on a fresh connection, retrying (bounded) while the server recovers. */
-async function withRecoveredServer<T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: adminUrl(db) });
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      return await fn(client);
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(200);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-}
+const withRecoveredServer = <T>(db: string, fn: (c: pg.Client) => Promise<T>): Promise<T> =>
+  pgs!.withRecovered(db, fn);
 
 before(async () => {
   if (skip) return;
-  const bin = findPostgresBin();
-  data = join(root, "data");
-  chownSync(root, Number(execFileSync("id", ["-u", "postgres"]).toString()), 0);
-  execFileSync(
-    "setpriv",
-    [
-      "--reuid=postgres",
-      "--regid=postgres",
-      "--init-groups",
-      join(bin, "initdb"),
-      "-D",
-      data,
-      "-U",
-      "postgres",
-    ],
-    { stdio: "ignore", env: { ...process.env, LC_ALL: "C.UTF-8" } },
-  );
-  port = await freePort();
-  server = await launchSupervised({
-    argv: [
-      join(bin, "postgres"),
-      "-D",
-      data,
-      "-p",
-      String(port),
-      "-k",
-      root,
-      "-c",
-      "listen_addresses=127.0.0.1",
-    ],
-    user: "postgres",
-    syscalls: ["write", "fsync"],
-    stdio: ["ignore", "ignore", "ignore"],
-  });
+  pgs = await startSupervisedPostgres();
 });
 
 afterEach(async () => {
@@ -107,25 +34,24 @@ afterEach(async () => {
 
 after(async () => {
   killAll();
-  await server?.close({ signal: "SIGINT", graceMs: 10_000 });
-  rmSync(root, { recursive: true, force: true });
+  await pgs?.stop();
 });
 
 async function systemOnSupervisedServer(mode: Mode): Promise<OrdersSystem> {
   const db = `orders_${mode}`;
   await withRecoveredServer("postgres", (c) => c.query(`CREATE DATABASE ${db}`));
-  const s = await startOrdersSystem(mode, { DATABASE_URL: adminUrl(db), RESEND_AFTER_MS: "1000" });
+  const s = await startOrdersSystem(mode, { DATABASE_URL: pgs!.url(db), RESEND_AFTER_MS: "1000" });
   running.push(s);
   return s;
 }
 
 /** Places the order while every write to the data directory fails with EIO. */
 async function placeOrderUnderEio(s: OrdersSystem, id: string) {
-  await server!.setRules([rule(op({ syscalls: ["write"], path: `${data}/**` }), deny("EIO"))]);
+  await pgs!.server.setRules([rule(op({ syscalls: ["write"], path: `${pgs!.data}/**` }), deny("EIO"))]);
   try {
     return await s.postOrder({ id, item: "book", qty: 1 });
   } finally {
-    const [stats] = await server!.clearRules();
+    const [stats] = await pgs!.server.clearRules();
     assert.ok(stats!.fires > 0, "the EIO rule fired");
   }
 }
