@@ -302,13 +302,11 @@ export interface Entry {
   v: Value;
 }
 
-export class Dict extends StarObject {
+/** What dict and set share: an insertion-ordered Map keyed by hash key, freezing and iteration guards. */
+abstract class HashTable<E> extends StarObject {
   frozen = false;
   iterating = 0;
-  readonly map = new Map<HashKey, Entry>();
-  typeName(): string {
-    return "dict";
-  }
+  readonly map = new Map<HashKey, E>();
   override truth(): boolean {
     return this.map.size > 0;
   }
@@ -321,6 +319,31 @@ export class Dict extends StarObject {
   checkMutable(verb: string): void {
     if (this.frozen) throw new EvalError(`cannot ${verb} frozen hash table`);
     if (this.iterating > 0) throw new EvalError(`cannot ${verb} hash table during iteration`);
+  }
+  override len(): number {
+    return this.map.size;
+  }
+  /** `open` + each entry's text + `close`; `cycle` for a table already being printed. */
+  protected reprEntries(
+    seen: Set<unknown> | undefined,
+    open: string,
+    close: string,
+    cycle: string,
+    part: (e: E, seen: Set<unknown>) => string,
+  ): string {
+    seen ??= new Set();
+    if (seen.has(this)) return cycle;
+    seen.add(this);
+    const parts: string[] = [];
+    for (const e of this.map.values()) parts.push(part(e, seen));
+    seen.delete(this);
+    return open + parts.join(", ") + close;
+  }
+}
+
+export class Dict extends HashTable<Entry> {
+  typeName(): string {
+    return "dict";
   }
   get(k: Value): Value | undefined {
     const e = this.map.get(hashKey(k));
@@ -346,16 +369,7 @@ export class Dict extends StarObject {
     return out;
   }
   override repr(seen?: Set<unknown>): string {
-    seen ??= new Set();
-    if (seen.has(this)) return "{...}";
-    seen.add(this);
-    const parts: string[] = [];
-    for (const e of this.map.values()) parts.push(repr(e.k, seen) + ": " + repr(e.v, seen));
-    seen.delete(this);
-    return "{" + parts.join(", ") + "}";
-  }
-  override len(): number {
-    return this.map.size;
+    return this.reprEntries(seen, "{", "}", "{...}", (e, s) => repr(e.k, s) + ": " + repr(e.v, s));
   }
   static of(pairs: Iterable<[string, Value]>): Dict {
     const d = new Dict();
@@ -364,25 +378,9 @@ export class Dict extends StarObject {
   }
 }
 
-export class StarSet extends StarObject {
-  frozen = false;
-  iterating = 0;
-  readonly map = new Map<HashKey, Value>();
+export class StarSet extends HashTable<Value> {
   typeName(): string {
     return "set";
-  }
-  override truth(): boolean {
-    return this.map.size > 0;
-  }
-  override hashKey(): HashKey {
-    return unhashable(this);
-  }
-  override freeze(): void {
-    freeze(this);
-  }
-  checkMutable(verb: string): void {
-    if (this.frozen) throw new EvalError(`cannot ${verb} frozen hash table`);
-    if (this.iterating > 0) throw new EvalError(`cannot ${verb} hash table during iteration`);
   }
   has(k: Value): boolean {
     return this.map.has(hashKey(k));
@@ -393,16 +391,7 @@ export class StarSet extends StarObject {
     if (!this.map.has(hk)) this.map.set(hk, k);
   }
   override repr(seen?: Set<unknown>): string {
-    seen ??= new Set();
-    if (seen.has(this)) return "set(...)";
-    seen.add(this);
-    const parts: string[] = [];
-    for (const e of this.map.values()) parts.push(repr(e, seen));
-    seen.delete(this);
-    return "set([" + parts.join(", ") + "])";
-  }
-  override len(): number {
-    return this.map.size;
+    return this.reprEntries(seen, "set([", "])", "set(...)", (e, s) => repr(e, s));
   }
 }
 
