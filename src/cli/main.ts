@@ -10,7 +10,7 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-                   [--timeout SECONDS] [--verbose]
+                   [--html FILE] [--timeout SECONDS] [--verbose]
                                run a spec (.star, or a TypeScript module .ts/.mts)
   faultbox check SPEC [--format json]
                                load and validate a spec, run nothing

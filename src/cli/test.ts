@@ -1,11 +1,13 @@
-// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]`
-import { writeFileSync } from "node:fs";
+// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE] [--html FILE]`
+import { accessSync, constants, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { NoTestMatched, runSuite } from "../core/engine.js";
 import { SpecError, errorMessage } from "../core/errors.js";
 import { randomSeed } from "../core/random.js";
 import { exitCode } from "../core/results.js";
 import { consoleReporter } from "../report/console.js";
 import { toJson } from "../report/json.js";
+import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadSpec } from "./load.js";
@@ -18,9 +20,33 @@ const FLAGS = {
   format: true,
   output: true,
   junit: true,
+  html: true,
   timeout: true,
   verbose: false,
 };
+
+/** Fails before the run (which may take minutes) when a report could not be written afterwards. */
+function checkWritable(flag: string, path: string | undefined): void {
+  if (path === undefined) return;
+  const file = resolve(path);
+  let dirOk = false;
+  try {
+    dirOk = statSync(dirname(file)).isDirectory();
+    if (dirOk) accessSync(dirname(file), constants.W_OK);
+  } catch (e) {
+    if (dirOk)
+      throw new UsageError(
+        `--${flag} ${path}: directory ${dirname(file)} is not writable (${(e as Error).message})`,
+      );
+  }
+  if (!dirOk) throw new UsageError(`--${flag} ${path}: directory ${dirname(file)} does not exist`);
+  try {
+    if (statSync(file).isDirectory())
+      throw new UsageError(`--${flag} ${path} is a directory; give a file name`);
+  } catch (e) {
+    if (e instanceof UsageError) throw e; // a missing file is fine: it is created
+  }
+}
 
 export async function run(argv: string[]): Promise<number> {
   let parsed;
@@ -39,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--seed must be a non-negative integer, got "${s}"`);
     seed = s !== undefined ? BigInt(s) : randomSeed();
     runs = intFlag(parsed.flags, "runs", 1);
+    for (const flag of ["output", "junit", "html"] as const) checkWritable(flag, parsed.flags[flag]);
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
@@ -99,5 +126,6 @@ export async function run(argv: string[]): Promise<number> {
   if (json) process.stdout.write(doc);
   if (parsed.flags.output) writeFileSync(parsed.flags.output, doc);
   if (parsed.flags.junit) writeFileSync(parsed.flags.junit, toJUnit(result));
+  if (parsed.flags.html) writeFileSync(parsed.flags.html, toHtml(result));
   return exitCode(result);
 }

@@ -49,6 +49,14 @@ test("usage errors exit 1 naming the problem", () => {
     faultbox(["test", "examples/http-basic/faultbox.star", "--format=xml"]).stderr,
     /--format must be text or json/,
   );
+  // A report path that cannot be written is refused before the run, not after minutes of tests.
+  const noDir = faultbox(["test", "examples/http-basic/faultbox.star", "--html", "/nonexistent-dir/r.html"]);
+  assert.equal(noDir.status, 1);
+  assert.match(noDir.stderr, /--html \/nonexistent-dir\/r\.html: directory \/nonexistent-dir does not exist/);
+  assert.doesNotMatch(noDir.stdout + noDir.stderr, /Seed:/, "nothing ran");
+  const isDir = faultbox(["test", "examples/http-basic/faultbox.star", "--junit", tmpdir()]);
+  assert.equal(isDir.status, 1);
+  assert.match(isDir.stderr, /--junit .* is a directory; give a file name/);
   const missing = faultbox(["test", "nope.star"]);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /spec file not found: nope\.star/);

@@ -12,7 +12,8 @@ for (const spec of ["examples/http-failing/faultbox.spec.ts", "examples/http-fai
     const dir = mkdtempSync(join(tmpdir(), "fb-failing-"));
     const out = join(dir, "result.json");
     const junit = join(dir, "junit.xml");
-    const r = faultbox(["test", spec, "--seed", "9", "--output", out, "--junit", junit]);
+    const html = join(dir, "report.html");
+    const r = faultbox(["test", spec, "--seed", "9", "--output", out, "--junit", junit, "--html", html]);
     assert.equal(r.status, 2, r.stderr);
     // Console: failure details with the spec line and the last events, then the summary.
     assert.match(r.stdout, /--- FAIL: test_wrong_status/);
@@ -71,6 +72,25 @@ for (const spec of ["examples/http-failing/faultbox.spec.ts", "examples/http-fai
     );
     assert.match(xml, /<testcase name="test_passes"[^>]*\/>/);
     assert.match(xml, /<testcase name="test_times_out"[^>]*>\s*<skipped /);
+
+    // The HTML report carries the same verdicts, reasons and fault windows as the JSON one.
+    const page = readFileSync(html, "utf8");
+    assert.match(
+      page,
+      /<title>faultbox: examples\/http-failing\/faultbox\.(spec\.ts|star) \(4 passed, 4 failed\)<\/title>/,
+    );
+    assert.match(
+      page,
+      /<span class="badge fail">FAIL<\/span> test_wrong_status[\s\S]*?assert_eq failed: 404 != 200 \(the route exists\)/,
+    );
+    assert.match(page, /<span class="badge warn">INCONCLUSIVE<\/span> test_times_out/);
+    assert.match(
+      page,
+      /replay: <code>faultbox test examples\/http-failing\/faultbox\.(spec\.ts|star) --test wrong_status --seed \d+<\/code>/,
+    );
+    const withWindows = json.tests.find((t) => (t as { fault_windows?: unknown[] }).fault_windows?.length);
+    if (withWindows) assert.match(page, /<h4>Fault windows<\/h4>/);
+    assert.equal((page.match(/<section class="test"/g) ?? []).length, json.tests.length);
   });
 
 test("only an inconclusive test selected: exit 3", () => {
