@@ -1,6 +1,7 @@
 // Command line over the Kafka launcher, used by scripts/kafka/*:
 //   resolve [--version V]                        fetch the jars (once), print where they are
 //   start [--nodes N] [--version V] [--owner-pid PID] [--ready-timeout SECONDS]
+//         [--sasl-users NAME:PASSWORD,... [--sasl-mechanisms PLAIN,SCRAM-SHA-256,SCRAM-SHA-512]]
 //                                                start; print the cluster as JSON (also in DIR/service.json)
 //   stop DIR|DIR/service.json                    stop a started cluster and delete its directory
 //   tool NAME [ARGS...]                          run a Java tool (version from FAULTBOX_KAFKA_VERSION)
@@ -13,6 +14,7 @@ import { startKafka, stopKafkaRecord, type KafkaClusterRecord } from "./start.js
 import { resolveKafka } from "./resolve.js";
 import { isKafkaTool, kafkaToolCommand } from "./tools.js";
 import { KAFKA_TOOLS } from "./versions.js";
+import { parseSaslUsers, validateSasl, type KafkaSaslOptions, type SaslMechanism } from "./sasl.js";
 
 export const RECORD_FILE = "service.json";
 
@@ -55,6 +57,21 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
   return n;
 }
 
+function saslOption(users: string | undefined, mechanisms: string | undefined): KafkaSaslOptions | undefined {
+  if (users === undefined) {
+    if (mechanisms !== undefined) throw new UsageError("--sasl-mechanisms needs --sasl-users");
+    return undefined;
+  }
+  try {
+    return validateSasl({
+      users: parseSaslUsers(users),
+      ...(mechanisms !== undefined ? { mechanisms: mechanisms.split(",") as SaslMechanism[] } : {}),
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
 async function runTool(name: string | undefined, args: string[]): Promise<number> {
   if (!name) throw new UsageError("tool needs a tool name, e.g. kafka-topics");
   if (!isKafkaTool(name))
@@ -75,14 +92,23 @@ export async function kafkaCli(argv: string[]): Promise<number> {
       return 0;
     }
     case "start": {
-      const { options, rest } = parseOptions(args, ["nodes", "version", "owner-pid", "ready-timeout"]);
+      const { options, rest } = parseOptions(args, [
+        "nodes",
+        "version",
+        "owner-pid",
+        "ready-timeout",
+        "sasl-users",
+        "sasl-mechanisms",
+      ]);
       if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
       const timeout = positiveInt(options.get("ready-timeout"), "--ready-timeout");
+      const sasl = saslOption(options.get("sasl-users"), options.get("sasl-mechanisms"));
       const cluster = await startKafka({
         nodes: positiveInt(options.get("nodes"), "--nodes") ?? 1,
         version: options.get("version"),
         ownerPid: positiveInt(options.get("owner-pid"), "--owner-pid") ?? null,
         readyTimeoutMs: timeout === undefined ? undefined : timeout * 1000,
+        ...(sasl ? { sasl } : {}),
       });
       const { stop: _stop, ...record } = cluster;
       const json = JSON.stringify(record, null, 2);

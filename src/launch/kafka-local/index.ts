@@ -12,3 +12,5 @@ export {
 } from "./versions.js";
 export type { KafkaTool } from "./versions.js";
 export { READINESS_TOPIC } from "./readiness.js";
+export { SASL_MECHANISMS } from "./sasl.js";
+export type { KafkaSaslOptions, KafkaSaslRecord, SaslMechanism } from "./sasl.js";

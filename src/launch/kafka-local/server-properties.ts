@@ -2,11 +2,14 @@
 // has an n-voter static quorum, so a 3-node cluster survives the loss of any one node. Replication
 // factors of the internal topics follow the cluster size so a single node works without warnings.
 import type { KafkaRelease } from "./versions.js";
+import { SASL_LISTENER } from "./sasl.js";
 
 export interface NodePorts {
   nodeId: number;
   brokerPort: number;
   controllerPort: number;
+  /** Port of the SASL_PLAINTEXT listener, when the cluster has one. */
+  saslPort?: number;
 }
 
 export function serverProperties(
@@ -16,6 +19,8 @@ export function serverProperties(
   dataDir: string,
   release: KafkaRelease,
   overrides: Record<string, string> = {},
+  /** Entries of the SASL listener (see sasl.ts); used only when node.saslPort is set. */
+  saslProps: Record<string, string> = {},
 ): string {
   const rf = Math.min(3, all.length);
   const minIsr = Math.min(2, rf);
@@ -42,6 +47,13 @@ export function serverProperties(
     "num.io.threads": "2",
     "log.cleaner.threads": "1",
   };
+  if (node.saslPort !== undefined) {
+    // PLAINTEXT stays the inter-broker listener; clients choose the SASL one by its port.
+    props.listeners += `,${SASL_LISTENER}://${host}:${node.saslPort}`;
+    props["advertised.listeners"] += `,${SASL_LISTENER}://${host}:${node.saslPort}`;
+    props["listener.security.protocol.map"] += `,${SASL_LISTENER}:SASL_PLAINTEXT`;
+    Object.assign(props, saslProps);
+  }
   if (release.major >= 4) {
     props["share.coordinator.state.topic.replication.factor"] = String(rf);
     props["share.coordinator.state.topic.min.isr"] = String(minIsr);

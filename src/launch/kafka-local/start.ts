@@ -19,6 +19,13 @@ import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
 import { serverProperties, type NodePorts } from "./server-properties.js";
 import { kafkaToolMainClass } from "./versions.js";
 import { waitForProduce, type ReadinessProbe } from "./readiness.js";
+import {
+  saslServerProperties,
+  scramFormatArgs,
+  validateSasl,
+  type KafkaSaslOptions,
+  type KafkaSaslRecord,
+} from "./sasl.js";
 
 export interface StartKafkaOptions {
   /** Number of nodes (each a broker and a controller). Default 1. */
@@ -40,6 +47,11 @@ export interface StartKafkaOptions {
   heap?: string;
   /** Parent of the cluster's temporary directory (default: the OS temp dir). */
   workDir?: string;
+  /**
+   * Adds a SASL_PLAINTEXT listener on its own port to every node (PLAIN and SCRAM-SHA-256/512 by
+   * default) with these users; the PLAINTEXT listener stays (inter-broker traffic, readiness).
+   */
+  sasl?: KafkaSaslOptions;
   /** Environment for Java/Maven lookup (FAULTBOX_JAVA, JAVA_HOME, FAULTBOX_MVN, FAULTBOX_CACHE_DIR). */
   env?: NodeJS.ProcessEnv;
 }
@@ -48,6 +60,8 @@ export interface KafkaBroker {
   nodeId: number;
   host: string;
   port: number;
+  /** Port of the node's SASL_PLAINTEXT listener, when the cluster has one. */
+  saslPort?: number;
 }
 
 /** Everything needed to find and stop a running cluster from any process (plain JSON). */
@@ -59,6 +73,8 @@ export interface KafkaClusterRecord {
   /** Temporary directory holding every node's config, data and log. */
   dir: string;
   processes: GuardedProcess[];
+  /** The SASL_PLAINTEXT listener, when started with `sasl`. */
+  sasl?: KafkaSaslRecord;
 }
 
 export interface KafkaCluster extends KafkaClusterRecord {
@@ -100,6 +116,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   const nodeCount = opts.nodes ?? 1;
   if (!Number.isInteger(nodeCount) || nodeCount < 1)
     throw new Error(`nodes must be a positive integer, got ${nodeCount}`);
+  const sasl = opts.sasl === undefined ? undefined : validateSasl(opts.sasl);
   const install: KafkaInstall = await resolveKafka(opts.version, opts.env ?? process.env);
   const host = LOOPBACK;
   if (opts.brokerPorts) {
@@ -107,10 +124,12 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
     for (const p of opts.brokerPorts) await assertPortFree(p, host, `a Kafka ${install.version} broker`);
   }
   const ports = await freePorts(nodeCount * (opts.brokerPorts ? 1 : 2), host);
+  const saslPorts = sasl ? await freePorts(nodeCount, host) : [];
   const nodes: NodePorts[] = Array.from({ length: nodeCount }, (_, i) => ({
     nodeId: i + 1,
     brokerPort: opts.brokerPorts ? opts.brokerPorts[i]! : ports[2 * i]!,
     controllerPort: opts.brokerPorts ? ports[i]! : ports[2 * i + 1]!,
+    ...(sasl ? { saslPort: saslPorts[i]! } : {}),
   }));
   const dir = mkdtempSync(join(opts.workDir ?? tmpdir(), `faultbox-kafka-${install.version}-`));
   const owner = opts.ownerPid === undefined ? process.pid : (opts.ownerPid ?? undefined);
@@ -119,9 +138,23 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
     kind: "kafka",
     version: install.version,
     bootstrap: nodes.map((n) => `${host}:${n.brokerPort}`).join(","),
-    brokers: nodes.map((n) => ({ nodeId: n.nodeId, host, port: n.brokerPort })),
+    brokers: nodes.map((n) => ({
+      nodeId: n.nodeId,
+      host,
+      port: n.brokerPort,
+      ...(n.saslPort !== undefined ? { saslPort: n.saslPort } : {}),
+    })),
     dir,
     processes,
+    ...(sasl
+      ? {
+          sasl: {
+            bootstrap: nodes.map((n) => `${host}:${n.saslPort}`).join(","),
+            mechanisms: sasl.mechanisms,
+            users: Object.keys(sasl.users),
+          },
+        }
+      : {}),
   };
   const fail = async (err: LaunchError): Promise<never> => {
     await stopKafkaRecord(record);
@@ -140,7 +173,15 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         const props = join(nodeDir, "server.properties");
         writeFileSync(
           props,
-          serverProperties(n, nodes, host, join(nodeDir, "data"), install.release, opts.serverProperties),
+          serverProperties(
+            n,
+            nodes,
+            host,
+            join(nodeDir, "data"),
+            install.release,
+            opts.serverProperties,
+            sasl ? saslServerProperties(sasl) : {},
+          ),
         );
         const log = join(nodeDir, "format.log");
         const argv = [
@@ -157,6 +198,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
           id,
           "-c",
           props,
+          ...(sasl ? scramFormatArgs(sasl) : []),
         ];
         return { n, code: await runLogged(argv, log), log };
       }),

@@ -35,6 +35,7 @@ import {
 import { canAnswerLocally, localErrorResponse, planRequest, setTopicErrors } from "./requests.js";
 import { rewriteNodeEndpoints, rewriteResponse, type AdvertiseNode } from "./responses.js";
 import type { SequenceTranslator } from "./sequences.js";
+import { SaslV0Tracker } from "./sasl.js";
 
 /** What all connections of one proxy share. */
 export interface ProxyShared {
@@ -75,6 +76,8 @@ interface Expected {
   apiVersion: number;
   produce?: { request: ProduceRequest | null; local: ProducePlan["local"] };
   responseError?: { code: number; topics: Set<string> };
+  /** A raw SASL token (after SaslHandshake v0): the answer is the broker's next frame, relayed as is. */
+  saslToken?: true;
 }
 
 const MAX_QUEUED_REQUESTS = 256;
@@ -111,6 +114,7 @@ export class ProxyConnection {
   private clientPaused = false;
   private nextUpstreamId = 1;
   private closed = false;
+  private readonly sasl = new SaslV0Tracker();
 
   constructor(
     readonly id: string,
@@ -243,8 +247,24 @@ export class ProxyConnection {
     }
   }
 
+  /** Relays a raw SASL token (or, on an opaque connection, any frame) unread; see sasl.ts. */
+  private relaySaslFrame(frame: Buffer, kind: "token" | "opaque"): void {
+    if (kind === "token")
+      this.expected.push({
+        upstreamId: -1,
+        slot: this.newSlot(-1),
+        apiKey: -1,
+        apiVersion: -1,
+        saslToken: true,
+      });
+    this.sendUpstream(withSizePrefix(frame));
+  }
+
   private async handleRequest(frame: Buffer): Promise<void> {
+    const saslFrame = this.sasl.clientFrame(frame);
+    if (saslFrame !== "request") return this.relaySaslFrame(frame, saslFrame);
     const h = peekRequestHeader(frame);
+    if (h.apiKey === API_KEYS.SaslHandshake) this.sasl.handshakeRequested(frame);
     this.shared.stats.requests++;
     const rules = this.shared.rules();
     const supported = isSupported(h.apiKey, h.apiVersion);
@@ -376,9 +396,19 @@ export class ProxyConnection {
       return this.malformed("upstream", e);
     }
     for (const frame of frames) {
+      if (this.sasl.opaque && this.expected.length === 0) {
+        this.slots.push({ clientCorrelationId: -1, ready: withSizePrefix(frame) });
+        this.flush();
+        continue;
+      }
       const exp = this.expected.shift();
       if (!exp)
         return this.malformed("upstream", new Error("the broker sent a response to no outstanding request"));
+      if (exp.saslToken) {
+        exp.slot!.ready = withSizePrefix(frame);
+        this.flush();
+        continue;
+      }
       const corr = frame.length >= 4 ? frame.readInt32BE(0) : NaN;
       if (corr !== exp.upstreamId) {
         return this.malformed(
@@ -387,6 +417,15 @@ export class ProxyConnection {
         );
       }
       if (!exp.slot) continue; // a proxy-owned duplicate produce
+      if (exp.apiKey === API_KEYS.SaslHandshake && exp.apiVersion === 0) {
+        let warning: string | undefined;
+        try {
+          warning = this.sasl.handshakeAnswered(frame);
+        } catch (e) {
+          return this.malformed("upstream", e);
+        }
+        if (warning) this.shared.emit({ type: "warning", connection: this.id, message: warning });
+      }
       this.shared.stats.responses++;
       this.transform(exp, frame).then(
         (out) => {
