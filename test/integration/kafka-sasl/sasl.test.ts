@@ -6,15 +6,8 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { startKafka, type KafkaCluster } from "../../../src/launch/kafka-local/index.js";
 import { drop } from "../../../src/protocols/kafka/rules/index.js";
-import {
-  createTopic,
-  faults,
-  kafkajs,
-  proxyFor,
-  uniqueTopic,
-  watchConnections,
-} from "../kafka-proxy/helpers.js";
-import type { Client } from "../kafka-proxy/clients.js";
+import { createTopic, faults, kafkajs, proxyFor, uniqueTopic } from "../kafka-proxy/helpers.js";
+import { roundTrip } from "./round-trip.js";
 import {
   javaSasl,
   kafkajsSasl,
@@ -33,43 +26,15 @@ const as = (mechanism: Mechanism, username: keyof typeof USERS = "alice"): Crede
 });
 
 let kafka: KafkaCluster;
-/** Every port of the broker a client could use directly: the PLAINTEXT and the SASL listeners. */
-let brokerPorts: number[];
 
 before(async () => {
   kafka = await startKafka({ version: "4", sasl: { users: USERS } });
-  brokerPorts = kafka.brokers.flatMap((b) => [b.port, b.saslPort!]);
 });
 after(async () => {
   await kafka?.stop();
 });
 
 const saslBootstrap = () => kafka.sasl!.bootstrap;
-
-async function roundTrip(client: Client): Promise<void> {
-  const { proxy, events } = await proxyFor(saslBootstrap());
-  try {
-    const topic = uniqueTopic(`sasl-${client.name}`);
-    await createTopic(kafka.bootstrap, topic);
-    const lines = ["a:1", "b:2", "c:3"];
-    const producerWatch = watchConnections(brokerPorts);
-    const sent = await client.produce(proxy.bootstrap, topic, lines, { onSpawn: producerWatch.onSpawn });
-    assert.ok(sent.ok, sent.output);
-    const consumerWatch = watchConnections(brokerPorts);
-    const got = await client.consume(proxy.bootstrap, topic, lines.length, {
-      onSpawn: consumerWatch.onSpawn,
-    });
-    assert.deepEqual([...got].sort(), ["1", "2", "3"], `${client.name}: ${JSON.stringify(events)}`);
-    if (client.external) {
-      assert.deepEqual(producerWatch.stop(), [], "the producer connected to a broker directly");
-      assert.deepEqual(consumerWatch.stop(), [], "the consumer connected to a broker directly");
-    }
-    const problems = events.filter((e) => e.type === "malformed" || e.type === "warning");
-    assert.deepEqual(problems, []);
-  } finally {
-    await proxy.close();
-  }
-}
 
 test("the launcher's SASL listener refuses unauthenticated clients and accepts its users", async () => {
   await createTopic(kafka.bootstrap, uniqueTopic("sasl-launch")); // the PLAINTEXT listener stays
@@ -105,7 +70,7 @@ for (const client of [
   pythonSasl(as("SCRAM-SHA-512", "bob")),
 ]) {
   test(`${client.name}: authenticates, produces and consumes through the proxy, never directly`, () =>
-    roundTrip(client));
+    roundTrip(kafka, client));
 }
 
 for (const client of [kafkajsSasl(as("SCRAM-SHA-512")), pythonSasl(as("PLAIN")), kcatSasl(as("PLAIN"))]) {
