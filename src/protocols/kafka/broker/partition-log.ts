@@ -114,7 +114,8 @@ export class PartitionLog {
         timestamp: h.baseTimestamp + r.timestampDelta,
       }));
     } catch {
-      // A codec we cannot decompress: the batch's own bounds are the best we know.
+      // Records that cannot be read (corrupt, or past the decompression size guard): the batch's own
+      // bounds are the best we know.
       return [{ offset: b.lastOffset, timestamp: b.maxTimestamp }];
     }
   }

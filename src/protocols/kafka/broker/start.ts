@@ -58,7 +58,7 @@ export interface EmbeddedKafka {
   deleteTopic(name: string): boolean;
   /** Appends records as a non-idempotent producer would (keyed records go where Java's partitioner puts them). */
   produce(topic: string, messages: SeedMessage[]): { partition: number; offset: bigint }[];
-  /** Every stored record of a topic (uncompressed and gzip batches), in partition then offset order. */
+  /** Every stored record of a topic (batches in any codec), in partition then offset order. */
   messages(topic: string): StoredMessage[];
   /** The next offset of a partition (its high watermark). */
   endOffset(topic: string, partition: number): bigint;

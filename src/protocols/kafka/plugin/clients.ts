@@ -3,6 +3,7 @@
 // ends (closeStepClients, called through the plugin's afterTest hook), so none outlives its broker.
 import kafkajs, { type Kafka, type Producer } from "kafkajs";
 import type { Address } from "../../../core/protocol.js";
+import { registerKafkajsCodecs } from "./kafkajs-codecs.js";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
@@ -15,6 +16,7 @@ function addrKey(a: Address): string {
 
 /** A kafkajs client bound to one address (the proxy's, for steps). Retries are short: a step reports. */
 export function kafkaClient(target: Address, clientId: string): Kafka {
+  registerKafkajsCodecs(); // so consume reads snappy, lz4 and zstd records too
   return new KafkaClient({
     clientId,
     brokers: [addrKey(target)],

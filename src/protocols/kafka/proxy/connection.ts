@@ -49,6 +49,8 @@ export interface ProxyShared {
   offsetHints: Map<string, bigint>;
   duplicated: Set<string>;
   droppedPlain: Set<string>;
+  /** Size guard for decompressing batches whose keys a key= rule asks for. */
+  maxDecompressedBytes: number;
   emit(e: KafkaProxyEvent): void;
   stats: ProxyStats;
 }
@@ -278,6 +280,7 @@ export class ProxyConnection {
         offsetHints: this.shared.offsetHints,
         duplicated: this.shared.duplicated,
         droppedPlain: this.shared.droppedPlain,
+        maxDecompressedBytes: this.shared.maxDecompressedBytes,
       };
       if (!produceNeedsInspection(ctx)) {
         const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;
@@ -286,6 +289,8 @@ export class ProxyConnection {
       const req = decodeRequest(frame);
       if (req.apiKey !== API_KEYS.Produce) throw new Error("unreachable");
       const plan = planProduce(req.body, ctx);
+      for (const message of plan.warnings)
+        this.shared.emit({ type: "warning", connection: this.id, message });
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
       const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;

@@ -12,7 +12,7 @@
  */
 import { createServer, connect, type Server, type Socket, type AddressInfo } from "node:net";
 import { ActiveRule, type FaultRule } from "../rules/index.js";
-import { ZERO_UUID, type MetadataResponse } from "../wire/index.js";
+import { DEFAULT_MAX_DECOMPRESSED_BYTES, ZERO_UUID, type MetadataResponse } from "../wire/index.js";
 import { ProxyConnection, type ProxyShared, type ProxyStats } from "./connection.js";
 import type { KafkaProxyEvent } from "./events.js";
 import { SequenceTranslator } from "./sequences.js";
@@ -35,6 +35,11 @@ export interface KafkaProxyOptions {
   host?: string;
   /** Seed of the generator behind `probability`. Default 0. */
   seed?: number;
+  /**
+   * The most bytes one compressed batch may decompress to when a key= rule reads its keys. Past it,
+   * the batch is forwarded unread (key= rules do not match it) with a `warning` event. Default 64 MiB.
+   */
+  maxDecompressedBytes?: number;
   onEvent?: (e: KafkaProxyEvent) => void;
 }
 
@@ -71,6 +76,10 @@ interface Listener {
 export async function startKafkaProxy(options: KafkaProxyOptions): Promise<KafkaProxy> {
   const host = options.host ?? "127.0.0.1";
   const seed = options.seed ?? 0;
+  const maxBytes = options.maxDecompressedBytes;
+  if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
+    throw new Error(`maxDecompressedBytes must be a positive whole number of bytes, got ${maxBytes}`);
+  }
   const bootstrapUpstream = parseHostPort(options.upstream);
   const emit = (e: KafkaProxyEvent) => {
     try {
@@ -99,6 +108,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
 
   const shared: ProxyShared = {
     rules: () => active,
+    maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
     advertise: async (node, upHost, upPort) => {
       let p = listeners.get(node);
       if (!p) {

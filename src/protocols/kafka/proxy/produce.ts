@@ -4,6 +4,7 @@
 // entries into the broker's response so the client sees one ack per partition it sent.
 import type { ActiveRule, Disposition, MatchTarget } from "../rules/index.js";
 import {
+  compressionName,
   readRecords,
   rewriteProducerFields,
   splitBatches,
@@ -27,6 +28,8 @@ export interface ProducePlan {
   disconnect: boolean;
   holdMs: number;
   events: Omit<FaultEvent, "connection">[];
+  /** Why a key= rule could not look at a batch (it did not match it); emitted as warning events. */
+  warnings: string[];
 }
 
 export interface ProduceContext {
@@ -39,13 +42,25 @@ export interface ProduceContext {
   duplicated: Set<string>;
   /** Non-idempotent batches dropped, by topic, partition and CRC (so a retry is dropped too). */
   droppedPlain: Set<string>;
+  /** Size guard for reading keys of compressed batches (default 64 MiB). */
+  maxDecompressedBytes?: number;
 }
 
-function recordKeys(batch: RecordBatchView): (string | null)[] | undefined {
+/**
+ * The keys of a batch in any codec, read from a decompressed copy (the batch is forwarded as the
+ * client sent it). A batch that cannot be read (corrupt, or past the size guard) has no keys: key=
+ * rules do not match it, and the reason comes back as a warning instead of failing the connection.
+ */
+function recordKeys(
+  batch: RecordBatchView,
+  maxDecompressedBytes: number | undefined,
+): { keys?: (string | null)[]; warning?: string } {
   try {
-    return readRecords(batch.bytes).map((r) => (r.key === null ? null : r.key.toString("utf8")));
-  } catch {
-    return undefined; // compressed with a codec we cannot read: key rules cannot match it
+    const records = readRecords(batch.bytes, { maxDecompressedBytes });
+    return { keys: records.map((r) => (r.key === null ? null : r.key.toString("utf8"))) };
+  } catch (err) {
+    const codec = compressionName(batch.header.compression);
+    return { warning: `cannot read the keys of a ${codec} batch: ${(err as Error).message}` };
   }
 }
 
@@ -84,6 +99,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
     disconnect: false,
     holdMs: 0,
     events: [],
+    warnings: [],
   };
   const forwardTopics: ProduceRequest["topicData"] = [];
   const dupTopics: ProduceRequest["topicData"] = [];
@@ -95,12 +111,18 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
       const { batches } = p.records ? splitBatches(p.records) : { batches: [] };
       const batch = batches.length === 1 ? batches[0] : undefined;
       const count = batch ? batch.header.lastOffsetDelta + 1 : undefined;
+      // Keys are read (decompressing if need be) only when a rule with key= is asked, once per batch.
       let keys: (string | null)[] | undefined;
       let keysRead = false;
-      const target = (): MatchTarget => {
-        if (!keysRead && batch) {
-          keys = recordKeys(batch);
+      const target = (rule: ActiveRule): MatchTarget => {
+        if (!keysRead && batch && rule.rule.match.key !== undefined) {
+          const read = recordKeys(batch, ctx.maxDecompressedBytes);
+          keys = read.keys;
           keysRead = true;
+          if (read.warning)
+            plan.warnings.push(
+              `key= rules (${rule.rule.description}) do not match ${topic.name}/${p.index}: ${read.warning}`,
+            );
         }
         return { api: "produce", topic: topic.name, partition: p.index, keys, clientId: ctx.clientId };
       };
@@ -108,7 +130,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
       let disposition: Disposition = { kind: "forward" };
       for (const r of ctx.rules) {
         if (r.rule.kind === "delay") {
-          if (r.tryFire(target())) {
+          if (r.tryFire(target(r))) {
             plan.holdMs = Math.max(plan.holdMs, r.rule.holdMs!);
             plan.events.push({
               type: "fault",
@@ -125,7 +147,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
           continue;
         }
         if (disposition.kind !== "forward") continue;
-        if (r.tryFire(target())) {
+        if (r.tryFire(target(r))) {
           disposition = r.rule.disposition!;
           plan.events.push({
             type: "fault",

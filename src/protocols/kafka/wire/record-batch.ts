@@ -1,9 +1,19 @@
 // Record batch v2 (magic 2): read the 61-byte header, iterate batches in a `records` field, iterate the
-// records of an uncompressed (or gzip) batch, and rewrite producer fields with a fresh CRC-32C, all
-// without decompressing. Offsets follow kafka-wire.md §4.3.
-import { gunzipSync } from "node:zlib";
+// records of a batch in any codec (decompressing a copy; the batch itself is never re-encoded), and
+// rewrite producer fields with a fresh CRC-32C without touching the records. Offsets follow
+// kafka-wire.md §4.3.
 import { KafkaDecodeError, Reader, Writer } from "./buffers.js";
+import { Compression, DEFAULT_MAX_DECOMPRESSED_BYTES, decompressRecords } from "./compression/index.js";
 import { crc32c } from "./crc32c.js";
+
+export {
+  Compression,
+  compressionName,
+  DecompressionError,
+  DEFAULT_MAX_DECOMPRESSED_BYTES,
+  decompressRecords,
+  type DecompressionFailure,
+} from "./compression/index.js";
 
 export const BATCH_HEADER_SIZE = 61;
 const OFF = {
@@ -21,14 +31,6 @@ const OFF = {
   baseSequence: 53,
   recordsCount: 57,
 } as const;
-
-export const enum Compression {
-  None = 0,
-  Gzip = 1,
-  Snappy = 2,
-  Lz4 = 3,
-  Zstd = 4,
-}
 
 export interface RecordBatchHeader {
   baseOffset: bigint;
@@ -139,19 +141,23 @@ export interface KafkaRecord {
   headers: RecordHeader[];
 }
 
+export interface ReadRecordsOptions {
+  /** Refuse (DecompressionError) a compressed batch whose records would pass this size. */
+  maxDecompressedBytes?: number;
+}
+
 /**
- * The records of a batch. Uncompressed and gzip batches are read; other codecs (snappy, lz4, zstd)
- * would need a decompressor this module does not ship: it throws KafkaDecodeError for them.
+ * The records of a batch in any codec (none, gzip, snappy raw or xerial, lz4, zstd). Throws
+ * DecompressionError (a KafkaDecodeError) when the payload cannot be decompressed or would pass
+ * `maxDecompressedBytes` (default 64 MiB), KafkaDecodeError when the records are malformed.
  */
-export function readRecords(batch: Buffer): KafkaRecord[] {
+export function readRecords(batch: Buffer, options: ReadRecordsOptions = {}): KafkaRecord[] {
   const h = readBatchHeader(batch);
-  let body = batch.subarray(BATCH_HEADER_SIZE);
-  if (h.compression === Compression.Gzip) body = gunzipSync(body);
-  else if (h.compression !== Compression.None) {
-    throw new KafkaDecodeError(
-      `records compressed with codec ${h.compression} cannot be read without its decompressor`,
-    );
-  }
+  const body = decompressRecords(
+    h.compression,
+    batch.subarray(BATCH_HEADER_SIZE),
+    options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
+  );
   const r = new Reader(body);
   const out: KafkaRecord[] = [];
   for (let i = 0; i < h.recordsCount; i++) {

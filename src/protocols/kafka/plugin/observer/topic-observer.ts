@@ -9,7 +9,13 @@ import type { Decoder } from "../../../../core/decoders.js";
 import type { ObserveSource } from "../../../../core/model.js";
 import type { Observer, ObserverContext } from "../../../../core/observer.js";
 import type { Address } from "../../../../core/protocol.js";
-import { kafkaErrorName, readRecords, splitBatches } from "../../wire/index.js";
+import {
+  KafkaDecodeError,
+  kafkaErrorName,
+  readRecords,
+  splitBatches,
+  type KafkaRecord,
+} from "../../wire/index.js";
 import { API_KEYS, WireConnection } from "./wire-client.js";
 
 // Versions every Kafka from 3.x to 4.x serves (4.0 removed the oldest ones): topic names, not ids.
@@ -169,7 +175,7 @@ class TopicObserver implements Observer {
       for (const { header, bytes } of splitBatches(data.records ?? Buffer.alloc(0)).batches) {
         const next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
         if (!header.isControl) {
-          for (const rec of readRecords(bytes)) {
+          for (const rec of this.recordsOf(p, header.baseOffset, next, bytes)) {
             const offset = header.baseOffset + BigInt(rec.offsetDelta);
             if (offset < st.position) continue;
             this.emit(p, offset, rec.key, rec.value);
@@ -180,6 +186,24 @@ class TopicObserver implements Observer {
       }
       // No progress below the target means the records are not readable yet; the next round retries.
       if (st.position === before) return;
+    }
+  }
+
+  /**
+   * The records of one batch, in any codec. A batch that cannot be decompressed (corrupt, or past the
+   * size guard) is reported as an observer_error event and skipped: stopping there would hide every
+   * later record of the partition from the test's assertions too.
+   */
+  private recordsOf(partition: number, base: bigint, next: bigint, batch: Buffer): KafkaRecord[] {
+    try {
+      return readRecords(batch);
+    } catch (err) {
+      if (!(err instanceof KafkaDecodeError)) throw err;
+      this.ctx.emit("observer_error", {
+        observer: this.name,
+        error: `records ${base}..${next - 1n} of ${this.topic}/${partition} skipped: ${err.message}`,
+      });
+      return [];
     }
   }
 
