@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian machine (as root) to build and test faultbox, then proves it with a smoke run:
-#   - apt packages: Java 17, Maven, PostgreSQL server, kcat, kafka-python (only those missing)
+#   - apt packages: Java 17, Maven, PostgreSQL server, kcat, kafka-python, the zstd and lz4 tools (test
+#     fixtures of compressed record batches) (only those missing)
 #   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
 #   - Apache Kafka 4.x and 3.9 jars from Maven Central into ~/.cache/faultbox (once)
 #   - smoke run: a single-node Kafka and a PostgreSQL, a record through kcat, a query through psql,
@@ -29,7 +30,7 @@ fi
 node --version
 
 step "apt packages"
-packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps)
+packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps zstd lz4)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

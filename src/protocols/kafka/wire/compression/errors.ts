@@ -17,9 +17,16 @@ export class DecompressionError extends KafkaDecodeError {
   }
 }
 
-const MIB = 1024 * 1024;
-export const formatBytes = (n: number): string =>
-  n >= MIB ? `${(n / MIB).toFixed(n % MIB === 0 ? 0 : 1)} MiB` : `${n} bytes`;
+export function formatBytes(n: number): string {
+  for (const [unit, size] of [
+    ["GiB", 2 ** 30],
+    ["MiB", 2 ** 20],
+    ["KiB", 2 ** 10],
+  ] as const) {
+    if (n >= size) return `${(n / size).toFixed(n % size === 0 ? 0 : 1)} ${unit}`;
+  }
+  return `${n} bytes`;
+}
 
 /** Throws the size guard's error when `bound` (a size the output may reach) passes `limit`. */
 export function checkBound(codec: string, bound: number, limit: number): void {

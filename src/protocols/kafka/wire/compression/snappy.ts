@@ -10,6 +10,9 @@ import { DecompressionError, checkBound, corrupt } from "./errors.js";
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER = 16;
 
+const bad = (why: string) =>
+  new DecompressionError("snappy", "corrupt", `not a valid snappy stream (${why})`);
+
 /** The uncompressed length a raw snappy block declares (a little-endian base-128 varint). */
 export function snappyDeclaredLength(block: Buffer): number {
   let result = 0;
@@ -18,7 +21,7 @@ export function snappyDeclaredLength(block: Buffer): number {
     result += (b & 0x7f) * 2 ** (7 * i);
     if (b < 0x80) return result;
   }
-  throw new DecompressionError("snappy", "corrupt", "not a valid snappy stream (bad length header)");
+  throw bad("bad length header");
 }
 
 export const isXerialSnappy = (payload: Buffer): boolean =>
@@ -27,17 +30,14 @@ export const isXerialSnappy = (payload: Buffer): boolean =>
 /** The raw snappy blocks of a payload: one for raw snappy, the chunks of a xerial stream. */
 function snappyBlocks(payload: Buffer): Buffer[] {
   if (!isXerialSnappy(payload)) return [payload];
-  if (payload.length < XERIAL_HEADER)
-    throw new DecompressionError("snappy", "corrupt", "xerial stream shorter than its 16-byte header");
+  if (payload.length < XERIAL_HEADER) throw bad("xerial stream shorter than its 16-byte header");
   const blocks: Buffer[] = [];
   let pos = XERIAL_HEADER;
   while (pos < payload.length) {
-    if (pos + 4 > payload.length)
-      throw new DecompressionError("snappy", "corrupt", `xerial chunk header cut at byte ${pos}`);
+    if (pos + 4 > payload.length) throw bad(`xerial chunk header cut at byte ${pos}`);
     const len = payload.readInt32BE(pos);
     pos += 4;
-    if (len < 0 || pos + len > payload.length)
-      throw new DecompressionError("snappy", "corrupt", `xerial chunk of ${len} bytes runs past the batch`);
+    if (len < 0 || pos + len > payload.length) throw bad(`xerial chunk of ${len} bytes runs past the batch`);
     blocks.push(payload.subarray(pos, pos + len));
     pos += len;
   }
