@@ -30,7 +30,9 @@ export function compressedBatch(records: NewRecord[], codec: number, compress: C
 
 /** snappy-java's stream layout: magic, version 1, compatible version 1, then [int32 length][block]. */
 export function xerialSnappy(data: Buffer, chunkSize = 32 * 1024): Buffer {
-  const parts: Buffer[] = [Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1])];
+  const parts: Buffer[] = [
+    Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00, 0, 0, 0, 1, 0, 0, 0, 1]),
+  ];
   for (let i = 0; i < data.length || i === 0; i += chunkSize) {
     const block = snappyCompress(data.subarray(i, i + chunkSize));
     const len = Buffer.alloc(4);
