@@ -2,7 +2,8 @@
 // consume step (kafkajs, which on its own reads only gzip) against real Kafka 4, with records written
 // by the Java console producer (snappy as a xerial stream) and kcat (raw snappy, lz4, zstd); and the
 // observer skipping, with an observer_error event, a batch it must not decompress (a zstd bomb stored
-// in the embedded broker, which does not validate records), then reading on.
+// in the embedded broker, which does not validate records), then reading on; and the embedded broker's
+// own readers (messages(), ListOffsets by timestamp) looking inside compressed batches.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -17,7 +18,8 @@ import { kafkaSteps } from "../../../src/protocols/kafka/plugin/steps.js";
 import { kafkaTool, useKafka } from "../../support/index.js";
 import { run } from "../kafka-proxy/helpers.js";
 import { storedBatches } from "../kafka-proxy/stored-batches.js";
-import { compressedBatch, handZstdFrame } from "../../kafka/compressed-batch.js";
+import { compressFrameSync } from "lz4-napi";
+import { compressedBatch, handZstdFrame, xerialSnappy } from "../../kafka/compressed-batch.js";
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 // Long enough that librdkafka does compress (it sends a batch plain when compressing does not shrink it).
@@ -188,6 +190,49 @@ test("topic observer skips a zstd bomb with an observer_error event and reads th
   } finally {
     conn.close();
     await observer.stop();
+    await broker.close();
+  }
+});
+
+test("embedded broker: messages() and ListOffsets by timestamp read inside lz4 and snappy batches", async () => {
+  const broker = await startEmbeddedKafka({ topics: [{ name: "packed" }] });
+  const conn = new WireConnection(addressOf(broker.bootstrap));
+  try {
+    const t = 1_700_000_000_000n;
+    const records = [0n, 10n, 20n].map((d, i) => ({ key: `k${i}`, value: `v${i}`, timestamp: t + d }));
+    for (const [codec, compress] of [
+      [3, (b: Buffer) => compressFrameSync(b)],
+      [2, (b: Buffer) => xerialSnappy(b)],
+    ] as const) {
+      const res = await conn.request(API_KEYS.Produce, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [
+          {
+            name: "packed",
+            partitionData: [{ index: 0, records: compressedBatch(records, codec, compress) }],
+          },
+        ],
+      });
+      assert.equal(res.responses[0]!.partitionResponses[0]!.errorCode, 0);
+    }
+    assert.deepEqual(
+      broker.messages("packed").map((m) => [m.offset, m.key?.toString(), m.value?.toString()]),
+      [0n, 1n, 2n, 3n, 4n, 5n].map((o) => [o, `k${o % 3n}`, `v${o % 3n}`]),
+    );
+    // The first record at or after t+5 is the second one of the first batch (offset 1), not its last.
+    const lo = await conn.request(API_KEYS.ListOffsets, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [
+        { name: "packed", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: t + 5n }] },
+      ],
+    });
+    const p = lo.topics[0]!.partitions[0]!;
+    assert.deepEqual([p.errorCode, p.offset, p.timestamp], [0, 1n, t + 10n]);
+  } finally {
+    conn.close();
     await broker.close();
   }
 });
