@@ -17,8 +17,10 @@
  *   supportedVersions(apiKey), isSupported(apiKey, v), isFlexible(apiKey, v),
  *   requestHeaderVersion / responseHeaderVersion (ApiVersions responses always use header v0)
  * Record batches v2
- *   splitBatches(records), readBatchHeader(batch), readRecords(batch), rewriteProducerFields(batch, f),
- *   encodeRecordBatch(records, opts), crc32c(bytes), batchCrcValid(batch)
+ *   splitBatches(records), readBatchHeader(batch), readRecords(batch, { maxDecompressedBytes }),
+ *   rewriteProducerFields(batch, f), encodeRecordBatch(records, opts), crc32c(bytes), batchCrcValid(batch)
+ * Compression (compression/): decompressRecords(codec, payload, maxBytes) for gzip, snappy (raw and
+ *   xerial), lz4 and zstd behind a size guard (default 64 MiB); failures throw DecompressionError
  * Errors
  *   KAFKA_ERRORS, kafkaErrorCode(name), kafkaErrorName(code); malformed input throws KafkaDecodeError
  *   whose message names the API, version and field path.
