@@ -79,7 +79,8 @@ export function handZstdFrame(blocks: { type: "raw" | "rle"; data: Buffer; size?
 export const COMPRESSORS: { name: string; codec: number; compress: Compressor }[] = [
   { name: "gzip (zlib)", codec: 1, compress: (b) => gzipSync(b) },
   { name: "snappy raw (librdkafka)", codec: 2, compress: (b) => snappyCompress(b) },
-  { name: "snappy xerial (Java client)", codec: 2, compress: (b) => xerialSnappy(b, 100) },
+  { name: "snappy xerial (Java client, 32 KiB blocks)", codec: 2, compress: (b) => xerialSnappy(b) },
+  { name: "snappy xerial in 100-byte blocks", codec: 2, compress: (b) => xerialSnappy(b, 100) },
   { name: "lz4 frame (lz4-napi)", codec: 3, compress: (b) => compressFrameSync(b) },
   {
     name: "lz4 frame with content size, block and content checksums (lz4 tool)",
@@ -98,12 +99,18 @@ export const COMPRESSORS: { name: string; codec: number; compress: Compressor }[
     compress: tool("zstd", ["-c", "-q"], true),
   },
   {
-    name: "zstd of two raw blocks (built by hand)",
+    name: "zstd of raw blocks (built by hand)",
     codec: 4,
+    // A 10-byte block, then blocks of at most 128 KiB (the format's maximum).
     compress: (b) =>
-      handZstdFrame([
-        { type: "raw", data: b.subarray(0, 10) },
-        { type: "raw", data: b.subarray(10) },
-      ]),
+      handZstdFrame(
+        [
+          0,
+          ...Array.from({ length: Math.ceil((b.length - 10) / (128 << 10)) }, (_, i) => 10 + i * (128 << 10)),
+        ].map((start, i, starts) => ({
+          type: "raw" as const,
+          data: b.subarray(start, starts[i + 1] ?? b.length),
+        })),
+      ),
   },
 ];
