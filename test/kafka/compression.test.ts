@@ -4,6 +4,8 @@
 // that would decompress past the limit without inflating them, and names the codec for corrupt bytes.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { compressFrameSync } from "lz4-napi";
 import { compress as snappyCompress } from "snappyjs";
@@ -13,6 +15,7 @@ import {
   readRecords,
   type NewRecord,
 } from "../../src/protocols/kafka/wire/index.js";
+import { planZstd } from "../../src/protocols/kafka/wire/compression/zstd.js";
 import { COMPRESSORS, compressedBatch, handZstdFrame, xerialSnappy } from "./compressed-batch.js";
 
 const RECORDS: NewRecord[] = [
@@ -138,4 +141,20 @@ test("corrupt payloads and unknown codecs fail with a DecompressionError naming 
   for (const codec of [5, 6, 7]) {
     assertRefused(() => decompressRecords(codec, data), "unknown-codec", `codec ${codec}`, /codecs 0 to 4/);
   }
+});
+
+test("a streamed zstd frame gets a window no larger than its output, and long matches still decode", () => {
+  // 600 KiB of noise twice: the second half is one match 600 KiB back, inside an 8 MiB window.
+  const noise = randomBytes(600 << 10);
+  const data = Buffer.concat([noise, noise]);
+  const streamed = execFileSync("zstd", ["-c", "-q", "--zstd=wlog=23"], { input: data, maxBuffer: 64 << 20 });
+  assert.equal(streamed[5], (23 - 10) << 3, "the producer declared an 8 MiB window");
+  const plan = planZstd(streamed, 64 << 20);
+  assert.equal(plan.input[5], (21 - 10) << 3, "fzstd gets a 2 MiB window (output bound 1.2 MiB)");
+  assert.ok(streamed.length < data.length / 1.5, "the second half was compressed as a match");
+  assert.ok(decompressRecords(4, streamed).equals(data));
+  assert.equal(streamed[5], (23 - 10) << 3, "the payload itself is not modified");
+  // With a 1 MiB limit the 8 MiB window no longer matters, only the 1.2 MiB output does.
+  assert.throws(() => decompressRecords(4, streamed, 1 << 20), /1 MiB limit/);
+  assert.ok(decompressRecords(4, streamed, 2 << 20).equals(data));
 });
