@@ -1,6 +1,7 @@
 // Runs an image-based service through the Docker Engine API (Docker or Podman's compatible socket).
 import { randomBytes } from "node:crypto";
 import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
+import { envName } from "../core/topology.js";
 import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
 import { guardContainer, releaseContainer } from "./watchdog.js";
 
@@ -37,11 +38,39 @@ async function ensureImage(client: DockerClient, image: string): Promise<void> {
   }
 }
 
-/** Only the spec's env and the FAULTBOX_* addresses go into a container (not the runner's own env). */
+/**
+ * Only the spec's env and the FAULTBOX_* addresses go into a container (not the runner's own env).
+ * The container's own interfaces are where it listens inside its network namespace (the declared port
+ * on its loopback), not the host port they are published on.
+ */
 function containerEnv(req: LaunchRequest): string[] {
-  return Object.entries(req.env)
-    .filter(([k]) => k in req.service.env || k.startsWith("FAULTBOX_"))
-    .map(([k, v]) => `${k}=${v}`);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.env)) {
+    if (k in req.service.env || k.startsWith("FAULTBOX_")) env[k] = v;
+  }
+  for (const i of req.service.interfaces) {
+    const key = (part: string) => envName("FAULTBOX", req.service.name, i.name, part);
+    env[key("HOST")] = "127.0.0.1";
+    env[key("PORT")] = String(i.port);
+    env[key("ADDR")] = `127.0.0.1:${i.port}`;
+  }
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+/**
+ * Engine errors a user can meet on a fresh machine, with what to do. Rootful Podman asks the runtime
+ * for RLIMIT_NOFILE/NPROC above what an unprivileged-resource sandbox allows; runc then refuses.
+ */
+function explainStartError(err: unknown): Error {
+  const message = (err as Error).message;
+  if (/error setting rlimit/i.test(message)) {
+    return new Error(
+      `${message} — the engine asks for more open files or processes than this machine allows; ` +
+        `set explicit limits for its containers (Podman: default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"] ` +
+        `under [containers] in containers.conf; Docker: --default-ulimit for dockerd)`,
+    );
+  }
+  return err as Error;
 }
 
 export function containerLauncherFor(getClient: () => Promise<DockerClient>): Launcher {
@@ -84,7 +113,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
       } catch (err) {
         await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
         releaseContainer(id);
-        throw err;
+        throw explainStartError(err);
       }
       const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
       const demux = new DockerLogDemuxer((stream, text) => {

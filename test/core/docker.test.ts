@@ -95,7 +95,8 @@ test("container launch through the Engine API: pull, create with port bindings a
     const lines: string[] = [];
     const proc = await launcher.launch({
       service: svc,
-      env: { MODE: "test", FAULTBOX_WEB_MAIN_PORT: "80", HOME: "/root" },
+      // What core gives every service: the host port the interface is published on.
+      env: { MODE: "test", FAULTBOX_WEB_MAIN_PORT: String(svc.ports[80]), HOME: "/root" },
       onLine: (_s, l) => lines.push(l),
     });
     assert.deepEqual(proc.addresses.main, { host: "127.0.0.1", port: 45678 });
@@ -103,8 +104,13 @@ test("container launch through the Engine API: pull, create with port bindings a
     assert.deepEqual(created.Cmd, ["nginx", "-g", "daemon off;"]);
     assert.deepEqual(
       (created.Env as string[]).sort(),
-      ["FAULTBOX_WEB_MAIN_PORT=80", "MODE=test"],
-      "the runner's own env stays out",
+      [
+        "FAULTBOX_WEB_MAIN_ADDR=127.0.0.1:80",
+        "FAULTBOX_WEB_MAIN_HOST=127.0.0.1",
+        "FAULTBOX_WEB_MAIN_PORT=80",
+        "MODE=test",
+      ],
+      "the runner's own env stays out; the container's own interface is where it listens inside",
     );
     const bindings = (
       created.HostConfig as { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> }
@@ -163,6 +169,49 @@ test("a runner killed with SIGKILL: the watchdog removes its containers through 
     while (!calls.includes("DELETE /containers/owned1") && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 50));
     assert.ok(calls.includes("DELETE /containers/owned1"), calls.join(", "));
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("a container the runtime cannot start over its ulimits: removed again, and the error says what to set", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-docker-rlimit-"));
+  const socket = join(dir, "docker.sock");
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    const path = req.url!.replace(/^\/v1\.41/, "");
+    calls.push(`${req.method} ${path.split("?")[0]}`);
+    req.resume();
+    res.setHeader("Content-Type", "application/json");
+    if (path.startsWith("/images/")) return res.end("{}");
+    if (path.startsWith("/containers/create")) return res.end(JSON.stringify({ Id: "r1" }));
+    if (path === "/containers/r1/start") {
+      res.statusCode = 500;
+      // Podman 4.3's answer on a machine without CAP_SYS_RESOURCE.
+      return res.end(
+        JSON.stringify({
+          message:
+            "runc: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted: OCI permission denied",
+        }),
+      );
+    }
+    res.end("{}");
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  try {
+    const launcher = containerLauncherFor(async () => findEngine({ DOCKER_HOST: `unix://${socket}` }));
+    const b = new SpecBuilder(join(dir, "spec.star"), { repr: String, equals: Object.is, truthy: Boolean });
+    const svc = b.service("web", { image: "nginx:1.27", interfaces: [b.interface("main", "http", 80)] });
+    await assert.rejects(
+      launcher.launch({ service: svc, env: {}, onLine: () => undefined }),
+      (err: Error) => {
+        assert.match(err.message, /error setting rlimit type 7/);
+        assert.match(err.message, /default_ulimits = \["nofile=1024:1024", "nproc=4096:4096"\]/);
+        return true;
+      },
+    );
+    assert.ok(calls.includes("DELETE /containers/r1"), calls.join(", "));
   } finally {
     server.closeAllConnections();
     server.close();

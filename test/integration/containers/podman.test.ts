@@ -1,0 +1,214 @@
+// The container launcher against a real engine: a private Podman service speaking the Docker Engine API
+// (see podman.ts). Specs with `service(..., image=...)` run through the faultbox CLI as a user runs them;
+// after every run the engine itself is asked whether any container is left.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { byName, faultbox, faultboxAsync, type JsonResult } from "../runtime/cli-helpers.js";
+import { TEST_IMAGE, podmanUnavailableReason, startPodman, type PodmanEngine } from "./podman.js";
+
+const skip = podmanUnavailableReason();
+
+describe("containers on a real engine (Podman's Docker-compatible API)", { skip }, () => {
+  let engine: PodmanEngine;
+  const dir = mkdtempSync(join(tmpdir(), "fb-podman-specs-"));
+
+  before(async () => {
+    engine = await startPodman();
+    process.stderr.write(
+      `# podman: API service up in ${engine.timings.serviceMs} ms, test image built in ${engine.timings.imageMs} ms\n`,
+    );
+  });
+  after(async () => {
+    await engine?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const spec = (name: string, body: string) => {
+    const file = join(dir, name);
+    writeFileSync(file, `IMAGE = ${JSON.stringify(TEST_IMAGE)}\n${body}`);
+    return file;
+  };
+  const runSpec = (file: string, ...args: string[]) => {
+    const r = faultbox(["test", file, "--format", "json", ...args], {
+      DOCKER_HOST: engine.dockerHost,
+      RUNNER_ONLY: "set in the runner's environment only",
+    });
+    let json: JsonResult | undefined;
+    try {
+      json = JSON.parse(r.stdout) as JsonResult;
+    } catch {
+      /* asserted by the caller through the status */
+    }
+    return { ...r, json };
+  };
+  const assertNoContainerLeft = async () => {
+    const left = await engine.containers();
+    assert.deepEqual(
+      left.map((c) => `${c.Names.join(",")} (${c.State})`),
+      [],
+      "every container the run created is removed",
+    );
+  };
+
+  const webService = `
+api = service("api", interface("main", "http", 8080),
+    image = IMAGE,
+    env = {"PORT": "8080", "GREETING": "podman"},
+    healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
+    observe = [stdout(decoder = json_decoder())],
+)
+`;
+
+  test("an image service: published port reached through the proxy, env passed, healthcheck, stdout events, removed afterwards", async () => {
+    const file = spec(
+      "serves.star",
+      webService +
+        `
+def test_serves_through_the_proxy():
+    r = api.main.get(path = "/env/GREETING")
+    assert_eq(r.status, 200)
+    assert_eq(r.body, "podman")
+    assert_eq(api.main.get(path = "/env/RUNNER_ONLY").status, 404, "the runner's own env stays out")
+    assert_eq(api.main.get(path = "/env/FAULTBOX_API_MAIN_PORT").body, "8080", "the container sees its own port")
+    assert_eventually(where = lambda e: e.type == "stdout" and e.data.get("path") == "/env/GREETING")
+
+def test_fault_rule_on_the_container_fires():
+    seen = []
+    def call():
+        seen.append(api.main.get(path = "/env/GREETING").status)
+    fault(api.main, error(status = 503, path = "/env/*"), run = call)
+    assert_eq(seen, [503])
+    assert_eq(len(events(where = lambda e: e.type == "proxy" and e.data.get("action") == "error")), 1)
+    assert_eq(api.main.get(path = "/env/GREETING").status, 200, "the rule is gone after the window")
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const serves = byName(r.json!, "test_serves_through_the_proxy");
+    const started = serves.events!.find((e) => e.type === "service_started" && e.service === "api");
+    assert.equal(started?.data.kind, "image");
+    const proxy = serves.events!.find((e) => e.type === "proxy_started" && e.service === "api");
+    assert.ok(proxy, "a proxy fronts the container's interface");
+    assert.notEqual(
+      proxy.data.listen,
+      proxy.data.target,
+      "steps go to the proxy, the proxy to the published port",
+    );
+    assert.ok(serves.events!.some((e) => e.type === "service_ready" && e.service === "api"));
+    assert.ok(serves.events!.some((e) => e.type === "stdout" && e.data.msg === "listening"));
+    await assertNoContainerLeft();
+  });
+
+  test("a container that crashes on start fails the test with its exit code and its last log lines", async () => {
+    const file = spec(
+      "crash.star",
+      `
+crashy = service("crashy", interface("main", "http", 8080),
+    image = IMAGE,
+    args = ["crash"],
+    env = {"CONFIG": "/etc/app.conf"},
+    healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
+)
+
+def test_needs_crashy():
+    assert_true(True)
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    const t = byName(r.json!, "test_needs_crashy");
+    assert.equal(t.result, "fail");
+    assert.match(
+      t.reason!,
+      /service "crashy" not ready: service "crashy" exited with code 3 before becoming ready/,
+    );
+    assert.deepEqual(t.service_output, {
+      service: "crashy",
+      lines: ["starting with config /etc/app.conf", "fatal: cannot open config file /etc/app.conf"],
+    });
+    await assertNoContainerLeft();
+  });
+
+  test("an image the engine does not have and cannot pull: a clear error naming the service and image", async () => {
+    const file = spec(
+      "missing.star",
+      `
+ghost = service("ghost", interface("main", "http", 8080), image = "localhost/faultbox-no-such-image:1")
+
+def test_needs_ghost():
+    assert_true(True)
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    const t = byName(r.json!, "test_needs_ghost");
+    assert.match(
+      t.reason!,
+      /service "ghost" could not be launched: pulling localhost\/faultbox-no-such-image:1: /,
+    );
+    await assertNoContainerLeft();
+  });
+
+  const longRun = () =>
+    spec(
+      "long.star",
+      webService +
+        `
+def test_waits():
+    assert_eventually(where = lambda e: e.type == "never", timeout = "120s")
+`,
+    );
+
+  const startLongRun = async () => {
+    const child = faultboxAsync(["test", longRun()], { DOCKER_HOST: engine.dockerHost });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    child.stderr!.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((res) => child.once("exit", (code) => res(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      const running = async () => (await engine.containers()).filter((c) => c.State === "running");
+      while ((await running()).length === 0) {
+        if (Date.now() > deadline || child.exitCode !== null)
+          throw new Error(`the run did not start: ${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [c] = await running();
+      assert.equal(
+        c!.Labels?.["faultbox.runner"],
+        String(child.pid),
+        "containers are labelled with the runner's pid",
+      );
+    } catch (err) {
+      child.kill("SIGKILL");
+      throw err;
+    }
+    return { child, exited, output: () => out };
+  };
+
+  const waitForNoContainers = async (what: string) => {
+    const deadline = Date.now() + 20_000;
+    while ((await engine.containers()).length > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+    await assertNoContainerLeft().catch((err: Error) => {
+      throw new Error(`${what}: ${err.message}`);
+    });
+  };
+
+  test("Ctrl-C (SIGINT) during a test: the run stops as inconclusive and its container is removed", async () => {
+    const { child, exited, output } = await startLongRun();
+    child.kill("SIGINT");
+    assert.equal(await exited, 3, output());
+    await assertNoContainerLeft();
+  });
+
+  test("a runner killed with SIGKILL: the watchdog removes its container through the engine", async () => {
+    const { child, exited } = await startLongRun();
+    child.kill("SIGKILL");
+    await exited;
+    await waitForNoContainers("after the runner was SIGKILLed");
+  });
+});
