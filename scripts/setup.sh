@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a Debian machine (as root) to build and test faultbox, then proves it with a smoke run:
 #   - apt packages: Java 17, Maven, PostgreSQL server, kcat, kafka-python, the zstd and lz4 tools (test
-#     fixtures of compressed record batches) (only those missing)
+#     fixtures of compressed record batches), Podman with runc (the container tests start their own
+#     private Podman API service) (only those missing)
 #   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
 #   - Apache Kafka 4.x and 3.9 jars from Maven Central into ~/.cache/faultbox (once)
 #   - smoke run: a single-node Kafka and a PostgreSQL, a record through kcat, a query through psql,
@@ -30,7 +31,7 @@ fi
 node --version
 
 step "apt packages"
-packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps zstd lz4)
+packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps zstd lz4 podman runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -44,6 +45,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package enables a system-wide Podman socket where systemd runs. faultbox would find it and send
+  # image services there (no registry: pulls fail) instead of their local stand-ins; the container
+  # tests start a private Podman service of their own. So when this script installed Podman, it
+  # turns that socket off again (re-enable with: systemctl enable --now podman.socket).
+  if [[ " ${missing[*]} " == *" podman "* ]] && [ -d /run/systemd/system ]; then
+    systemctl disable --now podman.socket podman.service >/dev/null 2>&1 || true
+  fi
 else
   echo "all present: ${packages[*]}"
 fi

@@ -102,12 +102,13 @@ def test_fault_rule_on_the_container_fires():
     await assertNoContainerLeft();
   });
 
-  test("a container that crashes on start fails the test with its exit code and its last log lines", async () => {
+  test("a container (image named by short name) that crashes on start fails the test with its exit code and its last log lines", async () => {
     const file = spec(
       "crash.star",
       `
+# By short name: Podman keeps local images as localhost/<name>:<tag>.
 crashy = service("crashy", interface("main", "http", 8080),
-    image = IMAGE,
+    image = IMAGE.removeprefix("localhost/"),
     args = ["crash"],
     env = {"CONFIG": "/etc/app.conf"},
     healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
