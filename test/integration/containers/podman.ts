@@ -10,7 +10,8 @@
 // configs, containers.conf), so nothing leaks into /var/lib/containers, and the system-wide sockets
 // that faultbox probes (/run/podman/podman.sock, /var/run/docker.sock) are never created: other tests
 // keep seeing "no engine". What does reach the host is Podman's default bridge network (CNI: the
-// cni-podman0 bridge and its iptables chains), as with any rootful Podman.
+// cni-podman0 bridge, its iptables chains and IPAM state in /var/lib/cni/networks/podman), as with any
+// rootful Podman; they are reused by the next run, not removed.
 //
 // Why each setting:
 //   - root only: rootless Podman needs subuid ranges and user namespaces this machine may not grant.
