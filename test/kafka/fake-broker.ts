@@ -86,9 +86,11 @@ async function answer(broker: FakeBroker, req: DecodedRequest): Promise<Buffer |
       return encodeResponse(18, v, id, {
         errorCode: 0,
         apiKeys: [
-          { apiKey: 0, minVersion: 3, maxVersion: 13 },
-          { apiKey: 1, minVersion: 4, maxVersion: 18 },
-          { apiKey: 3, minVersion: 0, maxVersion: 13 },
+          // Versions newer than the codec knows (a future broker), and an unstable one (OffsetCommit 10).
+          { apiKey: 0, minVersion: 3, maxVersion: 14 },
+          { apiKey: 1, minVersion: 4, maxVersion: 19 },
+          { apiKey: 3, minVersion: 0, maxVersion: 14 },
+          { apiKey: 8, minVersion: 2, maxVersion: 10 },
           { apiKey: 12, minVersion: 0, maxVersion: 4 },
           { apiKey: 18, minVersion: 0, maxVersion: 4 },
           { apiKey: 78, minVersion: 0, maxVersion: 1 },
@@ -172,11 +174,13 @@ async function answer(broker: FakeBroker, req: DecodedRequest): Promise<Buffer |
     case 0: {
       const responses = req.body.topicData.map((t) => ({
         name: t.name,
+        topicId: t.topicId, // Produce v13+ names topics by id; this broker knows "orders" by id
         partitionResponses: t.partitionData.map((p) => {
-          const list = broker.stored.get(t.name) ?? [];
+          const topic = t.name ?? (t.topicId === "AAAAAAAAAAAAAAAAAAAAAQ" ? "orders" : `id:${t.topicId}`);
+          const list = broker.stored.get(topic) ?? [];
           const base = BigInt(list.length);
           if (p.records) for (const b of splitBatches(p.records).batches) list.push(Buffer.from(b.bytes));
-          broker.stored.set(t.name, list);
+          broker.stored.set(topic, list);
           return {
             index: p.index,
             errorCode: 0,

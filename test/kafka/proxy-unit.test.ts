@@ -49,17 +49,18 @@ test("ApiVersions is capped to the codec's versions; address-bearing APIs it can
     const [v3, v0] = await c.waitFor(2);
     const r3 = decodeResponse(18, 3, v3!).body;
     const max = (k: number) => r3.apiKeys.find((a) => a.apiKey === k)?.maxVersion;
-    assert.equal(max(0), 11);
-    assert.equal(max(1), 17);
-    assert.equal(max(3), 12);
+    assert.equal(max(0), 13);
+    assert.equal(max(1), 18);
+    assert.equal(max(3), 13);
+    assert.equal(max(8), 9, "OffsetCommit 10 is unstable in the definitions: not offered");
     assert.equal(max(78), undefined, "ShareFetch is hidden");
     assert.equal(max(1000), 7, "APIs the proxy only relays keep their range");
     assert.equal(
       r3.finalizedFeatures?.[0]?.maxVersionLevel,
-      1,
-      "transaction.version lowered with Produce < 12",
+      2,
+      "transaction.version 2 kept: Produce 12+ is decoded",
     );
-    assert.equal(decodeResponse(18, 0, v0!).body.apiKeys.find((a) => a.apiKey === 0)?.maxVersion, 11);
+    assert.equal(decodeResponse(18, 0, v0!).body.apiKeys.find((a) => a.apiKey === 0)?.maxVersion, 13);
     c.socket.destroy();
   } finally {
     await s.close();
@@ -281,6 +282,71 @@ test("a Fetch by an unseen topic id is matched by name after a side Metadata loo
     const [f] = await c.waitFor(1);
     assert.equal(decodeResponse(1, 13, f!).body.responses[0]!.partitions[0]!.errorCode, 6);
     assert.ok(s.events.some((e) => e.type === "fault" && e.topic === "orders" && e.api === "fetch"));
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("Produce v13 names topics by id: drop, duplicate and error rules match the topic's name", async () => {
+  const s = await setup();
+  try {
+    const ordersId = "AAAAAAAAAAAAAAAAAAAAAQ"; // the fake broker's id of "orders", unseen by the proxy
+    s.proxy.setRules([
+      drop({ topic: "orders", key: "lost" }),
+      duplicate({ topic: "orders", key: "twice" }),
+      error({ topic: "orders", key: "refused", code: "NOT_LEADER_OR_FOLLOWER" }),
+    ]);
+    const c = await rawClient(s.proxy.bootstrap);
+    const keys = ["a", "lost", "twice", "refused", "b"];
+    keys.forEach((key, i) =>
+      c.send(
+        encodeRequest(0, 13, i, "t", {
+          transactionalId: null,
+          acks: -1,
+          timeoutMs: 1000,
+          topicData: [
+            {
+              topicId: ordersId,
+              partitionData: [
+                {
+                  index: 0,
+                  records: encodeRecordBatch([{ key, value: key }], {
+                    producerId: 9n,
+                    producerEpoch: 0,
+                    baseSequence: i,
+                  }),
+                },
+              ],
+            },
+          ],
+        }),
+      ),
+    );
+    const acks = (await c.waitFor(keys.length)).map((a) => decodeResponse(0, 13, a).body);
+    for (const [i, a] of acks.entries()) {
+      assert.equal(a.responses.length, 1, `one topic entry in ack ${i}`);
+      assert.equal(a.responses[0]!.topicId, ordersId, "the ack names the topic by id, as the request did");
+      assert.equal(a.responses[0]!.name, undefined);
+      assert.equal(a.responses[0]!.partitionResponses[0]!.errorCode, keys[i] === "refused" ? 6 : 0);
+    }
+    const stored = s.broker.stored.get("orders")!.map((b) => readBatchHeader(b));
+    // "lost" is not stored and the later sequences are lowered by one; "twice" is stored twice (the
+    // copy without sequence); "refused" is answered by the proxy, never stored.
+    assert.deepEqual(
+      stored.map((h) => h.baseSequence),
+      [0, 1, -1, 3],
+      "a, twice, its copy, b: sequences translated under the real topic name",
+    );
+    const faults = s.events.filter((e) => e.type === "fault");
+    assert.deepEqual(
+      faults.map((e) => e.type === "fault" && [e.kind, e.topic]),
+      [
+        ["drop", "orders"],
+        ["duplicate", "orders"],
+        ["error", "orders"],
+      ],
+    );
     c.socket.destroy();
   } finally {
     await s.close();

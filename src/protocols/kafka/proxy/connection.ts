@@ -18,6 +18,7 @@ import {
   peekRequestHeader,
   withSizePrefix,
   type ApiKey,
+  type DecodedRequest,
   type MetadataResponse,
   type ProduceRequest,
   type RequestHeader,
@@ -32,7 +33,13 @@ import {
   type ProduceContext,
   type ProducePlan,
 } from "./produce.js";
-import { canAnswerLocally, localErrorResponse, planRequest, setTopicErrors } from "./requests.js";
+import {
+  canAnswerLocally,
+  localErrorResponse,
+  planRequest,
+  requestTopicIds,
+  setTopicErrors,
+} from "./requests.js";
 import { rewriteNodeEndpoints, rewriteResponse, type AdvertiseNode } from "./responses.js";
 import type { SequenceTranslator } from "./sequences.js";
 import { SaslV0Tracker } from "./sasl.js";
@@ -281,6 +288,7 @@ export class ProxyConnection {
         duplicated: this.shared.duplicated,
         droppedPlain: this.shared.droppedPlain,
         maxDecompressedBytes: this.shared.maxDecompressedBytes,
+        topicName: (id) => this.shared.topicName(id),
       };
       if (!produceNeedsInspection(ctx)) {
         const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;
@@ -288,6 +296,7 @@ export class ProxyConnection {
       }
       const req = decodeRequest(frame);
       if (req.apiKey !== API_KEYS.Produce) throw new Error("unreachable");
+      if (!(await this.resolveUnknownTopicIds(req))) return;
       const plan = planProduce(req.body, ctx);
       for (const message of plan.warnings)
         this.shared.emit({ type: "warning", connection: this.id, message });
@@ -348,13 +357,7 @@ export class ProxyConnection {
 
     if (supported && rules.length > 0 && h.apiKey !== API_KEYS.ApiVersions) {
       const req = decodeRequest(frame);
-      if (req.apiKey === API_KEYS.Fetch && req.apiVersion >= 13) {
-        const unknown = req.body.topics
-          .map((t) => t.topicId!)
-          .filter((id) => id && !this.shared.topicName(id));
-        if (unknown.length) await this.shared.resolveTopicIds(unknown, this.id);
-        if (this.closed) return;
-      }
+      if (!(await this.resolveUnknownTopicIds(req))) return;
       const plan = planRequest(req, rules, h.clientId, (id) => this.shared.topicName(id));
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
@@ -390,6 +393,17 @@ export class ProxyConnection {
       apiKey: h.apiKey,
       apiVersion: h.apiVersion,
     });
+  }
+
+  /**
+   * Learns the names of the topic ids a request names that the proxy has not seen (Produce v13,
+   * Fetch v13+, OffsetCommit/OffsetFetch v10), so rules match by name. False when the connection
+   * closed meanwhile.
+   */
+  private async resolveUnknownTopicIds(req: DecodedRequest): Promise<boolean> {
+    const unknown = requestTopicIds(req).filter((id) => !this.shared.topicName(id));
+    if (unknown.length) await this.shared.resolveTopicIds([...new Set(unknown)], this.id);
+    return !this.closed;
   }
 
   private onUpstreamData(chunk: Buffer): void {
@@ -450,7 +464,10 @@ export class ProxyConnection {
       if (exp.apiKey === API_KEYS.Produce && (exp.produce || exp.apiVersion >= 10)) {
         const r = decodeResponse(API_KEYS.Produce, exp.apiVersion, frame);
         const endpoints = await rewriteNodeEndpoints(r.body.nodeEndpoints, this.shared.advertise);
-        if (exp.produce) learnOffsets(r.body, exp.produce.request, this.shared.offsetHints);
+        if (exp.produce)
+          learnOffsets(r.body, exp.produce.request, this.shared.offsetHints, (id) =>
+            this.shared.topicName(id),
+          );
         if (endpoints || exp.produce?.local.size) {
           const body = mergeProduceResponse(r.body, exp.produce?.local ?? new Map());
           return encodeResponse(API_KEYS.Produce, exp.apiVersion, clientId, body, r.headerTaggedFields);

@@ -15,6 +15,16 @@ import {
 import type { FaultEvent } from "./events.js";
 import type { SequenceTranslator } from "./sequences.js";
 
+/**
+ * How a topic is named on the wire in one Produce version: by name up to v12, by topic id from v13
+ * (KIP-516). Local answers are keyed by it so they merge into the broker's entry for the same topic.
+ */
+export interface WireTopic {
+  name?: string;
+  topicId?: string;
+}
+const wireKey = (t: WireTopic): string => (t.name !== undefined ? `n:${t.name}` : `i:${t.topicId}`);
+
 export interface ProducePlan {
   /** The request body to forward (partitions answered locally removed), or null when nothing is left. */
   forward: ProduceRequest | null;
@@ -22,8 +32,8 @@ export interface ProducePlan {
   changed: boolean;
   /** Body of a proxy-owned request storing a second copy of duplicated batches, sent after `forward`. */
   duplicate: ProduceRequest | null;
-  /** Partition entries the proxy answers itself, by topic name. */
-  local: Map<string, ProduceResponsePartitionProduceResponse[]>;
+  /** Partition entries the proxy answers itself, by wire topic (see WireTopic). */
+  local: Map<string, { topic: WireTopic; entries: ProduceResponsePartitionProduceResponse[] }>;
   disconnect: boolean;
   holdMs: number;
   events: Omit<FaultEvent, "connection">[];
@@ -43,6 +53,24 @@ export interface ProduceContext {
   droppedPlain: Set<string>;
   /** Size guard for reading keys of compressed batches (default 64 MiB). */
   maxDecompressedBytes?: number;
+  /** The name of a topic id (Produce v13+), or undefined when the proxy has not learnt it. */
+  topicName(id: string): string | undefined;
+}
+
+/**
+ * The real name of a request or response topic entry, whatever the version (undefined: an id the proxy
+ * could not resolve, which topic-naming rules then do not match).
+ */
+export function produceTopicName(
+  t: WireTopic,
+  topicName: (id: string) => string | undefined,
+): string | undefined {
+  return t.name ?? (t.topicId !== undefined ? topicName(t.topicId) : undefined);
+}
+
+/** The key of a topic in the proxy's shared state: its name, or its id when the name is unknown. */
+export function topicStateKey(t: WireTopic, topicName: (id: string) => string | undefined): string {
+  return produceTopicName(t, topicName) ?? `id:${t.topicId}`;
 }
 
 /**
@@ -103,6 +131,9 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
   const dupTopics: ProduceRequest["topicData"] = [];
 
   for (const topic of req.topicData) {
+    const wire: WireTopic = topic.name !== undefined ? { name: topic.name } : { topicId: topic.topicId };
+    const name = produceTopicName(topic, ctx.topicName);
+    const stateKey = topicStateKey(topic, ctx.topicName);
     const keep: typeof topic.partitionData = [];
     const dup: typeof topic.partitionData = [];
     for (const p of topic.partitionData) {
@@ -119,10 +150,10 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
           keysRead = true;
           if (read.warning)
             plan.warnings.push(
-              `key= rules (${rule.rule.description}) do not match ${topic.name}/${p.index}: ${read.warning}`,
+              `key= rules (${rule.rule.description}) do not match ${stateKey}/${p.index}: ${read.warning}`,
             );
         }
-        return { api: "produce", topic: topic.name, partition: p.index, keys, clientId: ctx.clientId };
+        return { api: "produce", topic: name, partition: p.index, keys, clientId: ctx.clientId };
       };
 
       let disposition: Disposition = { kind: "forward" };
@@ -136,7 +167,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
               ruleId: r.id,
               kind: "delay",
               api: "produce",
-              topic: topic.name,
+              topic: name,
               partition: p.index,
               records: count,
               delayMs: r.rule.holdMs,
@@ -153,7 +184,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
             ruleId: r.id,
             kind: r.rule.kind,
             api: "produce",
-            topic: topic.name,
+            topic: name,
             partition: p.index,
             records: count,
             idempotent: batch ? batch.header.producerId >= 0n : undefined,
@@ -167,7 +198,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
         return plan;
       }
       if (disposition.kind === "error") {
-        pushLocal(plan.local, topic.name, errorEntry(p.index, disposition.code));
+        pushLocal(plan.local, wire, errorEntry(p.index, disposition.code));
         plan.changed = true;
         continue;
       }
@@ -179,7 +210,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
         const d = ctx.sequences.decide(
           batch.header.producerId,
           batch.header.producerEpoch,
-          topic.name,
+          stateKey,
           p.index,
           batch.header.baseSequence,
           count!,
@@ -192,19 +223,19 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
         }
       } else if (batch) {
         // Without sequences, a retry is recognised by its bytes: it gets the same fate.
-        const k = batchKey(topic.name, p.index, batch);
+        const k = batchKey(stateKey, p.index, batch);
         if (drop) remember(ctx.droppedPlain, k);
         else drop = ctx.droppedPlain.has(k);
       }
       if (drop) {
-        const hint = ctx.offsetHints.get(`${topic.name}/${p.index}`) ?? -1n;
-        pushLocal(plan.local, topic.name, successEntry(p.index, hint));
+        const hint = ctx.offsetHints.get(`${stateKey}/${p.index}`) ?? -1n;
+        pushLocal(plan.local, wire, successEntry(p.index, hint));
         plan.changed = true;
         continue;
       }
       keep.push(records === p.records ? p : { ...p, records });
       if (disposition.kind === "duplicate" && batch) {
-        const k = batchKey(topic.name, p.index, batch);
+        const k = batchKey(stateKey, p.index, batch);
         if (!ctx.duplicated.has(k)) {
           remember(ctx.duplicated, k);
           const copy = rewriteProducerFields(batch.bytes, {
@@ -220,7 +251,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
     const unchanged =
       keep.length === topic.partitionData.length && keep.every((p, i) => p === topic.partitionData[i]);
     if (keep.length) forwardTopics.push(unchanged ? topic : { ...topic, partitionData: keep });
-    if (dup.length) dupTopics.push({ name: topic.name, partitionData: dup });
+    if (dup.length) dupTopics.push({ ...wire, partitionData: dup });
   }
   plan.forward = forwardTopics.length ? { ...req, topicData: forwardTopics } : null;
   if (dupTopics.length)
@@ -241,12 +272,13 @@ function remember(set: Set<string>, key: string): void {
 
 function pushLocal(
   local: ProducePlan["local"],
-  topic: string,
+  topic: WireTopic,
   e: ProduceResponsePartitionProduceResponse,
 ): void {
-  const list = local.get(topic);
-  if (list) list.push(e);
-  else local.set(topic, [e]);
+  const k = wireKey(topic);
+  const t = local.get(k);
+  if (t) t.entries.push(e);
+  else local.set(k, { topic, entries: [e] });
 }
 
 /** Adds the proxy's own partition entries to a broker response (or builds a whole response). */
@@ -255,10 +287,10 @@ export function mergeProduceResponse(
   local: ProducePlan["local"],
 ): ProduceResponse {
   const out: ProduceResponse = body ?? { responses: [], throttleTimeMs: 0 };
-  for (const [name, entries] of local) {
-    const t = out.responses.find((r) => r.name === name);
+  for (const [k, { topic, entries }] of local) {
+    const t = out.responses.find((r) => wireKey(r) === k);
     if (t) t.partitionResponses.push(...entries);
-    else out.responses.push({ name, partitionResponses: entries });
+    else out.responses.push({ ...topic, partitionResponses: entries });
   }
   return out;
 }
@@ -268,16 +300,19 @@ export function learnOffsets(
   body: ProduceResponse,
   req: ProduceRequest | null,
   hints: Map<string, bigint>,
+  topicName: (id: string) => string | undefined,
 ): void {
   for (const t of body.responses) {
+    if (t.name === undefined && t.topicId === undefined) continue;
+    const stateKey = topicStateKey(t, topicName);
     for (const p of t.partitionResponses) {
-      if (p.errorCode !== 0 || p.baseOffset < 0n || t.name === undefined) continue;
+      if (p.errorCode !== 0 || p.baseOffset < 0n) continue;
       const sent = req?.topicData
-        .find((x) => x.name === t.name)
+        .find((x) => wireKey(x) === wireKey(t))
         ?.partitionData.find((x) => x.index === p.index);
       const batch = sent?.records ? splitBatches(sent.records).batches[0] : undefined;
       const count = batch ? BigInt(batch.header.lastOffsetDelta + 1) : 1n;
-      hints.set(`${t.name}/${p.index}`, p.baseOffset + count);
+      hints.set(`${stateKey}/${p.index}`, p.baseOffset + count);
     }
   }
 }

@@ -2,7 +2,7 @@
 // locally for topic-less APIs (group and coordinator APIs), or set on the matching topics of the
 // broker's response for topic-bearing ones (Fetch, ListOffsets, Metadata, OffsetCommit, OffsetFetch).
 import { apiName, globMatch, type ActiveRule } from "../rules/index.js";
-import { apiSchema, defaultStruct, type DecodedRequest } from "../wire/index.js";
+import { apiSchema, defaultStruct, ZERO_UUID, type DecodedRequest } from "../wire/index.js";
 import type { FaultEvent } from "./events.js";
 
 export interface RequestPlan {
@@ -45,19 +45,44 @@ export function requestTopics(
       for (const t of req.body.topics ?? [])
         add(t.name ?? (t.topicId ? topicName(t.topicId) : undefined), undefined);
       break;
-    case 8:
+    case 8: // OffsetCommit: names up to v9, topic ids from v10
       for (const t of req.body.topics)
         add(
-          t.name,
+          t.name ?? (t.topicId ? topicName(t.topicId) : undefined),
           t.partitions.map((p) => p.partitionIndex),
         );
       break;
-    case 9:
+    case 9: // OffsetFetch: names up to v9, topic ids from v10
       for (const t of req.body.topics ?? []) add(t.name, t.partitionIndexes);
-      for (const g of req.body.groups ?? []) for (const t of g.topics ?? []) add(t.name, t.partitionIndexes);
+      for (const g of req.body.groups ?? [])
+        for (const t of g.topics ?? [])
+          add(t.name ?? (t.topicId ? topicName(t.topicId) : undefined), t.partitionIndexes);
       break;
   }
   return out;
+}
+
+/**
+ * The topic ids a request names (Produce v13+, Fetch v13+, OffsetCommit/OffsetFetch v10+), so the
+ * proxy can learn the names of ids it has not seen before matching rules on topic names.
+ */
+export function requestTopicIds(req: DecodedRequest): string[] {
+  const ids: (string | undefined)[] = [];
+  switch (req.apiKey) {
+    case 0:
+      for (const t of req.body.topicData) ids.push(t.topicId);
+      break;
+    case 1:
+      for (const t of req.body.topics) ids.push(t.topicId);
+      break;
+    case 8:
+      for (const t of req.body.topics) ids.push(t.topicId);
+      break;
+    case 9:
+      for (const g of req.body.groups ?? []) for (const t of g.topics ?? []) ids.push(t.topicId);
+      break;
+  }
+  return ids.filter((id): id is string => id !== undefined && id !== ZERO_UUID);
 }
 
 export function planRequest(

@@ -2,6 +2,7 @@
 // listener for that node, ApiVersions is capped to what the codec can decode, and topic ids are learnt.
 import {
   API_KEYS,
+  apiSchema,
   decodeResponse,
   encodeResponse,
   supportedVersions,
@@ -21,6 +22,19 @@ export type AdvertiseNode = (
 /** APIs whose responses carry addresses but which this proxy does not parse: hidden from clients. */
 const HIDDEN_APIS = new Set([78, 79]); // ShareFetch, ShareAcknowledge (KIP-932 node endpoints)
 
+/**
+ * The versions of an API the proxy lets clients use: what the codec decodes, minus a latest version the
+ * definitions mark unstable (OffsetCommit/OffsetFetch 10, InitProducerId 6 in Kafka 4.1). A broker only
+ * offers an unstable version when told to, and a later release may finalize it with another layout, so
+ * the proxy cannot know that its tables describe the broker's idea of that version.
+ */
+function stableVersions(apiKey: number): readonly [number, number] | undefined {
+  const s = apiSchema(apiKey);
+  if (!s?.validVersions) return undefined;
+  const max = s.unstableVersions ? s.unstableVersions[0] - 1 : s.validVersions[1];
+  return [s.validVersions[0], max];
+}
+
 /** Caps versions to what the codec decodes; returns true when something changed. */
 export function capApiVersions(body: ApiVersionsResponse): boolean {
   let changed = false;
@@ -30,7 +44,7 @@ export function capApiVersions(body: ApiVersionsResponse): boolean {
       changed = true;
       continue;
     }
-    const ours = supportedVersions(k.apiKey);
+    const ours = stableVersions(k.apiKey);
     if (ours && k.maxVersion > ours[1]) {
       if (k.minVersion > ours[1]) {
         changed = true;

@@ -3,7 +3,7 @@
 import { KafkaDecodeError, Reader, Writer } from "./buffers.js";
 import { API_SCHEMAS, REQUEST_HEADER_FIELDS } from "./generated/schemas.js";
 import type { ApiKey, ApiMessages } from "./generated/types.js";
-import { inRange, type ApiSchema, type UnknownTaggedField } from "./schema.js";
+import { inRange, layoutAt, type ApiSchema, type UnknownTaggedField } from "./schema.js";
 import { decodeStruct, encodeStruct } from "./struct-codec.js";
 
 const byKey = new Map<number, ApiSchema>(API_SCHEMAS.map((s) => [s.apiKey, s]));
@@ -23,7 +23,7 @@ export function isSupported(apiKey: number, version: number): boolean {
 export function isFlexible(apiKey: number, version: number): boolean {
   const s = byKey.get(apiKey);
   if (!s) throw new KafkaDecodeError(`unknown API key ${apiKey}`);
-  return inRange(s.flexibleVersions, version);
+  return inRange(layoutAt(s, version).flexibleVersions, version);
 }
 
 /** Request header v2 for flexible versions, else v1. */
@@ -50,6 +50,7 @@ export type DecodedRequest = {
 export type RequestBody<K extends ApiKey> = ApiMessages[K]["request"];
 export type ResponseBody<K extends ApiKey> = ApiMessages[K]["response"];
 
+/** The schema of an API at a version it supports (legacy tables for pruned old versions). */
 function checkVersion(apiKey: number, version: number): ApiSchema {
   const s = byKey.get(apiKey);
   if (!s) throw new KafkaDecodeError(`unknown API key ${apiKey}`);
@@ -81,7 +82,8 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
   const apiKey = r.int16();
   const apiVersion = r.int16();
   const s = checkVersion(apiKey, apiVersion);
-  const flexible = inRange(s.flexibleVersions, apiVersion);
+  const layout = layoutAt(s, apiVersion);
+  const flexible = inRange(layout.flexibleVersions, apiVersion);
   r.pos = 0;
   let header: RequestHeader;
   let body: unknown;
@@ -100,7 +102,7 @@ export function decodeRequest(frame: Buffer): DecodedRequest {
     throw described(e, `${s.name} v${apiVersion} request header`);
   }
   try {
-    body = decodeStruct(r, s.request, apiVersion, flexible);
+    body = decodeStruct(r, layout.request, apiVersion, flexible);
   } catch (e) {
     throw described(e, `${s.name} v${apiVersion} request`);
   }
@@ -125,7 +127,8 @@ export function encodeRequest<K extends ApiKey>(
   headerTaggedFields?: UnknownTaggedField[],
 ): Buffer {
   const s = checkVersion(apiKey, apiVersion);
-  const flexible = inRange(s.flexibleVersions, apiVersion);
+  const layout = layoutAt(s, apiVersion);
+  const flexible = inRange(layout.flexibleVersions, apiVersion);
   const w = new Writer(1024);
   w.int32(0);
   const header = {
@@ -136,7 +139,7 @@ export function encodeRequest<K extends ApiKey>(
     unknownTaggedFields: headerTaggedFields,
   };
   encodeStruct(w, header, REQUEST_HEADER_FIELDS, flexible ? 2 : 1, flexible);
-  encodeStruct(w, body as unknown as Record<string, unknown>, s.request, apiVersion, flexible);
+  encodeStruct(w, body as unknown as Record<string, unknown>, layout.request, apiVersion, flexible);
   return finishFrame(w);
 }
 
@@ -153,7 +156,8 @@ export function decodeResponse<K extends ApiKey>(
   frame: Buffer,
 ): DecodedResponse<K> {
   const s = checkVersion(apiKey, apiVersion);
-  const flexible = inRange(s.flexibleVersions, apiVersion);
+  const layout = layoutAt(s, apiVersion);
+  const flexible = inRange(layout.flexibleVersions, apiVersion);
   const r = new Reader(frame);
   let correlationId: number;
   let headerTaggedFields: UnknownTaggedField[] | undefined;
@@ -164,7 +168,7 @@ export function decodeResponse<K extends ApiKey>(
       const h = decodeStruct(r, [], 0, true);
       headerTaggedFields = h.unknownTaggedFields as UnknownTaggedField[] | undefined;
     }
-    body = decodeStruct(r, s.response, apiVersion, flexible);
+    body = decodeStruct(r, layout.response, apiVersion, flexible);
   } catch (e) {
     throw described(e, `${s.name} v${apiVersion} response`);
   }
@@ -186,13 +190,14 @@ export function encodeResponse<K extends ApiKey>(
   headerTaggedFields?: UnknownTaggedField[],
 ): Buffer {
   const s = checkVersion(apiKey, apiVersion);
-  const flexible = inRange(s.flexibleVersions, apiVersion);
+  const layout = layoutAt(s, apiVersion);
+  const flexible = inRange(layout.flexibleVersions, apiVersion);
   const w = new Writer(1024);
   w.int32(0);
   w.int32(correlationId);
   if (responseHeaderVersion(apiKey, apiVersion) === 1)
     encodeStruct(w, { unknownTaggedFields: headerTaggedFields }, [], 0, true);
-  encodeStruct(w, body as unknown as Record<string, unknown>, s.response, apiVersion, flexible);
+  encodeStruct(w, body as unknown as Record<string, unknown>, layout.response, apiVersion, flexible);
   return finishFrame(w);
 }
 

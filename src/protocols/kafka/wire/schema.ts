@@ -42,6 +42,26 @@ export interface ApiSchema {
   readonly flexibleVersions: VersionRange | null;
   readonly request: readonly FieldSchema[];
   readonly response: readonly FieldSchema[];
+  /** The latest version when the definitions mark it unstable (it may change shape in a later release). */
+  readonly unstableVersions?: VersionRange;
+  /**
+   * Old versions whose fields a newer Kafka release pruned when it dropped them (e.g. ListOffsets v0's
+   * maxNumOffsets), laid out by the older definition; `request`/`response` describe all other versions.
+   */
+  readonly legacy?: {
+    readonly versions: VersionRange;
+    readonly flexibleVersions: VersionRange | null;
+    readonly request: readonly FieldSchema[];
+    readonly response: readonly FieldSchema[];
+  };
+}
+
+/** The request and response fields of an API at one version (legacy tables for pruned old versions). */
+export function layoutAt(
+  s: ApiSchema,
+  version: number,
+): { flexibleVersions: VersionRange | null; request: readonly FieldSchema[]; response: readonly FieldSchema[] } {
+  return s.legacy && inRange(s.legacy.versions, version) ? s.legacy : s;
 }
 
 /** A tagged field the codec does not know, preserved byte for byte. */

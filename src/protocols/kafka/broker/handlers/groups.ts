@@ -160,7 +160,8 @@ export function offsetCommit(ctx: RequestContext, req: OffsetCommitRequest): Off
     typeof g === "number" ? g : g.validateCommit(req.memberId ?? "", req.generationIdOrMemberEpoch ?? -1);
   return {
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({
+    // Topic names are in every OffsetCommit version the broker advertises (up to v9, see api-versions.ts).
+    topics: req.topics.map((t) => ({ ...t, name: t.name ?? "" })).map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (groupError !== E.NONE || typeof g === "number")
@@ -215,7 +216,11 @@ export function offsetFetch(ctx: RequestContext, req: OffsetFetchRequest): Offse
       groups: (req.groups ?? []).map((rg) => {
         const g = coordinated(ctx, rg.groupId, false);
         if (typeof g === "number") return { groupId: rg.groupId, topics: [], errorCode: g };
-        return { groupId: rg.groupId, topics: fetchGroupOffsets(g, rg.topics), errorCode: E.NONE };
+        return { groupId: rg.groupId, topics: fetchGroupOffsets(
+            g,
+            // Names, not ids: the broker advertises OffsetFetch up to v9 (see api-versions.ts).
+            rg.topics?.map((t) => ({ name: t.name ?? "", partitionIndexes: t.partitionIndexes })) ?? null,
+          ), errorCode: E.NONE };
       }),
     };
   }

@@ -45,7 +45,8 @@ export function produce(ctx: RequestContext, req: ProduceRequest): HandlerResult
           errorMessage,
         };
       };
-      const partition = cluster.partition(t.name, pd.index);
+      // Topic names are in every Produce version the broker advertises (up to v11, see api-versions.ts).
+      const partition = cluster.partition(t.name ?? "", pd.index);
       if (invalidAcks) return answer(E.INVALID_REQUIRED_ACKS);
       if (!partition) return answer(E.UNKNOWN_TOPIC_OR_PARTITION);
       if (partition.leaderId !== node.nodeId) {

@@ -6,7 +6,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "Produce",
     apiKey: 0,
-    validVersions: [0, 11],
+    validVersions: [0, 13],
     flexibleVersions: [9, 32767],
     request: [
       {
@@ -24,7 +24,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         element: "struct",
         versions: [0, 32767],
         fields: [
-          { name: "name", type: "string", versions: [0, 32767] },
+          { name: "name", type: "string", versions: [0, 12] },
+          { name: "topicId", type: "uuid", versions: [13, 32767] },
           {
             name: "partitionData",
             type: "array",
@@ -45,7 +46,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         element: "struct",
         versions: [0, 32767],
         fields: [
-          { name: "name", type: "string", versions: [0, 32767] },
+          { name: "name", type: "string", versions: [0, 12] },
+          { name: "topicId", type: "uuid", versions: [13, 32767] },
           {
             name: "partitionResponses",
             type: "array",
@@ -115,7 +117,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "Fetch",
     apiKey: 1,
-    validVersions: [0, 17],
+    validVersions: [0, 18],
     flexibleVersions: [12, 32767],
     request: [
       {
@@ -171,6 +173,14 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
                 versions: [17, 32767],
                 tag: 0,
                 taggedVersions: [17, 32767],
+              },
+              {
+                name: "highWatermark",
+                type: "int64",
+                versions: [18, 32767],
+                tag: 1,
+                taggedVersions: [18, 32767],
+                default: "9223372036854775807",
               },
             ],
           },
@@ -302,7 +312,6 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
               { name: "partitionIndex", type: "int32", versions: [0, 32767] },
               { name: "currentLeaderEpoch", type: "int32", versions: [4, 32767], default: "-1" },
               { name: "timestamp", type: "int64", versions: [0, 32767] },
-              { name: "maxNumOffsets", type: "int32", versions: [0, 0], default: "1" },
             ],
           },
         ],
@@ -326,7 +335,6 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
             fields: [
               { name: "partitionIndex", type: "int32", versions: [0, 32767] },
               { name: "errorCode", type: "int16", versions: [0, 32767] },
-              { name: "oldStyleOffsets", type: "array", element: "int64", versions: [0, 0] },
               { name: "timestamp", type: "int64", versions: [1, 32767], default: "-1" },
               { name: "offset", type: "int64", versions: [1, 32767], default: "-1" },
               { name: "leaderEpoch", type: "int32", versions: [4, 32767], default: "-1" },
@@ -335,11 +343,67 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         ],
       },
     ],
+    legacy: {
+      versions: [0, 0],
+      flexibleVersions: [6, 32767],
+      request: [
+        { name: "replicaId", type: "int32", versions: [0, 32767] },
+        { name: "isolationLevel", type: "int8", versions: [2, 32767] },
+        {
+          name: "topics",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "name", type: "string", versions: [0, 32767] },
+            {
+              name: "partitions",
+              type: "array",
+              element: "struct",
+              versions: [0, 32767],
+              fields: [
+                { name: "partitionIndex", type: "int32", versions: [0, 32767] },
+                { name: "currentLeaderEpoch", type: "int32", versions: [4, 32767], default: "-1" },
+                { name: "timestamp", type: "int64", versions: [0, 32767] },
+                { name: "maxNumOffsets", type: "int32", versions: [0, 0], default: "1" },
+              ],
+            },
+          ],
+        },
+        { name: "timeoutMs", type: "int32", versions: [10, 32767] },
+      ],
+      response: [
+        { name: "throttleTimeMs", type: "int32", versions: [2, 32767] },
+        {
+          name: "topics",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "name", type: "string", versions: [0, 32767] },
+            {
+              name: "partitions",
+              type: "array",
+              element: "struct",
+              versions: [0, 32767],
+              fields: [
+                { name: "partitionIndex", type: "int32", versions: [0, 32767] },
+                { name: "errorCode", type: "int16", versions: [0, 32767] },
+                { name: "oldStyleOffsets", type: "array", element: "int64", versions: [0, 0] },
+                { name: "timestamp", type: "int64", versions: [1, 32767], default: "-1" },
+                { name: "offset", type: "int64", versions: [1, 32767], default: "-1" },
+                { name: "leaderEpoch", type: "int32", versions: [4, 32767], default: "-1" },
+              ],
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     name: "Metadata",
     apiKey: 3,
-    validVersions: [0, 12],
+    validVersions: [0, 13],
     flexibleVersions: [9, 32767],
     request: [
       {
@@ -402,12 +466,13 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         ],
       },
       { name: "clusterAuthorizedOperations", type: "int32", versions: [8, 10], default: "-2147483648" },
+      { name: "errorCode", type: "int16", versions: [13, 32767] },
     ],
   },
   {
     name: "OffsetCommit",
     apiKey: 8,
-    validVersions: [0, 9],
+    validVersions: [0, 10],
     flexibleVersions: [8, 32767],
     request: [
       { name: "groupId", type: "string", versions: [0, 32767] },
@@ -427,7 +492,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         element: "struct",
         versions: [0, 32767],
         fields: [
-          { name: "name", type: "string", versions: [0, 32767] },
+          { name: "name", type: "string", versions: [0, 9] },
+          { name: "topicId", type: "uuid", versions: [10, 32767] },
           {
             name: "partitions",
             type: "array",
@@ -437,7 +503,6 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
               { name: "partitionIndex", type: "int32", versions: [0, 32767] },
               { name: "committedOffset", type: "int64", versions: [0, 32767] },
               { name: "committedLeaderEpoch", type: "int32", versions: [6, 32767], default: "-1" },
-              { name: "commitTimestamp", type: "int64", versions: [1, 1], default: "-1" },
               { name: "committedMetadata", type: "string", versions: [0, 32767], nullable: [0, 32767] },
             ],
           },
@@ -452,7 +517,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         element: "struct",
         versions: [0, 32767],
         fields: [
-          { name: "name", type: "string", versions: [0, 32767] },
+          { name: "name", type: "string", versions: [0, 9] },
+          { name: "topicId", type: "uuid", versions: [10, 32767] },
           {
             name: "partitions",
             type: "array",
@@ -466,11 +532,73 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         ],
       },
     ],
+    unstableVersions: [10, 10],
+    legacy: {
+      versions: [0, 1],
+      flexibleVersions: [8, 32767],
+      request: [
+        { name: "groupId", type: "string", versions: [0, 32767] },
+        { name: "generationIdOrMemberEpoch", type: "int32", versions: [1, 32767], default: "-1" },
+        { name: "memberId", type: "string", versions: [1, 32767] },
+        {
+          name: "groupInstanceId",
+          type: "string",
+          versions: [7, 32767],
+          nullable: [7, 32767],
+          default: "null",
+        },
+        { name: "retentionTimeMs", type: "int64", versions: [2, 4], default: "-1" },
+        {
+          name: "topics",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "name", type: "string", versions: [0, 32767] },
+            {
+              name: "partitions",
+              type: "array",
+              element: "struct",
+              versions: [0, 32767],
+              fields: [
+                { name: "partitionIndex", type: "int32", versions: [0, 32767] },
+                { name: "committedOffset", type: "int64", versions: [0, 32767] },
+                { name: "committedLeaderEpoch", type: "int32", versions: [6, 32767], default: "-1" },
+                { name: "commitTimestamp", type: "int64", versions: [1, 1], default: "-1" },
+                { name: "committedMetadata", type: "string", versions: [0, 32767], nullable: [0, 32767] },
+              ],
+            },
+          ],
+        },
+      ],
+      response: [
+        { name: "throttleTimeMs", type: "int32", versions: [3, 32767] },
+        {
+          name: "topics",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "name", type: "string", versions: [0, 32767] },
+            {
+              name: "partitions",
+              type: "array",
+              element: "struct",
+              versions: [0, 32767],
+              fields: [
+                { name: "partitionIndex", type: "int32", versions: [0, 32767] },
+                { name: "errorCode", type: "int16", versions: [0, 32767] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     name: "OffsetFetch",
     apiKey: 9,
-    validVersions: [0, 9],
+    validVersions: [0, 10],
     flexibleVersions: [6, 32767],
     request: [
       { name: "groupId", type: "string", versions: [0, 7] },
@@ -501,7 +629,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
             versions: [8, 32767],
             nullable: [8, 32767],
             fields: [
-              { name: "name", type: "string", versions: [8, 32767] },
+              { name: "name", type: "string", versions: [8, 9] },
+              { name: "topicId", type: "uuid", versions: [10, 32767] },
               { name: "partitionIndexes", type: "array", element: "int32", versions: [8, 32767] },
             ],
           },
@@ -547,7 +676,8 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
             element: "struct",
             versions: [8, 32767],
             fields: [
-              { name: "name", type: "string", versions: [8, 32767] },
+              { name: "name", type: "string", versions: [8, 9] },
+              { name: "topicId", type: "uuid", versions: [10, 32767] },
               {
                 name: "partitions",
                 type: "array",
@@ -567,6 +697,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         ],
       },
     ],
+    unstableVersions: [10, 10],
   },
   {
     name: "FindCoordinator",
@@ -763,7 +894,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "DescribeGroups",
     apiKey: 15,
-    validVersions: [0, 5],
+    validVersions: [0, 6],
     flexibleVersions: [5, 32767],
     request: [
       { name: "groups", type: "array", element: "string", versions: [0, 32767] },
@@ -778,6 +909,13 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         versions: [0, 32767],
         fields: [
           { name: "errorCode", type: "int16", versions: [0, 32767] },
+          {
+            name: "errorMessage",
+            type: "string",
+            versions: [6, 32767],
+            nullable: [6, 32767],
+            default: "null",
+          },
           { name: "groupId", type: "string", versions: [0, 32767] },
           { name: "groupState", type: "string", versions: [0, 32767] },
           { name: "protocolType", type: "string", versions: [0, 32767] },
@@ -1085,20 +1223,25 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "InitProducerId",
     apiKey: 22,
-    validVersions: [0, 5],
+    validVersions: [0, 6],
     flexibleVersions: [2, 32767],
     request: [
       { name: "transactionalId", type: "string", versions: [0, 32767], nullable: [0, 32767] },
       { name: "transactionTimeoutMs", type: "int32", versions: [0, 32767] },
       { name: "producerId", type: "int64", versions: [3, 32767], default: "-1" },
       { name: "producerEpoch", type: "int16", versions: [3, 32767], default: "-1" },
+      { name: "enable2Pc", type: "bool", versions: [6, 32767], default: "false" },
+      { name: "keepPreparedTxn", type: "bool", versions: [6, 32767], default: "false" },
     ],
     response: [
       { name: "throttleTimeMs", type: "int32", versions: [0, 32767] },
       { name: "errorCode", type: "int16", versions: [0, 32767] },
       { name: "producerId", type: "int64", versions: [0, 32767], default: "-1" },
       { name: "producerEpoch", type: "int16", versions: [0, 32767] },
+      { name: "ongoingTxnProducerId", type: "int64", versions: [6, 32767], default: "-1" },
+      { name: "ongoingTxnProducerEpoch", type: "int16", versions: [6, 32767], default: "-1" },
     ],
+    unstableVersions: [6, 6],
   },
   {
     name: "OffsetForLeaderEpoch",
@@ -1284,7 +1427,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "TxnOffsetCommit",
     apiKey: 28,
-    validVersions: [0, 4],
+    validVersions: [0, 5],
     flexibleVersions: [3, 32767],
     request: [
       { name: "transactionalId", type: "string", versions: [0, 32767] },
@@ -1392,7 +1535,6 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
               { name: "name", type: "string", versions: [0, 32767] },
               { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767] },
               { name: "readOnly", type: "bool", versions: [0, 32767] },
-              { name: "isDefault", type: "bool", versions: [0, 0] },
               { name: "configSource", type: "int8", versions: [1, 32767], default: "-1" },
               { name: "isSensitive", type: "bool", versions: [0, 32767] },
               {
@@ -1413,6 +1555,73 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
         ],
       },
     ],
+    legacy: {
+      versions: [0, 0],
+      flexibleVersions: [4, 32767],
+      request: [
+        {
+          name: "resources",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "resourceType", type: "int8", versions: [0, 32767] },
+            { name: "resourceName", type: "string", versions: [0, 32767] },
+            {
+              name: "configurationKeys",
+              type: "array",
+              element: "string",
+              versions: [0, 32767],
+              nullable: [0, 32767],
+            },
+          ],
+        },
+        { name: "includeSynonyms", type: "bool", versions: [1, 32767], default: "false" },
+        { name: "includeDocumentation", type: "bool", versions: [3, 32767], default: "false" },
+      ],
+      response: [
+        { name: "throttleTimeMs", type: "int32", versions: [0, 32767] },
+        {
+          name: "results",
+          type: "array",
+          element: "struct",
+          versions: [0, 32767],
+          fields: [
+            { name: "errorCode", type: "int16", versions: [0, 32767] },
+            { name: "errorMessage", type: "string", versions: [0, 32767], nullable: [0, 32767] },
+            { name: "resourceType", type: "int8", versions: [0, 32767] },
+            { name: "resourceName", type: "string", versions: [0, 32767] },
+            {
+              name: "configs",
+              type: "array",
+              element: "struct",
+              versions: [0, 32767],
+              fields: [
+                { name: "name", type: "string", versions: [0, 32767] },
+                { name: "value", type: "string", versions: [0, 32767], nullable: [0, 32767] },
+                { name: "readOnly", type: "bool", versions: [0, 32767] },
+                { name: "isDefault", type: "bool", versions: [0, 0] },
+                { name: "configSource", type: "int8", versions: [1, 32767], default: "-1" },
+                { name: "isSensitive", type: "bool", versions: [0, 32767] },
+                {
+                  name: "synonyms",
+                  type: "array",
+                  element: "struct",
+                  versions: [1, 32767],
+                  fields: [
+                    { name: "name", type: "string", versions: [1, 32767] },
+                    { name: "value", type: "string", versions: [1, 32767], nullable: [0, 32767] },
+                    { name: "source", type: "int8", versions: [1, 32767] },
+                  ],
+                },
+                { name: "configType", type: "int8", versions: [3, 32767], default: "0" },
+                { name: "documentation", type: "string", versions: [3, 32767], nullable: [0, 32767] },
+              ],
+            },
+          ],
+        },
+      ],
+    },
   },
   {
     name: "SaslAuthenticate",
@@ -1546,11 +1755,12 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "DescribeCluster",
     apiKey: 60,
-    validVersions: [0, 1],
+    validVersions: [0, 2],
     flexibleVersions: [0, 32767],
     request: [
       { name: "includeClusterAuthorizedOperations", type: "bool", versions: [0, 32767] },
       { name: "endpointType", type: "int8", versions: [1, 32767], default: "1" },
+      { name: "includeFencedBrokers", type: "bool", versions: [2, 32767] },
     ],
     response: [
       { name: "throttleTimeMs", type: "int32", versions: [0, 32767] },
@@ -1569,6 +1779,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
           { name: "host", type: "string", versions: [0, 32767] },
           { name: "port", type: "int32", versions: [0, 32767] },
           { name: "rack", type: "string", versions: [0, 32767], nullable: [0, 32767], default: "null" },
+          { name: "isFenced", type: "bool", versions: [2, 32767] },
         ],
       },
       { name: "clusterAuthorizedOperations", type: "int32", versions: [0, 32767], default: "-2147483648" },
@@ -1707,7 +1918,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
   {
     name: "ConsumerGroupDescribe",
     apiKey: 69,
-    validVersions: [0, 0],
+    validVersions: [0, 1],
     flexibleVersions: [0, 32767],
     request: [
       { name: "groupIds", type: "array", element: "string", versions: [0, 32767] },
@@ -1796,6 +2007,7 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
                   },
                 ],
               },
+              { name: "memberType", type: "int8", versions: [1, 32767], default: "-1" },
             ],
           },
           { name: "authorizedOperations", type: "int32", versions: [0, 32767], default: "-2147483648" },

@@ -12,8 +12,10 @@ export interface ProduceRequestPartitionProduceData {
 }
 
 export interface ProduceRequestTopicProduceData {
-  /** The topic name. (versions 0+) */
-  name: string;
+  /** The topic name. (versions 0-12) */
+  name?: string;
+  /** The unique topic ID (versions 13+) */
+  topicId?: string;
   /** Each partition to produce to. (versions 0+) */
   partitionData: ProduceRequestPartitionProduceData[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
@@ -34,9 +36,9 @@ export interface ProduceRequest {
 }
 
 export interface ProduceResponseBatchIndexAndErrorMessage {
-  /** The batch index of the record that cause the batch to be dropped (versions 8+) */
+  /** The batch index of the record that caused the batch to be dropped. (versions 8+) */
   batchIndex: number;
-  /** The error message of the record that caused the batch to be dropped (versions 8+, nullable 8+) */
+  /** The error message of the record that caused the batch to be dropped. (versions 8+, nullable 8+) */
   batchIndexErrorMessage: string | null;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -45,7 +47,7 @@ export interface ProduceResponseBatchIndexAndErrorMessage {
 export interface ProduceResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown. (versions 10+) */
   leaderId: number;
-  /** The latest known leader epoch (versions 10+) */
+  /** The latest known leader epoch. (versions 10+) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -62,19 +64,21 @@ export interface ProduceResponsePartitionProduceResponse {
   logAppendTimeMs?: bigint;
   /** The log start offset. (versions 5+) */
   logStartOffset?: bigint;
-  /** The batch indices of records that caused the batch to be dropped (versions 8+) */
+  /** The batch indices of records that caused the batch to be dropped. (versions 8+) */
   recordErrors?: ProduceResponseBatchIndexAndErrorMessage[];
-  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped (versions 8+, nullable 8+) */
+  /** The global error message summarizing the common root cause of the records that caused the batch to be dropped. (versions 8+, nullable 8+) */
   errorMessage?: string | null;
-  /**  (versions 10+, tag 0) */
+  /** The leader broker that the producer should use for future requests. (versions 10+, tag 0) */
   currentLeader?: ProduceResponseLeaderIdAndEpoch;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface ProduceResponseTopicProduceResponse {
-  /** The topic name (versions 0+) */
-  name: string;
+  /** The topic name. (versions 0-12) */
+  name?: string;
+  /** The unique topic ID (versions 13+) */
+  topicId?: string;
   /** Each partition that we produced to within the topic. (versions 0+) */
   partitionResponses: ProduceResponsePartitionProduceResponse[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
@@ -95,7 +99,7 @@ export interface ProduceResponseNodeEndpoint {
 }
 
 export interface ProduceResponse {
-  /** Each produce response (versions 0+) */
+  /** Each produce response. (versions 0+) */
   responses: ProduceResponseTopicProduceResponse[];
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 1+) */
   throttleTimeMs?: number;
@@ -121,14 +125,16 @@ export interface FetchRequestFetchPartition {
   currentLeaderEpoch?: number;
   /** The message offset. (versions 0+) */
   fetchOffset: bigint;
-  /** The epoch of the last fetched record or -1 if there is none (versions 12+) */
+  /** The epoch of the last fetched record or -1 if there is none. (versions 12+) */
   lastFetchedEpoch?: number;
   /** The earliest available offset of the follower replica.  The field is only used when the request is sent by the follower. (versions 5+) */
   logStartOffset?: bigint;
   /** The maximum bytes to fetch from this partition.  See KIP-74 for cases where this limit may not be honored. (versions 0+) */
   partitionMaxBytes: number;
-  /** The directory id of the follower fetching (versions 17+, tag 0) */
+  /** The directory id of the follower fetching. (versions 17+, tag 0) */
   replicaDirectoryId?: string;
+  /** The high-watermark known by the replica. -1 if the high-watermark is not known and 9223372036854775807 if the feature is not supported. (versions 18+, tag 1) */
+  highWatermark?: bigint;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -136,7 +142,7 @@ export interface FetchRequestFetchPartition {
 export interface FetchRequestFetchTopic {
   /** The name of the topic to fetch. (versions 0-12) */
   topic?: string;
-  /** The unique topic ID (versions 13+) */
+  /** The unique topic ID. (versions 13+) */
   topicId?: string;
   /** The partitions to fetch. (versions 0+) */
   partitions: FetchRequestFetchPartition[];
@@ -147,7 +153,7 @@ export interface FetchRequestFetchTopic {
 export interface FetchRequestForgottenTopic {
   /** The topic name. (versions 7-12) */
   topic?: string;
-  /** The unique topic ID (versions 13+) */
+  /** The unique topic ID. (versions 13+) */
   topicId?: string;
   /** The partitions indexes to forget. (versions 7+) */
   partitions: number[];
@@ -160,7 +166,7 @@ export interface FetchRequest {
   clusterId?: string | null;
   /** The broker ID of the follower, of -1 if this request is from a consumer. (versions 0-14) */
   replicaId?: number;
-  /**  (versions 15+, tag 1) */
+  /** The state of the replica in the follower. (versions 15+, tag 1) */
   replicaState?: FetchRequestReplicaState;
   /** The maximum time in milliseconds to wait for the response. (versions 0+) */
   maxWaitMs: number;
@@ -168,7 +174,7 @@ export interface FetchRequest {
   minBytes: number;
   /** The maximum bytes to fetch.  See KIP-74 for cases where this limit may not be honored. (versions 3+) */
   maxBytes?: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (versions 4+) */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (versions 4+) */
   isolationLevel?: number;
   /** The fetch session ID. (versions 7+) */
   sessionId?: number;
@@ -178,16 +184,16 @@ export interface FetchRequest {
   topics: FetchRequestFetchTopic[];
   /** In an incremental fetch request, the partitions to remove. (versions 7+) */
   forgottenTopicsData?: FetchRequestForgottenTopic[];
-  /** Rack ID of the consumer making this request (versions 11+) */
+  /** Rack ID of the consumer making this request. (versions 11+) */
   rackId?: string;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface FetchResponseEpochEndOffset {
-  /**  (versions 12+) */
+  /** The largest epoch. (versions 12+) */
   epoch: number;
-  /**  (versions 12+) */
+  /** The end offset of the epoch. (versions 12+) */
   endOffset: bigint;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -196,16 +202,16 @@ export interface FetchResponseEpochEndOffset {
 export interface FetchResponseLeaderIdAndEpoch {
   /** The ID of the current leader or -1 if the leader is unknown. (versions 12+) */
   leaderId: number;
-  /** The latest known leader epoch (versions 12+) */
+  /** The latest known leader epoch. (versions 12+) */
   leaderEpoch: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface FetchResponseSnapshotId {
-  /**  (versions 0+) */
+  /** The end offset of the epoch. (versions 0+) */
   endOffset: bigint;
-  /**  (versions 0+) */
+  /** The largest epoch. (versions 0+) */
   epoch: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -227,19 +233,19 @@ export interface FetchResponsePartitionData {
   errorCode: number;
   /** The current high water mark. (versions 0+) */
   highWatermark: bigint;
-  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED) (versions 4+) */
+  /** The last stable offset (or LSO) of the partition. This is the last offset such that the state of all transactional records prior to this offset have been decided (ABORTED or COMMITTED). (versions 4+) */
   lastStableOffset?: bigint;
   /** The current log start offset. (versions 5+) */
   logStartOffset?: bigint;
-  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge (versions 12+, tag 0) */
+  /** In case divergence is detected based on the `LastFetchedEpoch` and `FetchOffset` in the request, this field indicates the largest epoch and its end offset such that subsequent records are known to diverge. (versions 12+, tag 0) */
   divergingEpoch?: FetchResponseEpochEndOffset;
-  /**  (versions 12+, tag 1) */
+  /** The current leader of the partition. (versions 12+, tag 1) */
   currentLeader?: FetchResponseLeaderIdAndEpoch;
   /** In the case of fetching an offset less than the LogStartOffset, this is the end offset and epoch that should be used in the FetchSnapshot request. (versions 12+, tag 2) */
   snapshotId?: FetchResponseSnapshotId;
   /** The aborted transactions. (versions 4+, nullable 4+) */
   abortedTransactions?: FetchResponseAbortedTransaction[] | null;
-  /** The preferred read replica for the consumer to use on its next fetch request (versions 11+) */
+  /** The preferred read replica for the consumer to use on its next fetch request. (versions 11+) */
   preferredReadReplica?: number;
   /** The record data. (versions 0+, nullable 0+) */
   records: Buffer | null;
@@ -250,7 +256,7 @@ export interface FetchResponsePartitionData {
 export interface FetchResponseFetchableTopicResponse {
   /** The topic name. (versions 0-12) */
   topic?: string;
-  /** The unique topic ID (versions 13+) */
+  /** The unique topic ID. (versions 13+) */
   topicId?: string;
   /** The topic partitions. (versions 0+) */
   partitions: FetchResponsePartitionData[];
@@ -293,7 +299,7 @@ export interface ListOffsetsRequestListOffsetsPartition {
   currentLeaderEpoch?: number;
   /** The current timestamp. (versions 0+) */
   timestamp: bigint;
-  /** The maximum number of offsets to report. (versions 0) */
+  /** The maximum number of offsets to report. (versions 0) (legacy versions only) */
   maxNumOffsets?: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -311,7 +317,7 @@ export interface ListOffsetsRequestListOffsetsTopic {
 export interface ListOffsetsRequest {
   /** The broker ID of the requester, or -1 if this request is being made by a normal consumer. (versions 0+) */
   replicaId: number;
-  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records (versions 2+) */
+  /** This setting controls the visibility of transactional records. Using READ_UNCOMMITTED (isolation_level = 0) makes all records visible. With READ_COMMITTED (isolation_level = 1), non-transactional and COMMITTED transactional records are visible. To be more concrete, READ_COMMITTED returns all data from offsets smaller than the current LSO (last stable offset), and enables the inclusion of the list of aborted transactions in the result, which allows consumers to discard ABORTED transactional records. (versions 2+) */
   isolationLevel?: number;
   /** Each topic in the request. (versions 0+) */
   topics: ListOffsetsRequestListOffsetsTopic[];
@@ -326,20 +332,20 @@ export interface ListOffsetsResponseListOffsetsPartitionResponse {
   partitionIndex: number;
   /** The partition error code, or 0 if there was no error. (versions 0+) */
   errorCode: number;
-  /** The result offsets. (versions 0) */
-  oldStyleOffsets?: bigint[];
   /** The timestamp associated with the returned offset. (versions 1+) */
   timestamp?: bigint;
   /** The returned offset. (versions 1+) */
   offset?: bigint;
-  /**  (versions 4+) */
+  /** The leader epoch associated with the returned offset. (versions 4+) */
   leaderEpoch?: number;
+  /** The result offsets. (versions 0) (legacy versions only) */
+  oldStyleOffsets?: bigint[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface ListOffsetsResponseListOffsetsTopicResponse {
-  /** The topic name (versions 0+) */
+  /** The topic name. (versions 0+) */
   name: string;
   /** Each partition in the response. (versions 0+) */
   partitions: ListOffsetsResponseListOffsetsPartitionResponse[];
@@ -440,6 +446,8 @@ export interface MetadataResponse {
   topics: MetadataResponseMetadataResponseTopic[];
   /** 32-bit bitfield to represent authorized operations for this cluster. (versions 8-10) */
   clusterAuthorizedOperations?: number;
+  /** The top-level error code, or 0 if there was no error. (versions 13+) */
+  errorCode?: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -451,17 +459,19 @@ export interface OffsetCommitRequestOffsetCommitRequestPartition {
   committedOffset: bigint;
   /** The leader epoch of this partition. (versions 6+) */
   committedLeaderEpoch?: number;
-  /** The timestamp of the commit. (versions 1) */
-  commitTimestamp?: bigint;
   /** Any associated metadata the client wants to keep. (versions 0+, nullable 0+) */
   committedMetadata: string | null;
+  /** The timestamp of the commit. (versions 1) (legacy versions only) */
+  commitTimestamp?: bigint;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface OffsetCommitRequestOffsetCommitRequestTopic {
-  /** The topic name. (versions 0+) */
-  name: string;
+  /** The topic name. (versions 0-9) */
+  name?: string;
+  /** The topic ID. (versions 10+) */
+  topicId?: string;
   /** Each partition to commit offsets for. (versions 0+) */
   partitions: OffsetCommitRequestOffsetCommitRequestPartition[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
@@ -495,8 +505,10 @@ export interface OffsetCommitResponseOffsetCommitResponsePartition {
 }
 
 export interface OffsetCommitResponseOffsetCommitResponseTopic {
-  /** The topic name. (versions 0+) */
-  name: string;
+  /** The topic name. (versions 0-9) */
+  name?: string;
+  /** The topic ID. (versions 10+) */
+  topicId?: string;
   /** The responses for each partition in the topic. (versions 0+) */
   partitions: OffsetCommitResponseOffsetCommitResponsePartition[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
@@ -522,8 +534,10 @@ export interface OffsetFetchRequestOffsetFetchRequestTopic {
 }
 
 export interface OffsetFetchRequestOffsetFetchRequestTopics {
-  /** The topic name. (versions 8+) */
-  name: string;
+  /** The topic name. (versions 8-9) */
+  name?: string;
+  /** The topic ID. (versions 10+) */
+  topicId?: string;
   /** The partition indexes we would like to fetch offsets for. (versions 8+) */
   partitionIndexes: number[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
@@ -533,7 +547,7 @@ export interface OffsetFetchRequestOffsetFetchRequestTopics {
 export interface OffsetFetchRequestOffsetFetchRequestGroup {
   /** The group ID. (versions 8+) */
   groupId: string;
-  /** The member ID assigned by the group coordinator if using the new consumer protocol (KIP-848). (versions 9+, nullable 9+) */
+  /** The member id. (versions 9+, nullable 9+) */
   memberId?: string | null;
   /** The member epoch if using the new consumer protocol (KIP-848). (versions 9+) */
   memberEpoch?: number;
@@ -548,7 +562,7 @@ export interface OffsetFetchRequest {
   groupId?: string;
   /** Each topic we would like to fetch offsets for, or null to fetch offsets for all topics. (versions 0-7, nullable 2-7) */
   topics?: OffsetFetchRequestOffsetFetchRequestTopic[] | null;
-  /** Each group we would like to fetch offsets for (versions 8+) */
+  /** Each group we would like to fetch offsets for. (versions 8+) */
   groups?: OffsetFetchRequestOffsetFetchRequestGroup[];
   /** Whether broker should hold on returning unstable offsets but set a retriable error code for the partitions. (versions 7+) */
   requireStable?: boolean;
@@ -574,7 +588,7 @@ export interface OffsetFetchResponseOffsetFetchResponsePartition {
 export interface OffsetFetchResponseOffsetFetchResponseTopic {
   /** The topic name. (versions 0-7) */
   name?: string;
-  /** The responses per partition (versions 0-7) */
+  /** The responses per partition. (versions 0-7) */
   partitions?: OffsetFetchResponseOffsetFetchResponsePartition[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -596,9 +610,11 @@ export interface OffsetFetchResponseOffsetFetchResponsePartitions {
 }
 
 export interface OffsetFetchResponseOffsetFetchResponseTopics {
-  /** The topic name. (versions 8+) */
-  name: string;
-  /** The responses per partition (versions 8+) */
+  /** The topic name. (versions 8-9) */
+  name?: string;
+  /** The topic ID. (versions 10+) */
+  topicId?: string;
+  /** The responses per partition. (versions 8+) */
   partitions: OffsetFetchResponseOffsetFetchResponsePartitions[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -631,7 +647,7 @@ export interface OffsetFetchResponse {
 export interface FindCoordinatorRequest {
   /** The coordinator key. (versions 0-3) */
   key?: string;
-  /** The coordinator key type. (Group, transaction, etc.) (versions 1+) */
+  /** The coordinator key type. (group, transaction, share). (versions 1+) */
   keyType?: number;
   /** The coordinator keys. (versions 4+) */
   coordinatorKeys?: string[];
@@ -669,7 +685,7 @@ export interface FindCoordinatorResponse {
   host?: string;
   /** The port. (versions 0-3) */
   port?: number;
-  /** Each coordinator result in the response (versions 4+) */
+  /** Each coordinator result in the response. (versions 4+) */
   coordinators?: FindCoordinatorResponseCoordinator[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -733,7 +749,7 @@ export interface JoinGroupResponse {
   skipAssignment?: boolean;
   /** The member ID assigned by the group coordinator. (versions 0+) */
   memberId: string;
-  /**  (versions 0+) */
+  /** The group members. (versions 0+) */
   members: JoinGroupResponseJoinGroupResponseMember[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -849,7 +865,7 @@ export interface SyncGroupResponse {
 }
 
 export interface DescribeGroupsRequest {
-  /** The names of the groups to describe (versions 0+) */
+  /** The names of the groups to describe. (versions 0+) */
   groups: string[];
   /** Whether to include authorized operations. (versions 3+) */
   includeAuthorizedOperations?: boolean;
@@ -858,7 +874,7 @@ export interface DescribeGroupsRequest {
 }
 
 export interface DescribeGroupsResponseDescribedGroupMember {
-  /** The member ID assigned by the group coordinator. (versions 0+) */
+  /** The member id. (versions 0+) */
   memberId: string;
   /** The unique identifier of the consumer instance provided by end user. (versions 4+, nullable 4+) */
   groupInstanceId?: string | null;
@@ -877,6 +893,8 @@ export interface DescribeGroupsResponseDescribedGroupMember {
 export interface DescribeGroupsResponseDescribedGroup {
   /** The describe error, or 0 if there was no error. (versions 0+) */
   errorCode: number;
+  /** The describe error message, or null if there was no error. (versions 6+, nullable 6+) */
+  errorMessage?: string | null;
   /** The group ID string. (versions 0+) */
   groupId: string;
   /** The group state string, or the empty string. (versions 0+) */
@@ -1006,7 +1024,7 @@ export interface ApiVersionsResponse {
   finalizedFeaturesEpoch?: bigint;
   /** List of cluster-wide finalized features. The information is valid only if FinalizedFeaturesEpoch >= 0. (versions 3+, tag 2) */
   finalizedFeatures?: ApiVersionsResponseFinalizedFeatureKey[];
-  /** Set by a KRaft controller if the required configurations for ZK migration are present (versions 3+, tag 3) */
+  /** Set by a KRaft controller if the required configurations for ZK migration are present. (versions 3+, tag 3) */
   zkMigrationReady?: boolean;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1074,7 +1092,7 @@ export interface CreateTopicsResponseCreatableTopicConfigs {
 export interface CreateTopicsResponseCreatableTopicResult {
   /** The topic name. (versions 0+) */
   name: string;
-  /** The unique topic ID (versions 7+) */
+  /** The unique topic ID. (versions 7+) */
   topicId?: string;
   /** The error code, or 0 if there was no error. (versions 0+) */
   errorCode: number;
@@ -1102,18 +1120,18 @@ export interface CreateTopicsResponse {
 }
 
 export interface DeleteTopicsRequestDeleteTopicState {
-  /** The topic name (versions 6+, nullable 6+) */
+  /** The topic name. (versions 6+, nullable 6+) */
   name: string | null;
-  /** The unique topic ID (versions 6+) */
+  /** The unique topic ID. (versions 6+) */
   topicId: string;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface DeleteTopicsRequest {
-  /** The name or topic ID of the topic (versions 6+) */
+  /** The name or topic ID of the topic. (versions 6+) */
   topics?: DeleteTopicsRequestDeleteTopicState[];
-  /** The names of the topics to delete (versions 0-5) */
+  /** The names of the topics to delete. (versions 0-5) */
   topicNames?: string[];
   /** The length of time in milliseconds to wait for the deletions to complete. (versions 0+) */
   timeoutMs: number;
@@ -1122,9 +1140,9 @@ export interface DeleteTopicsRequest {
 }
 
 export interface DeleteTopicsResponseDeletableTopicResult {
-  /** The topic name (versions 0+, nullable 6+) */
+  /** The topic name. (versions 0+, nullable 6+) */
   name: string | null;
-  /** the unique topic ID (versions 6+) */
+  /** The unique topic ID. (versions 6+) */
   topicId?: string;
   /** The deletion error, or 0 if the deletion succeeded. (versions 0+) */
   errorCode: number;
@@ -1208,6 +1226,10 @@ export interface InitProducerIdRequest {
   producerId?: bigint;
   /** The producer's current epoch. This will be checked against the producer epoch on the broker, and the request will return an error if they do not match. (versions 3+) */
   producerEpoch?: number;
+  /** True if the client wants to enable two-phase commit (2PC) protocol for transactions. (versions 6+) */
+  enable2Pc?: boolean;
+  /** True if the client wants to keep the currently ongoing transaction instead of aborting it. (versions 6+) */
+  keepPreparedTxn?: boolean;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1221,6 +1243,10 @@ export interface InitProducerIdResponse {
   producerId: bigint;
   /** The current epoch associated with the producer id. (versions 0+) */
   producerEpoch: number;
+  /** The producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (versions 6+) */
+  ongoingTxnProducerId?: bigint;
+  /** The epoch associated with the  producer id for ongoing transaction when KeepPreparedTxn is used, -1 if there is no transaction ongoing. (versions 6+) */
+  ongoingTxnProducerEpoch?: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1288,7 +1314,7 @@ export interface OffsetForLeaderEpochResponse {
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** The name of the topic. (versions 0+) */
   name: string;
-  /** The partition indexes to add to the transaction (versions 0+) */
+  /** The partition indexes to add to the transaction. (versions 0+) */
   partitions: number[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1336,7 +1362,7 @@ export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** The topic name. (versions 0+) */
   name: string;
-  /** The results for each partition (versions 0+) */
+  /** The results for each partition. (versions 0+) */
   resultsByPartition: AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1522,18 +1548,18 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   value: string | null;
   /** True if the configuration is read-only. (versions 0+) */
   readOnly: boolean;
-  /** True if the configuration is not set. (versions 0) */
-  isDefault?: boolean;
   /** The configuration source. (versions 1+) */
   configSource?: number;
   /** True if this configuration is sensitive. (versions 0+) */
   isSensitive: boolean;
   /** The synonyms for this configuration key. (versions 1+) */
   synonyms?: DescribeConfigsResponseDescribeConfigsSynonym[];
-  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD (versions 3+) */
+  /** The configuration data type. Type can be one of the following values - BOOLEAN, STRING, INT, SHORT, LONG, DOUBLE, LIST, CLASS, PASSWORD. (versions 3+) */
   configType?: number;
   /** The configuration documentation. (versions 3+, nullable 0+) */
   documentation?: string | null;
+  /** True if the configuration is not set. (versions 0) (legacy versions only) */
+  isDefault?: boolean;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1639,7 +1665,7 @@ export interface DeleteGroupsRequest {
 }
 
 export interface DeleteGroupsResponseDeletableGroupResult {
-  /** The group id (versions 0+) */
+  /** The group id. (versions 0+) */
   groupId: string;
   /** The deletion error, or 0 if the deletion succeeded. (versions 0+) */
   errorCode: number;
@@ -1650,7 +1676,7 @@ export interface DeleteGroupsResponseDeletableGroupResult {
 export interface DeleteGroupsResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
-  /** The deletion results (versions 0+) */
+  /** The deletion results. (versions 0+) */
   results: DeleteGroupsResponseDeletableGroupResult[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1661,6 +1687,8 @@ export interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   /** The endpoint type to describe. 1=brokers, 2=controllers. (versions 1+) */
   endpointType?: number;
+  /** Whether to include fenced brokers when listing brokers. (versions 2+) */
+  includeFencedBrokers?: boolean;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1674,6 +1702,8 @@ export interface DescribeClusterResponseDescribeClusterBroker {
   port: number;
   /** The rack of the broker, or null if it has not been assigned to a rack. (versions 0+, nullable 0+) */
   rack: string | null;
+  /** Whether the broker is fenced (versions 2+) */
+  isFenced?: boolean;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1681,7 +1711,7 @@ export interface DescribeClusterResponseDescribeClusterBroker {
 export interface DescribeClusterResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error (versions 0+) */
+  /** The top-level error code, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null;
@@ -1709,24 +1739,24 @@ export interface DescribeProducersRequestTopicRequest {
 }
 
 export interface DescribeProducersRequest {
-  /**  (versions 0+) */
+  /** The topics to list producers for. (versions 0+) */
   topics: DescribeProducersRequestTopicRequest[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface DescribeProducersResponseProducerState {
-  /**  (versions 0+) */
+  /** The producer id. (versions 0+) */
   producerId: bigint;
-  /**  (versions 0+) */
+  /** The producer epoch. (versions 0+) */
   producerEpoch: number;
-  /**  (versions 0+) */
+  /** The last sequence number sent by the producer. (versions 0+) */
   lastSequence: number;
-  /**  (versions 0+) */
+  /** The last timestamp sent by the producer. (versions 0+) */
   lastTimestamp: bigint;
-  /**  (versions 0+) */
+  /** The current epoch of the producer group. (versions 0+) */
   coordinatorEpoch: number;
-  /**  (versions 0+) */
+  /** The current transaction start offset of the producer. (versions 0+) */
   currentTxnStartOffset: bigint;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1737,16 +1767,16 @@ export interface DescribeProducersResponsePartitionResponse {
   partitionIndex: number;
   /** The partition error code, or 0 if there was no error. (versions 0+) */
   errorCode: number;
-  /** The partition error message, which may be null if no additional details are available (versions 0+, nullable 0+) */
+  /** The partition error message, which may be null if no additional details are available. (versions 0+, nullable 0+) */
   errorMessage: string | null;
-  /**  (versions 0+) */
+  /** The active producers for the partition. (versions 0+) */
   activeProducers: DescribeProducersResponseProducerState[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface DescribeProducersResponseTopicResponse {
-  /** The topic name (versions 0+) */
+  /** The topic name. (versions 0+) */
   name: string;
   /** Each partition in the response. (versions 0+) */
   partitions: DescribeProducersResponsePartitionResponse[];
@@ -1775,7 +1805,7 @@ export interface ConsumerGroupHeartbeatRequestTopicPartitions {
 export interface ConsumerGroupHeartbeatRequest {
   /** The group identifier. (versions 0+) */
   groupId: string;
-  /** The member id generated by the coordinator. The member id must be kept during the entire lifetime of the member. (versions 0+) */
+  /** The member id generated by the consumer. The member id must be kept during the entire lifetime of the consumer process. (versions 0+) */
   memberId: string;
   /** The current member epoch; 0 to join the group; -1 to leave the group; -2 to indicate that the static member will rejoin. (versions 0+) */
   memberEpoch: number;
@@ -1787,7 +1817,7 @@ export interface ConsumerGroupHeartbeatRequest {
   rebalanceTimeoutMs: number;
   /** null if it didn't change since the last heartbeat; the subscribed topic names otherwise. (versions 0+, nullable 0+) */
   subscribedTopicNames: string[] | null;
-  /** null if it didn't change since the last heartbeat; the subscribed topic regex otherwise (versions 1+, nullable 1+) */
+  /** null if it didn't change since the last heartbeat; the subscribed topic regex otherwise. (versions 1+, nullable 1+) */
   subscribedTopicRegex?: string | null;
   /** null if not used or if it didn't change since the last heartbeat; the server side assignor to use otherwise. (versions 0+, nullable 0+) */
   serverAssignor: string | null;
@@ -1816,11 +1846,11 @@ export interface ConsumerGroupHeartbeatResponseAssignment {
 export interface ConsumerGroupHeartbeatResponse {
   /** The duration in milliseconds for which the request was throttled due to a quota violation, or zero if the request did not violate any quota. (versions 0+) */
   throttleTimeMs: number;
-  /** The top-level error code, or 0 if there was no error (versions 0+) */
+  /** The top-level error code, or 0 if there was no error. (versions 0+) */
   errorCode: number;
   /** The top-level error message, or null if there was no error. (versions 0+, nullable 0+) */
   errorMessage: string | null;
-  /** The member id generated by the coordinator. Only provided when the member joins with MemberEpoch == 0. (versions 0+, nullable 0+) */
+  /** The member id is generated by the consumer starting from version 1, while in version 0, it can be provided by users or generated by the group coordinator. (versions 0+, nullable 0+) */
   memberId: string | null;
   /** The member epoch. (versions 0+) */
   memberEpoch: number;
@@ -1833,7 +1863,7 @@ export interface ConsumerGroupHeartbeatResponse {
 }
 
 export interface ConsumerGroupDescribeRequest {
-  /** The ids of the groups to describe (versions 0+) */
+  /** The ids of the groups to describe. (versions 0+) */
   groupIds: string[];
   /** Whether to include authorized operations. (versions 0+) */
   includeAuthorizedOperations: boolean;
@@ -1880,6 +1910,8 @@ export interface ConsumerGroupDescribeResponseMember {
   assignment: ConsumerGroupDescribeResponseAssignment;
   /** The target assignment. (versions 0+) */
   targetAssignment: ConsumerGroupDescribeResponseAssignment;
+  /** -1 for unknown. 0 for classic member. +1 for consumer member. (versions 1+) */
+  memberType?: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
@@ -1917,16 +1949,16 @@ export interface ConsumerGroupDescribeResponse {
 }
 
 export interface DescribeTopicPartitionsRequestTopicRequest {
-  /** The topic name (versions 0+) */
+  /** The topic name. (versions 0+) */
   name: string;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
 export interface DescribeTopicPartitionsRequestCursor {
-  /** The name for the first topic to process (versions 0+) */
+  /** The name for the first topic to process. (versions 0+) */
   topicName: string;
-  /** The partition index to start with (versions 0+) */
+  /** The partition index to start with. (versions 0+) */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -1984,9 +2016,9 @@ export interface DescribeTopicPartitionsResponseDescribeTopicPartitionsResponseT
 }
 
 export interface DescribeTopicPartitionsResponseCursor {
-  /** The name for the first topic to process (versions 0+) */
+  /** The name for the first topic to process. (versions 0+) */
   topicName: string;
-  /** The partition index to start with (versions 0+) */
+  /** The partition index to start with. (versions 0+) */
   partitionIndex: number;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -2022,7 +2054,7 @@ export interface OffsetDeleteRequestOffsetDeleteRequestTopic {
 export interface OffsetDeleteRequest {
   /** The unique group identifier. (versions 0+) */
   groupId: string;
-  /** The topics to delete offsets for (versions 0+) */
+  /** The topics to delete offsets for. (versions 0+) */
   topics: OffsetDeleteRequestOffsetDeleteRequestTopic[];
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
@@ -2065,7 +2097,7 @@ export interface RequestHeader {
   /** The correlation ID of this request. (versions 0+) */
   correlationId: number;
   /** The client ID string. (versions 1+, nullable 1+) */
-  clientId?: string | null;
+  clientId: string | null;
   /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
   unknownTaggedFields?: UnknownTaggedField[];
 }
