@@ -70,6 +70,11 @@ export interface ProxyStats {
   faults: number;
   bytesFromClients: number;
   bytesFromBrokers: number;
+  /**
+   * Requests relayed per API name and version, e.g. { Produce: { 13: 40 } }: which versions clients
+   * negotiated through the proxy (API keys the codec does not know are counted as "api <key>").
+   */
+  requestVersions: Record<string, Record<number, number>>;
 }
 
 interface Slot {
@@ -275,6 +280,9 @@ export class ProxyConnection {
     const h = peekRequestHeader(frame);
     if (h.apiKey === API_KEYS.SaslHandshake) this.sasl.handshakeRequested(frame);
     this.shared.stats.requests++;
+    const apiName = apiSchema(h.apiKey)?.name ?? `api ${h.apiKey}`;
+    const byVersion = (this.shared.stats.requestVersions[apiName] ??= {});
+    byVersion[h.apiVersion] = (byVersion[h.apiVersion] ?? 0) + 1;
     const rules = this.shared.rules();
     const supported = isSupported(h.apiKey, h.apiVersion);
 

@@ -103,6 +103,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     faults: 0,
     bytesFromClients: 0,
     bytesFromBrokers: 0,
+    requestVersions: {},
   };
   let closing = false;
 
