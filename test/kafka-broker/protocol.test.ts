@@ -224,3 +224,16 @@ test("an idempotent kafkajs producer follows a leader move", async () => {
     await k.close();
   }
 });
+
+test("the embedded broker offers no version its handlers cannot serve, though the codec decodes newer ones", () => {
+  const max = (apiKey: number) => EMBEDDED_API_VERSIONS.find((a) => a.apiKey === apiKey)?.maxVersion;
+  // Its Produce, OffsetCommit and OffsetFetch handlers take topic names: the id-only versions (Produce
+  // 13, OffsetCommit/OffsetFetch 10) must not be offered. Its Fetch stops before v18's new fields,
+  // Metadata before v13's top-level error, DescribeCluster before v2's fenced brokers.
+  assert.ok(max(API_KEYS.Produce)! <= 12);
+  assert.ok(max(API_KEYS.OffsetCommit)! <= 9);
+  assert.ok(max(API_KEYS.OffsetFetch)! <= 9);
+  assert.equal(max(API_KEYS.Fetch), 17);
+  assert.equal(max(API_KEYS.Metadata), 12);
+  assert.equal(max(API_KEYS.DescribeCluster), 1);
+});

@@ -29,9 +29,12 @@ export async function javaProducerSteps(
 ): Promise<{ ok: boolean; output: string }> {
   const argv = await kafkaTool("kafka-console-producer", "4");
   // The tool's argv ends with its main class; a source file in its place runs with the same classpath.
-  const r = await run([...argv.slice(0, -1), JAVA_PRODUCER, bootstrap, topic, transactionalId ?? "-", ...steps], {
-    timeoutMs: 90000,
-  });
+  const r = await run(
+    [...argv.slice(0, -1), JAVA_PRODUCER, bootstrap, topic, transactionalId ?? "-", ...steps],
+    {
+      timeoutMs: 90000,
+    },
+  );
   return { ok: r.code === 0, output: r.stdout + r.stderr };
 }
 

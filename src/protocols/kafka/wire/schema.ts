@@ -60,7 +60,11 @@ export interface ApiSchema {
 export function layoutAt(
   s: ApiSchema,
   version: number,
-): { flexibleVersions: VersionRange | null; request: readonly FieldSchema[]; response: readonly FieldSchema[] } {
+): {
+  flexibleVersions: VersionRange | null;
+  request: readonly FieldSchema[];
+  response: readonly FieldSchema[];
+} {
   return s.legacy && inRange(s.legacy.versions, version) ? s.legacy : s;
 }
 

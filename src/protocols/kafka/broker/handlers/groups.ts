@@ -161,22 +161,24 @@ export function offsetCommit(ctx: RequestContext, req: OffsetCommitRequest): Off
   return {
     throttleTimeMs: 0,
     // Topic names are in every OffsetCommit version the broker advertises (up to v9, see api-versions.ts).
-    topics: req.topics.map((t) => ({ ...t, name: t.name ?? "" })).map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => {
-        if (groupError !== E.NONE || typeof g === "number")
-          return { partitionIndex: p.partitionIndex, errorCode: groupError };
-        if (!ctx.cluster.partition(t.name, p.partitionIndex)) {
-          return { partitionIndex: p.partitionIndex, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION };
-        }
-        g.offsets.set(partitionKey(t.name, p.partitionIndex), {
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch ?? -1,
-          metadata: p.committedMetadata,
-        });
-        return { partitionIndex: p.partitionIndex, errorCode: E.NONE };
-      }),
-    })),
+    topics: req.topics
+      .map((t) => ({ ...t, name: t.name ?? "" }))
+      .map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          if (groupError !== E.NONE || typeof g === "number")
+            return { partitionIndex: p.partitionIndex, errorCode: groupError };
+          if (!ctx.cluster.partition(t.name, p.partitionIndex)) {
+            return { partitionIndex: p.partitionIndex, errorCode: E.UNKNOWN_TOPIC_OR_PARTITION };
+          }
+          g.offsets.set(partitionKey(t.name, p.partitionIndex), {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch ?? -1,
+            metadata: p.committedMetadata,
+          });
+          return { partitionIndex: p.partitionIndex, errorCode: E.NONE };
+        }),
+      })),
   };
 }
 
@@ -216,11 +218,15 @@ export function offsetFetch(ctx: RequestContext, req: OffsetFetchRequest): Offse
       groups: (req.groups ?? []).map((rg) => {
         const g = coordinated(ctx, rg.groupId, false);
         if (typeof g === "number") return { groupId: rg.groupId, topics: [], errorCode: g };
-        return { groupId: rg.groupId, topics: fetchGroupOffsets(
+        return {
+          groupId: rg.groupId,
+          topics: fetchGroupOffsets(
             g,
             // Names, not ids: the broker advertises OffsetFetch up to v9 (see api-versions.ts).
             rg.topics?.map((t) => ({ name: t.name ?? "", partitionIndexes: t.partitionIndexes })) ?? null,
-          ), errorCode: E.NONE };
+          ),
+          errorCode: E.NONE,
+        };
       }),
     };
   }
