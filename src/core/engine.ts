@@ -171,6 +171,7 @@ async function runTest(
             await source.start({
               service: svc.name,
               upstream: iface ? services.upstream(svc, iface.name) : undefined,
+              serviceEnv: svc.env,
               emit: (type, data) => run.log.append(type, svc.name, data),
               log: run.log,
               seed: rng.fork(`observer:${svc.name}:${source.name}`).seed,

@@ -17,6 +17,8 @@ export interface ObserverContext {
   service: string;
   /** Real (unproxied) address of the interface the observer reads from, if it names one. */
   upstream?: { host: string; port: number };
+  /** The owning service's declared env (credentials, e.g. the Kafka observer's KAFKA_SASL_*). */
+  serviceEnv?: Record<string, string>;
   /** Emit into the current test's log. */
   emit(type: string, data: Record<string, unknown>): void;
   log: EventLog;

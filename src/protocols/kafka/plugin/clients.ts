@@ -4,21 +4,23 @@
 import kafkajs, { type Kafka, type Producer } from "kafkajs";
 import type { Address } from "../../../core/protocol.js";
 import { registerKafkajsCodecs } from "./kafkajs-codecs.js";
+import { kafkajsSasl, type KafkaSaslCredentials } from "./sasl.js";
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 const producers = new Map<string, Promise<Producer>>();
 const openClients = new Set<{ disconnect(): Promise<void> }>();
 
-function addrKey(a: Address): string {
-  return `${a.host}:${a.port}`;
+function addrKey(a: Address, sasl?: KafkaSaslCredentials): string {
+  return `${a.host}:${a.port}${sasl ? ` as ${sasl.mechanism}:${sasl.username}` : ""}`;
 }
 
 /** A kafkajs client bound to one address (the proxy's, for steps). Retries are short: a step reports. */
-export function kafkaClient(target: Address, clientId: string): Kafka {
+export function kafkaClient(target: Address, clientId: string, sasl?: KafkaSaslCredentials): Kafka {
   registerKafkajsCodecs(); // so consume reads snappy, lz4 and zstd records too
   return new KafkaClient({
     clientId,
+    ...(sasl ? { sasl: kafkajsSasl(sasl) } : {}),
     brokers: [addrKey(target)],
     logLevel: logLevel.NOTHING,
     connectionTimeout: 5000,
@@ -28,12 +30,12 @@ export function kafkaClient(target: Address, clientId: string): Kafka {
 }
 
 /** The test's producer for this address, connected on first use. */
-export function stepProducer(target: Address): Promise<Producer> {
-  const key = addrKey(target);
+export function stepProducer(target: Address, sasl?: KafkaSaslCredentials): Promise<Producer> {
+  const key = addrKey(target, sasl);
   let p = producers.get(key);
   if (!p) {
     p = (async () => {
-      const producer = kafkaClient(target, "faultbox-step").producer({
+      const producer = kafkaClient(target, "faultbox-step", sasl).producer({
         allowAutoTopicCreation: true,
         idempotent: false,
         maxInFlightRequests: 1,
@@ -55,8 +57,8 @@ export function trackClient(c: { disconnect(): Promise<void> }): () => void {
 }
 
 /** Forgets a producer that broke (its broker went away); the next step connects a new one. */
-export function dropProducer(target: Address): void {
-  const key = addrKey(target);
+export function dropProducer(target: Address, sasl?: KafkaSaslCredentials): void {
+  const key = addrKey(target, sasl);
   const p = producers.get(key);
   producers.delete(key);
   void p

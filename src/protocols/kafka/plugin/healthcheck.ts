@@ -2,6 +2,7 @@
 // when its port is open (a KRaft broker listens well before it can elect a leader for a new topic).
 import kafkajs from "kafkajs";
 import type { Address, HealthcheckContext } from "../../../core/protocol.js";
+import { kafkajsSasl, saslFromEnv } from "./sasl.js";
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -9,8 +10,10 @@ const { Kafka, logLevel } = kafkajs;
 export const READY_TOPIC = "__faultbox_ready";
 
 /** One probe; throws (with the broker's reason) while not ready. The caller polls until its timeout. */
-export async function kafkaReadyProbe(target: Address, _ctx?: HealthcheckContext): Promise<void> {
+export async function kafkaReadyProbe(target: Address, ctx?: HealthcheckContext): Promise<void> {
+  const sasl = saslFromEnv(ctx?.serviceEnv);
   const kafka = new Kafka({
+    ...(sasl ? { sasl: kafkajsSasl(sasl) } : {}),
     clientId: "faultbox-ready",
     brokers: [`${target.host}:${target.port}`],
     logLevel: logLevel.NOTHING,

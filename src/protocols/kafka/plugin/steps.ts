@@ -6,6 +6,7 @@ import { parseDuration } from "../../../core/duration.js";
 import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
 import { kafkaErrorName } from "../wire/errors.js";
 import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
+import { saslFromEnv } from "./sasl.js";
 
 const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
 const JOIN_TIMEOUT_MS = 30_000;
@@ -37,8 +38,9 @@ async function publish(call: StepCall): Promise<StepOutcome> {
   const topic = requireTopic(call, "publish");
   const value = text(call, "data", "");
   const key = text(call, "key", "");
+  const sasl = saslFromEnv(call.serviceEnv, call.service);
   try {
-    const producer = await stepProducer(call.target);
+    const producer = await stepProducer(call.target, sasl);
     const [meta] = await producer.send({
       topic,
       acks: -1,
@@ -52,7 +54,7 @@ async function publish(call: StepCall): Promise<StepOutcome> {
     return outcome(data, { topic, ...(data.offset !== undefined ? { offset: data.offset } : {}) });
   } catch (err) {
     // A producer whose connection broke is not reused: the next step starts clean.
-    dropProducer(call.target);
+    dropProducer(call.target, sasl);
     return { ok: false, error: `kafka publish to "${topic}" failed: ${failureText(err)}` };
   }
 }
@@ -104,7 +106,11 @@ async function consume(call: StepCall): Promise<StepOutcome> {
     }
   }
   let finished = false;
-  const consumer = kafkaClient(call.target, "faultbox-step").consumer({
+  const consumer = kafkaClient(
+    call.target,
+    "faultbox-step",
+    saslFromEnv(call.serviceEnv, call.service),
+  ).consumer({
     groupId: group,
     sessionTimeout: 10_000,
     heartbeatInterval: 1000,

@@ -9,6 +9,7 @@ import type { Decoder } from "../../../../core/decoders.js";
 import type { ObserveSource } from "../../../../core/model.js";
 import type { Observer, ObserverContext } from "../../../../core/observer.js";
 import type { Address } from "../../../../core/protocol.js";
+import { saslFromEnv, type KafkaSaslCredentials } from "../sasl.js";
 import {
   KafkaDecodeError,
   kafkaErrorName,
@@ -67,6 +68,7 @@ class TopicObserver implements Observer {
     private readonly bootstrap: Address,
     private readonly decoder: Decoder | undefined,
     private readonly ctx: ObserverContext,
+    private readonly sasl: KafkaSaslCredentials | undefined,
   ) {
     this.name = `topic(${JSON.stringify(topic)})`;
   }
@@ -75,7 +77,7 @@ class TopicObserver implements Observer {
     const key = `${a.host}:${a.port}`;
     let c = this.conns.get(key);
     if (!c || c.closed) {
-      c = new WireConnection(a);
+      c = new WireConnection(a, this.sasl);
       c.ready.catch(() => undefined);
       this.conns.set(key, c);
     }
@@ -280,7 +282,7 @@ async function startTopicObserver(
   const broker = options.broker ? parseAddr(options.broker) : ctx.upstream;
   if (!broker)
     throw new Error(`topic(${JSON.stringify(topic)}) needs a kafka interface on its service or broker=`);
-  const o = new TopicObserver(topic, broker, options.decoder, ctx);
+  const o = new TopicObserver(topic, broker, options.decoder, ctx, saslFromEnv(ctx.serviceEnv, ctx.service));
   try {
     await o.begin();
   } catch (err) {

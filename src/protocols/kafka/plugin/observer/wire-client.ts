@@ -11,6 +11,8 @@ import {
   type ResponseBody,
 } from "../../wire/index.js";
 import type { Address } from "../../../../core/protocol.js";
+import type { KafkaSaslCredentials } from "../sasl.js";
+import { ScramClient } from "./scram.js";
 
 const CLIENT_ID = "faultbox-observer";
 
@@ -22,13 +24,27 @@ export class WireConnection {
   private closedWith: Error | undefined;
   readonly ready: Promise<void>;
 
-  constructor(readonly address: Address) {
+  constructor(
+    readonly address: Address,
+    sasl?: KafkaSaslCredentials,
+  ) {
     this.socket = connect({ host: address.host, port: address.port });
     this.socket.setNoDelay(true);
-    this.ready = new Promise((resolve, reject) => {
+    const connected = new Promise<void>((resolve, reject) => {
       this.socket.once("connect", () => resolve());
       this.socket.once("error", reject);
     });
+    this.ready = sasl
+      ? connected.then(() =>
+          this.authenticate(sasl).catch((e: Error) => {
+            const err = new Error(
+              `SASL ${sasl.mechanism} authentication of "${sasl.username}" at ${address.host}:${address.port} failed: ${e.message}`,
+            );
+            this.fail(err);
+            throw err;
+          }),
+        )
+      : connected;
     this.socket.on("data", (chunk: Buffer) => {
       try {
         for (const frame of this.frames.push(chunk)) {
@@ -59,12 +75,45 @@ export class WireConnection {
     return this.closedWith !== undefined;
   }
 
+  /** SaslHandshake v1, then SaslAuthenticate rounds (KIP-152): PLAIN in one, SCRAM in two. */
+  private async authenticate(c: KafkaSaslCredentials): Promise<void> {
+    const hs = await this.send(API_KEYS.SaslHandshake, 1, { mechanism: c.mechanism });
+    if (hs.errorCode !== 0)
+      throw new Error(
+        `the broker does not offer ${c.mechanism} (error ${hs.errorCode}; it offers ${hs.mechanisms.join(", ") || "none"})`,
+      );
+    const round = async (authBytes: Buffer): Promise<Buffer> => {
+      const r = await this.send(API_KEYS.SaslAuthenticate, 1, { authBytes });
+      if (r.errorCode !== 0) throw new Error(r.errorMessage ?? `error ${r.errorCode}`);
+      return r.authBytes;
+    };
+    if (c.mechanism === "PLAIN") {
+      await round(Buffer.from(`\0${c.username}\0${c.password}`));
+      return;
+    }
+    const scram = new ScramClient(
+      c.mechanism === "SCRAM-SHA-256" ? "sha256" : "sha512",
+      c.username,
+      c.password,
+    );
+    const serverFirst = await round(scram.first());
+    scram.verify(await round(scram.final(serverFirst)));
+  }
+
   async request<K extends ApiKey>(
     apiKey: K,
     version: number,
     body: RequestBody<K>,
   ): Promise<ResponseBody<K>> {
     await this.ready;
+    return this.send(apiKey, version, body);
+  }
+
+  private async send<K extends ApiKey>(
+    apiKey: K,
+    version: number,
+    body: RequestBody<K>,
+  ): Promise<ResponseBody<K>> {
     if (this.closedWith) throw this.closedWith;
     const id = this.nextId++;
     const frame = await new Promise<Buffer>((resolve, reject) => {
