@@ -34,22 +34,38 @@ async function runSpec(lines: string[]) {
   return r;
 }
 
-/** A placeholder process owning an interface on the broker's SASL port, with credentials in env. */
-function kafkaService(mechanism: string, password: string, topic: string, ready = "60s"): string[] {
+/**
+ * The broker's SASL listener as the Kafka service, with credentials in env: as `remote=` (the form
+ * docs/kafka.md shows), or as a placeholder process owning an interface on that port.
+ */
+function kafkaService(
+  mechanism: string,
+  password: string,
+  topic: string,
+  ready = "60s",
+  remote = false,
+): string[] {
   const saslPort = kafka.brokers[0]!.saslPort!;
   return [
-    `kafka = service("kafka", "sleep", interface("broker", "kafka", ${saslPort}), args = ["300"],`,
+    remote
+      ? `kafka = service("kafka", interface("broker", "kafka", ${saslPort}), remote = "127.0.0.1:${saslPort}",`
+      : `kafka = service("kafka", "sleep", interface("broker", "kafka", ${saslPort}), args = ["300"],`,
     `    env = {"KAFKA_SASL_MECHANISM": "${mechanism}", "KAFKA_SASL_USERNAME": "alice", "KAFKA_SASL_PASSWORD": "${password}"},`,
     `    healthcheck = kafka_ready(timeout = "${ready}"),`,
-    `    observe = [topic("${topic}")])`,
+    // A remote service has no process, so no observe= of its own.
+    remote ? ")" : `    observe = [topic("${topic}")])`,
   ];
 }
 
-for (const mechanism of ["PLAIN", "SCRAM-SHA-512"]) {
-  test(`spec with ${mechanism} credentials in env: kafka_ready, publish, consume, topic() and a drop rule`, async () => {
+for (const [mechanism, remote] of [
+  ["PLAIN", false],
+  ["SCRAM-SHA-256", false],
+  ["SCRAM-SHA-512", true],
+] as const) {
+  test(`spec with ${mechanism} credentials in env${remote ? " (remote=)" : ""}: kafka_ready, publish, consume${remote ? "" : ", topic()"} and a drop rule`, async () => {
     const topic = `sasl-spec-${randomBytes(4).toString("hex")}`;
     const r = await runSpec([
-      ...kafkaService(mechanism, "alice-secret", topic),
+      ...kafkaService(mechanism, "alice-secret", topic, "60s", remote),
       `lose_first = fault_assumption("lose_first", target = kafka.broker, rules = [drop(topic = "${topic}", times = 1)])`,
       "def test_authenticated():",
       `    lost = fault(lose_first, run = lambda: kafka.broker.publish(topic = "${topic}", data = "lost"))`,
@@ -59,8 +75,12 @@ for (const mechanism of ["PLAIN", "SCRAM-SHA-512"]) {
       `    got = kafka.broker.consume(topic = "${topic}")`,
       '    assert_true(got.ok, "consume: " + str(got.error))',
       '    assert_eq(got.data["value"], "kept")',
-      `    assert_eventually(where = lambda e: e.type == "topic" and e.data["value"] == "kept")`,
-      `    assert_never(where = lambda e: e.type == "topic" and e.data["value"] == "lost")`,
+      ...(remote
+        ? []
+        : [
+            `    assert_eventually(where = lambda e: e.type == "topic" and e.data["value"] == "kept")`,
+            `    assert_never(where = lambda e: e.type == "topic" and e.data["value"] == "lost")`,
+          ]),
       "",
     ]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
