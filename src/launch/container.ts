@@ -3,7 +3,11 @@ import { randomBytes } from "node:crypto";
 import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
 import { envName } from "../core/topology.js";
 import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
+import { openHostRelay } from "./host-relay.js";
 import { guardContainer, releaseContainer } from "./watchdog.js";
+
+/** The name a container's env uses for the runner's host (see host-relay.ts). */
+const HOST_NAME = "host.docker.internal";
 
 function splitImage(image: string): { name: string; tag: string } {
   const at = image.lastIndexOf(":");
@@ -41,12 +45,30 @@ async function ensureImage(client: DockerClient, image: string): Promise<void> {
 /**
  * Only the spec's env and the FAULTBOX_* addresses go into a container (not the runner's own env).
  * The container's own interfaces are where it listens inside its network namespace (the declared port
- * on its loopback), not the host port they are published on.
+ * on its loopback), not the host port they are published on. Every other loopback address (another
+ * service's proxy or listener, as core resolved it) names the runner's host, whose loopback the
+ * container cannot see: it becomes host.docker.internal, and its port is returned to be relayed.
  */
-function containerEnv(req: LaunchRequest): string[] {
+export function containerEnv(req: LaunchRequest): { env: string[]; hostPorts: number[] } {
   const env: Record<string, string> = {};
+  const own = new Set(req.service.interfaces.map((i) => i.port));
+  const ownKeys = new Set<string>();
+  for (const i of req.service.interfaces) {
+    for (const part of ["HOST", "PORT", "ADDR"])
+      ownKeys.add(envName("FAULTBOX", req.service.name, i.name, part));
+  }
+  const hostPorts = new Set<number>();
   for (const [k, v] of Object.entries(req.env)) {
-    if (k in req.service.env || k.startsWith("FAULTBOX_")) env[k] = v;
+    if (!(k in req.service.env || k.startsWith("FAULTBOX_")) || ownKeys.has(k)) continue;
+    if (k.startsWith("FAULTBOX_") && k.endsWith("_HOST") && !(k in req.service.env)) {
+      env[k] = v === "127.0.0.1" || v === "localhost" ? HOST_NAME : v;
+      continue;
+    }
+    env[k] = v.replace(/\b(?:127\.0\.0\.1|localhost):(\d{1,5})\b/g, (whole, port: string) => {
+      if (own.has(Number(port))) return whole;
+      hostPorts.add(Number(port));
+      return `${HOST_NAME}:${port}`;
+    });
   }
   for (const i of req.service.interfaces) {
     const key = (part: string) => envName("FAULTBOX", req.service.name, i.name, part);
@@ -54,7 +76,27 @@ function containerEnv(req: LaunchRequest): string[] {
     env[key("PORT")] = String(i.port);
     env[key("ADDR")] = `127.0.0.1:${i.port}`;
   }
-  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return {
+    env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    hostPorts: [...hostPorts].sort((a, b) => a - b),
+  };
+}
+
+/**
+ * The gateway of the engine's default bridge: the runner's host as containers see it. Docker calls
+ * the network "bridge"; Podman answers to that name too. Podman 4.3 does not understand Docker's
+ * "host-gateway" in ExtraHosts (it writes the word into /etc/hosts), so the address is given explicitly.
+ */
+async function bridgeGateway(client: DockerClient): Promise<string | undefined> {
+  try {
+    const net = await client.json<{ IPAM?: { Config?: { Gateway?: string }[] | null } }>(
+      "GET",
+      "/networks/bridge",
+    );
+    return net?.IPAM?.Config?.find((c) => c.Gateway && /^\d+\.\d+\.\d+\.\d+$/.test(c.Gateway))?.Gateway;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -90,19 +132,44 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         bindings[`${i.port}/tcp`] = [{ HostIp: "127.0.0.1", HostPort: hostPort ? String(hostPort) : "" }];
       }
       const name = `faultbox-${svc.name}-${randomBytes(3).toString("hex")}`;
+      const { env, hostPorts } = containerEnv(req);
+      const gateway = await bridgeGateway(client);
       const created = await client.json<{ Id: string }>("POST", `/containers/create?name=${name}`, {
         Image: svc.image,
         ...(svc.args.length ? { Cmd: svc.args } : {}),
-        Env: containerEnv(req),
+        Env: env,
         ExposedPorts: exposed,
         Labels: { "faultbox.runner": String(process.pid) },
-        HostConfig: { PortBindings: bindings, ExtraHosts: ["host.docker.internal:host-gateway"] },
+        HostConfig: { PortBindings: bindings, ExtraHosts: [`${HOST_NAME}:${gateway ?? "host-gateway"}`] },
       });
       const id = created.Id;
       guardContainer(client.socketPath, id);
       const tail: string[] = [];
+      const closeRelays: (() => void)[] = [];
+      const openRelays = async (ports: number[]) => {
+        const late: number[] = [];
+        for (const port of ports) {
+          try {
+            closeRelays.push(await openHostRelay(gateway!, port));
+          } catch (err) {
+            if ((err as NodeJS.ErrnoException).code !== "EADDRNOTAVAIL") throw err;
+            late.push(port);
+          }
+        }
+        return late;
+      };
       try {
+        // Before the start, so the service's first connection finds them; a bridge that only comes up
+        // with this first container gets its relays right after.
+        const late = gateway ? await openRelays(hostPorts) : [];
         await client.json("POST", `/containers/${id}/start`);
+        if (late.length) {
+          const missing = await openRelays(late);
+          if (missing.length)
+            throw new Error(
+              `cannot relay host ports ${missing.join(", ")} to the container: ${gateway} is not on this host`,
+            );
+        }
         const info = await client.json<{
           NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> };
         }>("GET", `/containers/${id}/json`);
@@ -113,6 +180,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
       } catch (err) {
         await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
         releaseContainer(id);
+        for (const close of closeRelays) close();
         throw explainStartError(err);
       }
       const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
@@ -145,6 +213,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
             .catch(() => undefined);
           await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
           releaseContainer(id);
+          for (const close of closeRelays) close();
         },
       };
     },

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createConnection, createServer as createNetServer, type AddressInfo } from "node:net";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,9 @@ test("container launch through the Engine API: pull, create with port bindings a
       res.end(JSON.stringify(v));
     };
     if (path === "/_ping") return res.end("OK");
+    // The default bridge's gateway: the runner's host as containers see it (127.0.0.2 is on lo here).
+    if (path === "/networks/bridge")
+      return json(200, { IPAM: { Config: [{ Subnet: "127.0.0.0/8", Gateway: "127.0.0.2" }] } });
     if (path.startsWith("/images/") && req.method === "GET") return json(404, { message: "No such image" });
     if (path.startsWith("/images/create")) return res.end('{"status":"Pulling"}\n{"status":"Done"}\n');
     if (path.startsWith("/containers/create")) {
@@ -89,14 +93,26 @@ test("container launch through the Engine API: pull, create with port bindings a
     const svc = b.service("web", {
       image: "nginx:1.27",
       interfaces: [b.interface("main", "http", 80)],
-      env: { MODE: "test" },
+      env: { MODE: "test", UPSTREAM: "", SELF: "127.0.0.1:80" },
       args: ["nginx", "-g", "daemon off;"],
     });
+    // Something on the runner's loopback the container must reach (a proxy, say).
+    const upstream = createNetServer((s) => s.end("from the host\n"));
+    await new Promise<void>((r) => upstream.listen(0, "127.0.0.1", r));
+    const upstreamPort = (upstream.address() as AddressInfo).port;
     const lines: string[] = [];
     const proc = await launcher.launch({
       service: svc,
-      // What core gives every service: the host port the interface is published on.
-      env: { MODE: "test", FAULTBOX_WEB_MAIN_PORT: String(svc.ports[80]), HOME: "/root" },
+      // What core gives every service: the host port the interface is published on, loopback addresses.
+      env: {
+        MODE: "test",
+        UPSTREAM: `http://127.0.0.1:${upstreamPort}/x`,
+        SELF: "127.0.0.1:80",
+        FAULTBOX_WEB_MAIN_PORT: String(svc.ports[80]),
+        FAULTBOX_UP_MAIN_HOST: "127.0.0.1",
+        FAULTBOX_UP_MAIN_ADDR: `127.0.0.1:${upstreamPort}`,
+        HOME: "/root",
+      },
       onLine: (_s, l) => lines.push(l),
     });
     assert.deepEqual(proc.addresses.main, { host: "127.0.0.1", port: 45678 });
@@ -105,13 +121,30 @@ test("container launch through the Engine API: pull, create with port bindings a
     assert.deepEqual(
       (created.Env as string[]).sort(),
       [
+        `FAULTBOX_UP_MAIN_ADDR=host.docker.internal:${upstreamPort}`,
+        "FAULTBOX_UP_MAIN_HOST=host.docker.internal",
         "FAULTBOX_WEB_MAIN_ADDR=127.0.0.1:80",
         "FAULTBOX_WEB_MAIN_HOST=127.0.0.1",
         "FAULTBOX_WEB_MAIN_PORT=80",
         "MODE=test",
+        "SELF=127.0.0.1:80",
+        `UPSTREAM=http://host.docker.internal:${upstreamPort}/x`,
       ],
-      "the runner's own env stays out; the container's own interface is where it listens inside",
+      "the runner's own env stays out; the container's own interface is where it listens inside; host loopback addresses name the host",
     );
+    assert.deepEqual((created.HostConfig as { ExtraHosts: string[] }).ExtraHosts, [
+      "host.docker.internal:127.0.0.2",
+    ]);
+    // The relay: the gateway address, same port, reaches the runner's loopback.
+    const viaGateway = async () =>
+      new Promise<string>((resolve, reject) => {
+        const c = createConnection({ host: "127.0.0.2", port: upstreamPort });
+        let got = "";
+        c.on("data", (d) => (got += d))
+          .on("end", () => resolve(got))
+          .on("error", reject);
+      });
+    assert.equal(await viaGateway(), "from the host\n");
     const bindings = (
       created.HostConfig as { PortBindings: Record<string, { HostIp: string; HostPort: string }[]> }
     ).PortBindings;
@@ -119,12 +152,15 @@ test("container launch through the Engine API: pull, create with port bindings a
     while (lines.length === 0) await new Promise((r) => setTimeout(r, 10));
     assert.deepEqual(lines, ["nginx ready"]);
     await proc.stop(1000);
+    await assert.rejects(viaGateway(), /ECONNREFUSED/, "the relay closes with the container");
+    upstream.close();
     assert.deepEqual(
       calls.filter((c) => !c.startsWith("GET /containers/c1/logs") && c !== "POST /containers/c1/wait"),
       [
         "GET /_ping",
         "GET /images/nginx:1.27/json",
         "POST /images/create",
+        "GET /networks/bridge",
         "POST /containers/create",
         "POST /containers/c1/start",
         "GET /containers/c1/json",

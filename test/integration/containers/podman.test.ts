@@ -102,6 +102,38 @@ def test_fault_rule_on_the_container_fires():
     await assertNoContainerLeft();
   });
 
+  test("one container calls another through its proxy (host.docker.internal and a relay), and a fault on the callee reaches the caller", async () => {
+    const file = spec(
+      "two.star",
+      `
+back = service("back", interface("main", "http", 8080),
+    image = IMAGE,
+    env = {"PORT": "8080", "GREETING": "back"},
+    healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
+)
+front = service("front", interface("main", "http", 8080),
+    image = IMAGE,
+    env = {"PORT": "8080", "UPSTREAM": back.main.proxy_addr},
+    depends_on = [back],
+    healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
+)
+
+def test_front_calls_back():
+    assert_eq(front.main.get(path = "/call/env/GREETING").body, "upstream HTTP/1.1 200 OK|back")
+    seen = []
+    def call():
+        seen.append(front.main.get(path = "/call/env/GREETING").body)
+    fault(back.main, error(status = 503, path = "/env/GREETING"), run = call)
+    assert_eq(len(seen), 1)
+    assert_true(seen[0].startswith("upstream HTTP/1.1 503"), seen[0])
+    assert_eq(len(events(where = lambda e: e.type == "proxy" and e.service == "back")), 1)
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    await assertNoContainerLeft();
+  });
+
   test("a container (image named by short name) that crashes on start fails the test with its exit code and its last log lines", async () => {
     const file = spec(
       "crash.star",

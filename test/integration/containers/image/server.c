@@ -4,10 +4,13 @@
  *   server            listens on $PORT (default 8080); one request per connection, then close
  *   server crash      prints a few lines, "fatal: ..." on stderr, exits 3 (a service that cannot start)
  * Routes: GET /health -> "ok"; GET /env/NAME -> $NAME or 404; GET /exit/N -> answers, then exits N;
- * anything else -> 200 "hello from <$GREETING>". Every request is logged as one JSON line on stdout.
+ * GET /call/PATH -> GET http://$UPSTREAM/PATH (host:port; names through /etc/hosts), answered with
+ * "upstream <status line>|<body>", or 502 when it cannot connect; anything else -> 200 "hello from
+ * <$GREETING>". Every request is logged as one JSON line on stdout.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,11 +26,67 @@ static void on_term(int sig) {
 
 static void reply(int fd, int status, const char *body) {
   char head[256];
-  const char *reason = status == 200 ? "OK" : "Not Found";
+  const char *reason = status == 200 ? "OK" : status == 502 ? "Bad Gateway" : "Not Found";
   int n = snprintf(head, sizeof head,
                    "HTTP/1.0 %d %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n",
                    status, reason, strlen(body));
   if (write(fd, head, (size_t)n) < 0 || write(fd, body, strlen(body)) < 0) perror("write");
+}
+
+/* A static binary has no NSS: look the name up in /etc/hosts ourselves (host.docker.internal lives there). */
+static int resolve(const char *host, struct in_addr *out) {
+  if (inet_pton(AF_INET, host, out) == 1) return 0;
+  FILE *f = fopen("/etc/hosts", "r");
+  if (!f) return -1;
+  char line[512];
+  int found = -1;
+  while (found < 0 && fgets(line, sizeof line, f)) {
+    char ip[64], *rest = line;
+    if (sscanf(line, "%63s", ip) != 1 || ip[0] == '#') continue;
+    rest += strlen(ip) + (size_t)(strstr(line, ip) - line);
+    for (char *name = strtok(rest, " \t\n"); name; name = strtok(NULL, " \t\n")) {
+      if (strcmp(name, host) == 0 && inet_pton(AF_INET, ip, out) == 1) {
+        found = 0;
+        break;
+      }
+    }
+  }
+  fclose(f);
+  return found;
+}
+
+/* GET http://$UPSTREAM<path>; writes "upstream <status line>|<body>" into out, or the error. */
+static int call_upstream(const char *path, char *out, size_t cap) {
+  const char *up = getenv("UPSTREAM");
+  if (!up) return snprintf(out, cap, "UPSTREAM is not set"), -1;
+  char host[256];
+  const char *colon = strrchr(up, ':');
+  if (!colon || (size_t)(colon - up) >= sizeof host) return snprintf(out, cap, "bad UPSTREAM %s", up), -1;
+  memcpy(host, up, (size_t)(colon - up));
+  host[colon - up] = 0;
+  struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = htons((unsigned short)atoi(colon + 1))};
+  if (resolve(host, &addr.sin_addr) < 0) return snprintf(out, cap, "cannot resolve %s", host), -1;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+    snprintf(out, cap, "cannot connect to %s: %s", up, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  char req[1200];
+  int n = snprintf(req, sizeof req, "GET %s HTTP/1.0\r\nHost: %s\r\n\r\n", path, up);
+  if (write(fd, req, (size_t)n) < 0) perror("write");
+  char resp[4096];
+  size_t got = 0;
+  ssize_t r;
+  while (got < sizeof resp - 1 && (r = read(fd, resp + got, sizeof resp - 1 - got)) > 0) got += (size_t)r;
+  resp[got] = 0;
+  close(fd);
+  char *eol = strstr(resp, "\r\n");
+  char *body = strstr(resp, "\r\n\r\n");
+  if (!eol || !body) return snprintf(out, cap, "malformed answer from %s", up), -1;
+  *eol = 0;
+  snprintf(out, cap, "upstream %s|%s", resp, body + 4);
+  return 0;
 }
 
 int main(int argc, char **argv) {
@@ -77,6 +136,10 @@ int main(int argc, char **argv) {
     } else if (strncmp(path, "/env/", 5) == 0) {
       const char *v = getenv(path + 5);
       reply(fd, v ? 200 : 404, v ? v : "unset");
+    } else if (strncmp(path, "/call/", 6) == 0) {
+      char out[4200];
+      int ok = call_upstream(path + 5, out, sizeof out);
+      reply(fd, ok == 0 ? 200 : 502, out);
     } else if (strncmp(path, "/exit/", 6) == 0) {
       int code = atoi(path + 6);
       reply(fd, 200, "exiting");
