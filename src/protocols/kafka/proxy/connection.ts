@@ -6,7 +6,8 @@ import type { Socket } from "node:net";
 import {
   API_KEYS,
   apiSchema,
-  FrameReader,
+  FrameSplitter,
+  IncrementalSkim,
   KafkaDecodeError,
   Reader,
   decodeRequest,
@@ -19,6 +20,7 @@ import {
   withSizePrefix,
   type ApiKey,
   type DecodedRequest,
+  type FrameEvent,
   type MetadataResponse,
   type ProduceRequest,
   type RequestHeader,
@@ -43,6 +45,7 @@ import {
 import { rewriteNodeEndpoints, rewriteResponse, type AdvertiseNode } from "./responses.js";
 import type { SequenceTranslator } from "./sequences.js";
 import { SaslV0Tracker } from "./sasl.js";
+import { fetchHasNodeEndpoints, fetchHeadWalk, rewriteFetchTail } from "./fetch-tail.js";
 
 /** What all connections of one proxy share. */
 export interface ProxyShared {
@@ -75,11 +78,16 @@ export interface ProxyStats {
    * negotiated through the proxy (API keys the codec does not know are counted as "api <key>").
    */
   requestVersions: Record<string, Record<number, number>>;
+  /** Frames above 1 MiB relayed as they arrived (cut-through), not buffered whole. */
+  requestsStreamed: number;
+  responsesStreamed: number;
 }
 
 interface Slot {
   clientCorrelationId: number;
   ready: Buffer | null;
+  /** A response relayed in parts: its bytes so far not yet written, and whether the last has come. */
+  stream?: { chunks: Buffer[]; done: boolean };
 }
 
 interface Expected {
@@ -95,6 +103,44 @@ interface Expected {
 }
 
 const MAX_QUEUED_REQUESTS = 256;
+/** Client bytes queued behind a held request before the client is paused. */
+const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/** Bytes of streamed responses waiting for earlier responses before the broker side is paused. */
+const MAX_HELD_RESPONSE_BYTES = 4 * 1024 * 1024;
+
+/** A large request arriving in parts: relayed as it comes, or gathered whole for inspection. */
+type RequestInParts = { mode: "relay" } | { mode: "gather"; frame: Buffer; filled: number };
+
+/** A large response arriving in parts. */
+type ResponseInParts =
+  | { mode: "discard" }
+  /** Gathered whole, then handled like a small frame. */
+  | { mode: "gather"; frame: Buffer; filled: number }
+  | {
+      mode: "relay";
+      exp: Expected;
+      slot: Slot;
+      /** Fetch v16+: skims to the tagged section at the end, which is held back as `tail`. */
+      skim: IncrementalSkim | null;
+      tail: Buffer[];
+    };
+
+const eventBytes = (e: FrameEvent): number =>
+  e.kind === "frame"
+    ? e.frame.length
+    : e.kind === "start"
+      ? e.head.length
+      : e.kind === "part"
+        ? e.bytes.length
+        : 0;
+
+/** A buffer for a whole frame (size prefix first) that starts with `head`; frame view = result.subarray(4). */
+function frameBuffer(size: number, head: Buffer): Buffer {
+  const frame = Buffer.allocUnsafe(4 + size);
+  frame.writeInt32BE(size, 0);
+  head.copy(frame, 4);
+  return frame;
+}
 
 /** acks of a Produce request, read without decoding the body. */
 function produceAcks(frame: Buffer, h: RequestHeader): number {
@@ -119,13 +165,20 @@ function produceAcks(frame: Buffer, h: RequestHeader): number {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class ProxyConnection {
-  private readonly clientFrames = new FrameReader();
-  private readonly upstreamFrames = new FrameReader();
+  private readonly clientFrames = new FrameSplitter();
+  private readonly upstreamFrames = new FrameSplitter();
   private readonly slots: Slot[] = [];
   private readonly expected: Expected[] = [];
-  private readonly incoming: Buffer[] = [];
+  private readonly incoming: FrameEvent[] = [];
+  private queuedBytes = 0;
+  private requestInParts: RequestInParts | null = null;
+  private responseInParts: ResponseInParts | null = null;
+  /** Bytes of streamed responses held until their slot reaches the head of the queue. */
+  private heldResponseBytes = 0;
   private processing = false;
-  private clientPaused = false;
+  /** Why each side is paused; a side resumes when it has no reason left. */
+  private readonly clientPauses = new Set<"queue" | "upstream-full">();
+  private readonly upstreamPauses = new Set<"order" | "client-full">();
   private nextUpstreamId = 1;
   private closed = false;
   private readonly sasl = new SaslV0Tracker();
@@ -174,20 +227,41 @@ export class ProxyConnection {
     this.close();
   }
 
+  private pauseClient(reason: "queue" | "upstream-full"): void {
+    if (this.clientPauses.size === 0) this.client.pause();
+    this.clientPauses.add(reason);
+  }
+
+  private resumeClient(reason: "queue" | "upstream-full"): void {
+    if (this.clientPauses.delete(reason) && this.clientPauses.size === 0 && !this.closed)
+      this.client.resume();
+  }
+
+  private pauseUpstream(reason: "order" | "client-full"): void {
+    if (this.upstreamPauses.size === 0) this.upstream.pause();
+    this.upstreamPauses.add(reason);
+  }
+
+  private resumeUpstream(reason: "order" | "client-full"): void {
+    if (this.upstreamPauses.delete(reason) && this.upstreamPauses.size === 0 && !this.closed)
+      this.upstream.resume();
+  }
+
   private onClientData(chunk: Buffer): void {
     this.shared.stats.bytesFromClients += chunk.length;
-    let frames: Buffer[];
+    let events: FrameEvent[];
     try {
-      frames = this.clientFrames.push(chunk);
+      events = this.clientFrames.push(chunk);
     } catch (e) {
       return this.malformed("client", e);
     }
-    if (frames.length === 0) return;
-    this.incoming.push(...frames);
-    if (this.incoming.length > MAX_QUEUED_REQUESTS && !this.clientPaused) {
-      this.clientPaused = true;
-      this.client.pause();
+    if (events.length === 0) return;
+    for (const e of events) {
+      this.incoming.push(e);
+      this.queuedBytes += eventBytes(e);
     }
+    if (this.incoming.length > MAX_QUEUED_REQUESTS || this.queuedBytes > MAX_QUEUED_BYTES)
+      this.pauseClient("queue");
     void this.pump();
   }
 
@@ -196,9 +270,12 @@ export class ProxyConnection {
     this.processing = true;
     try {
       while (this.incoming.length && !this.closed) {
-        const frame = this.incoming.shift()!;
+        const event = this.incoming.shift()!;
+        this.queuedBytes -= eventBytes(event);
         try {
-          await this.handleRequest(frame);
+          // Most requests are relayed synchronously: only wait (a microtask or more) when one is pending.
+          const pending = this.handleClientEvent(event);
+          if (pending) await pending;
         } catch (e) {
           if (e instanceof KafkaDecodeError || e instanceof RangeError) return this.malformed("client", e);
           // A bug of ours must cost this connection only, never the proxy and its other clients.
@@ -209,14 +286,91 @@ export class ProxyConnection {
           });
           return this.close();
         }
-        if (this.clientPaused && this.incoming.length < MAX_QUEUED_REQUESTS / 2) {
-          this.clientPaused = false;
-          this.client.resume();
-        }
+        if (this.incoming.length < MAX_QUEUED_REQUESTS / 2 && this.queuedBytes < MAX_QUEUED_BYTES / 2)
+          this.resumeClient("queue");
       }
     } finally {
       this.processing = false;
     }
+  }
+
+  private handleClientEvent(event: FrameEvent): Promise<void> | void {
+    switch (event.kind) {
+      case "frame":
+        return this.handleRequest(event.frame);
+      case "start":
+        return this.startRequestInParts(event.size, event.head);
+      case "part": {
+        const r = this.requestInParts!;
+        if (r.mode === "relay") this.sendUpstream(event.bytes);
+        else {
+          event.bytes.copy(r.frame, r.filled);
+          r.filled += event.bytes.length;
+        }
+        return;
+      }
+      case "end": {
+        const r = this.requestInParts!;
+        this.requestInParts = null;
+        if (r.mode === "gather") return this.handleRequest(r.frame.subarray(4));
+      }
+    }
+  }
+
+  /**
+   * The first bytes of a large request: relayed at once when it needs no change but its correlation
+   * id (cut-through), else gathered whole for the rules to inspect.
+   */
+  private startRequestInParts(size: number, head: Buffer): void {
+    let raw: ReturnType<ProxyConnection["rawForwardPlan"]> = "inspect";
+    let h: RequestHeader | undefined;
+    try {
+      // Raw SASL tokens (after a SaslHandshake v0) are no Kafka requests: the whole-frame path judges them.
+      if (this.sasl.mechanism === undefined) h = peekRequestHeader(head);
+    } catch {
+      // A header longer than the head: let the whole-frame path judge it.
+    }
+    if (h?.apiKey === API_KEYS.SaslHandshake) h = undefined;
+    if (h) raw = this.rawForwardPlan(h, head);
+    if (raw === "inspect") {
+      this.requestInParts = { mode: "gather", frame: frameBuffer(size, head), filled: 4 + head.length };
+      return;
+    }
+    this.countRequest(h!);
+    this.shared.stats.requestsStreamed++;
+    this.requestInParts = { mode: "relay" };
+    this.forwardRaw(head, raw);
+  }
+
+  /**
+   * For a request that only needs its correlation id replaced: its response slot (null for acks=0
+   * produce, which gets no response). "inspect" when rules or sequence state must see it whole.
+   * `frame` may be only the frame's head (it is read as far as Produce's acks).
+   */
+  private rawForwardPlan(h: RequestHeader, frame: Buffer): Omit<Expected, "upstreamId"> | null | "inspect" {
+    const supported = isSupported(h.apiKey, h.apiVersion);
+    if (h.apiKey === API_KEYS.Produce && supported) {
+      if (produceNeedsInspection(this.produceContext(h))) return "inspect";
+      const acks = produceAcks(frame, h);
+      return acks !== 0
+        ? { slot: this.newSlot(h.correlationId), apiKey: h.apiKey, apiVersion: h.apiVersion }
+        : null;
+    }
+    if (supported && this.shared.rules().length > 0 && h.apiKey !== API_KEYS.ApiVersions) return "inspect";
+    return { slot: this.newSlot(h.correlationId), apiKey: h.apiKey, apiVersion: h.apiVersion };
+  }
+
+  private produceContext(h: RequestHeader): ProduceContext {
+    return {
+      rules: this.shared.rules(),
+      clientId: h.clientId,
+      sequences: this.shared.sequences,
+      offsetHints: this.shared.offsetHints,
+      duplicated: this.shared.duplicated,
+      droppedPlain: this.shared.droppedPlain,
+      maxDecompressedBytes: this.shared.maxDecompressedBytes,
+      topicName: (id) => this.shared.topicName(id),
+    };
   }
 
   private newSlot(clientCorrelationId: number): Slot {
@@ -231,16 +385,10 @@ export class ProxyConnection {
     return id;
   }
 
-  private sendUpstream(frameWithPrefix: Buffer): void {
-    if (!this.upstream.write(frameWithPrefix) && !this.clientPaused) {
-      this.clientPaused = true;
-      this.client.pause();
-      this.upstream.once("drain", () => {
-        if (this.clientPaused && this.incoming.length < MAX_QUEUED_REQUESTS / 2) {
-          this.clientPaused = false;
-          this.client.resume();
-        }
-      });
+  private sendUpstream(bytes: Buffer): void {
+    if (!this.upstream.write(bytes) && !this.clientPauses.has("upstream-full")) {
+      this.pauseClient("upstream-full");
+      this.upstream.once("drain", () => this.resumeClient("upstream-full"));
     }
   }
 
@@ -261,6 +409,25 @@ export class ProxyConnection {
     }
   }
 
+  /** Handles one whole request; returns a promise only when it must wait (inspection, a delay). */
+  private handleRequest(frame: Buffer): Promise<void> | void {
+    const saslFrame = this.sasl.clientFrame(frame);
+    if (saslFrame !== "request") return this.relaySaslFrame(frame, saslFrame);
+    const h = peekRequestHeader(frame);
+    if (h.apiKey === API_KEYS.SaslHandshake) this.sasl.handshakeRequested(frame);
+    this.countRequest(h);
+    const raw = this.rawForwardPlan(h, frame);
+    if (raw !== "inspect") return this.forwardRaw(frame, raw);
+    return this.inspectRequest(frame, h);
+  }
+
+  private countRequest(h: RequestHeader): void {
+    this.shared.stats.requests++;
+    const apiName = apiSchema(h.apiKey)?.name ?? `api ${h.apiKey}`;
+    const byVersion = (this.shared.stats.requestVersions[apiName] ??= {});
+    byVersion[h.apiVersion] = (byVersion[h.apiVersion] ?? 0) + 1;
+  }
+
   /** Relays a raw SASL token (or, on an opaque connection, any frame) unread; see sasl.ts. */
   private relaySaslFrame(frame: Buffer, kind: "token" | "opaque"): void {
     if (kind === "token")
@@ -274,34 +441,23 @@ export class ProxyConnection {
     this.sendUpstream(withSizePrefix(frame));
   }
 
-  private async handleRequest(frame: Buffer): Promise<void> {
-    const saslFrame = this.sasl.clientFrame(frame);
-    if (saslFrame !== "request") return this.relaySaslFrame(frame, saslFrame);
-    const h = peekRequestHeader(frame);
-    if (h.apiKey === API_KEYS.SaslHandshake) this.sasl.handshakeRequested(frame);
-    this.shared.stats.requests++;
-    const apiName = apiSchema(h.apiKey)?.name ?? `api ${h.apiKey}`;
-    const byVersion = (this.shared.stats.requestVersions[apiName] ??= {});
-    byVersion[h.apiVersion] = (byVersion[h.apiVersion] ?? 0) + 1;
-    const rules = this.shared.rules();
-    const supported = isSupported(h.apiKey, h.apiVersion);
+  /**
+   * Learns the names of the topic ids a request names that the proxy has not seen (Produce v13,
+   * Fetch v13+, OffsetCommit/OffsetFetch v10), so rules match by name. False when the connection
+   * closed meanwhile.
+   */
+  private async resolveUnknownTopicIds(req: DecodedRequest): Promise<boolean> {
+    const unknown = requestTopicIds(req).filter((id) => !this.shared.topicName(id));
+    if (unknown.length) await this.shared.resolveTopicIds([...new Set(unknown)], this.id);
+    return !this.closed;
+  }
 
-    if (h.apiKey === API_KEYS.Produce && supported) {
+  private async inspectRequest(frame: Buffer, h: RequestHeader): Promise<void> {
+    const rules = this.shared.rules();
+
+    if (h.apiKey === API_KEYS.Produce) {
       const acks = produceAcks(frame, h);
-      const ctx: ProduceContext = {
-        rules,
-        clientId: h.clientId,
-        sequences: this.shared.sequences,
-        offsetHints: this.shared.offsetHints,
-        duplicated: this.shared.duplicated,
-        droppedPlain: this.shared.droppedPlain,
-        maxDecompressedBytes: this.shared.maxDecompressedBytes,
-        topicName: (id) => this.shared.topicName(id),
-      };
-      if (!produceNeedsInspection(ctx)) {
-        const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;
-        return this.forwardRaw(frame, slot ? { slot, apiKey: h.apiKey, apiVersion: h.apiVersion } : null);
-      }
+      const ctx = this.produceContext(h);
       const req = decodeRequest(frame);
       if (req.apiKey !== API_KEYS.Produce) throw new Error("unreachable");
       if (!(await this.resolveUnknownTopicIds(req))) return;
@@ -363,7 +519,7 @@ export class ProxyConnection {
       return;
     }
 
-    if (supported && rules.length > 0 && h.apiKey !== API_KEYS.ApiVersions) {
+    {
       const req = decodeRequest(frame);
       if (!(await this.resolveUnknownTopicIds(req))) return;
       const plan = planRequest(req, rules, h.clientId, (id) => this.shared.topicName(id));
@@ -395,73 +551,172 @@ export class ProxyConnection {
         responseError: plan.responseError,
       });
     }
-
-    this.forwardRaw(frame, {
-      slot: this.newSlot(h.correlationId),
-      apiKey: h.apiKey,
-      apiVersion: h.apiVersion,
-    });
-  }
-
-  /**
-   * Learns the names of the topic ids a request names that the proxy has not seen (Produce v13,
-   * Fetch v13+, OffsetCommit/OffsetFetch v10), so rules match by name. False when the connection
-   * closed meanwhile.
-   */
-  private async resolveUnknownTopicIds(req: DecodedRequest): Promise<boolean> {
-    const unknown = requestTopicIds(req).filter((id) => !this.shared.topicName(id));
-    if (unknown.length) await this.shared.resolveTopicIds([...new Set(unknown)], this.id);
-    return !this.closed;
   }
 
   private onUpstreamData(chunk: Buffer): void {
     this.shared.stats.bytesFromBrokers += chunk.length;
-    let frames: Buffer[];
+    let events: FrameEvent[];
     try {
-      frames = this.upstreamFrames.push(chunk);
+      events = this.upstreamFrames.push(chunk);
     } catch (e) {
       return this.malformed("upstream", e);
     }
-    for (const frame of frames) {
-      if (this.sasl.opaque && this.expected.length === 0) {
-        this.slots.push({ clientCorrelationId: -1, ready: withSizePrefix(frame) });
-        this.flush();
-        continue;
+    for (const event of events) {
+      try {
+        if (event.kind === "frame") this.onResponseFrame(event.frame);
+        else if (event.kind === "start") this.startResponseInParts(event.size, event.head);
+        else if (event.kind === "part") this.responsePart(event.bytes);
+        else this.endResponseInParts();
+      } catch (e) {
+        return this.malformed("upstream", e);
       }
-      const exp = this.expected.shift();
-      if (!exp)
-        return this.malformed("upstream", new Error("the broker sent a response to no outstanding request"));
-      if (exp.saslToken) {
-        exp.slot!.ready = withSizePrefix(frame);
-        this.flush();
-        continue;
-      }
-      const corr = frame.length >= 4 ? frame.readInt32BE(0) : NaN;
-      if (corr !== exp.upstreamId) {
-        return this.malformed(
-          "upstream",
-          new Error(`response correlation id ${corr} does not match the oldest request's ${exp.upstreamId}`),
-        );
-      }
-      if (!exp.slot) continue; // a proxy-owned duplicate produce
-      if (exp.apiKey === API_KEYS.SaslHandshake && exp.apiVersion === 0) {
-        let warning: string | undefined;
-        try {
-          warning = this.sasl.handshakeAnswered(frame);
-        } catch (e) {
-          return this.malformed("upstream", e);
-        }
-        if (warning) this.shared.emit({ type: "warning", connection: this.id, message: warning });
-      }
-      this.shared.stats.responses++;
-      this.transform(exp, frame).then(
-        (out) => {
-          exp.slot!.ready = out;
-          this.flush();
-        },
-        (e) => this.malformed("upstream", e),
-      );
+      if (this.closed) return;
     }
+  }
+
+  /** The oldest outstanding request, checked against a response's correlation id; throws if none. */
+  private takeExpected(frame: Buffer): Expected {
+    const exp = this.expected.shift();
+    if (!exp) throw new KafkaDecodeError("the broker sent a response to no outstanding request");
+    const corr = frame.length >= 4 ? frame.readInt32BE(0) : NaN;
+    if (corr !== exp.upstreamId)
+      throw new KafkaDecodeError(
+        `response correlation id ${corr} does not match the oldest request's ${exp.upstreamId}`,
+      );
+    return exp;
+  }
+
+  private onResponseFrame(frame: Buffer): void {
+    if (this.sasl.opaque && this.expected.length === 0) {
+      this.slots.push({ clientCorrelationId: -1, ready: withSizePrefix(frame) });
+      return this.flush();
+    }
+    if (this.expected[0]?.saslToken) {
+      const exp = this.expected.shift()!;
+      exp.slot!.ready = withSizePrefix(frame);
+      return this.flush();
+    }
+    const exp = this.takeExpected(frame);
+    if (!exp.slot) return; // a proxy-owned duplicate produce
+    if (exp.apiKey === API_KEYS.SaslHandshake && exp.apiVersion === 0) {
+      const warning = this.sasl.handshakeAnswered(frame);
+      if (warning) this.shared.emit({ type: "warning", connection: this.id, message: warning });
+    }
+    this.deliver(exp, frame);
+  }
+
+  /** Transforms a whole response and releases it in its slot's turn. */
+  private deliver(exp: Expected, frame: Buffer): void {
+    this.shared.stats.responses++;
+    if (
+      !this.responseNeedsWhole(exp) &&
+      !(exp.apiKey === API_KEYS.Fetch && fetchHasNodeEndpoints(exp.apiVersion))
+    ) {
+      // Only the correlation id changes: no need to wait a turn for an asynchronous transform.
+      frame.writeInt32BE(exp.slot!.clientCorrelationId, 0);
+      exp.slot!.ready = withSizePrefix(frame);
+      return this.flush();
+    }
+    this.transform(exp, frame).then(
+      (out) => {
+        exp.slot!.ready = out;
+        this.flush();
+      },
+      (e) => this.malformed("upstream", e),
+    );
+  }
+
+  /** Whether a response must be seen whole (its body is rewritten or inspected), as transform() does. */
+  private responseNeedsWhole(exp: Expected): boolean {
+    if (!isSupported(exp.apiKey, exp.apiVersion) && exp.apiKey !== API_KEYS.ApiVersions) return false;
+    if (exp.apiKey === API_KEYS.Produce) return !!exp.produce || exp.apiVersion >= 10;
+    if (exp.responseError) return true;
+    return (
+      exp.apiKey === API_KEYS.ApiVersions ||
+      exp.apiKey === API_KEYS.Metadata ||
+      exp.apiKey === API_KEYS.FindCoordinator ||
+      exp.apiKey === API_KEYS.DescribeCluster
+    );
+  }
+
+  /**
+   * The first bytes of a large response. Relayed as they come when only the correlation id changes
+   * (Fetch v16+: all but the tagged section at the end, which may hold node endpoints); gathered whole
+   * when the body must be rewritten. A relayed response is written only once its slot is the oldest.
+   */
+  private startResponseInParts(size: number, head: Buffer): void {
+    const next = this.expected[0];
+    const whole =
+      (next === undefined && this.sasl.opaque) ||
+      next?.saslToken ||
+      (next?.slot && (this.responseNeedsWhole(next) || next.apiKey === API_KEYS.SaslHandshake));
+    if (whole) {
+      this.responseInParts = { mode: "gather", frame: frameBuffer(size, head), filled: 4 + head.length };
+      return;
+    }
+    const exp = this.takeExpected(head);
+    if (!exp.slot) {
+      this.responseInParts = { mode: "discard" };
+      return;
+    }
+    this.shared.stats.responses++;
+    this.shared.stats.responsesStreamed++;
+    const slot = exp.slot;
+    slot.stream = { chunks: [], done: false };
+    head.writeInt32BE(slot.clientCorrelationId, 0);
+    const skim =
+      exp.apiKey === API_KEYS.Fetch &&
+      isSupported(exp.apiKey, exp.apiVersion) &&
+      fetchHasNodeEndpoints(exp.apiVersion)
+        ? new IncrementalSkim(fetchHeadWalk(exp.apiVersion), size)
+        : null;
+    this.responseInParts = { mode: "relay", exp, slot, skim, tail: [] };
+    this.relayOut(slot, withSizePrefix(head).subarray(0, 4));
+    this.responsePart(head);
+  }
+
+  private responsePart(bytes: Buffer): void {
+    const r = this.responseInParts!;
+    if (r.mode === "discard") return;
+    if (r.mode === "gather") {
+      bytes.copy(r.frame, r.filled);
+      r.filled += bytes.length;
+      return;
+    }
+    if (!r.skim) return this.relayOut(r.slot, bytes);
+    const used = r.skim.done ? 0 : r.skim.push(bytes);
+    if (used > 0) this.relayOut(r.slot, bytes.subarray(0, used));
+    if (used < bytes.length) r.tail.push(bytes.subarray(used));
+  }
+
+  private endResponseInParts(): void {
+    const r = this.responseInParts!;
+    this.responseInParts = null;
+    if (r.mode === "discard") return;
+    if (r.mode === "gather") return this.onResponseFrame(r.frame.subarray(4));
+    if (!r.skim) return this.finishRelay(r.slot);
+    const tail = Buffer.concat(r.tail);
+    rewriteFetchTail(tail, r.exp.apiVersion, this.shared.advertise, true).then(
+      (out) => {
+        if (out?.warning) this.shared.emit({ type: "warning", connection: this.id, message: out.warning });
+        this.relayOut(r.slot, out ? out.tail : tail);
+        this.finishRelay(r.slot);
+      },
+      (e) => this.malformed("upstream", e),
+    );
+  }
+
+  /** Queues bytes of a relayed response; they leave as soon as its slot is the oldest. */
+  private relayOut(slot: Slot, bytes: Buffer): void {
+    slot.stream!.chunks.push(bytes);
+    this.heldResponseBytes += bytes.length;
+    this.flush();
+    if (this.heldResponseBytes > MAX_HELD_RESPONSE_BYTES) this.pauseUpstream("order");
+  }
+
+  private finishRelay(slot: Slot): void {
+    slot.stream!.done = true;
+    this.flush();
   }
 
   /** The response frame for the client (size prefix included). */
@@ -509,18 +764,37 @@ export class ProxyConnection {
     return withSizePrefix(frame);
   }
 
+  private writeClient(bytes: Buffer): void {
+    if (!this.client.write(bytes) && !this.upstreamPauses.has("client-full")) {
+      this.pauseUpstream("client-full");
+      this.client.once("drain", () => this.resumeUpstream("client-full"));
+    }
+  }
+
+  /** Writes out responses strictly in request order: the oldest slot first, and nothing past one not ready. */
   private flush(): void {
     if (this.closed) return;
     let wrote = false;
-    while (this.slots.length && this.slots[0]!.ready) {
-      if (!wrote) this.client.cork();
-      wrote = true;
-      const ok = this.client.write(this.slots.shift()!.ready!);
-      if (!ok) {
-        this.upstream.pause();
-        this.client.once("drain", () => this.upstream.resume());
+    while (this.slots.length) {
+      const slot = this.slots[0]!;
+      if (slot.stream) {
+        if (slot.stream.chunks.length && !wrote) this.client.cork();
+        for (const c of slot.stream.chunks) {
+          wrote = true;
+          this.heldResponseBytes -= c.length;
+          this.writeClient(c);
+        }
+        slot.stream.chunks = [];
+        if (!slot.stream.done) break;
+      } else {
+        if (!slot.ready) break;
+        if (!wrote) this.client.cork();
+        wrote = true;
+        this.writeClient(slot.ready);
       }
+      this.slots.shift();
     }
     if (wrote) this.client.uncork();
+    if (this.heldResponseBytes < MAX_HELD_RESPONSE_BYTES / 2) this.resumeUpstream("order");
   }
 }

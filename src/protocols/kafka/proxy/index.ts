@@ -104,6 +104,8 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     bytesFromClients: 0,
     bytesFromBrokers: 0,
     requestVersions: {},
+    requestsStreamed: 0,
+    responsesStreamed: 0,
   };
   let closing = false;
 

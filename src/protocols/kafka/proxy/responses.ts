@@ -11,6 +11,7 @@ import {
   type FindCoordinatorResponse,
   type MetadataResponse,
 } from "../wire/index.js";
+import { fetchHasNodeEndpoints, rewriteFetchFrame } from "./fetch-tail.js";
 
 /** Maps a broker (or controller) address to the proxy listener standing in for it. */
 export type AdvertiseNode = (
@@ -160,10 +161,9 @@ export async function rewriteResponse(
       );
     }
     case API_KEYS.Fetch: {
-      if (apiVersion < 16) return null;
-      const r = decodeResponse(API_KEYS.Fetch, apiVersion, frame);
-      if (!(await rewriteNodeEndpoints(r.body.nodeEndpoints, advertise))) return null;
-      return encodeResponse(API_KEYS.Fetch, apiVersion, r.correlationId, r.body, r.headerTaggedFields);
+      // Only the tagged section at the end can hold addresses: skim to it rather than decode it all.
+      if (!fetchHasNodeEndpoints(apiVersion)) return null;
+      return rewriteFetchFrame(frame, apiVersion, advertise);
     }
   }
   return null;

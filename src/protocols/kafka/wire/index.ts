@@ -37,7 +37,16 @@
 export { KafkaDecodeError, Reader, Writer } from "./buffers.js";
 export { crc32c } from "./crc32c.js";
 export * from "./errors.js";
-export { FrameReader, MAX_FRAME_BYTES, withSizePrefix } from "./frames.js";
+export {
+  FRAME_HEAD_BYTES,
+  FrameReader,
+  FrameSplitter,
+  MAX_FRAME_BYTES,
+  STREAM_ABOVE_BYTES,
+  withSizePrefix,
+  type FrameEvent,
+} from "./frames.js";
+export * from "./skim.js";
 export {
   apiSchema,
   decodeRequest,
@@ -57,7 +66,14 @@ export {
   type ResponseBody,
 } from "./messages.js";
 export * from "./record-batch.js";
-export { defaultStruct, uuidToBytes, uuidToString, ZERO_UUID } from "./struct-codec.js";
+export {
+  decodeTaggedSection,
+  defaultStruct,
+  encodeTaggedSection,
+  uuidToBytes,
+  uuidToString,
+  ZERO_UUID,
+} from "./struct-codec.js";
 export { API_KEYS, type ApiKey, type ApiMessages } from "./generated/types.js";
 export type * from "./generated/types.js";
 export type { ApiSchema, FieldSchema, UnknownTaggedField } from "./schema.js";

@@ -343,3 +343,34 @@ function encodePrimitive(
     }
   }
 }
+
+// ------------------------------------------------------------------------------------ tagged sections
+
+/** Decodes a struct's tagged-field section alone (known fields by name, the rest as unknownTaggedFields). */
+export function decodeTaggedSection(r: Reader, fields: readonly FieldSchema[], version: number): Obj {
+  const o: Obj = {};
+  decodeTaggedFields(r, o, layoutOf(fields, version, true), version);
+  return o;
+}
+
+/** Encodes a struct's tagged-field section alone (the inverse of decodeTaggedSection). */
+export function encodeTaggedSection(
+  w: Writer,
+  o: Obj,
+  fields: readonly FieldSchema[],
+  version: number,
+): void {
+  encodeTaggedFields(w, o, layoutOf(fields, version, true), version);
+}
+
+/** The positional fields of a struct in one version, in wire order (for skimming without decoding). */
+export function positionalFields(
+  fields: readonly FieldSchema[],
+  version: number,
+  flexible: boolean,
+): readonly FieldSchema[] {
+  return layoutOf(fields, version, flexible).positional;
+}
+
+/** Whether a field uses the compact (flexible) encoding in this version. */
+export const compactField = compact;
