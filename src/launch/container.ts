@@ -9,6 +9,18 @@ import { guardContainer, releaseContainer } from "./watchdog.js";
 /** The name a container's env uses for the runner's host (see host-relay.ts). */
 const HOST_NAME = "host.docker.internal";
 
+/**
+ * Containers running now, per engine socket: service name -> address on the default bridge. A container
+ * gets an /etc/hosts entry for each one started before it (its dependencies), so `.internal_addr`
+ * (`<svc>:<port>`) resolves without a user-defined network or an engine DNS plugin.
+ */
+const running = new Map<string, Map<string, string>>();
+function runningOn(socketPath: string): Map<string, string> {
+  let m = running.get(socketPath);
+  if (!m) running.set(socketPath, (m = new Map()));
+  return m;
+}
+
 function splitImage(image: string): { name: string; tag: string } {
   const at = image.lastIndexOf(":");
   const slash = image.lastIndexOf("/");
@@ -140,12 +152,21 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         Env: env,
         ExposedPorts: exposed,
         Labels: { "faultbox.runner": String(process.pid) },
-        HostConfig: { PortBindings: bindings, ExtraHosts: [`${HOST_NAME}:${gateway ?? "host-gateway"}`] },
+        HostConfig: {
+          PortBindings: bindings,
+          ExtraHosts: [
+            `${HOST_NAME}:${gateway ?? "host-gateway"}`,
+            ...[...runningOn(client.socketPath)]
+              .filter(([other]) => other !== svc.name)
+              .map(([other, ip]) => `${other}:${ip}`),
+          ],
+        },
       });
       const id = created.Id;
       guardContainer(client.socketPath, id);
       const tail: string[] = [];
       const closeRelays: (() => void)[] = [];
+      let ip: string | undefined;
       const openRelays = async (ports: number[]) => {
         const late: number[] = [];
         for (const port of ports) {
@@ -171,12 +192,21 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
             );
         }
         const info = await client.json<{
-          NetworkSettings: { Ports: Record<string, { HostPort: string }[] | null> };
+          NetworkSettings: {
+            Ports: Record<string, { HostPort: string }[] | null>;
+            IPAddress?: string;
+            Networks?: Record<string, { IPAddress?: string }>;
+          };
         }>("GET", `/containers/${id}/json`);
         for (const i of svc.interfaces) {
           const b = info.NetworkSettings.Ports[`${i.port}/tcp`]?.[0];
           if (b) addresses[i.name] = { host: "127.0.0.1", port: Number(b.HostPort) };
         }
+        ip =
+          info.NetworkSettings.IPAddress ||
+          Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ||
+          undefined;
+        if (ip) runningOn(client.socketPath).set(svc.name, ip);
       } catch (err) {
         await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
         releaseContainer(id);
@@ -214,6 +244,8 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
           await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
           releaseContainer(id);
           for (const close of closeRelays) close();
+          const known = runningOn(client.socketPath);
+          if (ip && known.get(svc.name) === ip) known.delete(svc.name);
         },
       };
     },

@@ -102,7 +102,7 @@ def test_fault_rule_on_the_container_fires():
     await assertNoContainerLeft();
   });
 
-  test("one container calls another through its proxy (host.docker.internal and a relay), and a fault on the callee reaches the caller", async () => {
+  test("one container calls another through its proxy (host.docker.internal and a relay), a fault on the callee reaching the caller; .internal_addr reaches it directly", async () => {
     const file = spec(
       "two.star",
       `
@@ -113,7 +113,7 @@ back = service("back", interface("main", "http", 8080),
 )
 front = service("front", interface("main", "http", 8080),
     image = IMAGE,
-    env = {"PORT": "8080", "UPSTREAM": back.main.proxy_addr},
+    env = {"PORT": "8080", "UPSTREAM": back.main.proxy_addr, "DIRECT": back.main.internal_addr},
     depends_on = [back],
     healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
 )
@@ -127,6 +127,13 @@ def test_front_calls_back():
     assert_eq(len(seen), 1)
     assert_true(seen[0].startswith("upstream HTTP/1.1 503"), seen[0])
     assert_eq(len(events(where = lambda e: e.type == "proxy" and e.service == "back")), 1)
+
+def test_internal_addr_is_direct():
+    assert_eq(front.main.get(path = "/env/DIRECT").body, "back:8080")
+    # Straight to the callee (its own HTTP/1.0 answer), past the proxy: faults do not apply.
+    def call():
+        assert_eq(front.main.get(path = "/direct/env/GREETING").body, "upstream HTTP/1.0 200 OK|back")
+    fault(back.main, error(status = 503), run = call)
 `,
     );
     const r = runSpec(file);

@@ -5,7 +5,7 @@
  *   server crash      prints a few lines, "fatal: ..." on stderr, exits 3 (a service that cannot start)
  * Routes: GET /health -> "ok"; GET /env/NAME -> $NAME or 404; GET /exit/N -> answers, then exits N;
  * GET /call/PATH -> GET http://$UPSTREAM/PATH (host:port; names through /etc/hosts), answered with
- * "upstream <status line>|<body>", or 502 when it cannot connect; anything else -> 200 "hello from
+ * "upstream <status line>|<body>", or 502 when it cannot connect; GET /direct/PATH: the same to $DIRECT; anything else -> 200 "hello from
  * <$GREETING>". Every request is logged as one JSON line on stdout.
  */
 #include <arpa/inet.h>
@@ -55,10 +55,10 @@ static int resolve(const char *host, struct in_addr *out) {
   return found;
 }
 
-/* GET http://$UPSTREAM<path>; writes "upstream <status line>|<body>" into out, or the error. */
-static int call_upstream(const char *path, char *out, size_t cap) {
-  const char *up = getenv("UPSTREAM");
-  if (!up) return snprintf(out, cap, "UPSTREAM is not set"), -1;
+/* GET http://$<var><path>; writes "upstream <status line>|<body>" into out, or the error. */
+static int call_upstream(const char *var, const char *path, char *out, size_t cap) {
+  const char *up = getenv(var);
+  if (!up) return snprintf(out, cap, "%s is not set", var), -1;
   char host[256];
   const char *colon = strrchr(up, ':');
   if (!colon || (size_t)(colon - up) >= sizeof host) return snprintf(out, cap, "bad UPSTREAM %s", up), -1;
@@ -138,7 +138,11 @@ int main(int argc, char **argv) {
       reply(fd, v ? 200 : 404, v ? v : "unset");
     } else if (strncmp(path, "/call/", 6) == 0) {
       char out[4200];
-      int ok = call_upstream(path + 5, out, sizeof out);
+      int ok = call_upstream("UPSTREAM", path + 5, out, sizeof out);
+      reply(fd, ok == 0 ? 200 : 502, out);
+    } else if (strncmp(path, "/direct/", 8) == 0) {
+      char out[4200];
+      int ok = call_upstream("DIRECT", path + 7, out, sizeof out);
       reply(fd, ok == 0 ? 200 : 502, out);
     } else if (strncmp(path, "/exit/", 6) == 0) {
       int code = atoi(path + 6);
