@@ -4,12 +4,23 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { byName, faultbox, faultboxAsync, type JsonResult } from "../runtime/cli-helpers.js";
 import { TEST_IMAGE, podmanUnavailableReason, startPodman, type PodmanEngine } from "./podman.js";
 
 const skip = podmanUnavailableReason();
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 describe("containers on a real engine (Podman's Docker-compatible API)", { skip }, () => {
   let engine: PodmanEngine;
@@ -138,6 +149,36 @@ def test_internal_addr_is_direct():
     );
     const r = runSpec(file);
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    await assertNoContainerLeft();
+  });
+
+  test("reuse=True keeps one container across tests; ports= fixes the published host port", async () => {
+    const port = await freePort();
+    const file = spec(
+      "reuse.star",
+      `
+cache = service("cache", interface("main", "http", 8080),
+    image = IMAGE,
+    env = {"PORT": "8080", "GREETING": "cache"},
+    ports = {8080: ${port}},
+    reuse = True,
+    healthcheck = http("127.0.0.1:8080/health", timeout = "20s"),
+)
+
+def test_first():
+    assert_eq(cache.main.get(path = "/env/GREETING").body, "cache")
+
+def test_second():
+    assert_eq(cache.main.get(path = "/env/GREETING").body, "cache")
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const first = byName(r.json!, "test_first").events!;
+    const second = byName(r.json!, "test_second").events!;
+    assert.equal(first.find((e) => e.type === "proxy_started")?.data.target, `127.0.0.1:${port}`);
+    assert.equal(second.find((e) => e.type === "service_started")?.data.mode, "reused");
+    assert.equal(second.find((e) => e.type === "proxy_active")?.data.target, `127.0.0.1:${port}`);
     await assertNoContainerLeft();
   });
 
