@@ -61,7 +61,7 @@ async function ensureImage(client: DockerClient, image: string): Promise<void> {
  * service's proxy or listener, as core resolved it) names the runner's host, whose loopback the
  * container cannot see: it becomes host.docker.internal, and its port is returned to be relayed.
  */
-export function containerEnv(req: LaunchRequest): { env: string[]; hostPorts: number[] } {
+function containerEnv(req: LaunchRequest): { env: string[]; hostPorts: number[] } {
   const env: Record<string, string> = {};
   const own = new Set(req.service.interfaces.map((i) => i.port));
   const ownKeys = new Set<string>();
@@ -95,9 +95,8 @@ export function containerEnv(req: LaunchRequest): { env: string[]; hostPorts: nu
 }
 
 /**
- * The gateway of the engine's default bridge: the runner's host as containers see it. Docker calls
- * the network "bridge"; Podman answers to that name too. Podman 4.3 does not understand Docker's
- * "host-gateway" in ExtraHosts (it writes the word into /etc/hosts), so the address is given explicitly.
+ * The gateway of the engine's default bridge: the runner's host as containers see it, where the relays
+ * listen. Docker calls the network "bridge"; Podman answers to that name too.
  */
 async function bridgeGateway(client: DockerClient): Promise<string | undefined> {
   try {
@@ -109,6 +108,19 @@ async function bridgeGateway(client: DockerClient): Promise<string | undefined> 
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What host.docker.internal maps to. Docker understands "host-gateway" (the bridge gateway on Linux;
+ * Docker Desktop's route to the host's own loopback elsewhere). Podman 4.3 does not: it writes the word
+ * into /etc/hosts, so Podman gets the gateway's address.
+ */
+async function hostGatewayEntry(client: DockerClient, gateway: string | undefined): Promise<string> {
+  const version = await client
+    .json<{ Components?: { Name?: string }[] }>("GET", "/version")
+    .catch(() => undefined);
+  const podman = version?.Components?.some((c) => /podman/i.test(c.Name ?? "")) ?? false;
+  return podman && gateway ? gateway : "host-gateway";
 }
 
 /**
@@ -146,6 +158,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
       const name = `faultbox-${svc.name}-${randomBytes(3).toString("hex")}`;
       const { env, hostPorts } = containerEnv(req);
       const gateway = await bridgeGateway(client);
+      const hostEntry = await hostGatewayEntry(client, gateway);
       const created = await client.json<{ Id: string }>("POST", `/containers/create?name=${name}`, {
         Image: svc.image,
         ...(svc.args.length ? { Cmd: svc.args } : {}),
@@ -155,7 +168,7 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         HostConfig: {
           PortBindings: bindings,
           ExtraHosts: [
-            `${HOST_NAME}:${gateway ?? "host-gateway"}`,
+            `${HOST_NAME}:${hostEntry}`,
             ...[...runningOn(client.socketPath)]
               .filter(([other]) => other !== svc.name)
               .map(([other, ip]) => `${other}:${ip}`),
@@ -184,13 +197,9 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         // with this first container gets its relays right after.
         const late = gateway ? await openRelays(hostPorts) : [];
         await client.json("POST", `/containers/${id}/start`);
-        if (late.length) {
-          const missing = await openRelays(late);
-          if (missing.length)
-            throw new Error(
-              `cannot relay host ports ${missing.join(", ")} to the container: ${gateway} is not on this host`,
-            );
-        }
+        // Still not local after the start: the bridge lives elsewhere (Docker Desktop's VM), where
+        // host.docker.internal already reaches the host's loopback by the engine's own means.
+        if (late.length) await openRelays(late);
         const info = await client.json<{
           NetworkSettings: {
             Ports: Record<string, { HostPort: string }[] | null>;
