@@ -18,6 +18,8 @@ export interface FakeBroker {
   seen: string[];
   /** Milliseconds to wait before answering Heartbeat requests with this member id. */
   slowMembers: Map<string, number>;
+  /** How many of the proxy's duplicate copies to refuse (OUT_OF_ORDER_SEQUENCE_NUMBER, not stored). */
+  refuseCopies: number;
   close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startFakeBroker(): Promise<FakeBroker> {
     stored: new Map(),
     seen: [],
     slowMembers: new Map(),
+    refuseCopies: 0,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();
@@ -172,11 +175,23 @@ async function answer(broker: FakeBroker, req: DecodedRequest): Promise<Buffer |
       return encodeResponse(12, v, id, { throttleTimeMs: 0, errorCode: 0 });
     }
     case 0: {
+      const refuse = req.header.clientId === "faultbox-proxy-duplicate" && broker.refuseCopies > 0;
+      if (refuse) broker.refuseCopies--;
       const responses = req.body.topicData.map((t) => ({
         name: t.name,
         topicId: t.topicId, // Produce v13+ names topics by id; this broker knows "orders" by id
         partitionResponses: t.partitionData.map((p) => {
           const topic = t.name ?? (t.topicId === "AAAAAAAAAAAAAAAAAAAAAQ" ? "orders" : `id:${t.topicId}`);
+          if (refuse)
+            return {
+              index: p.index,
+              errorCode: 45,
+              baseOffset: -1n,
+              logAppendTimeMs: -1n,
+              logStartOffset: 0n,
+              recordErrors: [],
+              errorMessage: null,
+            };
           const list = broker.stored.get(topic) ?? [];
           const base = BigInt(list.length);
           if (p.records) for (const b of splitBatches(p.records).batches) list.push(Buffer.from(b.bytes));

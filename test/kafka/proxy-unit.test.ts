@@ -161,7 +161,7 @@ test("acks=0 produce gets no response slot: the next request is answered, the ba
   }
 });
 
-test("drop fakes success and shifts later sequences; duplicate stores a second copy without producer id", async () => {
+test("drop fakes success and shifts later sequences down; duplicate stores an in-sequence copy and shifts later sequences up", async () => {
   const s = await setup();
   try {
     s.proxy.setRules([drop({ topic: "t1", key: "lost" }), duplicate({ topic: "t1", key: "twice" })]);
@@ -187,11 +187,11 @@ test("drop fakes success and shifts later sequences; duplicate stores a second c
     assert.deepEqual(
       stored.map((h) => [h.producerId, h.baseSequence]),
       [
-        [7n, 0],
-        [7n, 1],
-        [7n, 2],
-        [-1n, -1],
-        [7n, 3],
+        [7n, 0], // a
+        [7n, 1], // b, lowered into the dropped batch's place
+        [7n, 2], // twice
+        [7n, 3], // its copy, right after it
+        [7n, 4], // c: -1 for the drop, +1 for the copy
       ],
     );
     // The client retries the dropped batch: it is dropped again, not stored.
@@ -209,6 +209,54 @@ test("drop fakes success and shifts later sequences; duplicate stores a second c
     );
     await c.waitFor(keys.length + 1);
     assert.equal(s.broker.stored.get("t1")!.length, 5);
+    c.socket.destroy();
+  } finally {
+    await s.close();
+  }
+});
+
+test("a duplicate copy the broker refuses is sent again when the client retries the batch, and only then", async () => {
+  const s = await setup();
+  try {
+    s.proxy.setRules([duplicate({ topic: "t4", times: 1 })]);
+    s.broker.refuseCopies = 1;
+    const c = await rawClient(s.proxy.bootstrap);
+    const batch = (key: string, baseSequence: number) =>
+      encodeRecordBatch([{ key, value: key }], { producerId: 8n, producerEpoch: 0, baseSequence });
+    // A request after the duplicate's on the same connection: its answer arrives after the broker's
+    // answer to the copy, so by then the proxy has learnt the copy's fate.
+    const heartbeat = (corr: number) =>
+      encodeRequest(12, 4, corr, "t", {
+        groupId: "g",
+        generationId: 1,
+        memberId: "m",
+        groupInstanceId: null,
+      });
+    c.send(produce(9, 1, "t4", batch("x", 0)));
+    c.send(heartbeat(2));
+    await c.waitFor(2);
+    const warning = s.events.find((e) => e.type === "warning");
+    assert.match(
+      warning?.type === "warning" ? warning.message : "",
+      /refused the duplicate copy of t4\/0.*OUT_OF_ORDER/,
+    );
+    c.send(produce(9, 3, "t4", batch("x", 0))); // the client retries (say its ack was an error)
+    c.send(heartbeat(4));
+    await c.waitFor(4);
+    c.send(produce(9, 5, "t4", batch("x", 0))); // and again: the copy is stored now, no third one
+    c.send(produce(9, 6, "t4", batch("y", 1)));
+    await c.waitFor(6);
+    const stored = s.broker.stored.get("t4")!.map((b) => readBatchHeader(b));
+    assert.deepEqual(
+      stored.map((h) => [h.producerId, h.baseSequence]),
+      [
+        [8n, 0], // x (the refused copy is not stored)
+        [8n, 0], // x retried (a real broker would answer it as a duplicate)
+        [8n, 1], // x's fresh copy
+        [8n, 0], // x retried again, alone
+        [8n, 2], // y, shifted up by the copy
+      ],
+    );
     c.socket.destroy();
   } finally {
     await s.close();
@@ -332,10 +380,10 @@ test("Produce v13 names topics by id: drop, duplicate and error rules match the 
     }
     const stored = s.broker.stored.get("orders")!.map((b) => readBatchHeader(b));
     // "lost" is not stored and the later sequences are lowered by one; "twice" is stored twice (the
-    // copy without sequence); "refused" is answered by the proxy, never stored.
+    // copy in sequence, raising the later ones by one); "refused" is answered by the proxy, never stored.
     assert.deepEqual(
       stored.map((h) => h.baseSequence),
-      [0, 1, -1, 3],
+      [0, 1, 2, 4],
       "a, twice, its copy, b: sequences translated under the real topic name",
     );
     const faults = s.events.filter((e) => e.type === "fault");

@@ -95,3 +95,29 @@ test("sequence translation: later batches shift down by dropped records; retries
   s.decide(9n, 0, "t", 0, 2 ** 31 - 2, 2, true);
   assert.deepEqual(s.decide(9n, 0, "t", 0, 0, 1, false), { drop: false });
 });
+
+test("sequence translation: a duplicate's copy takes the sequences after the original, later batches shift up; a refused copy is resent on retry", () => {
+  const s = new SequenceTranslator();
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 0, 2, "forward"), { drop: false });
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 2, 3, "duplicate"), { drop: false, copyBaseSequence: 5 });
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 5, 1, "forward"), { drop: false, rewrittenBaseSequence: 8 });
+  // A drop after the duplicate: shifts add up (+3 - 1).
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 6, 1, "drop"), { drop: true });
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 7, 4, "forward"), { drop: false, rewrittenBaseSequence: 9 });
+  // The copy's answer has not come: a retry of the original carries a fresh copy (the broker dedupes a
+  // copy it already has). Once the broker stored the copy, a retry goes alone.
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 2, 3, "forward"), { drop: false, copyBaseSequence: 5 });
+  s.copyOutcome(6n, 0, "t", 0, 2, false);
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 2, 3, "duplicate"), { drop: false, copyBaseSequence: 5 });
+  s.copyOutcome(6n, 0, "t", 0, 2, true);
+  assert.deepEqual(s.decide(6n, 0, "t", 0, 2, 3, "duplicate"), { drop: false }, "no third copy");
+  // A duplicate of a batch after an earlier drop: the copy follows the lowered original.
+  const d = new SequenceTranslator();
+  d.decide(7n, 0, "t", 0, 0, 1, "drop");
+  assert.deepEqual(d.decide(7n, 0, "t", 0, 1, 2, "duplicate"), {
+    drop: false,
+    rewrittenBaseSequence: 0,
+    copyBaseSequence: 2,
+  });
+  assert.deepEqual(d.decide(7n, 0, "t", 0, 3, 1, "forward"), { drop: false, rewrittenBaseSequence: 4 });
+});

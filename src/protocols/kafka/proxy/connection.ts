@@ -32,6 +32,8 @@ import {
   mergeProduceResponse,
   planProduce,
   produceNeedsInspection,
+  recordCopyOutcomes,
+  type CopyRef,
   type ProduceContext,
   type ProducePlan,
 } from "./produce.js";
@@ -97,6 +99,8 @@ interface Expected {
   apiKey: number;
   apiVersion: number;
   produce?: { request: ProduceRequest | null; local: ProducePlan["local"] };
+  /** Idempotent copies carried by this proxy-owned duplicate request. */
+  copies?: readonly CopyRef[];
   responseError?: { code: number; topics: Set<string> };
   /** A raw SASL token (after SaslHandshake v0): the answer is the broker's next frame, relayed as is. */
   saslToken?: true;
@@ -504,7 +508,13 @@ export class ProxyConnection {
       if (plan.duplicate) {
         const upstreamId = this.takeUpstreamId();
         if (plan.duplicate.acks !== 0)
-          this.expected.push({ upstreamId, slot: null, apiKey: h.apiKey, apiVersion: h.apiVersion });
+          this.expected.push({
+            upstreamId,
+            slot: null,
+            apiKey: h.apiKey,
+            apiVersion: h.apiVersion,
+            ...(plan.copies.length ? { copies: plan.copies } : {}),
+          });
         this.sendUpstream(
           encodeRequest(
             API_KEYS.Produce,
@@ -597,12 +607,31 @@ export class ProxyConnection {
       return this.flush();
     }
     const exp = this.takeExpected(frame);
-    if (!exp.slot) return; // a proxy-owned duplicate produce
+    if (!exp.slot) {
+      // A proxy-owned duplicate produce: its answer only tells whether idempotent copies were stored.
+      if (exp.copies) this.recordCopies(exp, frame);
+      return;
+    }
     if (exp.apiKey === API_KEYS.SaslHandshake && exp.apiVersion === 0) {
       const warning = this.sasl.handshakeAnswered(frame);
       if (warning) this.shared.emit({ type: "warning", connection: this.id, message: warning });
     }
     this.deliver(exp, frame);
+  }
+
+  private recordCopies(exp: Expected, frame: Buffer): void {
+    let body = null;
+    try {
+      body = decodeResponse(API_KEYS.Produce, exp.apiVersion, frame).body;
+    } catch (e) {
+      this.shared.emit({
+        type: "warning",
+        connection: this.id,
+        message: `unreadable answer to a duplicate copy: ${(e as Error).message}`,
+      });
+    }
+    for (const message of recordCopyOutcomes(body, exp.copies!, this.shared.sequences))
+      this.shared.emit({ type: "warning", connection: this.id, message });
   }
 
   /** Transforms a whole response and releases it in its slot's turn. */
@@ -649,6 +678,7 @@ export class ProxyConnection {
     const whole =
       (next === undefined && this.sasl.opaque) ||
       next?.saslToken ||
+      next?.copies || // a duplicate copy's answer is read for the copies' fate
       (next?.slot && (this.responseNeedsWhole(next) || next.apiKey === API_KEYS.SaslHandshake));
     if (whole) {
       this.responseInParts = { mode: "gather", frame: frameBuffer(size, head), filled: 4 + head.length };

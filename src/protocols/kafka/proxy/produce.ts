@@ -4,6 +4,7 @@
 // entries into the broker's response so the client sees one ack per partition it sent.
 import type { ActiveRule, Disposition, MatchTarget } from "../rules/index.js";
 import {
+  kafkaErrorName,
   readRecords,
   rewriteProducerFields,
   splitBatches,
@@ -30,8 +31,13 @@ export interface ProducePlan {
   forward: ProduceRequest | null;
   /** True when `forward` differs from the client's request (it must be re-encoded). */
   changed: boolean;
-  /** Body of a proxy-owned request storing a second copy of duplicated batches, sent after `forward`. */
+  /**
+   * Body of a proxy-owned request storing a second copy of duplicated batches, sent right after
+   * `forward` on the same connection (a broker refuses two batches of one partition in one request).
+   */
   duplicate: ProduceRequest | null;
+  /** The idempotent copies in `duplicate`, whose outcome the sequence translator must learn. */
+  copies: CopyRef[];
   /** Partition entries the proxy answers itself, by wire topic (see WireTopic). */
   local: Map<string, { topic: WireTopic; entries: ProduceResponsePartitionProduceResponse[] }>;
   disconnect: boolean;
@@ -39,6 +45,16 @@ export interface ProducePlan {
   events: Omit<FaultEvent, "connection">[];
   /** Why a key= rule could not look at a batch (it did not match it); emitted as warning events. */
   warnings: string[];
+}
+
+/** An idempotent batch whose copy is in flight, by its client-side identity. */
+export interface CopyRef {
+  topic: WireTopic;
+  stateKey: string;
+  partition: number;
+  producerId: bigint;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 export interface ProduceContext {
@@ -121,6 +137,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
     forward: null,
     changed: false,
     duplicate: null,
+    copies: [],
     local: new Map(),
     disconnect: false,
     holdMs: 0,
@@ -206,6 +223,7 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
       // Idempotent batches go through sequence translation, whatever the rule said.
       let records = p.records;
       let drop = disposition.kind === "drop";
+      let copy: Buffer | undefined;
       if (batch && batch.header.producerId >= 0n && batch.header.baseSequence >= 0) {
         const d = ctx.sequences.decide(
           batch.header.producerId,
@@ -214,12 +232,26 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
           p.index,
           batch.header.baseSequence,
           count!,
-          drop,
+          drop ? "drop" : disposition.kind === "duplicate" ? "duplicate" : "forward",
         );
         drop = d.drop;
         if (d.rewrittenBaseSequence !== undefined) {
           records = rewriteProducerFields(batch.bytes, { baseSequence: d.rewrittenBaseSequence });
           plan.changed = true;
+        }
+        if (d.copyBaseSequence !== undefined) {
+          // The copy stays the producer's: same id, epoch and transactional flag, the sequences right
+          // after the original's (later batches are shifted up to make room), so it is deduplicated,
+          // ordered, committed and aborted exactly like the original.
+          copy = rewriteProducerFields(batch.bytes, { baseSequence: d.copyBaseSequence });
+          plan.copies.push({
+            topic: wire,
+            stateKey,
+            partition: p.index,
+            producerId: batch.header.producerId,
+            producerEpoch: batch.header.producerEpoch,
+            baseSequence: batch.header.baseSequence,
+          });
         }
       } else if (batch) {
         // Without sequences, a retry is recognised by its bytes: it gets the same fate.
@@ -234,7 +266,9 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
         continue;
       }
       keep.push(records === p.records ? p : { ...p, records });
-      if (disposition.kind === "duplicate" && batch) {
+      if (copy) dup.push({ index: p.index, records: copy });
+      else if (disposition.kind === "duplicate" && batch && batch.header.producerId < 0n) {
+        // Without sequences, a retry is recognised by its bytes and not copied a second time.
         const k = batchKey(stateKey, p.index, batch);
         if (!ctx.duplicated.has(k)) {
           remember(ctx.duplicated, k);
@@ -256,7 +290,8 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
   plan.forward = forwardTopics.length ? { ...req, topicData: forwardTopics } : null;
   if (dupTopics.length)
     plan.duplicate = {
-      transactionalId: null,
+      // A transactional copy must name its transaction (the broker checks the producer id against it).
+      transactionalId: req.transactionalId ?? null,
       acks: req.acks,
       timeoutMs: req.timeoutMs,
       topicData: dupTopics,
@@ -279,6 +314,34 @@ function pushLocal(
   const t = local.get(k);
   if (t) t.entries.push(e);
   else local.set(k, { topic, entries: [e] });
+}
+
+/**
+ * Tells the sequence translator which copies the broker stored (the broker's answer to a proxy-made
+ * duplicate request; null when the connection failed first). A refused copy is sent again when the
+ * client retries its batch. Returns a message per refused copy.
+ */
+export function recordCopyOutcomes(
+  body: ProduceResponse | null,
+  copies: readonly CopyRef[],
+  sequences: SequenceTranslator,
+): string[] {
+  const refused: string[] = [];
+  for (const c of copies) {
+    const entry = body?.responses
+      .find((t) => wireKey(t) === wireKey(c.topic))
+      ?.partitionResponses.find((p) => p.index === c.partition);
+    // DUPLICATE_SEQUENCE_NUMBER (46): the broker already had this copy (a resent one).
+    const stored = entry !== undefined && (entry.errorCode === 0 || entry.errorCode === 46);
+    sequences.copyOutcome(c.producerId, c.producerEpoch, c.stateKey, c.partition, c.baseSequence, stored);
+    if (!stored)
+      refused.push(
+        `the broker refused the duplicate copy of ${c.stateKey}/${c.partition} (producer ${c.producerId}, ` +
+          `sequence ${c.baseSequence}) with error ${entry ? kafkaErrorName(entry.errorCode) : "(no answer)"}; ` +
+          `it is sent again if the client retries the batch`,
+      );
+  }
+  return refused;
 }
 
 /** Adds the proxy's own partition entries to a broker response (or builds a whole response). */
