@@ -4,63 +4,19 @@
 // a drop inside a transaction, read back by a Java read_committed consumer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
-import { kafkaTool, useKafka } from "../../support/index.js";
+import { useKafka } from "../../support/index.js";
 import { drop, duplicate, error } from "../../../src/protocols/kafka/rules/index.js";
 import type { KafkaProxy } from "../../../src/protocols/kafka/proxy/index.js";
-import { createTopic, faults, proxyFor, run, uniqueTopic } from "./helpers.js";
+import { createTopic, faults, proxyFor, uniqueTopic } from "./helpers.js";
 import { javaClient } from "./clients.js";
-
-const JAVA_PRODUCER = fileURLToPath(new URL("./java/TransactionalProducer.java", import.meta.url));
+import { javaConsume, javaProducerSteps } from "./java-steps.js";
 
 /** Versions of `api` clients sent through the proxy, ascending. */
 const versionsUsed = (proxy: KafkaProxy, api: string): number[] =>
   Object.keys(proxy.stats.requestVersions[api] ?? {})
     .map(Number)
     .sort((a, b) => a - b);
-
-/** Runs test/.../java/TransactionalProducer.java (source-file mode) with the Kafka 4 client jars. */
-export async function javaProducerSteps(
-  bootstrap: string,
-  topic: string,
-  transactionalId: string | null,
-  steps: string[],
-): Promise<{ ok: boolean; output: string }> {
-  const argv = await kafkaTool("kafka-console-producer", "4");
-  // The tool's argv ends with its main class; a source file in its place runs with the same classpath.
-  const r = await run(
-    [...argv.slice(0, -1), JAVA_PRODUCER, bootstrap, topic, transactionalId ?? "-", ...steps],
-    {
-      timeoutMs: 90000,
-    },
-  );
-  return { ok: r.code === 0, output: r.stdout + r.stderr };
-}
-
-/** Every value of `topic` a Java 4 console consumer reads with the given isolation level. */
-async function javaConsume(bootstrap: string, topic: string, isolation: string): Promise<string[]> {
-  const argv = await kafkaTool("kafka-console-consumer", "4");
-  const r = await run(
-    [
-      ...argv,
-      "--bootstrap-server",
-      bootstrap,
-      "--topic",
-      topic,
-      "--from-beginning",
-      "--group",
-      `java-g-${randomUUID()}`,
-      "--consumer-property",
-      `isolation.level=${isolation}`,
-      // No --max-messages: it reads until nothing came for this long, so an extra record shows too.
-      "--timeout-ms",
-      "8000",
-    ],
-    { timeoutMs: 90000 },
-  );
-  return r.stdout.split("\n").filter((l) => l !== "");
-}
 
 test("Java 4.1.1 clients use Produce 13 and Fetch 18 through the proxy; drop, duplicate and error rules naming the topic fire on them", async () => {
   const kafka = await useKafka({ nodes: 1, version: "4" });
