@@ -1,5 +1,6 @@
 // Applies fault rules to a Produce request, partition by partition: drop (fake success + sequence
-// translation), duplicate (a proxy-owned copy without producer id, sent right after the original),
+// translation), duplicate (a copy sent right after the original in its own request: for idempotent and
+// transactional producers the producer's own batch at the next sequences, later ones shifted up),
 // error (a synthesized error entry, not forwarded), disconnect; and merges the synthesized partition
 // entries into the broker's response so the client sees one ack per partition it sent.
 import type { ActiveRule, Disposition, MatchTarget } from "../rules/index.js";
