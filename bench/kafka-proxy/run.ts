@@ -1,11 +1,13 @@
 // Direct vs through-the-proxy throughput and latency, in one run, with Kafka's own perf tools:
-//   node --import tsx bench/kafka-proxy/run.ts [--records N] [--rounds N] [--version 4|3.9]
+//   node --import tsx bench/kafka-proxy/run.ts [--records N] [--rounds N] [--version 4|3.9] [--record-size B]
+// With records above 1 MiB (e.g. --record-size 4194304 --records 100), requests and fetch responses
+// are above the proxy's cut-through threshold: this measures the streamed relay.
 // Prints producer throughput (saturated), producer latency percentiles at a fixed rate, consumer
 // throughput, and the proxy/direct ratios. No rules are installed: this measures the relay itself.
 import { spawn } from "node:child_process";
 import { useKafka, kafkaTool } from "../../test/support/index.js";
 import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
-import { createTopic, uniqueTopic } from "../../test/integration/kafka-proxy/helpers.js";
+import { kafkajs, uniqueTopic } from "../../test/integration/kafka-proxy/helpers.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -15,9 +17,32 @@ const opt = (name: string, dflt: string) => {
 const RECORDS = Number(opt("records", "200000"));
 const ROUNDS = Number(opt("rounds", "3"));
 const VERSION = opt("version", "4");
-const RECORD_SIZE = 200;
-const LATENCY_RATE = 1000;
-const LATENCY_RECORDS = 10000;
+const RECORD_SIZE = Number(opt("record-size", "200"));
+/** Large records need a topic and producer limit above Kafka's 1 MiB default. */
+const LARGE = RECORD_SIZE > 512 * 1024;
+const LIMIT = String(Math.max(2 * RECORD_SIZE, 1048588));
+const LATENCY_RATE = Math.max(1, Math.min(1000, Math.floor(20e6 / RECORD_SIZE)));
+const LATENCY_RECORDS = Math.min(10000, LATENCY_RATE * 10);
+
+async function createTopic(bootstrap: string, topic: string): Promise<void> {
+  const admin = kafkajs(bootstrap).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: 1,
+          replicationFactor: 1,
+          configEntries: LARGE ? [{ name: "max.message.bytes", value: LIMIT }] : [],
+        },
+      ],
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 function run(argv: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -88,6 +113,7 @@ async function producerPerf(
       `bootstrap.servers=${bootstrap}`,
       "acks=1",
       "linger.ms=5",
+      ...(LARGE ? [`max.request.size=${LIMIT}`, `buffer.memory=${Math.max(33554432, 4 * RECORD_SIZE)}`] : []),
     ]),
   );
 }
@@ -113,11 +139,11 @@ const kafka = await useKafka({ nodes: 1, version: VERSION });
 const proxy = await startKafkaProxy({ upstream: kafka.bootstrap });
 try {
   const topics = { direct: uniqueTopic("bench-direct"), proxy: uniqueTopic("bench-proxy") };
-  await createTopic(kafka.bootstrap, topics.direct, 1);
-  await createTopic(kafka.bootstrap, topics.proxy, 1);
+  await createTopic(kafka.bootstrap, topics.direct);
+  await createTopic(kafka.bootstrap, topics.proxy);
   const warm = uniqueTopic("bench-warm");
-  await createTopic(kafka.bootstrap, warm, 1);
-  await producerPerf(kafka.bootstrap, warm, 50000, -1); // JIT and page cache warm-up
+  await createTopic(kafka.bootstrap, warm);
+  await producerPerf(kafka.bootstrap, warm, Math.min(50000, RECORDS), -1); // JIT and page cache warm-up
 
   // Alternate direct and proxied runs and keep the median of each: other load on the machine then
   // disturbs both sides alike.
@@ -158,7 +184,7 @@ try {
     `consumer throughput  direct ${consDirect.recordsPerSec.toFixed(0)} rec/s (${consDirect.mbPerSec} MB/s)  proxy ${consProxy.recordsPerSec.toFixed(0)} rec/s (${consProxy.mbPerSec} MB/s)  ratio ${ratio(consDirect.recordsPerSec, consProxy.recordsPerSec)}`,
   );
   console.log(
-    `proxy relayed ${proxy.stats.requests} requests, ${(proxy.stats.bytesFromClients / 1e6).toFixed(1)} MB up, ${(proxy.stats.bytesFromBrokers / 1e6).toFixed(1)} MB down`,
+    `proxy relayed ${proxy.stats.requests} requests, ${(proxy.stats.bytesFromClients / 1e6).toFixed(1)} MB up, ${(proxy.stats.bytesFromBrokers / 1e6).toFixed(1)} MB down; frames relayed in parts: ${proxy.stats.requestsStreamed} requests, ${proxy.stats.responsesStreamed} responses`,
   );
 } finally {
   await proxy.close();

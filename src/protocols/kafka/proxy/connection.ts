@@ -109,6 +109,11 @@ interface Expected {
 const MAX_QUEUED_REQUESTS = 256;
 /** Client bytes queued behind a held request before the client is paused. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes written to a socket but not yet taken by the kernel before the other side is paused. Pausing at
+ * Node's 16 KiB mark would stop and restart the reading side on every chunk of a streamed frame.
+ */
+const MAX_UNSENT_BYTES = 1024 * 1024;
 /** Bytes of streamed responses waiting for earlier responses before the broker side is paused. */
 const MAX_HELD_RESPONSE_BYTES = 4 * 1024 * 1024;
 
@@ -390,7 +395,11 @@ export class ProxyConnection {
   }
 
   private sendUpstream(bytes: Buffer): void {
-    if (!this.upstream.write(bytes) && !this.clientPauses.has("upstream-full")) {
+    if (
+      !this.upstream.write(bytes) &&
+      this.upstream.writableLength > MAX_UNSENT_BYTES &&
+      !this.clientPauses.has("upstream-full")
+    ) {
       this.pauseClient("upstream-full");
       this.upstream.once("drain", () => this.resumeClient("upstream-full"));
     }
@@ -795,7 +804,11 @@ export class ProxyConnection {
   }
 
   private writeClient(bytes: Buffer): void {
-    if (!this.client.write(bytes) && !this.upstreamPauses.has("client-full")) {
+    if (
+      !this.client.write(bytes) &&
+      this.client.writableLength > MAX_UNSENT_BYTES &&
+      !this.upstreamPauses.has("client-full")
+    ) {
       this.pauseUpstream("client-full");
       this.client.once("drain", () => this.resumeUpstream("client-full"));
     }
