@@ -14,7 +14,7 @@ import {
   rewriteFetchFrame,
   rewriteFetchTail,
 } from "../../src/protocols/kafka/proxy/fetch-tail.js";
-import { drop } from "../../src/protocols/kafka/rules/index.js";
+import { delay, drop } from "../../src/protocols/kafka/rules/index.js";
 import {
   FrameReader,
   FrameSplitter,
@@ -468,4 +468,36 @@ test("Fetch v16+ tails: whole frames are skimmed, not re-encoded; a streamed tai
   assert.equal(out!.tail.length, tail.length);
   assert.match(out!.warning!, /left out/);
   assert.equal(decode(out!.tail).nodeEndpoints, undefined);
+});
+
+test("a large request behind a held (delayed) request waits for it: the broker sees them in the client's order", async () => {
+  const up = await scriptedUpstream();
+  const proxy = await startKafkaProxy({ upstream: `127.0.0.1:${up.port}` });
+  proxy.addRule(delay({ topic: "t", delay: "300ms" }));
+  const c = await rawClient(proxy.bootstrap);
+  try {
+    const held = produceRequest(1, Buffer.alloc(100, 1));
+    // An API the codec does not know is relayed without inspection, so it streams even with rules.
+    const big = Buffer.alloc(4 + 3 * MiB, 2);
+    big.writeInt32BE(3 * MiB, 0);
+    big.writeInt16BE(1000, 4); // api key
+    big.writeInt16BE(0, 6); // version
+    big.writeInt32BE(2, 8); // correlation id
+    big.writeInt16BE(-1, 12); // null client id
+    c.send(held);
+    c.send(big);
+    await until(() => up.bytes === held.length + big.length, "both requests relayed");
+    const frames = up.frames();
+    assert.deepEqual(
+      frames.map((f) => f.readInt16BE(0)),
+      [0, 1000],
+      "the held produce first, then the large request",
+    );
+    assert.equal(frames[1]!.length, 3 * MiB);
+    assert.equal(proxy.stats.requestsStreamed, 1);
+  } finally {
+    c.socket.destroy();
+    await proxy.close();
+    await up.close();
+  }
 });
