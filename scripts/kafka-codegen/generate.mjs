@@ -32,7 +32,9 @@ const schemaDir = process.argv[2] ?? join(root, "..", "shared", "reference", "ka
 const newerSource =
   process.argv[3] ??
   join(homedir(), ".cache", "faultbox", "kafka", "4.1.1", "lib", "kafka-clients-4.1.1.jar");
-const outDir = join(root, "src", "protocols", "kafka", "wire", "generated");
+// FAULTBOX_CODEGEN_OUT: write elsewhere (the generator test checks its refusals without touching src).
+const outDir =
+  process.env.FAULTBOX_CODEGEN_OUT ?? join(root, "src", "protocols", "kafka", "wire", "generated");
 
 // The APIs the proxy inspects or rewrites, the ones the embedded broker serves, and the admin and
 // transaction APIs clients use around them. Add a name here and re-run to extend the codec.
