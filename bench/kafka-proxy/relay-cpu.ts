@@ -1,6 +1,7 @@
 // Proxy relay cost without Kafka: a pipelined client sends requests through the proxy to a scripted
 // broker; prints requests/s, MB/s, the CPU per MB of this process (client and broker) and of the proxy,
-// which runs in a child process so its CPU time can be read alone.
+// which runs in a child process so its CPU time can be read alone; and the same through a plain TCP relay
+// (socket.pipe, no Kafka framing), the floor of any relay written in Node, for comparison.
 //   node --import tsx bench/kafka-proxy/relay-cpu.ts [--requests N] [--fetch-bytes N]
 // Default: Produce v9 requests of 16 KiB batches. With --fetch-bytes: Fetch v17 requests answered with
 // N bytes of records (what Java 4.x consumers use; above 1 MiB the proxy relays them in parts).
@@ -140,7 +141,7 @@ async function measure(address: string, label: string, frames: Buffer[], mbPerRe
 }
 
 /** The proxy in a child process (bench/kafka-proxy/proxy-child.ts), so its CPU time can be read alone. */
-async function startProxyProcess(upstream: string) {
+async function startProxyProcess(upstream: string, pipe = false) {
   const child: ChildProcess = fork(new URL("./proxy-child.ts", import.meta.url), {
     execArgv: ["--import", "tsx"],
   });
@@ -149,7 +150,7 @@ async function startProxyProcess(upstream: string) {
       child.once("message", (m) => resolve(m as T));
       child.send(msg);
     });
-  const { bootstrap } = await ask<{ bootstrap: string }>({ upstream });
+  const { bootstrap } = await ask<{ bootstrap: string }>({ upstream, pipe });
   return {
     bootstrap,
     mark: () => ask({ cmd: "mark" }),
@@ -161,12 +162,14 @@ async function startProxyProcess(upstream: string) {
   };
 }
 
-async function measureProxied(upstream: string, frames: Buffer[], mbPerRequest: number) {
-  const proxy = await startProxyProcess(upstream);
+async function measureProxied(upstream: string, frames: Buffer[], mbPerRequest: number, pipe = false) {
+  const proxy = await startProxyProcess(upstream, pipe);
   await proxy.mark();
-  const all = await measure(proxy.bootstrap, "proxied", frames, mbPerRequest);
+  const all = await measure(proxy.bootstrap, pipe ? "pipe   " : "proxied", frames, mbPerRequest);
   const own = (await proxy.cpuMs()) / (REQUESTS * mbPerRequest);
-  console.log(`proxy process alone: ${own.toFixed(2)} ms CPU per MB relayed`);
+  console.log(
+    `${pipe ? "plain TCP relay process alone (no Kafka framing)" : "proxy process alone"}: ${own.toFixed(2)} ms CPU per MB relayed`,
+  );
   await proxy.close();
   return all;
 }
@@ -179,6 +182,7 @@ if (FETCH_BYTES) {
   console.log(label);
   await measure(`127.0.0.1:${broker.port}`, "direct ", frames, mb);
   await measureProxied(`127.0.0.1:${broker.port}`, frames, mb);
+  await measureProxied(`127.0.0.1:${broker.port}`, frames, mb, true);
   await broker.close();
 } else {
   const broker = await startFakeBroker();
@@ -188,6 +192,8 @@ if (FETCH_BYTES) {
   await measure(`127.0.0.1:${broker.port}`, "direct ", frames, mb);
   broker.stored.clear();
   await measureProxied(`127.0.0.1:${broker.port}`, frames, mb);
+  broker.stored.clear();
+  await measureProxied(`127.0.0.1:${broker.port}`, frames, mb, true);
   await broker.close();
 }
 process.exit(0);
