@@ -1,6 +1,7 @@
 // The Kafka clients the proxy must serve, each as "produce these key:value lines one batch at a time"
 // and "consume n values": kafkajs (idempotent), the Java console tools (idempotent by default), kcat
 // (librdkafka, idempotent when asked) and kafka-python.
+import { randomUUID } from "node:crypto";
 import { kafkaTool } from "../../support/index.js";
 import { kafkajs, run } from "./helpers.js";
 
@@ -52,107 +53,150 @@ export const kafkajsClient: Client = {
 };
 
 /** `groupProtocol: "consumer"` makes the console consumer use the KIP-848 protocol (ConsumerGroupHeartbeat). */
+type ToolRunOptions = RunOptions & { timeoutMs?: number };
+
+/**
+ * The Java console producer of `version`: key:value lines, synchronous sends; `args` adds tool options
+ * (--compression-codec, --producer-property ...). Not ok when it exits non-zero or logs a failed send
+ * (retried errors are logged at WARN, a failed send at ERROR).
+ */
+export async function javaConsoleProduce(
+  version: string,
+  bootstrap: string,
+  topic: string,
+  lines: string[],
+  args: string[] = [],
+  opts: ToolRunOptions = {},
+): Promise<ProduceOutcome> {
+  const argv = await kafkaTool("kafka-console-producer", version);
+  const r = await run(
+    [
+      ...argv,
+      "--bootstrap-server",
+      bootstrap,
+      "--topic",
+      topic,
+      "--sync",
+      "--property",
+      "parse.key=true",
+      "--property",
+      "key.separator=:",
+      ...args,
+    ],
+    { input: lines.join("\n") + "\n", timeoutMs: 60000, ...opts },
+  );
+  return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
+}
+
+/**
+ * The values of `topic` a Java console consumer of `version` reads from the beginning in a new group:
+ * `maxMessages` of them, or (without it) all until none came for `idleMs`; `args` adds tool options.
+ */
+export async function javaConsoleConsume(
+  version: string,
+  bootstrap: string,
+  topic: string,
+  o: { maxMessages?: number; idleMs: number; args?: string[] },
+  opts: ToolRunOptions = {},
+): Promise<string[]> {
+  const argv = await kafkaTool("kafka-console-consumer", version);
+  const r = await run(
+    [
+      ...argv,
+      "--bootstrap-server",
+      bootstrap,
+      "--topic",
+      topic,
+      "--from-beginning",
+      "--group",
+      `java-g-${randomUUID()}`,
+      ...(o.maxMessages !== undefined ? ["--max-messages", String(o.maxMessages)] : []),
+      "--timeout-ms",
+      String(o.idleMs),
+      ...(o.args ?? []),
+    ],
+    { timeoutMs: 90000, ...opts },
+  );
+  return r.stdout.split("\n").filter((l) => l !== "");
+}
+
 export function javaClient(version: string, groupProtocol: "classic" | "consumer" = "classic"): Client {
   return {
     name: groupProtocol === "classic" ? `java-${version}` : `java-${version}-kip848`,
     external: true,
+    produce: (bootstrap, topic, lines, opts = {}) =>
+      javaConsoleProduce(version, bootstrap, topic, lines, [], opts),
+    consume: (bootstrap, topic, n, opts = {}) =>
+      javaConsoleConsume(
+        version,
+        bootstrap,
+        topic,
+        { maxMessages: n, idleMs: 45000, args: ["--consumer-property", `group.protocol=${groupProtocol}`] },
+        opts,
+      ),
+  };
+}
+
+/**
+ * kcat (librdkafka) as a client; `args` adds librdkafka options to both commands (-X security...,
+ * -z codec for the producer is given through `produceArgs`). One record per batch, idempotent, so a
+ * rule can drop one record and not its neighbours.
+ */
+export function kcatWith(name: string, args: string[] = [], produceArgs: string[] = []): Client {
+  return {
+    name,
+    external: true,
     async produce(bootstrap, topic, lines, opts = {}) {
-      const argv = await kafkaTool("kafka-console-producer", version);
       const r = await run(
         [
-          ...argv,
-          "--bootstrap-server",
+          "kcat",
+          "-P",
+          "-b",
           bootstrap,
-          "--topic",
+          "-t",
           topic,
-          "--sync",
-          "--property",
-          "parse.key=true",
-          "--property",
-          "key.separator=:",
+          "-K:",
+          ...produceArgs,
+          "-X",
+          "batch.num.messages=1",
+          "-X",
+          "linger.ms=0",
+          "-X",
+          "enable.idempotence=true",
+          "-X",
+          "max.in.flight=1",
+          ...args,
         ],
-        { input: lines.join("\n") + "\n", timeoutMs: 60000, ...opts },
+        { input: lines.join("\n") + "\n", timeoutMs: 30000, ...opts },
       );
-      // Retried errors are logged at WARN; a failed send is logged at ERROR.
-      return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
+      return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
     },
     async consume(bootstrap, topic, n, opts = {}) {
-      const argv = await kafkaTool("kafka-console-consumer", version);
       const r = await run(
         [
-          ...argv,
-          "--bootstrap-server",
+          "kcat",
+          "-C",
+          "-b",
           bootstrap,
-          "--topic",
-          topic,
-          "--from-beginning",
-          "--group",
-          `java-g-${Date.now()}`,
-          "--max-messages",
+          "-G",
+          `kcat-g-${randomUUID()}`,
+          "-X",
+          "auto.offset.reset=earliest",
+          "-c",
           String(n),
-          "--timeout-ms",
-          "45000",
-          "--consumer-property",
-          `group.protocol=${groupProtocol}`,
+          "-e",
+          "-q",
+          ...args,
+          topic,
         ],
-        { timeoutMs: 90000, ...opts },
+        { timeoutMs: 60000, ...opts },
       );
       return r.stdout.split("\n").filter((l) => l !== "");
     },
   };
 }
 
-export const kcatClient: Client = {
-  name: "kcat",
-  external: true,
-  async produce(bootstrap, topic, lines, opts = {}) {
-    const r = await run(
-      [
-        "kcat",
-        "-P",
-        "-b",
-        bootstrap,
-        "-t",
-        topic,
-        "-K:",
-        "-X",
-        "batch.num.messages=1",
-        "-X",
-        "linger.ms=0",
-        "-X",
-        "enable.idempotence=true",
-        "-X",
-        "max.in.flight=1",
-      ],
-      { input: lines.join("\n") + "\n", timeoutMs: 30000, ...opts },
-    );
-    return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
-  },
-  async consume(bootstrap, topic, n, opts = {}) {
-    const r = await run(
-      [
-        "kcat",
-        "-C",
-        "-b",
-        bootstrap,
-        "-G",
-        `kcat-g-${Date.now()}`,
-        "-X",
-        "auto.offset.reset=earliest",
-        "-c",
-        String(n),
-        "-e",
-        "-q",
-        topic,
-      ],
-      {
-        timeoutMs: 60000,
-        ...opts,
-      },
-    );
-    return r.stdout.split("\n").filter((l) => l !== "");
-  },
-};
+export const kcatClient: Client = kcatWith("kcat");
 
 const PYTHON_PRODUCE = `
 import sys

@@ -5,10 +5,10 @@
 // (the proxy forwards the client's bytes, it never recompresses), and a fresh consumer reads v1, v3.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { useKafka, kafkaTool } from "../../support/index.js";
+import { useKafka } from "../../support/index.js";
 import { drop } from "../../../src/protocols/kafka/rules/index.js";
-import { createTopic, faults, proxyFor, run, uniqueTopic } from "./helpers.js";
-import { kcatClient } from "./clients.js";
+import { createTopic, faults, proxyFor, uniqueTopic } from "./helpers.js";
+import { javaConsoleProduce, kcatClient, kcatWith } from "./clients.js";
 import { storedBatches } from "./stored-batches.js";
 
 const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
@@ -17,53 +17,12 @@ const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
 const value = (n: number) => `v${n}-${"abc".repeat(100)}`;
 const LINES = [1, 2, 3].map((n) => `k${n}:${value(n)}`);
 
-async function javaProduce(bootstrap: string, topic: string, codec: string) {
-  const argv = await kafkaTool("kafka-console-producer", "4");
-  const r = await run(
-    [
-      ...argv,
-      "--bootstrap-server",
-      bootstrap,
-      "--topic",
-      topic,
-      "--sync",
-      "--compression-codec", // the console producer's own option; it overrides compression.type
-      codec,
-      "--property",
-      "parse.key=true",
-      "--property",
-      "key.separator=:",
-    ],
-    { input: LINES.join("\n") + "\n", timeoutMs: 60000 },
-  );
-  return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
-}
+// --compression-codec is the console producer's own option; it overrides compression.type.
+const javaProduce = (bootstrap: string, topic: string, codec: string) =>
+  javaConsoleProduce("4", bootstrap, topic, LINES, ["--compression-codec", codec]);
 
-async function kcatProduce(bootstrap: string, topic: string, codec: string) {
-  const r = await run(
-    [
-      "kcat",
-      "-P",
-      "-b",
-      bootstrap,
-      "-t",
-      topic,
-      "-K:",
-      "-z",
-      codec,
-      "-X",
-      "batch.num.messages=1",
-      "-X",
-      "linger.ms=0",
-      "-X",
-      "enable.idempotence=true",
-      "-X",
-      "max.in.flight=1",
-    ],
-    { input: LINES.join("\n") + "\n", timeoutMs: 30000 },
-  );
-  return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
-}
+const kcatProduce = (bootstrap: string, topic: string, codec: string) =>
+  kcatWith("kcat", [], ["-z", codec]).produce(bootstrap, topic, LINES);
 
 const PRODUCERS = [
   { name: "java-4", produce: javaProduce, snappyLayout: "xerial" },

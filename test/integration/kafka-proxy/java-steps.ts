@@ -1,9 +1,9 @@
 // Java clients driven from the tests: a producer that runs transactions step by step
 // (java/TransactionalProducer.java in source-file mode) and a console consumer with an isolation level.
 import { fileURLToPath } from "node:url";
-import { randomUUID } from "node:crypto";
 import { kafkaTool } from "../../support/index.js";
 import { run } from "./helpers.js";
+import { javaConsoleConsume } from "./clients.js";
 
 const JAVA_PRODUCER = fileURLToPath(new URL("./java/TransactionalProducer.java", import.meta.url));
 
@@ -25,29 +25,15 @@ export async function javaProducerSteps(
   return { ok: r.code === 0, output: r.stdout + r.stderr };
 }
 
-/** Every value of `topic` a Java 4 console consumer reads with the given isolation level. */
-export async function javaConsume(bootstrap: string, topic: string, isolation: string): Promise<string[]> {
-  const argv = await kafkaTool("kafka-console-consumer", "4");
-  const r = await run(
-    [
-      ...argv,
-      "--bootstrap-server",
-      bootstrap,
-      "--topic",
-      topic,
-      "--from-beginning",
-      "--group",
-      `java-g-${randomUUID()}`,
-      "--consumer-property",
-      `isolation.level=${isolation}`,
-      // No --max-messages: it reads until nothing came for this long, so an extra record shows too.
-      "--timeout-ms",
-      "8000",
-    ],
-    { timeoutMs: 90000 },
-  );
-  return r.stdout.split("\n").filter((l) => l !== "");
-}
+/**
+ * Every value of `topic` a Java 4 console consumer reads with the given isolation level. No maximum: it
+ * reads until nothing came for 8 s, so an extra record shows too.
+ */
+export const javaConsume = (bootstrap: string, topic: string, isolation: string): Promise<string[]> =>
+  javaConsoleConsume("4", bootstrap, topic, {
+    idleMs: 8000,
+    args: ["--consumer-property", `isolation.level=${isolation}`],
+  });
 
 /** The last sequence the broker holds per producer id on `topic`/`partition` (kafka-transactions tool). */
 export async function lastSequences(

@@ -2,9 +2,9 @@
 // tools (same), kcat/librdkafka (same) and kafka-python 2.0.2 (SaslHandshake v0, then raw SASL tokens).
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
-import { kafkaTool } from "../../support/index.js";
+
 import { run } from "../kafka-proxy/helpers.js";
-import type { Client } from "../kafka-proxy/clients.js";
+import { javaConsoleConsume, javaConsoleProduce, kcatWith, type Client } from "../kafka-proxy/clients.js";
 
 export type Mechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
 
@@ -90,53 +90,23 @@ function javaSaslProperties(c: Credentials): string[] {
 }
 
 export function javaSasl(c: Credentials): Client {
+  const props = (flag: string) => javaSaslProperties(c).flatMap((p) => [flag, p]);
   return {
     name: `java-${c.mechanism}`,
     external: true,
-    async produce(bootstrap, topic, lines, opts = {}) {
-      const argv = await kafkaTool("kafka-console-producer", "4");
-      const props = javaSaslProperties(c).flatMap((p) => ["--producer-property", p]);
-      const r = await run(
-        [
-          ...argv,
-          "--bootstrap-server",
-          bootstrap,
-          "--topic",
-          topic,
-          "--sync",
-          "--property",
-          "parse.key=true",
-          "--property",
-          "key.separator=:",
-          ...props,
-        ],
-        { input: lines.join("\n") + "\n", timeoutMs: 90000, ...opts },
-      );
-      return { ok: r.code === 0 && !/\] ERROR /.test(r.stderr + r.stdout), output: r.stdout + r.stderr };
-    },
-    async consume(bootstrap, topic, n, opts = {}) {
-      const argv = await kafkaTool("kafka-console-consumer", "4");
-      const props = javaSaslProperties(c).flatMap((p) => ["--consumer-property", p]);
-      const r = await run(
-        [
-          ...argv,
-          "--bootstrap-server",
-          bootstrap,
-          "--topic",
-          topic,
-          "--from-beginning",
-          "--group",
-          `java-g-${randomUUID()}`,
-          "--max-messages",
-          String(n),
-          "--timeout-ms",
-          "45000",
-          ...props,
-        ],
-        { timeoutMs: 90000, ...opts },
-      );
-      return r.stdout.split("\n").filter((l) => l !== "");
-    },
+    produce: (bootstrap, topic, lines, opts = {}) =>
+      javaConsoleProduce("4", bootstrap, topic, lines, props("--producer-property"), {
+        timeoutMs: 90000,
+        ...opts,
+      }),
+    consume: (bootstrap, topic, n, opts = {}) =>
+      javaConsoleConsume(
+        "4",
+        bootstrap,
+        topic,
+        { maxMessages: n, idleMs: 45000, args: props("--consumer-property") },
+        opts,
+      ),
   };
 }
 
@@ -151,59 +121,7 @@ const kcatSaslArgs = (c: Credentials) => [
   `sasl.password=${c.password}`,
 ];
 
-export function kcatSasl(c: Credentials): Client {
-  return {
-    name: `kcat-${c.mechanism}`,
-    external: true,
-    async produce(bootstrap, topic, lines, opts = {}) {
-      const r = await run(
-        [
-          "kcat",
-          "-P",
-          "-b",
-          bootstrap,
-          "-t",
-          topic,
-          "-K:",
-          // one record per batch, so a rule can drop one record and not its neighbours
-          "-X",
-          "batch.num.messages=1",
-          "-X",
-          "linger.ms=0",
-          "-X",
-          "enable.idempotence=true",
-          "-X",
-          "max.in.flight=1",
-          ...kcatSaslArgs(c),
-        ],
-        { input: lines.join("\n") + "\n", timeoutMs: 30000, ...opts },
-      );
-      return { ok: r.code === 0 && !/ERROR|fatal/i.test(r.stderr), output: r.stderr };
-    },
-    async consume(bootstrap, topic, n, opts = {}) {
-      const r = await run(
-        [
-          "kcat",
-          "-C",
-          "-b",
-          bootstrap,
-          "-G",
-          `kcat-g-${randomUUID()}`,
-          "-X",
-          "auto.offset.reset=earliest",
-          "-c",
-          String(n),
-          "-e",
-          "-q",
-          ...kcatSaslArgs(c),
-          topic,
-        ],
-        { timeoutMs: 60000, ...opts },
-      );
-      return r.stdout.split("\n").filter((l) => l !== "");
-    },
-  };
-}
+export const kcatSasl = (c: Credentials): Client => kcatWith(`kcat-${c.mechanism}`, kcatSaslArgs(c));
 
 const PYTHON_SASL = `
 import sys, json, uuid

@@ -15,9 +15,10 @@ import { startEmbeddedKafka } from "../../../src/protocols/kafka/broker/index.js
 import { closeStepClients, topicSource } from "../../../src/protocols/kafka/plugin/index.js";
 import { WireConnection, API_KEYS } from "../../../src/protocols/kafka/plugin/observer/wire-client.js";
 import { kafkaSteps } from "../../../src/protocols/kafka/plugin/steps.js";
-import { kafkaTool, useKafka } from "../../support/index.js";
+import { useKafka } from "../../support/index.js";
 import { run } from "../kafka-proxy/helpers.js";
 import { storedBatches } from "../kafka-proxy/stored-batches.js";
+import { javaConsoleProduce } from "../kafka-proxy/clients.js";
 import { compressFrameSync } from "lz4-napi";
 import { compressedBatch, handZstdFrame, xerialSnappy } from "../../kafka/compressed-batch.js";
 
@@ -39,25 +40,14 @@ async function kcatProduce(bootstrap: string, topic: string, codec: string, key:
 }
 
 async function javaProduce(bootstrap: string, topic: string, codec: string, key: string) {
-  const argv = await kafkaTool("kafka-console-producer", "4");
-  const r = await run(
-    [
-      ...argv,
-      "--bootstrap-server",
-      bootstrap,
-      "--topic",
-      topic,
-      "--sync",
-      "--compression-codec",
-      codec,
-      "--property",
-      "parse.key=true",
-      "--property",
-      "key.separator=:",
-    ],
-    { input: `${key}:${value(`java-${codec}`)}\n`, timeoutMs: 60000 },
+  const r = await javaConsoleProduce(
+    "4",
+    bootstrap,
+    topic,
+    [`${key}:${value(`java-${codec}`)}`],
+    ["--compression-codec", codec],
   );
-  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.ok, r.output);
 }
 
 /** Java snappy (xerial), then kcat snappy (raw), lz4 and zstd: one record each, in that order. */
