@@ -22,7 +22,11 @@ const BENIGN_TRANSACTION_RETRIES = new RegExp(
   ].join("|"),
 );
 
-/** A kafkajs client whose warnings and errors are kept, so a retried sequence error cannot hide. */
+/**
+ * A kafkajs client whose warnings and errors are kept, so a retried sequence error cannot hide. Its
+ * producers name their partitioner: kafkajs otherwise warns once per process about the default one,
+ * in whichever test creates the first producer.
+ */
 function loggingKafka(bootstrap: string, logs: string[]): Kafka {
   return new Kafka({
     clientId: "cluster-tx-test",
@@ -127,7 +131,11 @@ async function sendEach(
 test("3-node cluster, kafkajs idempotent producer: drop(partition=1) loses exactly that partition's records, duplicate(key=) stores twice, later sends still succeed", async () => {
   const { proxy, events, topic, leaders } = await threeNodeTopic("c3-kjs");
   const logs: string[] = [];
-  const producer = loggingKafka(proxy.bootstrap, logs).producer({ idempotent: true, maxInFlightRequests: 1 });
+  const producer = loggingKafka(proxy.bootstrap, logs).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   try {
     await producer.connect();
     // Partition 1 first gets a stored batch: the broker then knows the producer's sequence there and
@@ -239,6 +247,7 @@ test("3-node cluster, kafkajs transactional producer: drop(times=1) inside a tra
     transactionalId: `tx-${randomUUID()}`,
     idempotent: true,
     maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
   });
   try {
     await producer.connect();

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { useKafka } from "../../support/index.js";
 import { duplicate } from "../../../src/protocols/kafka/rules/index.js";
 import { createTopic, faults, proxyFor, uniqueTopic } from "./helpers.js";
@@ -80,7 +80,13 @@ test("Kafka 4, kafkajs transactional producer: a duplicate in a committed transa
     logLevel: logLevel.WARN,
     logCreator: () => (entry) => logs.push(`${entry.log.message} ${JSON.stringify(entry.log)}`),
     retry: { retries: 8, initialRetryTime: 100 },
-  }).producer({ transactionalId: `tx-${randomUUID()}`, idempotent: true, maxInFlightRequests: 1 });
+  }).producer({
+    transactionalId: `tx-${randomUUID()}`,
+    idempotent: true,
+    maxInFlightRequests: 1,
+    // Named, so kafkajs does not log its one-time (per process) warning about the default partitioner.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   try {
     const topic = uniqueTopic("dtx-kjs");
     await createTopic(proxy.bootstrap, topic);
