@@ -73,13 +73,27 @@ async function readCommitted(bootstrap: string, topic: string, expectAtLeast: nu
   return got.sort();
 }
 
-/** Leaders of the topic's partitions, as node ids. */
+/**
+ * Leaders of the topic's partitions, as node ids. Right after creation a broker of the cluster may not
+ * know the topic yet (its metadata lags the controller's): retried until every partition has a leader.
+ */
 async function leadersOf(bootstrap: string, topic: string): Promise<number[]> {
   const admin = kafkajs(bootstrap).admin();
   await admin.connect();
   try {
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    return meta.topics[0]!.partitions.sort((a, b) => a.partitionId - b.partitionId).map((p) => p.leader);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+        const partitions = meta.topics[0]!.partitions.sort((a, b) => a.partitionId - b.partitionId);
+        if (partitions.length === PARTITIONS && partitions.every((p) => p.leader >= 0))
+          return partitions.map((p) => p.leader);
+      } catch (e) {
+        if (!(e as { retriable?: boolean }).retriable || Date.now() > deadline) throw e;
+      }
+      if (Date.now() > deadline) throw new Error(`no leader for every partition of ${topic} within 30 s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   } finally {
     await admin.disconnect();
   }
@@ -112,11 +126,16 @@ function keyFor(partition: number, name: string): string {
 async function threeNodeTopic(prefix: string) {
   const kafka = await useKafka({ nodes: 3, version: "4" });
   const { proxy, events } = await proxyFor(kafka.bootstrap);
-  const topic = uniqueTopic(prefix);
-  await createTopic(proxy.bootstrap, topic, PARTITIONS, 3);
-  const leaders = await leadersOf(proxy.bootstrap, topic);
-  assert.ok(new Set(leaders).size >= 2, `leaders not spread across nodes: ${leaders.join(",")}`);
-  return { proxy, events, topic, leaders };
+  try {
+    const topic = uniqueTopic(prefix);
+    await createTopic(proxy.bootstrap, topic, PARTITIONS, 3);
+    const leaders = await leadersOf(proxy.bootstrap, topic);
+    assert.ok(new Set(leaders).size >= 2, `leaders not spread across nodes: ${leaders.join(",")}`);
+    return { proxy, events, topic, leaders };
+  } catch (e) {
+    await proxy.close(); // else its listeners keep the test process alive until the file times out
+    throw e;
+  }
 }
 
 async function sendEach(
