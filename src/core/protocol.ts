@@ -50,7 +50,11 @@ export interface ProtocolProxy {
   readonly listen: Address;
   addRule(rule: ProxyRule): void;
   clearRules(): void;
-  /** Re-points the proxy at the service's real address once it is known (mapped or substituted port). */
+  /**
+   * Called each time the service starts (a fresh service per test, or the first start of a reused one)
+   * with its real address (mapped or substituted port; maybe unchanged). A proxy that keeps state
+   * about its upstream must forget it here: it now talks to a new process.
+   */
   retarget?(upstream: Address): Promise<void>;
   close(): Promise<void>;
 }

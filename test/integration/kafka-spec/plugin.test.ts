@@ -18,6 +18,8 @@ import {
 } from "../../../src/protocols/kafka/plugin/index.js";
 import { kafkaSteps } from "../../../src/protocols/kafka/plugin/steps.js";
 import { useKafka } from "../../support/index.js";
+import { startKafka } from "../../../src/launch/kafka-local/index.js";
+import { freePorts } from "../../../src/launch/process-guard/free-port.js";
 import { runCommand } from "../../support/run-command.js";
 import { root } from "../seed/cli.js";
 
@@ -184,6 +186,61 @@ test("proxy adapter: retarget from a dead address to the broker, drop rule, clea
     await closeStepClients();
     await observer.stop();
     await proxy.close();
+  }
+});
+
+test("proxy adapter: a broker restarted at the same address gets a proxy without the old broker's producer state", async () => {
+  // A fresh broker hands out producer id 0 again: the sequence shift a duplicate left for the old
+  // broker's producer 0 must not apply to the new one (its second send would be out of order).
+  const port = (await freePorts(1, "127.0.0.1"))[0]!;
+  const addr = { host: "127.0.0.1", port };
+  const proxy = await startKafkaPluginProxy({
+    upstream: addr,
+    seed: 7n,
+    listenHost: "127.0.0.1",
+    onEvent: () => {},
+  });
+  const topic = unique("restart");
+  const sendTwice = async (incarnation: string) => {
+    const client = new kafkajs.Kafka({
+      brokers: [`${proxy.listen.host}:${proxy.listen.port}`],
+      logLevel: kafkajs.logLevel.NOTHING,
+      retry: { retries: 3 },
+    });
+    const producer = client.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: true,
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    try {
+      for (const n of [1, 2])
+        await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: `${incarnation}-${n}` }] });
+    } finally {
+      await producer.disconnect();
+    }
+  };
+  let cluster = await startKafka({ brokerPorts: [port] });
+  try {
+    await proxy.retarget(addr);
+    proxy.addRule({
+      kind: "proxy_rule",
+      action: "duplicate",
+      match: { topic },
+      params: {},
+      probability: 1,
+      text: `duplicate(topic="${topic}")`,
+    });
+    await sendTwice("first");
+    proxy.clearRules();
+    await cluster.stop();
+    cluster = await startKafka({ brokerPorts: [port] });
+    await proxy.retarget(addr);
+    await sendTwice("second"); // rejected with OUT_OF_ORDER_SEQUENCE_NUMBER when the old shifts applied
+  } finally {
+    await proxy.close();
+    await cluster.stop();
   }
 });
 

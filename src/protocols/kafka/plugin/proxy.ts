@@ -5,7 +5,7 @@
 // starts (a container's mapped port, a local broker substituted for an image), and a fresh broker per
 // test may move. So the stable address is a small TCP front listener that forwards bootstrap
 // connections to the current inner proxy; retarget() replaces the inner proxy (with the same rules)
-// when the upstream changes. Broker addresses learned from Metadata are the inner proxy's node
+// each time the broker (re)starts. Broker addresses learned from Metadata are the inner proxy's node
 // listeners, so every produce and fetch still passes through the rules.
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { ProxyRule } from "../../../core/model.js";
@@ -14,7 +14,7 @@ import { startKafkaProxy, type KafkaProxy, type KafkaProxyEvent } from "../proxy
 import { toKafkaRule } from "./rules.js";
 
 export interface RetargetableProxy extends ProtocolProxy {
-  /** Points the proxy at a broker that (re)started somewhere else; no-op when unchanged. */
+  /** Points the proxy at a broker that (re)started, at a new address or the same one; state is fresh. */
   retarget(upstream: Address): Promise<void>;
 }
 
@@ -71,7 +71,6 @@ function hostPort(a: string): Address {
 export async function startKafkaPluginProxy(options: ProxyOptions): Promise<RetargetableProxy> {
   const seed = Number(BigInt.asUintN(32, options.seed));
   const rules: ProxyRule[] = [];
-  let upstream = options.upstream;
   const open = (up: Address) =>
     startKafkaProxy({
       upstream: `${up.host}:${up.port}`,
@@ -79,7 +78,7 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       seed,
       onEvent: (e) => forward(options, e),
     });
-  let inner: KafkaProxy = await open(upstream);
+  let inner: KafkaProxy = await open(options.upstream);
   const sockets = new Set<Socket>();
 
   const front: Server = createServer((client) => {
@@ -115,8 +114,10 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       inner.clearRules();
     },
     async retarget(next) {
-      if (next.host === upstream.host && next.port === upstream.port) return;
-      upstream = next;
+      // Core calls this each time the service starts: a new broker, even at the same address. The inner
+      // proxy is replaced in every case, because its producer state (sequence shifts of drops and
+      // duplicates, retry memories, offset hints) belongs to the broker it served: a fresh broker
+      // hands out the same producer ids again, and old shifts would break the new producers' sequences.
       const old = inner;
       inner = await open(next);
       install(inner);
