@@ -4,67 +4,26 @@ import { KafkaDecodeError } from "./buffers.js";
 /** The broker's default socket.request.max.bytes; fetch responses may reach it too. */
 export const MAX_FRAME_BYTES = 100 * 1024 * 1024;
 
+/** Whole frames only: a FrameSplitter whose frames are never large enough to be handed out in parts. */
 export class FrameReader {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly splitter: FrameSplitter;
 
-  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  constructor(maxFrameBytes = MAX_FRAME_BYTES) {
+    this.splitter = new FrameSplitter(
+      maxFrameBytes,
+      Math.min(FRAME_HEAD_BYTES, maxFrameBytes),
+      maxFrameBytes,
+    );
+  }
 
   /** Feeds bytes; returns the complete frames (without size prefix) now available. */
   push(chunk: Buffer): Buffer[] {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    const frames: Buffer[] = [];
-    while (this.buffered >= 4) {
-      const size = this.peekSize();
-      if (size < 0 || size > this.maxFrameBytes) {
-        throw new KafkaDecodeError(`frame size ${size} is outside 0..${this.maxFrameBytes}`);
-      }
-      if (this.buffered < 4 + size) break;
-      frames.push(this.take(4 + size).subarray(4));
-    }
-    return frames;
+    return this.splitter.push(chunk).map((e) => (e as Extract<FrameEvent, { kind: "frame" }>).frame);
   }
 
   /** Bytes of an incomplete frame still waiting for more data. */
   get pendingBytes(): number {
-    return this.buffered;
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= 4) return first.readInt32BE(0);
-    return this.take(4, true).readInt32BE(0);
-  }
-
-  /** Removes n bytes from the front (or only merges them in front when peeking). */
-  private take(n: number, peek = false): Buffer {
-    const first = this.chunks[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (!peek) {
-        if (first.length === n) this.chunks.shift();
-        else this.chunks[0] = first.subarray(n);
-      }
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let filled = 0;
-      while (filled < n) {
-        const c = this.chunks[0]!;
-        const k = Math.min(c.length, n - filled);
-        c.copy(out, filled, 0, k);
-        filled += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
-      }
-      if (peek) {
-        this.chunks.unshift(out);
-        return out;
-      }
-    }
-    if (!peek) this.buffered -= n;
-    return out;
+    return this.splitter.pendingBytes;
   }
 }
 
@@ -150,6 +109,11 @@ export class FrameSplitter {
       out.push({ kind: "end" });
     }
     return out;
+  }
+
+  /** Bytes received and not handed out yet (of a frame not complete, or a large frame's head). */
+  get pendingBytes(): number {
+    return this.buffered;
   }
 
   private peekSize(): number {
