@@ -7,10 +7,9 @@
 // maximum size (64 KiB to 4 MiB). Walking the block headers gives a bound before decoding anything.
 import { decompressFrameSync } from "lz4-napi";
 import { DecompressionError, checkBound, corrupt } from "./errors.js";
+import { frameStart } from "./frame-start.js";
 
 const FRAME_MAGIC = 0x184d2204;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
 
 const bad = (why: string) => new DecompressionError("lz4", "corrupt", `not a valid LZ4 frame (${why})`);
@@ -25,11 +24,9 @@ export function lz4Frames(payload: Buffer): { frames: Buffer[]; bound: number } 
   const frames: Buffer[] = [];
   while (pos < payload.length) {
     const start = pos;
-    if (pos + 4 > payload.length) throw bad(`${payload.length - pos} stray bytes after a frame`);
-    const magic = payload.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      if (pos + 8 > payload.length) throw bad("skippable frame cut short");
-      pos += 8 + payload.readUInt32LE(pos + 4);
+    const { magic, next } = frameStart(payload, pos, bad);
+    if (next !== undefined) {
+      pos = next;
       continue;
     }
     if (magic !== FRAME_MAGIC) throw bad(`magic 0x${magic.toString(16)} at byte ${pos}`);

@@ -13,10 +13,9 @@
 // (rounded up to a power of two): same output, a fraction of the memory and time.
 import { decompress } from "fzstd";
 import { DecompressionError, checkBound, corrupt } from "./errors.js";
+import { frameStart } from "./frame-start.js";
 
 const FRAME_MAGIC = 0xfd2fb528;
-const SKIPPABLE_MASK = 0xfffffff0;
-const SKIPPABLE_MAGIC = 0x184d2a50;
 const MAX_BLOCK = 128 << 10;
 const MIN_WINDOW_LOG = 10;
 
@@ -43,11 +42,9 @@ export function planZstd(payload: Buffer, limit: number): ZstdPlan {
   let allocated = 0;
   const shrink: { at: number; descriptor: number }[] = [];
   while (pos < payload.length) {
-    if (pos + 4 > payload.length) throw bad(`${payload.length - pos} stray bytes after a frame`);
-    const magic = payload.readUInt32LE(pos);
-    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
-      if (pos + 8 > payload.length) throw bad("skippable frame cut short");
-      pos += 8 + payload.readUInt32LE(pos + 4);
+    const { magic, next } = frameStart(payload, pos, bad);
+    if (next !== undefined) {
+      pos = next;
       continue;
     }
     if (magic !== FRAME_MAGIC) throw bad(`magic 0x${magic.toString(16)} at byte ${pos}`);
