@@ -4,31 +4,23 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
-import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
+import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
 import { drop, duplicate } from "../../src/protocols/kafka/rules/index.js";
 import { decodeResponse, encodeRequest } from "../../src/protocols/kafka/wire/index.js";
 import { COMPRESSORS, compressedBatch } from "./compressed-batch.js";
 import { startFakeBroker } from "./fake-broker.js";
 import { rawClient } from "./raw-client.js";
+import { proxyInFront } from "./proxy-in-front.js";
 
 async function setup(maxDecompressedBytes?: number) {
-  const broker = await startFakeBroker();
-  const events: KafkaProxyEvent[] = [];
-  const proxy = await startKafkaProxy({
-    upstream: `127.0.0.1:${broker.port}`,
-    maxDecompressedBytes,
-    onEvent: (e) => events.push(e),
-  });
-  const client = await rawClient(proxy.bootstrap);
+  const front = await proxyInFront(await startFakeBroker(), { maxDecompressedBytes });
+  const client = await rawClient(front.proxy.bootstrap);
   return {
-    broker,
-    proxy,
-    events,
+    ...front,
     client,
     async close() {
       client.socket.destroy();
-      await proxy.close();
-      await broker.close();
+      await front.close();
     },
   };
 }

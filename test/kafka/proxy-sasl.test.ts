@@ -4,7 +4,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { SaslV0Tracker, MAX_SASL_TOKEN_BYTES } from "../../src/protocols/kafka/proxy/sasl.js";
-import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
 import {
   FrameReader,
   KafkaDecodeError,
@@ -15,6 +14,7 @@ import {
   peekRequestHeader,
 } from "../../src/protocols/kafka/wire/index.js";
 import { rawClient } from "./raw-client.js";
+import { proxyInFront } from "./proxy-in-front.js";
 
 const SASL_HANDSHAKE = 17;
 const API_VERSIONS = 18;
@@ -153,23 +153,7 @@ async function startSaslBroker() {
   };
 }
 
-async function setup() {
-  const broker = await startSaslBroker();
-  const events: KafkaProxyEvent[] = [];
-  const proxy = await startKafkaProxy({
-    upstream: `127.0.0.1:${broker.port}`,
-    onEvent: (e) => events.push(e),
-  });
-  return {
-    broker,
-    proxy,
-    events,
-    close: async () => {
-      await proxy.close();
-      await broker.close();
-    },
-  };
-}
+const setup = async () => proxyInFront(await startSaslBroker());
 
 /** A v0 handshake then `tokens`, one at a time (each waits for its answer), as kafka-python does. */
 async function authenticate(address: string, mechanism: string, tokens: string[]) {

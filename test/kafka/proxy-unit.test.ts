@@ -2,7 +2,6 @@
 // answers, acks=0, sequence translation, duplicate copies, and malformed frames closing one connection.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
 import { drop, duplicate, error } from "../../src/protocols/kafka/rules/index.js";
 import {
   decodeResponse,
@@ -13,24 +12,9 @@ import {
 } from "../../src/protocols/kafka/wire/index.js";
 import { startFakeBroker } from "./fake-broker.js";
 import { rawClient } from "./raw-client.js";
+import { proxyInFront } from "./proxy-in-front.js";
 
-async function setup() {
-  const broker = await startFakeBroker();
-  const events: KafkaProxyEvent[] = [];
-  const proxy = await startKafkaProxy({
-    upstream: `127.0.0.1:${broker.port}`,
-    onEvent: (e) => events.push(e),
-  });
-  return {
-    broker,
-    proxy,
-    events,
-    async close() {
-      await proxy.close();
-      await broker.close();
-    },
-  };
-}
+const setup = async () => proxyInFront(await startFakeBroker());
 
 const produce = (v: number, corr: number, topic: string, batch: Buffer, acks = -1) =>
   encodeRequest(0, v, corr, "t", {
