@@ -7,12 +7,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { jsonDecoder } from "../../../src/core/decoders.js";
 import { EventLog } from "../../../src/core/events.js";
-import type { Observer } from "../../../src/core/observer.js";
 import type { Address, StepCall } from "../../../src/core/protocol.js";
 import { startEmbeddedKafka } from "../../../src/protocols/kafka/broker/index.js";
-import { closeStepClients, topicSource } from "../../../src/protocols/kafka/plugin/index.js";
+import { closeStepClients } from "../../../src/protocols/kafka/plugin/index.js";
 import { WireConnection, API_KEYS } from "../../../src/protocols/kafka/plugin/observer/wire-client.js";
 import { kafkaSteps } from "../../../src/protocols/kafka/plugin/steps.js";
 import { useKafka } from "../../support/index.js";
@@ -21,6 +19,7 @@ import { storedBatches } from "../kafka-proxy/stored-batches.js";
 import { javaConsoleProduce } from "../kafka-proxy/clients.js";
 import { compressFrameSync } from "lz4-napi";
 import { compressedBatch, handZstdFrame, xerialSnappy } from "../../kafka/compressed-batch.js";
+import { startObserver } from "./observer.js";
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 // Long enough that librdkafka does compress (it sends a batch plain when compressing does not shrink it).
@@ -55,18 +54,6 @@ async function produceCompressed(bootstrap: string, topic: string): Promise<stri
   await javaProduce(bootstrap, topic, "snappy", "k-java-snappy");
   for (const codec of ["snappy", "lz4", "zstd"]) await kcatProduce(bootstrap, topic, codec, `k-${codec}`);
   return [value("java-snappy"), value("snappy"), value("lz4"), value("zstd")];
-}
-
-async function startObserver(addr: Address, topic: string, log: EventLog): Promise<Observer> {
-  const source = topicSource(topic, { decoder: jsonDecoder() });
-  if (source.kind !== "observer") throw new Error("unreachable");
-  return source.start({
-    service: "kafka",
-    upstream: addr,
-    emit: (type, data) => log.append(type, "kafka", data),
-    log,
-    seed: 1n,
-  });
 }
 
 function stepCall(target: Address, args: Record<string, unknown>): StepCall {

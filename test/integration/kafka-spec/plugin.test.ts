@@ -7,21 +7,16 @@ import { randomBytes } from "node:crypto";
 import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import kafkajs from "kafkajs";
-import { jsonDecoder } from "../../../src/core/decoders.js";
 import { EventLog } from "../../../src/core/events.js";
-import type { Observer } from "../../../src/core/observer.js";
 import type { Address, StepCall } from "../../../src/core/protocol.js";
-import {
-  closeStepClients,
-  startKafkaPluginProxy,
-  topicSource,
-} from "../../../src/protocols/kafka/plugin/index.js";
+import { closeStepClients, startKafkaPluginProxy } from "../../../src/protocols/kafka/plugin/index.js";
 import { kafkaSteps } from "../../../src/protocols/kafka/plugin/steps.js";
 import { useKafka } from "../../support/index.js";
 import { startKafka } from "../../../src/launch/kafka-local/index.js";
 import { freePorts } from "../../../src/launch/process-guard/free-port.js";
 import { runCommand } from "../../support/run-command.js";
 import { root } from "../seed/cli.js";
+import { startObserver } from "./observer.js";
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -53,19 +48,6 @@ function stepCall(target: Address, args: Record<string, unknown>, testName = "t"
     testName,
     signal: new AbortController().signal,
   };
-}
-
-async function startObserver(addr: Address, topic: string, log: EventLog): Promise<Observer> {
-  const source = topicSource(topic, { decoder: jsonDecoder() });
-  assert.equal(source.kind, "observer");
-  if (source.kind !== "observer") throw new Error("unreachable");
-  return source.start({
-    service: "kafka",
-    upstream: addr,
-    emit: (type, data) => log.append(type, "kafka", data),
-    log,
-    seed: 1n,
-  });
 }
 
 test("topic observer: only records stored after it started, each once, decoded and merged", async () => {
