@@ -312,11 +312,12 @@ def("print", (th, a, k) => {
 });
 def("range", (_t, a, k) => {
   positional("range", a, k, 1, 3);
+  // A range holds plain JS numbers, exact up to 2^53 - 1 (larger ints are bigints, and not accepted).
   const ints = a.map((v, i) => {
     if (typeof v !== "number") {
       if (typeof v === "bigint")
         throw new EvalError(
-          `range: for parameter ${i + 1}: ${v} out of range (want value in signed 32-bit range)`,
+          `range: for parameter ${i + 1}: ${v} out of range (want value in signed 54-bit range: between -(2^53 - 1) and 2^53 - 1)`,
         );
       throw new EvalError(`range: for parameter ${i + 1}: got ${typeName(v)}, want int`);
     }
@@ -332,7 +333,12 @@ def("range", (_t, a, k) => {
     if (ints.length === 3) step = ints[2]!;
   }
   if (step === 0) throw new EvalError("range: step argument must not be zero");
-  return new Range(start, stop, step);
+  const range = new Range(start, stop, step);
+  if (range.len() > Number.MAX_SAFE_INTEGER)
+    throw new EvalError(
+      `range: range(${start}, ${stop}, ${step}) has more than 2^53 - 1 elements (the largest length of a range)`,
+    );
+  return range;
 });
 def("repr", (_t, a, k) => {
   positional("repr", a, k, 1, 1);

@@ -230,7 +230,7 @@ class Compiler {
         const n = x.len();
         for (let i = 0; i < n; i++) {
           if (++th.steps >= th.nextCheck) stepLimit(th, file, s.line, s.col);
-          set(fr, x.start + i * x.step);
+          set(fr, x.at(i));
           const r = body(fr);
           if (r === BREAK) break;
           if (r === RETURN) return RETURN;
@@ -890,7 +890,7 @@ class Compiler {
             const n = x.len();
             for (let j = 0; j < n; j++) {
               if (++th.steps >= th.nextCheck) stepLimit(th, file, c.line, c.col);
-              set(fr, x.start + j * x.step);
+              set(fr, x.at(j));
               inner(fr, out);
             }
             return;

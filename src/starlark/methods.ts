@@ -673,7 +673,7 @@ T("issubset", (s, a, k) => {
   const m = s.map;
   if (x instanceof Range) {
     for (let i = 0; i < n; i++) {
-      const v = x.start + i * x.step;
+      const v = x.at(i);
       if (m.has(v)) {
         seen.add(v);
         if (seen.size === need) return true;

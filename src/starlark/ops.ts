@@ -544,7 +544,7 @@ export function slice(x: Value, lo: Value, hi: Value, step: Value): Value {
   if (x instanceof Range) {
     const [a, b, st] = sliceIndices(x.len(), lo, hi, step);
     const start = x.at(a);
-    const stop = x.start + b * x.step;
+    const stop = x.at(b);
     return new Range(start, stop, x.step * st);
   }
   throw new EvalError(`invalid slice operand ${typeName(x)}`);
@@ -572,7 +572,7 @@ export function forEach(x: Value, body: (v: Value) => boolean | void): void {
   }
   if (x instanceof Range) {
     const n = x.len();
-    for (let i = 0; i < n; i++) if (body(x.start + i * x.step) === true) return;
+    for (let i = 0; i < n; i++) if (body(x.at(i)) === true) return;
     return;
   }
   if (x instanceof Dict) {

@@ -1,10 +1,10 @@
 // Recursive-descent parser: tokens -> AST (see ast.ts). Stops at the first syntax error, like starlark-go.
 import type * as A from "./ast.js";
 import { SourceFile, StarlarkError } from "./errors.js";
-import { scan, type Token } from "./scanner.js";
+import { CLOSER, scanTokens, type Token } from "./scanner.js";
 
 export function parse(file: SourceFile): A.File {
-  const p = new Parser(file, scan(file));
+  const p = new Parser(file, scanTokens(file));
   try {
     return p.parseFile();
   } catch (e) {
@@ -18,7 +18,7 @@ export function parse(file: SourceFile): A.File {
 
 /** Parses a single expression (e.g. for a REPL or a host that evaluates snippets). */
 export function parseExpr(file: SourceFile): A.Expr {
-  const p = new Parser(file, scan(file));
+  const p = new Parser(file, scanTokens(file));
   const e = p.parseExpression("no");
   while (p.tok.kind === "NEWLINE") p.next();
   if (p.tok.kind !== "EOF") p.fail(`got ${p.describe(p.tok)}, want EOF`);
@@ -63,12 +63,15 @@ class Parser {
     readonly toks: Token[],
   ) {
     this.tok = toks[0]!;
+    if (this.tok.error) throw this.tok.error;
   }
 
+  /** Moves on; reaching the place of a lexical error raises it (no syntax error came before it). */
   next(): Token {
     const t = this.tok;
     if (this.pos < this.toks.length - 1) this.pos++;
     this.tok = this.toks[this.pos]!;
+    if (this.tok.error) throw this.tok.error;
     return t;
   }
   at(kind: string): boolean {
@@ -77,8 +80,25 @@ class Parser {
   peek(k = 1): Token {
     return this.toks[Math.min(this.pos + k, this.toks.length - 1)]!;
   }
+  /**
+   * A syntax error at token t. Inside brackets it names the open bracket: a closer that skips an inner
+   * bracket to close an outer one is reported where the unclosed bracket stands (which may be many
+   * lines before the closer that gave it away).
+   */
   fail(msg: string, t: Token = this.tok): never {
-    throw new StarlarkError("syntax", msg, { file: this.file, line: t.line, col: t.col });
+    const open = t.inside;
+    const isCloser = t.kind === ")" || t.kind === "]" || t.kind === "}";
+    let at: Token = t;
+    if (open && t.closesOuter) {
+      const outer = t.closesOuter;
+      at = open;
+      msg = `'${open.kind}' is not closed: the '${t.kind}' at ${t.line}:${t.col} closes the '${outer.kind}' of ${outer.line}:${outer.col} (${msg})`;
+    } else if (open && isCloser && CLOSER[open.kind] !== t.kind) {
+      msg = `${msg} (the '${open.kind}' at ${open.line}:${open.col} is still open)`;
+    } else if (open && !isCloser && open.line !== t.line) {
+      msg = `${msg} (inside the '${open.kind}' opened at ${open.line}:${open.col})`;
+    }
+    throw new StarlarkError("syntax", msg, { file: this.file, line: at.line, col: at.col });
   }
   describe(t: Token): string {
     switch (t.kind) {

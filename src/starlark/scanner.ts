@@ -3,7 +3,17 @@
 import { SourceFile, StarlarkError } from "./errors.js";
 
 export type TokenKind =
-  "EOF" | "NEWLINE" | "INDENT" | "OUTDENT" | "IDENT" | "INT" | "FLOAT" | "STRING" | "BYTES" | string; // keywords and operators are their own text
+  | "EOF"
+  | "NEWLINE"
+  | "INDENT"
+  | "OUTDENT"
+  | "IDENT"
+  | "INT"
+  | "FLOAT"
+  | "STRING"
+  | "BYTES"
+  | "ERROR"
+  | string; // keywords and operators are their own text
 
 export interface Token {
   kind: TokenKind;
@@ -13,7 +23,16 @@ export interface Token {
   value?: string | number | bigint;
   /** Raw source text of literals (used by error messages). */
   raw?: string;
+  /** The innermost bracket open where this token stands (for a closing bracket: the one it should close). */
+  inside?: Token;
+  /** A closing bracket that does not match `inside` but an opener further out: that opener. */
+  closesOuter?: Token;
+  /** An ERROR token: the lexical error met at this place (the parser raises it when it gets here). */
+  error?: StarlarkError;
 }
+
+/** The closing bracket of each opening one. */
+export const CLOSER: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
 
 export const KEYWORDS = new Set([
   "and",
@@ -61,23 +80,50 @@ const SINGLE = new Set(["(", ")", "[", "]", "{", "}", ",", ".", ";", ":", "~"]);
 const OPS2 = new Set(["+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "==", "!=", "<=", ">="]);
 const OPS1 = "+-*/%&|^~<>()[]{},.;:=";
 
+/** The tokens of a file; throws the first lexical error. */
 export function scan(file: SourceFile): Token[] {
-  const src = file.text;
+  const toks = scanTokens(file);
+  const last = toks[toks.length - 1]!;
+  if (last.error) throw last.error;
+  return toks;
+}
+
+/**
+ * The tokens of a file up to its first lexical error, which ends the list as an ERROR token instead of
+ * being thrown: the parser raises it only when it reaches that place, so a syntax error earlier in the
+ * file is reported first (starlark-go's parser pulls tokens one at a time, with the same effect).
+ */
+export function scanTokens(file: SourceFile): Token[] {
   const toks: Token[] = [];
+  try {
+    scanInto(file, toks);
+  } catch (e) {
+    if (!(e instanceof StarlarkError)) throw e;
+    toks.push({ kind: "ERROR", line: e.pos?.line ?? 1, col: e.pos?.col ?? 1, error: e });
+  }
+  return toks;
+}
+
+function scanInto(file: SourceFile, toks: Token[]): void {
+  const src = file.text;
   let i = 0;
   let line = 1;
   let lineStart = 0;
-  let depth = 0; // bracket nesting
+  const open: Token[] = []; // open brackets, innermost last; newlines inside brackets are not tokens
   const indents = [0];
   let atLineStart = true;
   const err = (msg: string, l = line, c = i - lineStart + 1): never => {
     throw new StarlarkError("syntax", msg, { file, line: l, col: c });
   };
   const push = (kind: TokenKind, l: number, c: number, value?: string | number | bigint, raw?: string) => {
-    toks.push({ kind, line: l, col: c, value, raw });
+    const t: Token = { kind, line: l, col: c, value, raw };
+    if (open.length > 0) t.inside = open[open.length - 1];
+    toks.push(t);
+    return t;
   };
 
   while (true) {
+    const depth = open.length;
     if (atLineStart && depth === 0) {
       // measure indentation
       let col = 0;
@@ -197,16 +243,14 @@ export function scan(file: SourceFile): Token[] {
     if (!op && c1 === "=" && OPS2.has(c + "=")) op = c + "=";
     if (!op && c === "!") err("unexpected input character '!'");
     if (!op) err(`unexpected input character ${JSON.stringify(c)}`);
-    if (op === "(" || op === "[" || op === "{") depth++;
-    if (op === ")" || op === "]" || op === "}") {
-      if (depth === 0) err(`unexpected '${op}'`);
-      depth--;
-    }
+    if ((op === ")" || op === "]" || op === "}") && depth === 0) err(`unexpected '${op}'`);
     i += op.length;
-    push(op, line, startCol);
+    const t = push(op, line, startCol);
+    if (op in CLOSER) open.push(t);
+    else if (op === ")" || op === "]" || op === "}") closeBracket(t);
   }
   if (
-    depth === 0 &&
+    open.length === 0 &&
     toks.length > 0 &&
     toks[toks.length - 1]!.kind !== "NEWLINE" &&
     toks[toks.length - 1]!.kind !== "OUTDENT"
@@ -217,60 +261,108 @@ export function scan(file: SourceFile): Token[] {
     push("OUTDENT", line, i - lineStart + 1);
   }
   push("EOF", line, i - lineStart + 1);
-  return toks;
 
+  /**
+   * Pops the bracket a closer closes. A closer that does not match the innermost opener but one further
+   * out is remembered with that opener (the brackets in between are the unclosed ones); the parser
+   * fails on it either way, and names the unclosed bracket where it stands.
+   */
+  function closeBracket(t: Token): void {
+    const top = open[open.length - 1]!;
+    if (CLOSER[top.kind] === t.kind) {
+      open.pop();
+      return;
+    }
+    for (let k = open.length - 2; k >= 0; k--) {
+      if (CLOSER[open[k]!.kind] === t.kind) {
+        t.closesOuter = open[k];
+        open.length = k;
+        return;
+      }
+    }
+    open.pop();
+  }
+
+  /**
+   * A number ends where starlark-go's scanner ends it: at the first character its form cannot take.
+   * A keyword may follow at once (`0in x`, `1if c else 2`, `1or 2`); any other word right after a
+   * number is an error here, naming the literal (`1_000`: Starlark has no digit separators).
+   */
   function scanNumber(startCol: number): void {
     const start = i;
-    const c0 = src[i]!;
-    const c1 = (src[i + 1] ?? "").toLowerCase();
-    if (c0 === "0" && (c1 === "x" || c1 === "o" || c1 === "b")) {
+    let fraction = false;
+    let exponent = false;
+    const prefix = src[i] === "0" ? (src[i + 1] ?? "").toLowerCase() : "";
+    if (prefix === "x" || prefix === "o" || prefix === "b") {
+      const base = { x: "hex", o: "octal", b: "binary" }[prefix];
+      const digit = prefix === "x" ? /[0-9a-fA-F]/ : prefix === "o" ? /[0-7]/ : /[01]/;
       i += 2;
-      const base = c1 === "x" ? 16 : c1 === "o" ? 8 : 2;
-      const digStart = i;
-      while (i < src.length && /[0-9a-zA-Z_]/.test(src[i]!)) i++;
-      const digits = src.slice(digStart, i).replace(/_/g, "");
-      const re = base === 16 ? /^[0-9a-fA-F]+$/ : base === 8 ? /^[0-7]+$/ : /^[01]+$/;
-      if (!re.test(digits))
-        err(`invalid ${base === 16 ? "hex" : base === 8 ? "octal" : "binary"} literal`, line, startCol);
-      const big = BigInt((c1 === "x" ? "0x" : c1 === "o" ? "0o" : "0b") + digits);
-      push("INT", line, startCol, normBig(big), src.slice(start, i));
+      const digits = i;
+      while (i < src.length && digit.test(src[i]!)) i++;
+      if (i === digits) {
+        const word = src.slice(start, identEnd(i));
+        err(`invalid ${base} literal ${word}${separatorHint()}`, line, startCol);
+      }
+      const text = src.slice(start, i);
+      checkFollower(`${base} literal`, text, startCol);
+      push("INT", line, startCol, normBig(BigInt(text.toLowerCase())), text);
       return;
     }
-    let isFloat = false;
-    while (i < src.length && (isDigit(src[i]!) || src[i] === "_")) i++;
-    if (src[i] === ".") {
-      isFloat = true;
+    if (src[i] === ".") fraction = true;
+    else {
+      while (i < src.length && isDigit(src[i]!)) i++;
+      if (src[i] === ".") fraction = true;
+      else if (src[i] === "e" || src[i] === "E") exponent = true;
+    }
+    if (fraction) {
       i++;
       while (i < src.length && isDigit(src[i]!)) i++;
+      if (src[i] === "e" || src[i] === "E") exponent = true;
     }
-    if (src[i] === "e" || src[i] === "E") {
-      const save = i;
+    if (exponent) {
       i++;
       if (src[i] === "+" || src[i] === "-") i++;
-      if (isDigit(src[i] ?? "")) {
-        isFloat = true;
-        while (i < src.length && isDigit(src[i]!)) i++;
-      } else i = save;
+      const digits = i;
+      while (i < src.length && isDigit(src[i]!)) i++;
+      if (i === digits) err(`invalid float literal ${src.slice(start, i)}${separatorHint()}`, line, startCol);
     }
     const text = src.slice(start, i);
-    if (i < src.length && isIdentPart(src[i]!)) {
-      while (i < src.length && isIdentPart(src[i]!)) i++;
-      err(`invalid ${isFloat ? "float" : "int"} literal ${src.slice(start, i)}`, line, startCol);
-    }
-    if (isFloat) {
-      const f = Number(text.replace(/_/g, ""));
-      push("FLOAT", line, startCol, f, text);
+    if (fraction || exponent) {
+      checkFollower("float literal", text, startCol);
+      push("FLOAT", line, startCol, Number(text), text);
       return;
     }
-    const digits = text.replace(/_/g, "");
-    if (digits.length > 1 && digits[0] === "0") {
-      if (/^0+$/.test(digits)) {
+    checkFollower("int literal", text, startCol);
+    if (text.length > 1 && text[0] === "0") {
+      if (/^0+$/.test(text)) {
         push("INT", line, startCol, 0, text);
         return;
       }
-      err(`obsolete form of octal literal; use 0o${digits.replace(/^0+/, "")}`, line, startCol);
+      if (/^[0-7]+$/.test(text))
+        err(`obsolete form of octal literal; use 0o${text.replace(/^0+/, "")}`, line, startCol);
+      err(`invalid int literal ${text} (a decimal int does not start with 0)`, line, startCol);
     }
-    push("INT", line, startCol, normBig(BigInt(digits)), text);
+    push("INT", line, startCol, normBig(BigInt(text)), text);
+  }
+
+  /** Where a run of identifier characters starting at `from` ends. */
+  function identEnd(from: number): number {
+    let j = from;
+    while (j < src.length && isIdentPart(src[j]!)) j++;
+    return j;
+  }
+
+  /** A number may be followed at once by a keyword, but not by any other word. */
+  function checkFollower(what: string, text: string, startCol: number): void {
+    const end = identEnd(i);
+    if (end === i || KEYWORDS.has(src.slice(i, end))) return;
+    const word = text + src.slice(i, end);
+    err(`invalid ${what} ${word}${separatorHint()}`, line, startCol);
+  }
+
+  /** `1_000`, `0x_1`: an underscore right after the digits read so far. */
+  function separatorHint(): string {
+    return src[i] === "_" ? ": Starlark has no digit separators (_)" : "";
   }
 
   function scanString(raw: boolean, bytes: boolean, l: number, startCol: number): void {

@@ -412,8 +412,12 @@ export class Range extends StarObject {
   }
   override len(): number {
     const { start, stop, step } = this;
-    if (step > 0) return start < stop ? Math.floor((stop - start - 1) / step) + 1 : 0;
-    return start > stop ? Math.floor((start - stop - 1) / -step) + 1 : 0;
+    if (step > 0 ? start >= stop : start <= stop) return 0;
+    const span = Math.abs(stop - start);
+    if (span <= Number.MAX_SAFE_INTEGER) return Math.floor((span - 1) / Math.abs(step)) + 1;
+    // Bounds are exact up to 2^53 - 1, so a span may reach 2^54: count it in bigints.
+    const exact = BigInt(stop) - BigInt(start);
+    return Number(((exact < 0n ? -exact : exact) - 1n) / BigInt(Math.abs(step)) + 1n);
   }
   override truth(): boolean {
     return this.len() > 0;
@@ -424,7 +428,9 @@ export class Range extends StarObject {
     return `range(${this.stop})`;
   }
   at(i: number): number {
-    return this.start + i * this.step;
+    const offset = i * this.step;
+    if (Math.abs(offset) <= Number.MAX_SAFE_INTEGER) return this.start + offset;
+    return Number(BigInt(this.start) + BigInt(i) * BigInt(this.step));
   }
   override equals(other: Value): boolean {
     if (!(other instanceof Range)) return false;
@@ -436,7 +442,7 @@ export class Range extends StarObject {
   }
   override *iterate(): Iterable<Value> {
     const n = this.len();
-    for (let i = 0; i < n; i++) yield this.start + i * this.step;
+    for (let i = 0; i < n; i++) yield this.at(i);
   }
 }
 

@@ -156,3 +156,20 @@ print(s, set([1]) <= set([1, 2]), set([1]) < set([1]))`),
   );
   failsWith("set([1]).remove(2)", /remove: missing key 2/);
 });
+
+test("builtins: range() takes ints up to 2^53 - 1 and says so beyond", () => {
+  table([
+    [
+      "range(9007199254740991), len(range(-9007199254740991, 0))",
+      "(range(9007199254740991), 9007199254740991)",
+    ],
+    [
+      "list(range(-9007199254740991, 9007199254740991, 1 << 52))",
+      "[-9007199254740991, -4503599627370495, 1, 4503599627370497]",
+    ],
+  ]);
+  const e = failsWith("range(1 << 60)", /range: for parameter 1: 1152921504606846976 out of range/);
+  assert.match(e.msg, /signed 54-bit range: between -\(2\^53 - 1\) and 2\^53 - 1/);
+  assert.doesNotMatch(e.msg, /32-bit/);
+  failsWith("range(-9007199254740991, 9007199254740991)", /more than 2\^53 - 1 elements/);
+});

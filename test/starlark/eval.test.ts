@@ -221,3 +221,9 @@ for k in sorted(load_like.keys()):
 `;
   assert.deepEqual(out(src), ["orders/0", "partition", "topic"]);
 });
+
+test("eval: a number followed at once by a keyword evaluates as starlark-go does", () => {
+  assert.deepEqual(out("x = True\nprint(0in [1, 2, 3], 1if x else 2, 1or 2, 2in [2], 0x1fin [31])"), [
+    "False 1 1 True True",
+  ]);
+});

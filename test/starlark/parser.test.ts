@@ -115,3 +115,32 @@ test("parser: absurdly deep nesting is a syntax error, not a JS RangeError", () 
   const e = syntaxError("x = " + "(".repeat(20000) + "1" + ")".repeat(20000) + "\n");
   assert.match(e.msg, /nested too deeply/);
 });
+
+test("parser: the first syntax error is reported, not a lexical error further down", () => {
+  const e = syntaxError('x = (1 +\ny = 2\nz = "abc\n');
+  assert.match(e.msg, /^got '=', want '\)'/);
+  assert.deepEqual([e.pos!.line, e.pos!.col], [2, 3]);
+  // With no syntax error before it, the lexical error is the one reported.
+  const lexical = syntaxError('x = 1\nz = "abc\n');
+  assert.match(lexical.msg, /unexpected newline in string/);
+  assert.deepEqual([lexical.pos!.line, lexical.pos!.col], [2, 5]);
+});
+
+test("parser: an unclosed bracket is reported where it stands, not where the enclosing list ends", () => {
+  const body = Array.from({ length: 36 }, (_, i) => `    "item-${i}",\n`).join("");
+  const src = `services = [\n    ("a", 1,\n${body}]\n`;
+  const e = syntaxError(src);
+  assert.deepEqual([e.pos!.line, e.pos!.col], [2, 5]);
+  assert.match(
+    e.msg,
+    /^'\(' is not closed: the '\]' at 39:1 closes the '\[' of 1:12 \(got '\]', want '\)'\)$/,
+  );
+  // A closer that matches no open bracket is reported where it is, naming the bracket still open.
+  const stray = syntaxError('x = {\n  "a": [1, 2),\n  "b": 3,\n}\n');
+  assert.deepEqual([stray.pos!.line, stray.pos!.col], [2, 13]);
+  assert.match(stray.msg, /^got '\)', want '\]' \(the '\[' at 2:8 is still open\)$/);
+  // An error on a later line inside brackets names where they were opened.
+  const later = syntaxError('cfg = {\n  "a": {"x": 1,\n  "b": 2,\n}\ny = 1\n');
+  assert.deepEqual([later.pos!.line, later.pos!.col], [5, 1]);
+  assert.match(later.msg, /^got identifier, want '\}' \(inside the '\{' opened at 1:7\)$/);
+});

@@ -103,3 +103,41 @@ test("scanner: errors name the position and the problem", () => {
     assert.deepEqual([e.pos!.line, e.pos!.col], [line, col], src);
   }
 });
+
+// starlark-go ends a number at the first character its form cannot take, so a keyword may follow at once.
+test("scanner: a number followed at once by a keyword is two tokens (as in starlark-go)", () => {
+  assert.deepEqual(kinds("0in [1]"), ["INT", "in", "[", "INT", "]", "NEWLINE", "EOF"]);
+  assert.deepEqual(kinds("1if x else 2"), ["INT", "if", "IDENT", "else", "INT", "NEWLINE", "EOF"]);
+  assert.deepEqual(kinds("1or 2"), ["INT", "or", "INT", "NEWLINE", "EOF"]);
+  assert.deepEqual(kinds("1.5and 0x1fin 0b1not"), [
+    "FLOAT",
+    "and",
+    "INT",
+    "in",
+    "INT",
+    "not",
+    "NEWLINE",
+    "EOF",
+  ]);
+  assert.deepEqual(values("0x1fin 0b1not"), [31, 1]);
+});
+
+test("scanner: digit separators and other words glued to a number are errors (as in starlark-go)", () => {
+  const cases: [string, RegExp][] = [
+    ["x = 1_000", /^invalid int literal 1_000: Starlark has no digit separators \(_\)$/],
+    ["x = 1__0", /^invalid int literal 1__0: Starlark has no digit separators/],
+    ["x = 0x_1", /^invalid hex literal 0x_1: Starlark has no digit separators/],
+    ["x = 1.0_1", /^invalid float literal 1.0_1: Starlark has no digit separators/],
+    ["x = 0b_1", /^invalid binary literal 0b_1: Starlark has no digit separators/],
+    ["x = 12abc", /^invalid int literal 12abc$/],
+    ["x = 0or", /^invalid octal literal 0or$/],
+    ["x = 1e", /^invalid float literal 1e$/],
+    ["x = 1else", /^invalid float literal 1e$/],
+    ["x = 012834", /^invalid int literal 012834/],
+  ];
+  for (const [src, re] of cases) {
+    const e = scanError(src);
+    assert.match(e.msg, re, src);
+    assert.deepEqual([e.pos!.line, e.pos!.col], [1, 5], src);
+  }
+});
