@@ -61,6 +61,7 @@ export {
   type SyscallController,
   type SyscallSession,
   type LaunchWrapper,
+  type RuleCounts,
 } from "./syscall.js";
 export {
   SpecError,

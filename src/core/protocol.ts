@@ -3,6 +3,7 @@
 // its healthcheck for ready(), and event sources (observers) a service can declare in observe=.
 import type { ObserveSource } from "./model.js";
 import type { ProxyRule } from "./model.js";
+import type { RuleCounts } from "./syscall.js";
 
 export interface Address {
   host: string;
@@ -51,6 +52,17 @@ export interface ProtocolProxy {
   addRule(rule: ProxyRule): void;
   clearRules(): void;
   /**
+   * How often traffic matched this rule and how often it fired, summed over every time it was
+   * installed on this proxy (core takes the difference over a fault window). Optional: without it
+   * core counts fires from the proxy's events and reports no match count.
+   */
+  ruleCounts?(rule: ProxyRule): RuleCounts;
+  /**
+   * Uninstalls one rule and leaves the others as they are (their counters, times= and after= state).
+   * Returns whether it was installed. Optional: without it callers clear and re-add the others.
+   */
+  removeRule?(rule: ProxyRule): boolean;
+  /**
    * Called each time the service starts (a fresh service per test, or the first start of a reused one)
    * with its real address (mapped or substituted port; maybe unchanged). A proxy that keeps state
    * about its upstream must forget it here: it now talks to a new process.
@@ -63,10 +75,15 @@ export interface ProxyOptions {
   upstream: Address;
   /** Seed for probabilistic rules. */
   seed: bigint;
-  /** Emits `proxy` and connection events into the current test's log (service = the proxied service). */
-  onEvent: (type: string, data: Record<string, unknown>) => void;
-  /** Always 127.0.0.1 here (loopback only). */
+  /**
+   * Emits `proxy` (a rule fired: `rule` is the rule that did) and connection events (`proxy_conn_open`,
+   * `proxy_conn_close`) into the current test's log (service = the proxied service).
+   */
+  onEvent: (type: string, data: Record<string, unknown>, rule?: ProxyRule) => void;
+  /** 127.0.0.1 in specs; `faultbox proxy` may name another interface. */
   listenHost: string;
+  /** Port to listen on; absent or 0: any free port (read it from the proxy's `listen`). */
+  listenPort?: number;
 }
 
 export type ProxyFactory = (options: ProxyOptions) => Promise<ProtocolProxy>;

@@ -3,6 +3,12 @@
 // fail at load with a clear message.
 import type { SyscallRule } from "./model.js";
 
+/** How often a rule's match criteria were met, and how often it then acted (fired ≤ matched). */
+export interface RuleCounts {
+  matched: number;
+  fired: number;
+}
+
 /** How to launch a process so its syscalls can be intercepted. */
 export interface LaunchWrapper {
   /** Prepended to the service's argv, e.g. [supervisorBinary, "--", ...]. */

@@ -46,9 +46,11 @@ const MATCHERS = [
   "topic",
   "subject",
   "prefix",
-  // Kafka: api= names the Kafka API (an alias of method= there), partition= one partition.
+  // Kafka: api= names the Kafka API (an alias of method= there), partition= one partition, client_id=
+  // a glob on the requesting client's client.id.
   "api",
   "partition",
+  "client_id",
 ];
 /** Count limits every proxy rule constructor accepts; the protocol's proxy decides whether it implements them. */
 const COUNT_LIMITS = ["times", "after"];

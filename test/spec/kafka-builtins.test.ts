@@ -81,8 +81,13 @@ test("error(code=) takes a Kafka error name or number; api=, partition=, times=,
         'drop(topic = "t", after = 3)',
         'delay(topic = "t", api = "fetch", delay = "1s", times = 2)',
         'duplicate(topic = "t", times = 1)',
+        'drop(topic = "t", client_id = "billing-*")',
       ),
   );
+  const e = await loadError(
+    HTTP_SVC + 'f = fault_assumption("f", target = web.main, rules = [drop(path = "/x", client_id = "c")])\n',
+  );
+  assert.match(e.message, /http drop rules match on method, path, not client_id=/);
 });
 
 test("an unknown Kafka error name is a load error naming the closest valid names", async () => {

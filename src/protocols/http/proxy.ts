@@ -1,11 +1,12 @@
 // The HTTP proxy: forwards requests to the service; rules (matched on method and path, in order)
 // answer with an error status, a canned response, delay the request, or drop the connection.
 import { createServer, request, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { globMatch } from "../../core/events.js";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
-import { serveProxy } from "../serve-proxy.js";
+import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
 /** Literal patterns compare case-insensitively (as Faultbox's proxies do); `*` globs otherwise. */
 export function ruleMatches(pattern: string | undefined, value: string): boolean {
@@ -15,9 +16,12 @@ export function ruleMatches(pattern: string | undefined, value: string): boolean
 }
 
 export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
-  const rules: ProxyRule[] = [];
+  const rules = new ProxyRuleSet();
   const rng = createRng(o.seed);
-  const fires = (r: ProxyRule) => r.probability >= 1 || rng.next() < r.probability;
+  const random = () => rng.next();
+  const fires = (r: ProxyRule) => rules.match(r, random);
+  const target = `${o.upstream.host}:${o.upstream.port}`;
+  let connId = 0;
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const up = request(
@@ -46,18 +50,18 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const server = createServer(async (req, res) => {
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0]!;
-    for (const rule of [...rules]) {
+    for (const rule of rules.rules) {
       if (!ruleMatches(rule.match.method, method) || !ruleMatches(rule.match.path, path) || !fires(rule))
         continue;
       const base = { protocol: "http", action: rule.action, rule: rule.text, method, path };
       if (rule.action === "delay") {
         const ms = Number(rule.params.delayMs ?? 0);
-        o.onEvent("proxy", { ...base, delay_ms: ms });
+        o.onEvent("proxy", { ...base, delay_ms: ms }, rule);
         await new Promise((r) => setTimeout(r, ms));
         continue; // a delay lets later rules (and the upstream) act
       }
       if (rule.action === "drop") {
-        o.onEvent("proxy", base);
+        o.onEvent("proxy", base, rule);
         req.socket.destroy();
         return;
       }
@@ -66,7 +70,7 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
         rule.params.body !== undefined
           ? String(rule.params.body)
           : JSON.stringify({ error: String(rule.params.message ?? "injected fault") });
-      o.onEvent("proxy", { ...base, status });
+      o.onEvent("proxy", { ...base, status }, rule);
       req.resume();
       res.writeHead(status, {
         "Content-Type": "application/json",
@@ -77,6 +81,11 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     }
     forward(req, res);
   });
+  server.on("connection", (socket: Socket) => {
+    const conn = { protocol: "http", conn_id: ++connId };
+    o.onEvent("proxy_conn_open", { ...conn, target });
+    socket.once("close", () => o.onEvent("proxy_conn_close", conn));
+  });
   server.keepAliveTimeout = 1000;
-  return serveProxy(server, o.listenHost, rules, () => server.closeAllConnections());
+  return serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => server.closeAllConnections());
 }

@@ -5,7 +5,7 @@ import { createServer, connect, type Socket } from "node:net";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
-import { serveProxy } from "../serve-proxy.js";
+import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
 export interface TcpProxyOptions extends ProxyOptions {
   protocol: string;
@@ -14,21 +14,28 @@ export interface TcpProxyOptions extends ProxyOptions {
 }
 
 export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> {
-  const rules: ProxyRule[] = [];
+  const rules = new ProxyRuleSet();
   const sockets = new Set<Socket>();
   const rng = createRng(o.seed);
+  const random = () => rng.next();
+  const target = `${o.upstream.host}:${o.upstream.port}`;
   let connId = 0;
   const pick = (first: Buffer | undefined): ProxyRule[] =>
-    rules.filter((r) => {
+    rules.rules.filter((r) => {
       const prefix = r.match.prefix;
       if (prefix !== undefined && (!first || !first.toString("utf8").startsWith(prefix))) return false;
-      return r.probability >= 1 || rng.next() < r.probability;
+      return rules.match(r, random);
     });
 
   const server = createServer((client) => {
     const id = ++connId;
+    const conn = { protocol: o.protocol, conn_id: id };
     sockets.add(client);
-    client.on("close", () => sockets.delete(client));
+    o.onEvent("proxy_conn_open", { ...conn, target });
+    client.on("close", () => {
+      sockets.delete(client);
+      o.onEvent("proxy_conn_close", conn);
+    });
     client.on("error", () => undefined);
     let upstream: Socket | undefined;
     const openUpstream = () => {
@@ -48,18 +55,18 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
         const base = { protocol: o.protocol, action: rule.action, rule: rule.text, conn_id: id };
         if (rule.action === "delay") {
           const ms = Number(rule.params.delayMs ?? 0);
-          o.onEvent("proxy", { ...base, delay_ms: ms });
+          o.onEvent("proxy", { ...base, delay_ms: ms }, rule);
           await new Promise((r) => setTimeout(r, ms));
           continue;
         }
         if (rule.action === "drop") {
-          o.onEvent("proxy", base);
+          o.onEvent("proxy", base, rule);
           client.resetAndDestroy();
           upstream?.destroy();
           return false;
         }
         if (rule.action === "response" || rule.action === "error") {
-          o.onEvent("proxy", base);
+          o.onEvent("proxy", base, rule);
           client.end(String(rule.params.body ?? rule.params.message ?? ""));
           upstream?.destroy();
           return false;
@@ -88,7 +95,7 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
       });
     });
   });
-  return serveProxy(server, o.listenHost, rules, () => {
+  return serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => {
     for (const s of sockets) s.destroy();
   });
 }

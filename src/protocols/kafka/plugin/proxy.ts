@@ -10,6 +10,7 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import type { ProxyRule } from "../../../core/model.js";
 import type { Address, ProtocolProxy, ProxyOptions } from "../../../core/protocol.js";
+import type { RuleCounts } from "../../../core/syscall.js";
 import { startKafkaProxy, type KafkaProxy, type KafkaProxyEvent } from "../proxy/index.js";
 import { toKafkaRule } from "./rules.js";
 
@@ -19,21 +20,25 @@ export interface RetargetableProxy extends ProtocolProxy {
 }
 
 /** Proxy events -> event log entries. `proxy` events with an action are what core counts as "fired". */
-function forward(options: ProxyOptions, e: KafkaProxyEvent): void {
+function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | undefined): void {
   switch (e.type) {
     case "fault":
-      options.onEvent("proxy", {
-        protocol: "kafka",
-        action: e.kind,
-        rule: e.rule,
-        api: e.api,
-        ...(e.topic !== undefined ? { topic: e.topic } : {}),
-        ...(e.partition !== undefined ? { partition: e.partition } : {}),
-        ...(e.records !== undefined ? { records: e.records } : {}),
-        ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
-        ...(e.code !== undefined ? { code: e.code } : {}),
-        conn_id: e.connection,
-      });
+      options.onEvent(
+        "proxy",
+        {
+          protocol: "kafka",
+          action: e.kind,
+          rule: e.rule,
+          api: e.api,
+          ...(e.topic !== undefined ? { topic: e.topic } : {}),
+          ...(e.partition !== undefined ? { partition: e.partition } : {}),
+          ...(e.records !== undefined ? { records: e.records } : {}),
+          ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
+          ...(e.code !== undefined ? { code: e.code } : {}),
+          conn_id: e.connection,
+        },
+        rule,
+      );
       return;
     case "connection":
       options.onEvent(e.action === "open" ? "proxy_conn_open" : "proxy_conn_close", {
@@ -68,21 +73,34 @@ function hostPort(a: string): Address {
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
 }
 
+/** One inner proxy, and which of core's rules each of its rule ids stands for. */
+interface Inner {
+  proxy: KafkaProxy;
+  ruleOf: Map<number, ProxyRule>;
+  idOf: Map<ProxyRule, number>;
+}
+
 export async function startKafkaPluginProxy(options: ProxyOptions): Promise<RetargetableProxy> {
   const seed = Number(BigInt.asUintN(32, options.seed));
   const rules: ProxyRule[] = [];
-  const open = (up: Address) =>
-    startKafkaProxy({
+  // Matched/fired of each rule over its earlier installs (earlier inner proxies, earlier fault
+  // windows); the live inner proxy's counters come on top. A WeakMap lets them go with the rule.
+  const earlier = new WeakMap<ProxyRule, RuleCounts>();
+  const open = async (up: Address): Promise<Inner> => {
+    const ruleOf = new Map<number, ProxyRule>();
+    const proxy = await startKafkaProxy({
       upstream: `${up.host}:${up.port}`,
       host: options.listenHost,
       seed,
-      onEvent: (e) => forward(options, e),
+      onEvent: (e) => forward(options, e, e.type === "fault" ? ruleOf.get(e.ruleId) : undefined),
     });
-  let inner: KafkaProxy = await open(options.upstream);
+    return { proxy, ruleOf, idOf: new Map() };
+  };
+  let inner: Inner = await open(options.upstream);
   const sockets = new Set<Socket>();
 
   const front: Server = createServer((client) => {
-    const target = hostPort(inner.bootstrap);
+    const target = hostPort(inner.proxy.bootstrap);
     const up = connect(target);
     for (const s of [client, up]) {
       sockets.add(s);
@@ -96,22 +114,57 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
   });
   await new Promise<void>((resolve, reject) => {
     front.once("error", reject);
-    front.listen({ host: options.listenHost, port: 0 }, () => resolve());
+    front.listen({ host: options.listenHost, port: options.listenPort ?? 0 }, () => resolve());
   });
   const listen: Address = { host: options.listenHost, port: (front.address() as AddressInfo).port };
 
-  const install = (p: KafkaProxy) => p.setRules(rules.map(toKafkaRule));
+  const install = (into: Inner, rule: ProxyRule) => {
+    const id = into.proxy.addRule(toKafkaRule(rule));
+    into.ruleOf.set(id, rule);
+    into.idOf.set(rule, id);
+  };
+  const live = (rule: ProxyRule): RuleCounts => {
+    const id = inner.idOf.get(rule);
+    const r = id === undefined ? undefined : inner.proxy.rules().find((x) => x.id === id);
+    return { matched: r?.matched ?? 0, fired: r?.fired ?? 0 };
+  };
+  /** Adds the live counts of `rule` to its earlier ones and forgets its live id. */
+  const retire = (rule: ProxyRule) => {
+    const now = live(rule);
+    const before = earlier.get(rule) ?? { matched: 0, fired: 0 };
+    earlier.set(rule, { matched: before.matched + now.matched, fired: before.fired + now.fired });
+    const id = inner.idOf.get(rule);
+    if (id !== undefined) {
+      inner.proxy.removeRule(id);
+      inner.idOf.delete(rule);
+    }
+  };
 
   return {
     listen,
     addRule(rule) {
-      const translated = toKafkaRule(rule);
+      const translated = toKafkaRule(rule); // throws before anything changes on a bad rule
       rules.push(rule);
-      inner.addRule(translated);
+      const id = inner.proxy.addRule(translated);
+      inner.ruleOf.set(id, rule);
+      inner.idOf.set(rule, id);
+    },
+    removeRule(rule) {
+      const i = rules.indexOf(rule);
+      if (i < 0) return false;
+      rules.splice(i, 1);
+      retire(rule);
+      return true;
     },
     clearRules() {
+      for (const r of rules) retire(r);
       rules.length = 0;
-      inner.clearRules();
+      inner.proxy.clearRules();
+    },
+    ruleCounts(rule) {
+      const before = earlier.get(rule) ?? { matched: 0, fired: 0 };
+      const now = live(rule);
+      return { matched: before.matched + now.matched, fired: before.fired + now.fired };
     },
     async retarget(next) {
       // Core calls this each time the service starts: a new broker, even at the same address. The inner
@@ -119,15 +172,17 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       // duplicates, retry memories, offset hints) belongs to the broker it served: a fresh broker
       // hands out the same producer ids again, and old shifts would break the new producers' sequences.
       const old = inner;
-      inner = await open(next);
-      install(inner);
+      const fresh = await open(next);
+      for (const r of rules) retire(r);
+      inner = fresh;
+      for (const r of rules) install(inner, r);
       for (const s of sockets) s.destroy();
-      await old.close();
+      await old.proxy.close();
     },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => front.close(() => resolve()));
-      await inner.close();
+      await inner.proxy.close();
     },
   };
 }

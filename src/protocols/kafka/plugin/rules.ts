@@ -5,7 +5,8 @@ import { delay, disconnect, drop, duplicate, error, type FaultRule, type RuleMat
 import { resolveKafkaError } from "./error-names.js";
 
 // method= (op=) names the Kafka API as well: delay(topic="orders", method="fetch", delay="1s").
-const MATCHERS = ["topic", "api", "method", "key", "partition"];
+// client_id= is a glob on the client.id the request carries.
+const MATCHERS = ["topic", "api", "method", "key", "partition", "client_id"];
 
 // times= (fire at most n times) and after= (let the first n matches pass) on every kind.
 const COUNTS = ["times", "after"];
@@ -36,6 +37,7 @@ function matchOf(rule: ProxyRule): RuleMatch {
   if (topic !== undefined && topic !== "") m.topic = topic;
   if (api !== undefined && api !== "") m.api = api.includes(",") ? api.split(",").map((s) => s.trim()) : api;
   if (key !== undefined) m.key = key;
+  if (rule.match.client_id !== undefined) m.clientId = rule.match.client_id;
   if (partition !== undefined) {
     const n = Number(partition);
     if (!Number.isInteger(n) || n < 0)
