@@ -3,6 +3,7 @@
 import { isDeepStrictEqual, inspect } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import {
+  FAULTABLE_SYSCALLS,
   SpecBuilder,
   type AssumptionOptions,
   type FaultMatrixOptions,
@@ -23,6 +24,7 @@ import type {
   SyscallFault,
 } from "./model.js";
 import { parseDuration } from "./duration.js";
+import { checkOptionKeys, type KeyList } from "./options.js";
 import type { Response } from "./response.js";
 import { formatAddr, proxyPlaceholder } from "./topology.js";
 
@@ -96,6 +98,8 @@ export interface SpecApi {
       faults?: FaultAssumption | FaultAssumption[];
       expect?: (r: unknown) => unknown;
       monitors?: MonitorDef[];
+      /** Past it the test is inconclusive, as fault_scenario(timeout=). */
+      timeout?: string;
     },
   ): void;
   faultMatrix(
@@ -111,12 +115,13 @@ export interface SpecApi {
     ...rules: ProxyRule[]
   ): Promise<T>;
   rules: {
-    drop(match?: Record<string, string>, options?: { probability?: number }): ProxyRule;
+    /** Matchers, and times=/after=/probability= as in Starlark (probability may also come second). */
+    drop(match?: Record<string, string | number>, options?: { probability?: number }): ProxyRule;
     delay(options: { delay: string } & Record<string, string | number>): ProxyRule;
     /** HTTP/TCP: status=, message=; Kafka: code= (error name or number). times=/after= where the proxy counts. */
     error(options?: Record<string, string | number>): ProxyRule;
     response(options?: Record<string, string | number>): ProxyRule;
-    duplicate(match?: Record<string, string>): ProxyRule;
+    duplicate(options?: Record<string, string | number>): ProxyRule;
     /** Kafka: close the client's connection when a matching request arrives. */
     disconnect(options?: Record<string, string | number>): ProxyRule;
   };
@@ -224,6 +229,33 @@ export function createApi(b: SpecBuilder): SpecApi {
     return r;
   };
 
+  /**
+   * A proxy rule from one options object, as the Starlark builtins take keywords: the rule's own
+   * parameters, times/after/probability, and the rest as matchers (which the target's protocol checks
+   * when the rule is given to it, naming the matchers it has).
+   */
+  const rule = (
+    action: string,
+    options: Record<string, string | number>,
+    paramKeys: string[],
+    params: Record<string, unknown> = {},
+  ): ProxyRule => {
+    const { times, after, probability, ...rest } = options;
+    const match: Record<string, string> = {};
+    const all: Record<string, unknown> = { ...params, ...counts(times, after) };
+    for (const [k, v] of Object.entries(rest)) {
+      if (paramKeys.includes(k)) all[k] = v;
+      else match[k] = String(v);
+    }
+    return b.proxyRule(action, match, all, probability as number | undefined);
+  };
+
+  /** Checks an options object's keys (the error names the spec line) and hands it back. */
+  const checked = <T extends object | undefined>(where: string, o: T, valid: readonly string[]): T => {
+    checkOptionKeys(where, o, valid, callerLocation(file));
+    return o;
+  };
+
   const interfaceHandle = (svc: ServiceDef, i: InterfaceDef): InterfaceHandle => {
     const call = (method: string, args: Record<string, unknown> = {}) =>
       run(`${svc.name}.${i.name}.${method}()`).step(svc.name, i.name, method, args);
@@ -269,7 +301,11 @@ export function createApi(b: SpecBuilder): SpecApi {
       name: string,
       options: Omit<ServiceOptions, "interfaces" | "location"> & { interfaces?: NamedInterface<N>[] },
     ) {
-      const def = b.service(name, { ...options, location: callerLocation(file) });
+      const location = callerLocation(file);
+      checkOptionKeys(`service("${name}")`, options, SERVICE_KEYS, location, serviceKeyHint);
+      for (const [op, o] of Object.entries(options.ops ?? {}))
+        checkOptionKeys(`service("${name}") ops.${op}`, o, OP_KEYS, location);
+      const def = b.service(name, { ...options, location });
       const handles = new Map(def.interfaces.map((i) => [i.name, interfaceHandle(def, i)]));
       const handle: Record<string, unknown> = {
         name,
@@ -283,40 +319,62 @@ export function createApi(b: SpecBuilder): SpecApi {
       for (const [n, h] of handles) if (!(n in handle)) handle[n] = h;
       return handle as unknown as ServiceHandle<N>;
     },
-    tcp: (addr, o = {}) => b.healthcheck("tcp", addr, o.timeout),
-    http: (url, o = {}) => b.healthcheck("http", url, o.timeout),
-    ready: (o = {}) => b.healthcheck("ready", undefined, o.timeout),
-    stdout: (o = {}) => ({ kind: "stdout", decoder: o.decoder }),
-    stderr: (o = {}) => ({ kind: "stderr", decoder: o.decoder }),
+    tcp: (addr, o = {}) => b.healthcheck("tcp", addr, checked("tcp()", o, TIMEOUT_KEYS).timeout),
+    http: (url, o = {}) => b.healthcheck("http", url, checked("http()", o, TIMEOUT_KEYS).timeout),
+    ready: (o = {}) => b.healthcheck("ready", undefined, checked("ready()", o, TIMEOUT_KEYS).timeout),
+    stdout: (o = {}) => ({ kind: "stdout", decoder: checked("stdout()", o, DECODER_KEYS).decoder }),
+    stderr: (o = {}) => ({ kind: "stderr", decoder: checked("stderr()", o, DECODER_KEYS).decoder }),
     jsonDecoder,
     logfmtDecoder,
     regexDecoder,
-    test: (name, body, o = {}) =>
+    test: (name, body, o = {}) => {
+      checked(`test("${name}")`, o, TIMEOUT_KEYS);
       b.test(name, async () => body(), {
         location: callerLocation(file),
         ...(o.timeout ? { timeoutMs: parseDuration(o.timeout, "test(timeout=)") } : {}),
-      }),
+      });
+    },
     scenario: (name, fn) => b.scenario({ name, fn: async () => fn() }, callerLocation(file)),
     faultAssumption(name, o) {
-      const t = o.target;
+      const location = callerLocation(file);
+      // As in Starlark (`write=deny("EIO")`), a syscall fault may stand beside the options; the builder
+      // checks its key against the syscall names. Any other unknown key is an error.
+      const { target: t, ...rest } = o;
+      const syscall: Record<string, SyscallFault> = { ...(o.syscall ?? {}) };
+      const options: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(rest)) {
+        if (!ASSUMPTION_KEYS.includes(k) && isSyscallFault(v)) syscall[k] = v;
+        else options[k] = v;
+      }
+      checkOptionKeys(`faultAssumption("${name}")`, options, ASSUMPTION_KEYS, location, assumptionKeyHint);
       const target = !t ? undefined : "def" in t ? t.def : { service: t.service, iface: t.name };
-      return b.faultAssumption(name, { ...o, target, location: callerLocation(file) });
+      return b.faultAssumption(name, { ...o, syscall, target, location });
     },
-    faultScenario: (name, o) =>
+    faultScenario: (name, o) => {
+      const location = callerLocation(file);
+      checkOptionKeys(`faultScenario("${name}")`, o, FAULT_SCENARIO_KEYS, location);
       b.faultScenario(name, {
         scenario: o.scenario,
         faults: o.faults === undefined ? [] : Array.isArray(o.faults) ? o.faults : [o.faults],
         expect: o.expect ? async (r) => o.expect!(r) : undefined,
         monitors: o.monitors,
-        location: callerLocation(file),
-      }),
-    faultMatrix: (o) =>
+        ...(o.timeout ? { timeoutMs: parseDuration(o.timeout, "faultScenario(timeout=)") } : {}),
+        location,
+      });
+    },
+    faultMatrix: (o) => {
+      const location = callerLocation(file);
+      checkOptionKeys("faultMatrix()", o, FAULT_MATRIX_KEYS, location);
+      for (const x of o.overrides ?? [])
+        checkOptionKeys("faultMatrix() overrides[]", x, OVERRIDE_KEYS, location);
+      for (const x of o.exclude ?? []) checkOptionKeys("faultMatrix() exclude[]", x, CELL_KEYS, location);
       b.faultMatrix({
         ...o,
         defaultExpect: o.defaultExpect ? async (r) => o.defaultExpect!(r) : undefined,
         overrides: o.overrides?.map((x) => ({ ...x, expect: async (r: unknown) => x.expect(r) })),
-        location: callerLocation(file),
-      }),
+        location,
+      });
+    },
     async fault(target, fn, ...rules) {
       const r = run("fault()");
       const assumption =
@@ -332,45 +390,20 @@ export function createApi(b: SpecBuilder): SpecApi {
       return r.withFaults([assumption], async () => fn());
     },
     rules: {
-      drop: (match = {}, o = {}) => b.proxyRule("drop", match, {}, o.probability),
-      delay: ({ delay, probability, ...match }) =>
-        b.proxyRule(
-          "delay",
-          stringMatch(match),
-          { delayMs: parseDuration(delay, "delay(delay=)") },
-          probability as number | undefined,
-        ),
-      error: ({ status, message, code, times, after, probability, ...match } = {}) =>
-        b.proxyRule(
-          "error",
-          stringMatch(match),
-          {
-            ...(status !== undefined ? { status } : {}),
-            ...(message !== undefined ? { message } : {}),
-            ...(code !== undefined ? { code } : {}),
-            ...counts(times, after),
-          },
-          probability as number | undefined,
-        ),
-      response: ({ status, body, probability, ...match } = {}) =>
-        b.proxyRule(
-          "response",
-          stringMatch(match),
-          { ...(status !== undefined ? { status } : {}), ...(body !== undefined ? { body } : {}) },
-          probability as number | undefined,
-        ),
-      duplicate: (match = {}) => b.proxyRule("duplicate", match, {}),
-      disconnect: ({ times, after, probability, ...match } = {}) =>
-        b.proxyRule(
-          "disconnect",
-          stringMatch(match),
-          counts(times, after),
-          probability as number | undefined,
-        ),
+      drop: (match = {}, o = {}) => {
+        const { probability } = checked("rules.drop()", o, PROBABILITY_KEYS);
+        return rule("drop", probability === undefined ? match : { probability, ...match }, []);
+      },
+      delay: ({ delay, ...options }) =>
+        rule("delay", options, [], { delayMs: parseDuration(delay, "delay(delay=)") }),
+      error: (options = {}) => rule("error", options, ["status", "message", "code"]),
+      response: (options = {}) => rule("response", options, ["status", "body"]),
+      duplicate: (options = {}) => rule("duplicate", options, []),
+      disconnect: (options = {}) => rule("disconnect", options, []),
     },
     syscall: {
-      deny: (errno, o) => b.syscallFault("deny", errno, o),
-      delay: (d, o) => b.syscallFault("delay", d, o),
+      deny: (errno, o) => b.syscallFault("deny", errno, checked("syscall.deny()", o, SYSCALL_FAULT_KEYS)),
+      delay: (d, o) => b.syscallFault("delay", d, checked("syscall.delay()", o, SYSCALL_FAULT_KEYS)),
       allow: () => b.syscallFault("allow", undefined),
     },
     events: (q) => run("events()").events(toQuery(q)),
@@ -406,7 +439,8 @@ export function createApi(b: SpecBuilder): SpecApi {
         update?: (e: StoredEvent, s: unknown) => unknown;
         check?: (e: StoredEvent, s: unknown) => unknown;
       };
-      if (!o?.on) throw new SpecError(`monitor("${first}") requires on=`);
+      checkOptionKeys(`monitor("${first}")`, o, MONITOR_KEYS, location);
+      if (!o?.on) throw new SpecError(`monitor("${first}") requires on=`, { location });
       return b.monitor({
         kind: "monitor",
         form: "stateful",
@@ -431,10 +465,6 @@ export function createApi(b: SpecBuilder): SpecApi {
   return api;
 }
 
-function stringMatch(m: Record<string, string | number>): Record<string, string> {
-  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
-}
-
 /** times=/after= count limits as rule params (the protocol's proxy decides whether it implements them). */
 function counts(
   times: string | number | undefined,
@@ -454,3 +484,73 @@ function counts(
 }
 
 export { fileURLToPath };
+
+// ---- the keys each option object takes (checked by checkOptionKeys; documented in docs/runtime.md) ----
+
+type ServiceApiOptions = Parameters<SpecApi["service"]>[1];
+const SERVICE_KEYS = Object.keys({
+  interfaces: true,
+  binary: true,
+  image: true,
+  remote: true,
+  args: true,
+  env: true,
+  dependsOn: true,
+  healthcheck: true,
+  reuse: true,
+  observe: true,
+  ports: true,
+  seed: true,
+  reset: true,
+  ops: true,
+} satisfies KeyList<ServiceApiOptions>);
+const OP_KEYS = ["syscalls", "path"];
+const TIMEOUT_KEYS = ["timeout"];
+const DECODER_KEYS = ["decoder"];
+const PROBABILITY_KEYS = ["probability"];
+const SYSCALL_FAULT_KEYS = Object.keys({
+  probability: true,
+  label: true,
+} satisfies KeyList<NonNullable<Parameters<SpecApi["syscall"]["deny"]>[1]>>);
+const ASSUMPTION_KEYS = Object.keys({
+  target: true,
+  rules: true,
+  syscall: true,
+  monitors: true,
+  faults: true,
+  description: true,
+} satisfies KeyList<Parameters<SpecApi["faultAssumption"]>[1]>);
+const FAULT_SCENARIO_KEYS = Object.keys({
+  scenario: true,
+  faults: true,
+  expect: true,
+  monitors: true,
+  timeout: true,
+} satisfies KeyList<Parameters<SpecApi["faultScenario"]>[1]>);
+const FAULT_MATRIX_KEYS = Object.keys({
+  scenarios: true,
+  faults: true,
+  defaultExpect: true,
+  overrides: true,
+  exclude: true,
+  monitors: true,
+} satisfies KeyList<Parameters<SpecApi["faultMatrix"]>[0]>);
+const OVERRIDE_KEYS = ["scenario", "fault", "expect"];
+const CELL_KEYS = ["scenario", "fault"];
+const MONITOR_KEYS = ["on", "stateInit", "update", "check"];
+
+function isSyscallFault(v: unknown): v is SyscallFault {
+  return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "syscall_fault";
+}
+
+function serviceKeyHint(key: string): string | undefined {
+  if (key === "cmd" || key === "command" || key === "entrypoint") return "arguments go in args: [...]";
+  if (key === "interface" || key === "http" || key === "tcp")
+    return "declare interfaces: [fb.interface(name, protocol, port)]";
+  return undefined;
+}
+
+function assumptionKeyHint(key: string): string | undefined {
+  if (FAULTABLE_SYSCALLS.includes(key)) return `a syscall fault: ${key}: fb.syscall.deny("EIO")`;
+  return undefined;
+}

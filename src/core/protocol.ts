@@ -4,6 +4,7 @@
 import type { ObserveSource } from "./model.js";
 import type { ProxyRule } from "./model.js";
 import type { RuleCounts } from "./syscall.js";
+import { nearest } from "../util/spell.js";
 
 export interface Address {
   host: string;
@@ -152,7 +153,8 @@ export function checkRuleSupported(protocol: string, rule: ProxyRule): string | 
   }
   for (const key of Object.keys(rule.match)) {
     if (!support.matchers.includes(key)) {
-      return `${rule.text}: ${protocol} ${rule.action} rules match on ${support.matchers.join(", ") || "nothing"}, not ${key}=`;
+      const near = nearest(key, [...support.matchers, ...support.params, "probability"]);
+      return `${rule.text}: ${protocol} ${rule.action} rules match on ${support.matchers.join(", ") || "nothing"}, not ${key}=${near ? ` (did you mean ${near}=?)` : ""}`;
     }
   }
   // Count limits are opt-in per protocol (its proxy must count matches); other params stay lenient.

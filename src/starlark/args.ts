@@ -1,6 +1,6 @@
 // Argument unpacking for builtins: positional and keyword arguments matched against a parameter spec,
 // with errors that name the function and the parameter (unknown, missing, repeated).
-import { nearest } from "./spell.js";
+import { nearest } from "../util/spell.js";
 import { type ArgsKw, EvalError, typeName, type Value } from "./values.js";
 
 /**

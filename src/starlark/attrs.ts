@@ -7,7 +7,7 @@ import {
   setMethods,
   stringMethods,
 } from "./methods.js";
-import { nearest } from "./spell.js";
+import { nearest } from "../util/spell.js";
 import {
   Builtin,
   Bytes,

@@ -1,7 +1,7 @@
 // Threads, Starlark function values, argument binding, calls, limits, and error annotation.
 import type { FunctionInfo } from "./ast.js";
 import { type Position, SourceFile, StarlarkError } from "./errors.js";
-import { nearest } from "./spell.js";
+import { nearest } from "../util/spell.js";
 import {
   type ArgsKw,
   Builtin,

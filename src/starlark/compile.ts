@@ -946,7 +946,7 @@ class Compiler {
 }
 
 import { repr as reprV } from "./values.js";
-import { nearest } from "./spell.js";
+import { nearest } from "../util/spell.js";
 function nearestName(name: string, cands: string[]): string {
   const n = nearest(name, cands);
   return n ? ` (did you mean ${n}?)` : "";

@@ -2,7 +2,7 @@
 // universal), checks the static rules of the dialect, and reports every error of the file at once.
 import type * as A from "./ast.js";
 import { SourceFile, StarlarkError } from "./errors.js";
-import { nearest } from "./spell.js";
+import { nearest } from "../util/spell.js";
 
 export interface DialectOptions {
   /** the `set` builtin */

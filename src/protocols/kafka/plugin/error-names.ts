@@ -1,6 +1,6 @@
 // Kafka error names for error(code=...): resolving a name or number, and "did you mean" suggestions
 // for a misspelt name (the spec author sees the valid names closest to what was written).
-import { distance as editDistance } from "../../../starlark/spell.js";
+import { distance as editDistance } from "../../../util/spell.js";
 import { KAFKA_ERRORS, kafkaErrorCode } from "../wire/errors.js";
 
 const NAMES = Object.keys(KAFKA_ERRORS).filter((n) => n !== "NONE");

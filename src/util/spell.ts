@@ -1,4 +1,5 @@
 // "did you mean ...?" hints: the closest candidate by edit distance, if close enough to be a likely typo.
+// A leaf module (no imports): the Starlark interpreter and the engine both use it.
 
 export function nearest(name: string, candidates: Iterable<string>): string | undefined {
   const max = 1 + Math.floor(name.length / 4);
