@@ -19,3 +19,15 @@ export function registerBuiltins(): void {
 registerBuiltins();
 
 export * from "./core/index.js";
+export {
+  FaultboxProxyClient,
+  FaultboxProxyError,
+  type FaultboxProxyClientOptions,
+  type RuleRequest,
+  type EventFilter,
+  type EventsPage,
+  type ProxyInfo,
+  type ControlEvent,
+  type ProxyView,
+  type RuleView,
+} from "./control/client.js";

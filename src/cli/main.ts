@@ -16,6 +16,8 @@ Usage:
                                load and validate a spec, run nothing
   faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
                                write a starter faultbox.star
+  faultbox proxy [--kafka NAME=HOST:PORT]... [--tcp|--http|--postgres ...] [--control [HOST:]PORT]
+                               fault proxies with an HTTP control API, for any test suite (--help)
   faultbox starlark FILE       run a plain Starlark file
   faultbox starlark --test FILE
                                run a chunked conformance file (starlark-go convention)
@@ -30,6 +32,7 @@ const commands: Record<string, () => Promise<Command>> = {
   check: async () => (await import("./check.js")).run,
   init: async () => (await import("./init.js")).run,
   starlark: async () => (await import("./starlark.js")).run,
+  proxy: async () => (await import("./proxy.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -93,6 +93,8 @@ export type ProxyFactory = (options: ProxyOptions) => Promise<ProtocolProxy>;
 export interface RuleSupport {
   matchers: string[];
   params: string[];
+  /** Parameters a rule of this kind must give (delay= of delay rules). */
+  required?: string[];
 }
 
 export interface HealthcheckContext {

@@ -1,21 +1,12 @@
 // The http protocol: steps, proxy with error/response/delay/drop rules, ready() = any HTTP answer on /.
 import { request } from "node:http";
 import type { ProtocolPlugin } from "../../core/protocol.js";
-import { startHttpProxy } from "./proxy.js";
+import { httpProxyPlugin } from "./proxy.js";
 import { httpSteps } from "./steps.js";
 
-const matchers = ["method", "path"];
-
 export const httpProtocol: ProtocolPlugin = {
-  name: "http",
+  ...httpProxyPlugin,
   steps: httpSteps,
-  proxy: startHttpProxy,
-  rules: {
-    error: { matchers, params: ["status", "message"] },
-    response: { matchers, params: ["status", "body"] },
-    delay: { matchers, params: ["delay"] },
-    drop: { matchers, params: [] },
-  },
   healthcheck: (target) =>
     new Promise((resolve, reject) => {
       const req = request(

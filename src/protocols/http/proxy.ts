@@ -4,7 +4,7 @@ import { createServer, request, type IncomingMessage, type ServerResponse } from
 import type { Socket } from "node:net";
 import { globMatch } from "../../core/events.js";
 import type { ProxyRule } from "../../core/model.js";
-import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
+import type { ProtocolPlugin, ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
 import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
@@ -22,6 +22,7 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const fires = (r: ProxyRule) => rules.match(r, random);
   const target = `${o.upstream.host}:${o.upstream.port}`;
   let connId = 0;
+  const connIds = new WeakMap<Socket, number>();
 
   const forward = (req: IncomingMessage, res: ServerResponse) => {
     const up = request(
@@ -53,7 +54,14 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     for (const rule of rules.rules) {
       if (!ruleMatches(rule.match.method, method) || !ruleMatches(rule.match.path, path) || !fires(rule))
         continue;
-      const base = { protocol: "http", action: rule.action, rule: rule.text, method, path };
+      const base = {
+        protocol: "http",
+        action: rule.action,
+        rule: rule.text,
+        method,
+        path,
+        conn_id: connIds.get(req.socket),
+      };
       if (rule.action === "delay") {
         const ms = Number(rule.params.delayMs ?? 0);
         o.onEvent("proxy", { ...base, delay_ms: ms }, rule);
@@ -83,9 +91,24 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   });
   server.on("connection", (socket: Socket) => {
     const conn = { protocol: "http", conn_id: ++connId };
+    connIds.set(socket, conn.conn_id);
     o.onEvent("proxy_conn_open", { ...conn, target });
     socket.once("close", () => o.onEvent("proxy_conn_close", conn));
   });
   server.keepAliveTimeout = 1000;
   return serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => server.closeAllConnections());
 }
+
+const matchers = ["method", "path"];
+
+/** The proxy half of the http plugin: rules matched on method and path. */
+export const httpProxyPlugin = {
+  name: "http",
+  proxy: startHttpProxy,
+  rules: {
+    error: { matchers, params: ["status", "message"] },
+    response: { matchers, params: ["status", "body"] },
+    delay: { matchers, params: ["delay"], required: ["delay"] },
+    drop: { matchers, params: [] },
+  },
+} satisfies Omit<ProtocolPlugin, "steps">;

@@ -3,7 +3,7 @@
 // The proxy works at connection level (drop/delay a connection), not per query.
 import pg from "pg";
 import type { Address, ProtocolPlugin, StepCall, StepOutcome } from "../../core/protocol.js";
-import { startTcpProxy } from "../tcp/proxy.js";
+import { postgresProxyPlugin } from "./proxy.js";
 
 const INT8_OID = 20;
 
@@ -74,15 +74,10 @@ async function runSql(call: StepCall, kind: "query" | "exec"): Promise<StepOutco
 const params = ["sql", "user", "password", "database", "connstr"];
 
 export const postgresProtocol: ProtocolPlugin = {
-  name: "postgres",
+  ...postgresProxyPlugin,
   steps: {
     query: { params, required: ["sql"], run: (c) => runSql(c, "query") },
     exec: { params, required: ["sql"], run: (c) => runSql(c, "exec") },
-  },
-  proxy: (o) => startTcpProxy({ ...o, protocol: "postgres", peekFirstChunk: false }),
-  rules: {
-    drop: { matchers: [], params: [] },
-    delay: { matchers: [], params: ["delay"] },
   },
   healthcheck: (target, ctx) =>
     withClient(target, ctx.serviceEnv, {}, async (c) => void (await c.query("SELECT 1"))),

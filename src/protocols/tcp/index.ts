@@ -1,7 +1,7 @@
 // The tcp protocol: send(data=) writes a line and reads one line back; the proxy drops/delays/answers.
 import { connect } from "node:net";
 import type { ProtocolPlugin, StepCall, StepOutcome } from "../../core/protocol.js";
-import { startTcpProxy } from "./proxy.js";
+import { tcpProxyPlugin } from "./proxy.js";
 
 function send(call: StepCall): Promise<StepOutcome> {
   const data = String(call.args.data);
@@ -38,15 +38,8 @@ function send(call: StepCall): Promise<StepOutcome> {
 }
 
 export const tcpProtocol: ProtocolPlugin = {
-  name: "tcp",
+  ...tcpProxyPlugin,
   steps: { send: { params: ["data"], required: ["data"], run: send } },
-  proxy: (o) => startTcpProxy({ ...o, protocol: "tcp", peekFirstChunk: true }),
-  rules: {
-    drop: { matchers: ["prefix"], params: [] },
-    delay: { matchers: ["prefix"], params: ["delay"] },
-    response: { matchers: ["prefix"], params: ["body"] },
-    error: { matchers: ["prefix"], params: ["message"] },
-  },
 };
 
 export { startTcpProxy } from "./proxy.js";

@@ -3,7 +3,7 @@
 // with a canned body instead of the service.
 import { createServer, connect, type Socket } from "node:net";
 import type { ProxyRule } from "../../core/model.js";
-import type { ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
+import type { ProtocolPlugin, ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
 import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
@@ -99,3 +99,15 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
     for (const s of sockets) s.destroy();
   });
 }
+
+/** The proxy half of the tcp plugin (rules match the first bytes the client sends). */
+export const tcpProxyPlugin = {
+  name: "tcp",
+  proxy: (o) => startTcpProxy({ ...o, protocol: "tcp", peekFirstChunk: true }),
+  rules: {
+    drop: { matchers: ["prefix"], params: [] },
+    delay: { matchers: ["prefix"], params: ["delay"], required: ["delay"] },
+    response: { matchers: ["prefix"], params: ["body"] },
+    error: { matchers: ["prefix"], params: ["message"] },
+  },
+} satisfies Omit<ProtocolPlugin, "steps">;

@@ -11,16 +11,12 @@ import { localKafkaSubstitute } from "./local-broker.js";
 import { embeddedKafkaSubstitute } from "../broker/spec-service.js";
 import { kafkaReadyProbe } from "./healthcheck.js";
 import { topicSource } from "./observer/topic-observer.js";
-import { startKafkaPluginProxy } from "./proxy.js";
-import { checkKafkaRule, kafkaRuleSupport } from "./rules.js";
+import { kafkaProxyPlugin } from "./proxy-plugin.js";
 import { kafkaSteps } from "./steps.js";
 
 export const kafkaProtocol: ProtocolPlugin = {
-  name: "kafka",
+  ...kafkaProxyPlugin,
   steps: kafkaSteps,
-  proxy: startKafkaPluginProxy,
-  rules: kafkaRuleSupport,
-  checkRule: checkKafkaRule,
   healthcheck: kafkaReadyProbe,
   observers: {
     /** topic(name, decoder=None, broker=None); from a spec the keywords arrive as a trailing dict. */
@@ -68,6 +64,7 @@ export { topicSource, type TopicOptions } from "./observer/topic-observer.js";
 export { kafkaReadyProbe, READY_TOPIC } from "./healthcheck.js";
 export { startKafkaPluginProxy, type RetargetableProxy } from "./proxy.js";
 export { toKafkaRule, kafkaRuleSupport, checkKafkaRule } from "./rules.js";
+export { kafkaProxyPlugin } from "./proxy-plugin.js";
 export { closestKafkaErrorNames, resolveKafkaError } from "./error-names.js";
 export { closeStepClients } from "./clients.js";
 export { localKafkaSubstitute, isKafkaImage } from "./local-broker.js";

@@ -14,7 +14,7 @@ const COUNTS = ["times", "after"];
 /** What the kafka proxy implements, for load-time checks of fault_assumption(rules=...). */
 export const kafkaRuleSupport: Record<string, RuleSupport> = {
   drop: { matchers: MATCHERS, params: COUNTS },
-  delay: { matchers: MATCHERS, params: ["delay", ...COUNTS] },
+  delay: { matchers: MATCHERS, params: ["delay", ...COUNTS], required: ["delay"] },
   duplicate: { matchers: MATCHERS, params: COUNTS },
   error: { matchers: MATCHERS, params: ["code", "message", "status", ...COUNTS] },
   disconnect: { matchers: MATCHERS, params: COUNTS },
