@@ -18,6 +18,8 @@ export async function loadSpec(path: string | undefined): Promise<SpecBuilder> {
   if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) return loadTypeScriptSpec(file);
   // The Starlark front end is loaded on demand so TypeScript specs work without it.
   const specModule = "../spec/load.js";
-  const { loadStarlarkSpec } = (await import(specModule)) as { loadStarlarkSpec: (f: string) => Promise<SpecBuilder> };
+  const { loadStarlarkSpec } = (await import(specModule)) as {
+    loadStarlarkSpec: (f: string) => Promise<SpecBuilder>;
+  };
   return loadStarlarkSpec(file);
 }

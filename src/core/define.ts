@@ -124,6 +124,14 @@ export interface SpecApi {
     duplicate(options?: Record<string, string | number>): ProxyRule;
     /** Kafka: close the client's connection when a matching request arrives. */
     disconnect(options?: Record<string, string | number>): ProxyRule;
+    /** Kafka: the broker processes the request; the client's connection closes where the answer would come. */
+    loseResponse(options?: Record<string, string | number>): ProxyRule;
+    /** Kafka: the broker processes the request at once; its answer is held `delay` (e.g. "2s"). */
+    delayResponse(options: { delay: string } & Record<string, string | number>): ProxyRule;
+    /** Kafka: answers carry throttle_time_ms = `time` (e.g. "2s") and the connection mutes for it. */
+    throttle(options: { time: string } & Record<string, string | number>): ProxyRule;
+    /** Kafka: matching requests (e.g. by client_id) are swallowed and their connection goes silent. */
+    blackhole(options?: Record<string, string | number>): ProxyRule;
   };
   syscall: {
     deny(errno: string, options?: { probability?: number; label?: string }): SyscallFault;
@@ -400,6 +408,11 @@ export function createApi(b: SpecBuilder): SpecApi {
       response: (options = {}) => rule("response", options, ["status", "body"]),
       duplicate: (options = {}) => rule("duplicate", options, []),
       disconnect: (options = {}) => rule("disconnect", options, []),
+      loseResponse: (options = {}) => rule("lose_response", options, []),
+      delayResponse: ({ delay, ...options }) =>
+        rule("delay_response", options, [], { delayMs: parseDuration(delay, "delayResponse(delay=)") }),
+      throttle: (options) => rule("throttle", options, ["time"]),
+      blackhole: (options = {}) => rule("blackhole", options, []),
     },
     syscall: {
       deny: (errno, o) => b.syscallFault("deny", errno, checked("syscall.deny()", o, SYSCALL_FAULT_KEYS)),

@@ -61,6 +61,7 @@ export function createBuiltins(
   specDir: string,
   memo: FailureMemo,
   observers: Record<string, string[]>,
+  ruleActions: Record<string, string[]> = {},
 ): Record<string, Value> {
   /** Calls the engine; its errors become Starlark errors (the interpreter adds the position). */
   const ask = (op: string, args: Record<string, unknown>): Value => {
@@ -351,7 +352,7 @@ export function createBuiltins(
     for (const r of list(kw.get("rules"))) {
       if (!(r instanceof RefValue && r.kind === "proxy_rule"))
         throw new EvalError(
-          `fault_assumption("${name}"): rules= items must be drop()/delay(delay=)/error()/response()/duplicate()/disconnect(), got ${repr(r)}`,
+          `fault_assumption("${name}"): rules= items must be rules such as drop(), delay(delay=), error(), duplicate(), disconnect(), lose_response(), blackhole(), got ${repr(r)}`,
         );
     }
     return ask("fault_assumption", {
@@ -699,6 +700,17 @@ export function createBuiltins(
         }),
       );
     }
+  }
+  // Rule constructors offered by protocols' proxies that are not builtins above (kafka's lose_response,
+  // delay_response, throttle, blackhole) become builtins of the same name, taking keyword arguments:
+  // the matchers, probability=, the action's own parameters and the count limits.
+  for (const [action, params] of Object.entries(ruleActions)) {
+    if (action in out) continue;
+    const own = params.filter((p) => !COUNT_LIMITS.includes(p));
+    out[action] = builtin(action, (_t, args, kwargs) => {
+      if (args.length) throw new EvalError(`${action}() takes keyword arguments only`);
+      return proxyRule(action, kwargs, own);
+    });
   }
   void ResponseValue;
   return out;

@@ -95,19 +95,20 @@ export class StarlarkHost {
     this.flag = new Int32Array(sab);
     const protocols: Record<string, string[]> = {};
     const observers: Record<string, string[]> = {};
-    const actions = new Set<string>();
+    const actions: Record<string, string[]> = {};
     for (const name of protocolNames()) {
       const p = getProtocol(name)!;
       protocols[name] = Object.keys(p.steps);
       if (p.observers) observers[name] = Object.keys(p.observers);
-      for (const a of Object.keys(p.rules ?? {})) actions.add(a);
+      for (const [a, support] of Object.entries(p.rules ?? {}))
+        actions[a] = [...new Set([...(actions[a] ?? []), ...support.params])];
     }
     const data: WorkerData = {
       file: resolve(file),
       port: channel.port2,
       flag: sab,
       protocols,
-      ruleActions: [...actions],
+      ruleActions: actions,
       observers,
     };
     const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));

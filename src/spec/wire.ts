@@ -49,8 +49,12 @@ export interface WorkerData {
   flag: SharedArrayBuffer;
   /** Step methods per registered protocol. */
   protocols: Record<string, string[]>;
-  /** Rule constructors known to the registered protocols' proxies (e.g. duplicate only with kafka). */
-  ruleActions: string[];
+  /**
+   * Rule constructors known to the registered protocols' proxies (e.g. duplicate only with kafka),
+   * each with the parameters it takes besides matchers (over all protocols). Those that are not
+   * builtins already (lose_response, blackhole, ...) become builtins of the same name.
+   */
+  ruleActions: Record<string, string[]>;
   /** Observer constructors per protocol (kafka: ["topic"]), exposed as builtins. */
   observers: Record<string, string[]>;
 }

@@ -44,7 +44,7 @@ const marshal: Marshal = new Marshal(
 
 const print = (_t: unknown, msg: string) => channel.post({ t: "print", text: msg });
 const interp = new Interpreter({
-  predeclared: createBuiltins(channel, marshal, specDir, memo, data.observers ?? {}),
+  predeclared: createBuiltins(channel, marshal, specDir, memo, data.observers ?? {}, data.ruleActions ?? {}),
   loader: (module, from) => {
     if (module.startsWith(STDLIB_PREFIX)) return loadStdlib(module);
     const path = resolveInside(

@@ -272,6 +272,8 @@ test("a streamed response behind a slower earlier response waits for it; node en
       bytesFromBrokers: 0,
       requestsStreamed: 0,
       responsesStreamed: 0,
+      requestsSwallowed: 0,
+      responsesLost: 0,
       requestVersions: {},
     },
   };

@@ -34,6 +34,8 @@ function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | un
           ...(e.partition !== undefined ? { partition: e.partition } : {}),
           ...(e.records !== undefined ? { records: e.records } : {}),
           ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
+          ...(e.throttleMs !== undefined ? { throttle_ms: e.throttleMs } : {}),
+          ...(e.lostAfter !== undefined ? { lost_after: e.lostAfter } : {}),
           ...(e.code !== undefined ? { code: e.code } : {}),
           conn_id: e.connection,
         },

@@ -1,7 +1,19 @@
 // Core's protocol-neutral ProxyRule (what drop(topic=...) in a spec builds) -> the Kafka proxy's rule.
 import type { ProxyRule } from "../../../core/model.js";
 import type { RuleSupport } from "../../../core/protocol.js";
-import { delay, disconnect, drop, duplicate, error, type FaultRule, type RuleMatch } from "../rules/index.js";
+import {
+  blackhole,
+  delay,
+  delayResponse,
+  disconnect,
+  drop,
+  duplicate,
+  error,
+  loseResponse,
+  throttle,
+  type FaultRule,
+  type RuleMatch,
+} from "../rules/index.js";
 import { resolveKafkaError } from "./error-names.js";
 
 // method= (op=) names the Kafka API as well: delay(topic="orders", method="fetch", delay="1s").
@@ -18,6 +30,12 @@ export const kafkaRuleSupport: Record<string, RuleSupport> = {
   duplicate: { matchers: MATCHERS, params: COUNTS },
   error: { matchers: MATCHERS, params: ["code", "message", "status", ...COUNTS] },
   disconnect: { matchers: MATCHERS, params: COUNTS },
+  // The response side: the broker processes the request; the client loses, waits for or is throttled
+  // by the answer. blackhole swallows requests and silences their connection.
+  lose_response: { matchers: MATCHERS, params: COUNTS },
+  delay_response: { matchers: MATCHERS, params: ["delay", ...COUNTS] },
+  throttle: { matchers: MATCHERS, params: ["time", ...COUNTS] },
+  blackhole: { matchers: MATCHERS, params: COUNTS },
 };
 
 /** Load-time check: builds the proxy rule once, so a bad value (unknown error name, bad count) fails at load. */
@@ -72,6 +90,17 @@ function errorCode(rule: ProxyRule): string | number {
   return typeof c === "string" && !/^-?\d+$/.test(c.trim()) ? c.toUpperCase() : n;
 }
 
+/**
+ * A duration parameter: milliseconds (the spec layer turns delay= into delayMs) or a duration string
+ * such as "2s" (from TypeScript or the control API).
+ */
+function durationParam(rule: ProxyRule, name: "delay" | "time"): number | string {
+  const v = rule.params[`${name}Ms`] ?? rule.params[name];
+  if (typeof v !== "number" && typeof v !== "string")
+    throw new Error(`${rule.text}: ${name}= is required, e.g. ${rule.action}(${name}="2s")`);
+  return v;
+}
+
 /** Core's ProxyRule -> the proxy's rule; throws (naming the rule) on values the proxy cannot apply. */
 export function toKafkaRule(rule: ProxyRule): FaultRule {
   const match = matchOf(rule);
@@ -82,12 +111,16 @@ export function toKafkaRule(rule: ProxyRule): FaultRule {
       return duplicate(match);
     case "disconnect":
       return disconnect(match);
-    case "delay": {
-      const ms = rule.params.delayMs ?? rule.params.delay;
-      if (typeof ms !== "number" && typeof ms !== "string")
-        throw new Error(`${rule.text}: delay= is required`);
-      return delay({ ...match, delay: ms });
-    }
+    case "delay":
+      return delay({ ...match, delay: durationParam(rule, "delay") });
+    case "lose_response":
+      return loseResponse(match);
+    case "delay_response":
+      return delayResponse({ ...match, delay: durationParam(rule, "delay") });
+    case "throttle":
+      return throttle({ ...match, time: durationParam(rule, "time") });
+    case "blackhole":
+      return blackhole(match);
     case "error":
       return error({ ...match, code: errorCode(rule) });
     default:

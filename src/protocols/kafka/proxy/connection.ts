@@ -25,13 +25,14 @@ import {
   type ProduceRequest,
   type RequestHeader,
 } from "../wire/index.js";
-import type { ActiveRule } from "../rules/index.js";
+import { apiName, type ActiveRule } from "../rules/index.js";
 import type { KafkaProxyEvent } from "./events.js";
 import {
   learnOffsets,
   mergeProduceResponse,
   planProduce,
   produceNeedsInspection,
+  producePartitions,
   recordCopyOutcomes,
   type CopyRef,
   type ProduceContext,
@@ -41,9 +42,11 @@ import {
   canAnswerLocally,
   localErrorResponse,
   planRequest,
+  requestActionTargets,
   requestTopicIds,
   setTopicErrors,
 } from "./requests.js";
+import { planRequestActions, type FaultEventBody, type RequestActions } from "./request-actions.js";
 import { rewriteNodeEndpoints, rewriteResponse, type AdvertiseNode } from "./responses.js";
 import type { SequenceTranslator } from "./sequences.js";
 import { SaslV0Tracker } from "./sasl.js";
@@ -83,6 +86,10 @@ export interface ProxyStats {
   /** Frames above 1 MiB relayed as they arrived (cut-through), not buffered whole. */
   requestsStreamed: number;
   responsesStreamed: number;
+  /** Requests a blackhole swallowed: the one that silenced a connection and every later one on it. */
+  requestsSwallowed: number;
+  /** Answers the client never got because of lose_response: the lost one and those behind it. */
+  responsesLost: number;
 }
 
 interface Slot {
@@ -90,6 +97,12 @@ interface Slot {
   ready: Buffer | null;
   /** A response relayed in parts: its bytes so far not yet written, and whether the last has come. */
   stream?: { chunks: Buffer[]; done: boolean };
+  /** delay_response: the response is held this long from when it arrives (timer set then). */
+  hold?: { ms: number; event: FaultEventBody; timer?: NodeJS.Timeout };
+  /** lose_response: where this response would be written, the client's connection closes. */
+  lose?: FaultEventBody;
+  /** throttle: throttle_time_ms to set on the response (re-encoded at this API and version). */
+  throttle?: { ms: number; event: FaultEventBody; apiKey: ApiKey; apiVersion: number };
 }
 
 interface Expected {
@@ -117,8 +130,19 @@ const MAX_UNSENT_BYTES = 1024 * 1024;
 /** Bytes of streamed responses waiting for earlier responses before the broker side is paused. */
 const MAX_HELD_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-/** A large request arriving in parts: relayed as it comes, or gathered whole for inspection. */
-type RequestInParts = { mode: "relay" } | { mode: "gather"; frame: Buffer; filled: number };
+/**
+ * A large request arriving in parts: relayed as it comes, gathered whole for inspection, or swallowed
+ * (the connection is blackholed).
+ */
+type RequestInParts =
+  { mode: "relay" } | { mode: "swallow" } | { mode: "gather"; frame: Buffer; filled: number };
+
+/**
+ * After a lost response the client's side is closed but the broker's is kept until it has answered
+ * every request already forwarded (so what the broker stores does not depend on when the socket
+ * closes), at most this long.
+ */
+const LOST_RESPONSE_DRAIN_MS = 60_000;
 
 /** A large response arriving in parts. */
 type ResponseInParts =
@@ -189,7 +213,13 @@ export class ProxyConnection {
   private readonly clientPauses = new Set<"queue" | "upstream-full">();
   private readonly upstreamPauses = new Set<"order" | "client-full">();
   private nextUpstreamId = 1;
+  /** The client's side is closed (the broker's side may still drain, see LOST_RESPONSE_DRAIN_MS). */
   private closed = false;
+  /** The id of the blackhole rule that silenced this connection: every request is swallowed. */
+  private silencedBy: number | null = null;
+  /** A throttled response was written: no request is read before this time (Date.now() ms). */
+  private mutedUntil = 0;
+  private drainTimer: NodeJS.Timeout | undefined;
   private readonly sasl = new SaslV0Tracker();
 
   constructor(
@@ -204,9 +234,10 @@ export class ProxyConnection {
     upstream.setNoDelay(true);
     client.on("data", (chunk) => this.onClientData(chunk));
     upstream.on("data", (chunk) => this.onUpstreamData(chunk));
-    client.on("close", () => this.close());
+    // Once closed, the client's side going away must not cut a drain of the broker's side.
+    client.on("close", () => this.closed || this.close());
     upstream.on("close", () => this.close());
-    client.on("error", () => this.close());
+    client.on("error", () => this.closed || this.close());
     upstream.on("error", (e) => {
       if (!this.closed)
         shared.emit({ type: "warning", connection: id, message: `upstream connection failed: ${e.message}` });
@@ -214,12 +245,25 @@ export class ProxyConnection {
     });
   }
 
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes the connection. `drainUpstream` (a lost response): the broker's side stays open until it
+   * has answered every request already forwarded, so the broker processes all of them.
+   */
+  close(drainUpstream = false): void {
+    if (this.closed) {
+      if (!drainUpstream) this.upstream.destroy();
+      return;
+    }
     this.closed = true;
     this.shared.stats.connectionsActive--;
     this.client.destroy();
-    this.upstream.destroy();
+    for (const slot of this.slots) if (slot.hold?.timer) clearTimeout(slot.hold.timer);
+    if (drainUpstream && this.expected.length > 0) {
+      this.drainTimer = setTimeout(() => this.upstream.destroy(), LOST_RESPONSE_DRAIN_MS);
+      this.upstream.once("close", () => clearTimeout(this.drainTimer));
+      this.resumeUpstream("order");
+      this.resumeUpstream("client-full");
+    } else this.upstream.destroy();
     this.shared.emit({
       type: "connection",
       action: "close",
@@ -230,7 +274,8 @@ export class ProxyConnection {
   }
 
   private malformed(from: "client" | "upstream", e: unknown): void {
-    if (this.closed) return;
+    if (this.closed) return this.close(); // a drain of the broker's side ends here
+
     const reason = e instanceof Error ? e.message : String(e);
     this.shared.emit({ type: "malformed", connection: this.id, from, reason });
     this.close();
@@ -279,6 +324,13 @@ export class ProxyConnection {
     this.processing = true;
     try {
       while (this.incoming.length && !this.closed) {
+        // A throttled response was written: like a Kafka broker (KIP-219), read no request until the
+        // throttle time is over (the client should not send any meanwhile).
+        const muted = this.mutedUntil - Date.now();
+        if (muted > 0 && (this.incoming[0]!.kind === "frame" || this.incoming[0]!.kind === "start")) {
+          await sleep(muted);
+          continue;
+        }
         const event = this.incoming.shift()!;
         this.queuedBytes -= eventBytes(event);
         try {
@@ -304,6 +356,7 @@ export class ProxyConnection {
   }
 
   private handleClientEvent(event: FrameEvent): Promise<void> | void {
+    if (this.silencedBy !== null || this.requestInParts?.mode === "swallow") return this.swallow(event);
     switch (event.kind) {
       case "frame":
         return this.handleRequest(event.frame);
@@ -312,7 +365,7 @@ export class ProxyConnection {
       case "part": {
         const r = this.requestInParts!;
         if (r.mode === "relay") this.sendUpstream(event.bytes);
-        else {
+        else if (r.mode === "gather") {
           event.bytes.copy(r.frame, r.filled);
           r.filled += event.bytes.length;
         }
@@ -324,6 +377,28 @@ export class ProxyConnection {
         if (r.mode === "gather") return this.handleRequest(r.frame.subarray(4));
       }
     }
+  }
+
+  /** A blackholed connection: the request is neither forwarded nor answered. */
+  private swallow(event: FrameEvent): void {
+    if (event.kind === "frame" || event.kind === "start") this.shared.stats.requestsSwallowed++;
+    if (event.kind === "start") this.requestInParts = { mode: "swallow" };
+    else if (event.kind === "end") this.requestInParts = null;
+  }
+
+  /** A blackhole rule fired for a request: it and every later request on this connection are swallowed. */
+  private silence(b: NonNullable<RequestActions["blackhole"]>): void {
+    this.silencedBy = b.ruleId;
+    this.shared.stats.requestsSwallowed++;
+    this.emitFaults([b.event]);
+  }
+
+  /**
+   * The proxy's rules changed: a connection silenced by a blackhole rule that is gone is closed (the
+   * swallowed requests will never be answered; the client reconnects and sends them again).
+   */
+  rulesChanged(active: ReadonlySet<number>): void {
+    if (this.silencedBy !== null && !active.has(this.silencedBy)) this.close();
   }
 
   /**
@@ -382,10 +457,19 @@ export class ProxyConnection {
     };
   }
 
-  private newSlot(clientCorrelationId: number): Slot {
-    const slot = { clientCorrelationId, ready: null };
+  /** A response slot; `actions` (request-level rules that fired) decide what happens to its response. */
+  private newSlot(clientCorrelationId: number, actions?: RequestActions, h?: RequestHeader): Slot {
+    const slot: Slot = { clientCorrelationId, ready: null };
+    if (actions?.hold) slot.hold = { ms: actions.hold.ms, event: actions.hold.event };
+    if (actions?.lose) slot.lose = actions.lose;
+    if (actions?.throttle && h)
+      slot.throttle = { ...actions.throttle, apiKey: h.apiKey as ApiKey, apiVersion: h.apiVersion };
     this.slots.push(slot);
     return slot;
+  }
+
+  private emitWarnings(messages: readonly string[]): void {
+    for (const message of messages) this.shared.emit({ type: "warning", connection: this.id, message });
   }
 
   private takeUpstreamId(): number {
@@ -436,8 +520,8 @@ export class ProxyConnection {
 
   private countRequest(h: RequestHeader): void {
     this.shared.stats.requests++;
-    const apiName = apiSchema(h.apiKey)?.name ?? `api ${h.apiKey}`;
-    const byVersion = (this.shared.stats.requestVersions[apiName] ??= {});
+    const name = apiSchema(h.apiKey)?.name ?? `api ${h.apiKey}`;
+    const byVersion = (this.shared.stats.requestVersions[name] ??= {});
     byVersion[h.apiVersion] = (byVersion[h.apiVersion] ?? 0) + 1;
   }
 
@@ -474,12 +558,31 @@ export class ProxyConnection {
       const req = decodeRequest(frame);
       if (req.apiKey !== API_KEYS.Produce) throw new Error("unreachable");
       if (!(await this.resolveUnknownTopicIds(req))) return;
-      const plan = planProduce(req.body, ctx);
-      for (const message of plan.warnings)
-        this.shared.emit({ type: "warning", connection: this.id, message });
+      const warnings: string[] = [];
+      const topics = producePartitions(req.body, ctx, warnings);
+      const actions = planRequestActions(
+        rules,
+        topics.flatMap((t) =>
+          t.partitions.map((p) => ({
+            target: p.target,
+            topic: t.name,
+            partition: p.p.index,
+            records: p.count,
+            idempotent: p.batch ? p.batch.header.producerId >= 0n : undefined,
+          })),
+        ),
+        "produce",
+        acks !== 0,
+      );
+      if (actions.blackhole) {
+        this.emitWarnings(warnings);
+        return this.silence(actions.blackhole);
+      }
+      const plan = planProduce(req.body, ctx, topics, warnings);
+      this.emitWarnings(plan.warnings);
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
-      const slot = acks !== 0 ? this.newSlot(h.correlationId) : null;
+      const slot = acks !== 0 ? this.newSlot(h.correlationId, actions, h) : null;
       if (plan.holdMs > 0) await sleep(plan.holdMs);
       if (this.closed) return;
       if (plan.forward) {
@@ -541,10 +644,18 @@ export class ProxyConnection {
     {
       const req = decodeRequest(frame);
       if (!(await this.resolveUnknownTopicIds(req))) return;
-      const plan = planRequest(req, rules, h.clientId, (id) => this.shared.topicName(id));
+      const topicName = (id: string) => this.shared.topicName(id);
+      const actions = planRequestActions(
+        rules,
+        requestActionTargets(req, h.clientId, topicName),
+        apiName(apiSchema(h.apiKey)!.name),
+        true,
+      );
+      if (actions.blackhole) return this.silence(actions.blackhole);
+      const plan = planRequest(req, rules, h.clientId, topicName);
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
-      const slot = this.newSlot(h.correlationId);
+      const slot = this.newSlot(h.correlationId, actions, h);
       if (plan.holdMs > 0) await sleep(plan.holdMs);
       if (this.closed) return;
       if (plan.localError !== undefined && !canAnswerLocally(h.apiKey, h.apiVersion)) {
@@ -589,8 +700,10 @@ export class ProxyConnection {
       } catch (e) {
         return this.malformed("upstream", e);
       }
-      if (this.closed) return;
+      if (this.closed && this.upstream.destroyed) return;
     }
+    // Draining after a lost response: every forwarded request has been answered.
+    if (this.closed && this.expected.length === 0 && !this.responseInParts) this.upstream.destroy();
   }
 
   /** The oldest outstanding request, checked against a response's correlation id; throws if none. */
@@ -683,12 +796,19 @@ export class ProxyConnection {
    * when the body must be rewritten. A relayed response is written only once its slot is the oldest.
    */
   private startResponseInParts(size: number, head: Buffer): void {
+    if (this.closed) {
+      // Draining after a lost response: nobody will read it.
+      this.takeExpected(head);
+      this.responseInParts = { mode: "discard" };
+      return;
+    }
     const next = this.expected[0];
     const whole =
       (next === undefined && this.sasl.opaque) ||
       next?.saslToken ||
       next?.copies || // a duplicate copy's answer is read for the copies' fate
-      (next?.slot && (this.responseNeedsWhole(next) || next.apiKey === API_KEYS.SaslHandshake));
+      (next?.slot &&
+        (this.responseNeedsWhole(next) || next.apiKey === API_KEYS.SaslHandshake || next.slot.throttle));
     if (whole) {
       this.responseInParts = { mode: "gather", frame: frameBuffer(size, head), filled: 4 + head.length };
       return;
@@ -814,12 +934,22 @@ export class ProxyConnection {
     }
   }
 
-  /** Writes out responses strictly in request order: the oldest slot first, and nothing past one not ready. */
+  /**
+   * Writes out responses strictly in request order: the oldest slot first, and nothing past one not
+   * ready. Response-side rules act here, in the slot's turn: a held response waits (and all behind
+   * it), a lost one closes the connection, a throttled one is rewritten and mutes the connection.
+   */
   private flush(): void {
     if (this.closed) return;
+    this.startHolds();
     let wrote = false;
     while (this.slots.length) {
       const slot = this.slots[0]!;
+      if (slot.hold) break; // its timer flushes again
+      if (slot.lose && (slot.ready || slot.stream)) {
+        if (wrote) this.client.uncork();
+        return this.loseResponses(slot.lose);
+      }
       if (slot.stream) {
         if (slot.stream.chunks.length && !wrote) this.client.cork();
         for (const c of slot.stream.chunks) {
@@ -833,11 +963,66 @@ export class ProxyConnection {
         if (!slot.ready) break;
         if (!wrote) this.client.cork();
         wrote = true;
-        this.writeClient(slot.ready);
+        const out = slot.throttle ? this.throttled(slot.ready, slot.throttle) : slot.ready;
+        if (!out) return; // unreadable: the connection was closed
+        this.writeClient(out);
       }
       this.slots.shift();
     }
     if (wrote) this.client.uncork();
     if (this.heldResponseBytes < MAX_HELD_RESPONSE_BYTES / 2) this.resumeUpstream("order");
+  }
+
+  /** delay_response: a held response's time starts when it arrives, whatever its place in the queue. */
+  private startHolds(): void {
+    for (const slot of this.slots) {
+      const hold = slot.hold;
+      if (!hold || hold.timer || !(slot.ready || slot.stream)) continue;
+      this.emitFaults([hold.event]);
+      hold.timer = setTimeout(() => {
+        slot.hold = undefined;
+        this.flush();
+      }, hold.ms);
+    }
+  }
+
+  /**
+   * lose_response: the client's connection closes where this response would be written; the answers
+   * behind it are lost too. The broker's side drains first (see close()).
+   */
+  private loseResponses(event: FaultEventBody): void {
+    const lost = this.slots.length;
+    this.shared.stats.responsesLost += lost;
+    this.emitFaults([{ ...event, lostAfter: lost - 1 }]);
+    this.close(true);
+  }
+
+  /**
+   * throttle: sets throttle_time_ms (keeping a larger one the broker set) and mutes the connection for
+   * that long, as a broker enforcing a quota does since KIP-219. A version without the field cannot
+   * say it; the mute still holds the connection.
+   */
+  private throttled(frame: Buffer, t: NonNullable<Slot["throttle"]>): Buffer | null {
+    this.mutedUntil = Math.max(this.mutedUntil, Date.now() + t.ms);
+    let out = frame;
+    let carried = false;
+    try {
+      const r = decodeResponse(t.apiKey, t.apiVersion, frame.subarray(4));
+      const body = r.body as { throttleTimeMs?: number };
+      if ("throttleTimeMs" in body) {
+        body.throttleTimeMs = Math.max(body.throttleTimeMs ?? 0, t.ms);
+        out = encodeResponse(t.apiKey, t.apiVersion, r.correlationId, body as never, r.headerTaggedFields);
+        carried = true;
+      }
+    } catch (e) {
+      this.malformed("upstream", e);
+      return null;
+    }
+    this.emitFaults([t.event]);
+    if (!carried)
+      this.emitWarnings([
+        `throttle: ${apiSchema(t.apiKey)!.name} v${t.apiVersion} responses have no throttle_time_ms; the connection was muted for ${t.ms}ms without telling the client`,
+      ]);
+    return out;
   }
 }

@@ -1,11 +1,12 @@
 // What the proxy reports through `onEvent`: faults it injected, connections, and problems.
+import type { FaultKind } from "../rules/index.js";
 
 export interface FaultEvent {
   type: "fault";
   /** The rule's description, e.g. `drop(topic="orders")`. */
   rule: string;
   ruleId: number;
-  kind: "drop" | "delay" | "duplicate" | "error" | "disconnect";
+  kind: FaultKind;
   api: string;
   topic?: string;
   partition?: number;
@@ -15,8 +16,15 @@ export interface FaultEvent {
   idempotent?: boolean;
   /** Error code injected (error rules). */
   code?: number;
-  /** Hold time (delay rules). */
+  /** Hold time (delay and delay_response rules). */
   delayMs?: number;
+  /** throttle_time_ms set on the response (throttle rules). */
+  throttleMs?: number;
+  /**
+   * lose_response: answers to later requests of the connection that were lost with this one (the
+   * proxy had forwarded them; the broker processes them).
+   */
+  lostAfter?: number;
   connection: string;
 }
 

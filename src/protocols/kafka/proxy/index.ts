@@ -8,7 +8,8 @@
  *   await proxy.close();
  *
  * One listener for the bootstrap address, plus one per broker node, created when a response first
- * names the node. Rules come from src/protocols/kafka/rules (drop, delay, duplicate, error, disconnect).
+ * names the node. Rules come from src/protocols/kafka/rules (drop, delay, duplicate, error, disconnect;
+ * loseResponse, delayResponse, throttle, blackhole on the response side).
  */
 import { createServer, connect, type Server, type Socket, type AddressInfo } from "node:net";
 import { ActiveRule, type FaultRule } from "../rules/index.js";
@@ -90,6 +91,12 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   };
 
   let active: ActiveRule[] = [];
+  const connections = new Set<ProxyConnection>();
+  /** Tells every connection which rules remain (a blackholed one closes when its rule is gone). */
+  const rulesChanged = () => {
+    const ids = new Set(active.map((r) => r.id));
+    for (const c of connections) c.rulesChanged(ids);
+  };
   let nextRuleId = 1;
   let connSeq = 0;
   const topicNames = new Map<string, string>();
@@ -106,6 +113,8 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     requestVersions: {},
     requestsStreamed: 0,
     responsesStreamed: 0,
+    requestsSwallowed: 0,
+    responsesLost: 0,
   };
   let closing = false;
 
@@ -167,7 +176,9 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     upstream.once("close", () => sockets.delete(upstream));
     stats.connectionsTotal++;
     stats.connectionsActive++;
-    new ProxyConnection(id, client, upstream, shared, listenerName, `${up.host}:${up.port}`);
+    const conn = new ProxyConnection(id, client, upstream, shared, listenerName, `${up.host}:${up.port}`);
+    connections.add(conn);
+    client.once("close", () => connections.delete(conn));
     emit({
       type: "connection",
       action: "open",
@@ -210,7 +221,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   const addRule = (rule: FaultRule): number => {
     if (!rule || typeof rule !== "object" || !("kind" in rule))
       throw new TypeError(
-        "addRule expects a rule made by drop(), delay(), duplicate(), error() or disconnect()",
+        "addRule expects a rule made by drop(), delay(), duplicate(), error(), disconnect(), loseResponse(), delayResponse(), throttle() or blackhole()",
       );
     const id = nextRuleId++;
     active = [...active, new ActiveRule(id, rule, seed)];
@@ -222,16 +233,20 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     nodes: nodeAddresses,
     setRules(rules) {
       active = [];
-      return rules.map(addRule);
+      const ids = rules.map(addRule);
+      rulesChanged();
+      return ids;
     },
     addRule,
     removeRule(id) {
       const before = active.length;
       active = active.filter((r) => r.id !== id);
+      rulesChanged();
       return active.length !== before;
     },
     clearRules() {
       active = [];
+      rulesChanged();
     },
     rules: () =>
       active.map((r) => ({ id: r.id, rule: r.rule.description, matched: r.matched, fired: r.fired })),

@@ -133,7 +133,71 @@ export function produceNeedsInspection(ctx: ProduceContext): boolean {
   return ctx.rules.length > 0 || ctx.sequences.size > 0 || ctx.droppedPlain.size > 0;
 }
 
-export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePlan {
+/** One partition of a Produce request, as the rules see it. */
+export interface ProducePartition {
+  p: ProduceRequest["topicData"][number]["partitionData"][number];
+  /** The partition's batch when it carries exactly one (what every client sends). */
+  batch: RecordBatchView | undefined;
+  /** Records in that batch. */
+  count: number | undefined;
+  /** The match target for a rule; keys are read (decompressing if need be) once, and only for key= rules. */
+  target(rule: ActiveRule): MatchTarget;
+}
+
+/** The topics of a Produce request with their partitions, as the rules see them. */
+export interface ProduceTopic {
+  topic: ProduceRequest["topicData"][number];
+  wire: WireTopic;
+  name: string | undefined;
+  stateKey: string;
+  partitions: ProducePartition[];
+}
+
+/**
+ * The partitions of a request for the rules: the request-level pass (lose_response, blackhole, ...)
+ * and planProduce share them, so a batch's keys are read at most once. `warnings` receives why a key=
+ * rule could not read a batch.
+ */
+export function producePartitions(
+  req: ProduceRequest,
+  ctx: ProduceContext,
+  warnings: string[],
+): ProduceTopic[] {
+  return req.topicData.map((topic) => {
+    const wire: WireTopic = topic.name !== undefined ? { name: topic.name } : { topicId: topic.topicId };
+    const name = produceTopicName(topic, ctx.topicName);
+    const stateKey = topicStateKey(topic, ctx.topicName);
+    const partitions = topic.partitionData.map((p): ProducePartition => {
+      const { batches } = p.records ? splitBatches(p.records) : { batches: [] };
+      const batch = batches.length === 1 ? batches[0] : undefined;
+      const count = batch ? batch.header.lastOffsetDelta + 1 : undefined;
+      let keys: (string | null)[] | undefined;
+      let keysRead = false;
+      const target = (rule: ActiveRule): MatchTarget => {
+        if (!keysRead && batch && rule.rule.match.key !== undefined) {
+          const read = recordKeys(batch, ctx.maxDecompressedBytes);
+          keys = read.keys;
+          keysRead = true;
+          if (read.warning)
+            warnings.push(
+              `key= rules (${rule.rule.description}) do not match ${stateKey}/${p.index}: ${read.warning}`,
+            );
+        }
+        return { api: "produce", topic: name, partition: p.index, keys, clientId: ctx.clientId };
+      };
+      return { p, batch, count, target };
+    });
+    return { topic, wire, name, stateKey, partitions };
+  });
+}
+
+/** Applies the per-partition rules; request-level rules (lose_response, ...) are decided elsewhere. */
+export function planProduce(
+  req: ProduceRequest,
+  ctx: ProduceContext,
+  topics: ProduceTopic[] = producePartitions(req, ctx, []),
+  warnings: string[] = [],
+): ProducePlan {
   const plan: ProducePlan = {
     forward: null,
     changed: false,
@@ -143,39 +207,18 @@ export function planProduce(req: ProduceRequest, ctx: ProduceContext): ProducePl
     disconnect: false,
     holdMs: 0,
     events: [],
-    warnings: [],
+    warnings,
   };
   const forwardTopics: ProduceRequest["topicData"] = [];
   const dupTopics: ProduceRequest["topicData"] = [];
 
-  for (const topic of req.topicData) {
-    const wire: WireTopic = topic.name !== undefined ? { name: topic.name } : { topicId: topic.topicId };
-    const name = produceTopicName(topic, ctx.topicName);
-    const stateKey = topicStateKey(topic, ctx.topicName);
+  for (const { topic, wire, name, stateKey, partitions } of topics) {
     const keep: typeof topic.partitionData = [];
     const dup: typeof topic.partitionData = [];
-    for (const p of topic.partitionData) {
-      const { batches } = p.records ? splitBatches(p.records) : { batches: [] };
-      const batch = batches.length === 1 ? batches[0] : undefined;
-      const count = batch ? batch.header.lastOffsetDelta + 1 : undefined;
-      // Keys are read (decompressing if need be) only when a rule with key= is asked, once per batch.
-      let keys: (string | null)[] | undefined;
-      let keysRead = false;
-      const target = (rule: ActiveRule): MatchTarget => {
-        if (!keysRead && batch && rule.rule.match.key !== undefined) {
-          const read = recordKeys(batch, ctx.maxDecompressedBytes);
-          keys = read.keys;
-          keysRead = true;
-          if (read.warning)
-            plan.warnings.push(
-              `key= rules (${rule.rule.description}) do not match ${stateKey}/${p.index}: ${read.warning}`,
-            );
-        }
-        return { api: "produce", topic: name, partition: p.index, keys, clientId: ctx.clientId };
-      };
-
+    for (const { p, batch, count, target } of partitions) {
       let disposition: Disposition = { kind: "forward" };
       for (const r of ctx.rules) {
+        if (r.rule.requestAction) continue;
         if (r.rule.kind === "delay") {
           if (r.tryFire(target(r))) {
             plan.holdMs = Math.max(plan.holdMs, r.rule.holdMs!);

@@ -4,6 +4,7 @@
 import { apiName, globMatch, type ActiveRule } from "../rules/index.js";
 import { apiSchema, defaultStruct, ZERO_UUID, type DecodedRequest } from "../wire/index.js";
 import type { FaultEvent } from "./events.js";
+import type { ActionTarget } from "./request-actions.js";
 
 export interface RequestPlan {
   holdMs: number;
@@ -85,6 +86,21 @@ export function requestTopicIds(req: DecodedRequest): string[] {
   return ids.filter((id): id is string => id !== undefined && id !== ZERO_UUID);
 }
 
+/** The targets request-level rules match a request other than Produce against. */
+export function requestActionTargets(
+  req: DecodedRequest,
+  clientId: string | null,
+  topicName: (id: string) => string | undefined,
+): ActionTarget[] {
+  const api = apiName(apiSchema(req.apiKey)!.name);
+  const topics = requestTopics(req, topicName);
+  const targets = topics.length ? topics : [{ topic: undefined, partition: undefined }];
+  return targets.map((t) => ({
+    ...t,
+    target: () => ({ api, topic: t.topic, partition: t.partition, clientId }),
+  }));
+}
+
 export function planRequest(
   req: DecodedRequest,
   rules: readonly ActiveRule[],
@@ -96,6 +112,7 @@ export function planRequest(
   const topics = requestTopics(req, topicName);
   const targets = topics.length ? topics : [{ topic: undefined, partition: undefined }];
   for (const r of rules) {
+    if (r.rule.requestAction) continue; // decided by planRequestActions
     for (const t of targets) {
       if (!r.tryFire({ api, topic: t.topic, partition: t.partition, clientId })) continue;
       const base = {

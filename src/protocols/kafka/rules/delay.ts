@@ -1,24 +1,21 @@
 // delay: hold matching requests (and, to keep order, every later request of that connection).
+import { parseDuration as parseSpecDuration } from "../../../core/duration.js";
 import { describe, validateMatch, type FaultRule, type RuleMatch } from "./rule.js";
 
-/** "3s", "250ms", "1.5s", "2m" or a number of milliseconds. */
-export function parseDuration(d: string | number): number {
-  if (typeof d === "number") {
-    if (!(d >= 0)) throw new Error(`delay must be a non-negative duration, got ${d}`);
-    return d;
-  }
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(d.trim());
-  if (!m)
-    throw new Error(`bad duration ${JSON.stringify(d)}: use a number with ms, s or m, e.g. "250ms" or "3s"`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60000 }[m[2] as "ms" | "s" | "m"];
+/**
+ * A duration in the one grammar of core/duration.ts ("250ms", "1.5s", "1m30s") or a number of
+ * milliseconds; `what` names the argument in the error.
+ */
+export function parseDuration(d: string | number, what = "duration"): number {
+  return parseSpecDuration(d, what);
 }
 
 export function delay(match: RuleMatch & { delay: string | number }): FaultRule {
   const { delay: d, ...rest } = match;
   if (d === undefined)
     throw new Error('delay(...): delay= is required, e.g. delay(topic="orders", delay="500ms")');
-  validateMatch("delay", rest);
-  const holdMs = parseDuration(d);
+  validateMatch("delay", rest, ["delay"]);
+  const holdMs = parseDuration(d, "delay(delay=)");
   return {
     kind: "delay",
     description: describe("delay", rest, { delay: d }),

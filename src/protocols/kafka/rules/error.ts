@@ -9,7 +9,7 @@ export function error(match: RuleMatch & { code: string | number }): FaultRule {
     throw new Error(
       'error(...): code= is required, e.g. error(topic="orders", code="NOT_LEADER_OR_FOLLOWER")',
     );
-  validateMatch("error", rest);
+  validateMatch("error", rest, ["code"]);
   const n = kafkaErrorCode(code);
   return {
     kind: "error",

@@ -40,8 +40,24 @@ export type Disposition =
   | { kind: "error"; code: number }
   | { kind: "disconnect" };
 
+/**
+ * What a request-level rule does once it fires for a request: it acts on the request's whole response
+ * (or, for blackhole, on the connection), not on one produce partition.
+ */
+export type RequestAction =
+  /** The request is forwarded; where its response would be written, the client's connection closes. */
+  | { kind: "lose_response" }
+  /** The request is forwarded at once; its response is held this long before it is released. */
+  | { kind: "delay_response"; holdMs: number }
+  /** The response carries throttle_time_ms and the connection reads no request for that long (KIP-219). */
+  | { kind: "throttle"; throttleMs: number }
+  /** The request is swallowed, and every later one on its connection: no answer, the connection stays open. */
+  | { kind: "blackhole" };
+
+export type FaultKind = "drop" | "delay" | "duplicate" | "error" | "disconnect" | RequestAction["kind"];
+
 export interface FaultRule {
-  readonly kind: "drop" | "delay" | "duplicate" | "error" | "disconnect";
+  readonly kind: FaultKind;
   /** A readable description, e.g. `drop(topic="orders")`, used in events. */
   readonly description: string;
   readonly match: RuleMatch;
@@ -49,8 +65,10 @@ export interface FaultRule {
   readonly defaultApis: readonly string[];
   /** For delay rules: how long to hold a matching request, in milliseconds. */
   readonly holdMs?: number;
-  /** For all other kinds: what happens to the matching request or partition. */
+  /** For drop, duplicate, error and disconnect: what happens to the matching request or partition. */
   readonly disposition?: Disposition;
+  /** For the request-level kinds (lose_response, delay_response, throttle, blackhole). */
+  readonly requestAction?: RequestAction;
 }
 
 /** Glob with `*` (any run) and `?` (one character); everything else literal. */
@@ -115,8 +133,15 @@ export class ActiveRule {
   }
 }
 
-export function validateMatch(kind: string, m: RuleMatch): void {
+const MATCH_KEYS = ["topic", "api", "partition", "key", "clientId", "probability", "times", "after"];
+
+/** Checks the matching and counting arguments; `params` are the kind's own (e.g. delay). */
+export function validateMatch(kind: string, m: RuleMatch, params: readonly string[] = []): void {
   const where = `${kind}(...)`;
+  for (const k of Object.keys(m)) {
+    if (!MATCH_KEYS.includes(k))
+      throw new Error(`${where}: unknown argument "${k}"; valid: ${[...MATCH_KEYS, ...params].join(", ")}`);
+  }
   if (m.probability !== undefined && !(m.probability >= 0 && m.probability <= 1)) {
     throw new Error(`${where}: probability must be between 0 and 1, got ${m.probability}`);
   }
