@@ -25,6 +25,13 @@ import type {
 } from "./model.js";
 import { parseDuration } from "./duration.js";
 import { checkOptionKeys, type KeyList } from "./options.js";
+import {
+  historyFailure,
+  historyMonitorDef,
+  runHistoryCheck,
+  type HistoryCheckOptions,
+  type HistoryVerdict,
+} from "./history/index.js";
 import type { Response } from "./response.js";
 import { formatAddr, proxyPlaceholder } from "./topology.js";
 
@@ -65,6 +72,14 @@ export interface NamedInterface<N extends string> extends InterfaceDef {
 }
 
 type Query = { where?: EventPredicate } & Record<string, unknown>;
+
+/** check_history's keywords (docs/history.md). */
+export interface HistoryOptions {
+  topic?: string | string[];
+  id?: string;
+  allow?: string[];
+  timeout?: string;
+}
 
 export interface SpecApi {
   readonly file: string;
@@ -149,6 +164,10 @@ export interface SpecApi {
     then: Record<string, unknown> | EventPredicate,
   ): Promise<void>;
   fail(message: string): never;
+  /** The history check of docs/history.md: what producers were told, what Kafka stored, what consumers read. */
+  checkHistory(options?: HistoryOptions): Promise<HistoryVerdict>;
+  assertHistory(options?: HistoryOptions): Promise<void>;
+  historyMonitor(options?: HistoryOptions): MonitorDef;
   print(...values: unknown[]): void;
   monitor(fn: (event: StoredEvent) => unknown, filters?: Record<string, unknown>): MonitorDef;
   monitor(
@@ -430,6 +449,30 @@ export function createApi(b: SpecBuilder): SpecApi {
     assertNever: (q) => run("assert_never()").assertNever(toQuery(q)),
     assertBefore: (f, t) => run("assert_before()").assertBefore(f, t),
     fail: (m) => run("fail()").fail(m),
+    checkHistory: (o) =>
+      runHistoryCheck(
+        run("checkHistory()"),
+        historyOptions(checked("checkHistory()", o, HISTORY_KEYS)),
+        "checkHistory()",
+      ),
+    async assertHistory(o) {
+      const r = run("assertHistory()");
+      const v = await runHistoryCheck(
+        r,
+        historyOptions(checked("assertHistory()", o, HISTORY_KEYS)),
+        "assertHistory()",
+      );
+      r.assertionOutcome("assert_history", historyFailure(v, "assertHistory"));
+    },
+    historyMonitor: (o) =>
+      b.monitor(
+        historyMonitorDef(
+          () => run("historyMonitor()"),
+          historyOptions(checked("historyMonitor()", o, HISTORY_KEYS)),
+          "historyMonitor()",
+          callerLocation(file),
+        ),
+      ),
     print: (...v) =>
       process.stderr.write(v.map((x) => (typeof x === "string" ? x : jsLanguage.repr(x))).join(" ") + "\n"),
     monitor(first: unknown, second?: unknown): MonitorDef {
@@ -551,6 +594,12 @@ const FAULT_MATRIX_KEYS = Object.keys({
 const OVERRIDE_KEYS = ["scenario", "fault", "expect"];
 const CELL_KEYS = ["scenario", "fault"];
 const MONITOR_KEYS = ["on", "stateInit", "update", "check"];
+const HISTORY_KEYS = Object.keys({
+  topic: true,
+  id: true,
+  allow: true,
+  timeout: true,
+} satisfies KeyList<HistoryOptions>);
 
 function isSyscallFault(v: unknown): v is SyscallFault {
   return typeof v === "object" && v !== null && (v as { kind?: unknown }).kind === "syscall_fault";
@@ -566,4 +615,13 @@ function serviceKeyHint(key: string): string | undefined {
 function assumptionKeyHint(key: string): string | undefined {
   if (FAULTABLE_SYSCALLS.includes(key)) return `a syscall fault: ${key}: fb.syscall.deny("EIO")`;
   return undefined;
+}
+
+function historyOptions(o: HistoryOptions = {}): HistoryCheckOptions {
+  return {
+    ...(o.topic !== undefined ? { topics: typeof o.topic === "string" ? [o.topic] : o.topic } : {}),
+    ...(o.id !== undefined ? { id: o.id } : {}),
+    ...(o.allow !== undefined ? { allow: o.allow } : {}),
+    ...(o.timeout !== undefined ? { settleTimeoutMs: parseDuration(o.timeout, "history timeout") } : {}),
+  };
 }

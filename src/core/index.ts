@@ -29,6 +29,7 @@ export {
   type EventPredicate,
 } from "./events.js";
 export type { Observer, ObserverContext } from "./observer.js";
+export * from "./history/index.js";
 export * from "./model.js";
 export {
   registerProtocol,

@@ -137,6 +137,17 @@ export type MonitorDef =
       /** Truthiness of a value returned by check (Starlark truthiness differs from JS). */
       truthy: (v: unknown) => boolean;
       location?: SourceLocation;
+    }
+  | {
+      readonly kind: "monitor";
+      /**
+       * Checked once, over the whole log, when its verdict is due (the test's monitor check, or the end
+       * of the fault window that carries it): a history check. Resolves to a violation message or undefined.
+       */
+      form: "final";
+      name: string;
+      check: () => Promise<string | undefined>;
+      location?: SourceLocation;
     };
 
 export interface MatrixCell {

@@ -1,6 +1,7 @@
 // Monitors watch the event log while they are registered. Both forms are supported:
 // monitor(fn) calls fn(event) for every matching event (fn may run steps and call fail), and
 // monitor(name, on=, state_init=, update=, check=) folds matching events into a state and checks it.
+// A "final" monitor (history_monitor()) sees no single event: it checks the whole log once, when due.
 import { AssertionFailure, errorMessage, type SourceLocation } from "./errors.js";
 import { emissionOrigin, matchesFilters, type EventLog, type StoredEvent } from "./events.js";
 import type { MonitorDef } from "./model.js";
@@ -19,6 +20,7 @@ export class ActiveMonitor {
   private tail: Promise<void> = Promise.resolve();
   private pending = 0;
   private readonly unsubscribe: () => void;
+  private finished = false;
 
   constructor(
     readonly def: MonitorDef,
@@ -26,7 +28,21 @@ export class ActiveMonitor {
     private readonly onViolation: (v: MonitorViolation) => void,
   ) {
     this.state = def.form === "stateful" ? def.stateInit : undefined;
-    this.unsubscribe = log.subscribe((e) => this.enqueue(e));
+    this.unsubscribe = def.form === "final" ? () => undefined : log.subscribe((e) => this.enqueue(e));
+  }
+
+  /** Runs a final monitor's check (once; later calls do nothing). Other forms have nothing to finish. */
+  async finish(): Promise<void> {
+    const def = this.def;
+    if (def.form !== "final" || this.finished) return;
+    this.finished = true;
+    try {
+      const message = await def.check();
+      if (message !== undefined) this.onViolation({ monitor: def.name, message, location: def.location });
+    } catch (err) {
+      const location = err instanceof AssertionFailure ? err.location : def.location;
+      this.onViolation({ monitor: def.name, message: errorMessage(err), location });
+    }
   }
 
   private enqueue(e: StoredEvent): void {
@@ -45,6 +61,7 @@ export class ActiveMonitor {
   private async process(e: StoredEvent): Promise<void> {
     const def = this.def;
     try {
+      if (def.form === "final") return;
       if (def.form === "callback") {
         if (!matchesFilters(e, def.filters)) return;
         await def.callback(e);

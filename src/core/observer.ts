@@ -6,8 +6,15 @@ import type { EventLog } from "./events.js";
 export interface Observer {
   /** Shown in errors, e.g. `topic("order-events")`. */
   readonly name: string;
-  /** Resolves once every record the source held at call time has been emitted into the log. */
+  /** The Kafka topic it reads, if it is a topic observer (the history checker knows what was stored there). */
+  readonly topic?: string;
+  /**
+   * Resolves once every record the source held at call time has been emitted into the log. A source
+   * that cannot be read (a broker down) does not reject: it reports through an event and lastDrainError.
+   */
   drain(): Promise<void>;
+  /** Why the last drain did not reach the end of the source, or undefined when it did. */
+  lastDrainError?(): string | undefined;
   /** Stops observing; no events are emitted after it resolves. */
   stop(): Promise<void>;
 }

@@ -319,9 +319,15 @@ export class TestRun {
     };
   }
 
-  /** Throws the first monitor violation (after letting monitors catch up). */
+  /** Runs the checks of final monitors (history checks) that have not run yet. */
+  async finishMonitors(only?: (def: MonitorDef) => boolean): Promise<void> {
+    for (const m of [...this.monitors]) if (!only || only(m.def)) await m.finish();
+  }
+
+  /** Throws the first monitor violation (after letting monitors catch up and final ones check). */
   async checkMonitors(): Promise<void> {
     await this.settle();
+    await this.finishMonitors();
     const v = this.monitorViolations[0];
     if (v) {
       const err = new AssertionFailure("monitor", `monitor violation: ${v.message}`, v.location);
@@ -369,7 +375,11 @@ export class TestRun {
       for (const a of flat)
         for (const m of a.monitors) {
           const off = this.registerMonitor(m);
-          undo.push(async () => off());
+          // A final monitor of the window checks what happened by the time the window closes.
+          undo.push(async () => {
+            await this.finishMonitors((def) => def === m);
+            off();
+          });
         }
       // Syscall rules: one rule set per service for the whole window.
       const byService = new Map<string, FaultAssumption["syscall"]>();

@@ -638,6 +638,44 @@ export function createBuiltins(
     });
   });
 
+  // ---- history checks (docs/history.md) ----
+
+  /** check_history / assert_history / history_monitor share topic=, id=, allow=, timeout=. */
+  const historyArgs = (fn: string, args: Value[], kwargs: ArgsKw) => {
+    if (args.length)
+      throw new EvalError(`${fn}() takes keyword arguments only (topic=, id=, allow=, timeout=)`);
+    const valid = ["topic", "id", "allow", "timeout"];
+    const kw = kwMap(kwargs);
+    for (const k of kw.keys())
+      if (!valid.includes(k))
+        throw new EvalError(`${fn}(): unknown keyword argument "${k}"; valid: ${valid.join(", ")}`);
+    const strings = (name: string, v: Value | undefined): string[] | undefined => {
+      if (v === undefined || v === null) return undefined;
+      const items = typeof v === "string" ? [v] : list(v);
+      for (const x of items)
+        if (typeof x !== "string" || x === "")
+          throw new EvalError(`${fn}(): ${name}= must be a string or a list of strings, got ${repr(v)}`);
+      return items as string[];
+    };
+    const timeout = kw.get("timeout");
+    return {
+      topics: strings("topic", kw.get("topic")),
+      id: str(fn, "id", kw.get("id")),
+      allow: strings("allow", kw.get("allow")),
+      settleTimeoutMs: timeout === undefined ? undefined : timeoutMs(fn, timeout, 60_000),
+    };
+  };
+  const checkHistory = builtin("check_history", (_t, args, kwargs) =>
+    ask("check_history", historyArgs("check_history", args, kwargs)),
+  );
+  const assertHistory = builtin("assert_history", (_t, args, kwargs) => {
+    ask("assert_history", historyArgs("assert_history", args, kwargs));
+    return null;
+  });
+  const historyMonitor = builtin("history_monitor", (_t, args, kwargs) =>
+    ask("history_monitor", historyArgs("history_monitor", args, kwargs)),
+  );
+
   const loader = (name: string, fn: (dir: string, p: string) => unknown, raw = false) =>
     builtin(name, (_t, args, kwargs) => {
       const [path] = unpackArgs(name, args, kwargs, ["path"]);
@@ -684,6 +722,9 @@ export function createBuiltins(
     assert_never: assertNever,
     assert_before: assertBefore,
     monitor,
+    check_history: checkHistory,
+    assert_history: assertHistory,
+    history_monitor: historyMonitor,
     load_file: loader("load_file", loadFile, true),
     load_json: loader("load_json", loadJson),
     load_yaml: loader("load_yaml", loadYaml),

@@ -20,6 +20,13 @@ import type { Response } from "../core/response.js";
 import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "../core/decoders.js";
 import { parseDuration } from "../core/duration.js";
 import {
+  historyFailure,
+  historyMonitorDef,
+  runHistoryCheck,
+  verdictForSpec,
+  type HistoryCheckOptions,
+} from "../core/history/index.js";
+import {
   notify,
   type BoxedWire,
   type ErrorInfo,
@@ -520,6 +527,27 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           );
         return { kind: "observe", name: a.name, source: make(...(a.args as unknown[]), a.kwargs) };
       }
+      case "check_history": {
+        const v = await runHistoryCheck(
+          this.run("check_history()"),
+          a as HistoryCheckOptions,
+          "check_history()",
+        );
+        return { $history: verdictForSpec(v) };
+      }
+      case "assert_history": {
+        const run = this.run("assert_history()");
+        const v = await runHistoryCheck(run, a as HistoryCheckOptions, "assert_history()");
+        return void run.assertionOutcome("assert_history", historyFailure(v));
+      }
+      case "history_monitor":
+        return b.monitor(
+          historyMonitorDef(
+            () => this.run("history_monitor()"),
+            a as HistoryCheckOptions,
+            "history_monitor()",
+          ),
+        );
       case "random":
         return this.run("random()").rng.next();
     }

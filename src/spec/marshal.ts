@@ -15,6 +15,7 @@ import {
 import type { BoxedWire } from "./wire.js";
 import {
   EventValue,
+  HistoryValue,
   InterfaceDefValue,
   InterfaceRefValue,
   RefValue,
@@ -94,6 +95,7 @@ export class Marshal {
     if ("$big" in o) return BigInt(o.$big as string);
     if ("$event" in o) return new EventValue(o.$event as never);
     if ("$response" in o) return new ResponseValue(o.$response as never);
+    if ("$history" in o) return new HistoryValue(o.$history as Record<string, unknown>);
     if ("$ref" in o) {
       const info = (o.info as Record<string, unknown>) ?? {};
       const ref = o.$ref as number;

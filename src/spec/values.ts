@@ -253,3 +253,20 @@ export class ResponseValue extends HostObject {
       : `<response error=${JSON.stringify(this.r.error)}>`;
   }
 }
+
+/**
+ * What check_history() returns: `.ok` (its truth), `.summary`, counts (`.sent`, `.acked`, `.stored`,
+ * `.read`...), the number of each anomaly (`.lost`, `.duplicated`...) and `.examples[kind]`; also as a
+ * dict (`v["lost"]`).
+ */
+export class HistoryValue extends MappingObject {
+  constructor(readonly verdict: Record<string, unknown>) {
+    super(new Map(Object.entries(verdict).map(([k, v]) => [k, fromJS(v)])), "history", true);
+  }
+  override truth(): boolean {
+    return this.verdict.ok === true;
+  }
+  override repr(): string {
+    return `<history ${String(this.verdict.summary)}>`;
+  }
+}

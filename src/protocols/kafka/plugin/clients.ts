@@ -29,7 +29,11 @@ export function kafkaClient(target: Address, clientId: string, sasl?: KafkaSaslC
   });
 }
 
-/** The test's producer for this address, connected on first use. */
+/**
+ * The test's producer for this address, connected on first use. kafkajs does not retry its sends (it
+ * still retries connecting and metadata): the publish step does, so that it sees every attempt's
+ * outcome and knows whether a failed send may have been written (for the history checker).
+ */
 export function stepProducer(target: Address, sasl?: KafkaSaslCredentials): Promise<Producer> {
   const key = addrKey(target, sasl);
   let p = producers.get(key);
@@ -39,6 +43,7 @@ export function stepProducer(target: Address, sasl?: KafkaSaslCredentials): Prom
         allowAutoTopicCreation: true,
         idempotent: false,
         maxInFlightRequests: 1,
+        retry: { retries: 0 },
       });
       openClients.add(producer);
       await producer.connect();

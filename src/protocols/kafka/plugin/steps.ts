@@ -1,6 +1,6 @@
 // The kafka interface's step methods, called by specs as kafka.broker.publish(...) / consume(...).
 // Both go through the interface's proxy (call.target), so the fault rules of a window apply to them.
-import type { EachBatchPayload } from "kafkajs";
+import type { EachBatchPayload, RecordMetadata } from "kafkajs";
 import { SpecError } from "../../../core/errors.js";
 import { parseDuration } from "../../../core/duration.js";
 import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
@@ -33,29 +33,94 @@ function outcome(data: Record<string, unknown>, fields: Record<string, unknown> 
   return { ok: true, body: JSON.stringify(data), data, fields };
 }
 
-/** publish(topic=, data=, key=""): ok means the broker acknowledged the record with acks=all. */
+const PUBLISH_RETRIES = 5;
+const RETRY_INITIAL_MS = 200;
+const RETRY_MAX_MS = 2000;
+/** Kafka errors a broker answers with after it appended the batch (replication did not finish in time). */
+const APPENDED_ERRORS = new Set([7 /* REQUEST_TIMED_OUT */, 20 /* NOT_ENOUGH_REPLICAS_AFTER_APPEND */]);
+
+/** acks= of publish: "all" (the default, as -1), 1 (the leader alone) or 0 (no answer at all). */
+function acksOf(call: StepCall): number {
+  const v = call.args.acks;
+  if (v === undefined || v === null || v === "all" || v === -1 || v === "-1") return -1;
+  if (v === 1 || v === "1") return 1;
+  if (v === 0 || v === "0") return 0;
+  throw new SpecError(`kafka.publish: acks= must be "all", 1 or 0, got ${JSON.stringify(v)}`);
+}
+
+/** The Kafka error code the broker (or a proxy rule) answered an attempt with, if it answered. */
+function answeredCode(err: unknown): number | undefined {
+  for (let e: unknown = err, depth = 0; e && depth < 5; depth++) {
+    if ((e as { name?: unknown }).name === "KafkaJSProtocolError") {
+      const code = (e as { code?: unknown }).code;
+      return typeof code === "number" ? code : undefined;
+    }
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return undefined;
+}
+
+/**
+ * publish(topic=, data=, key="", acks="all"): ok means the broker acknowledged the record (with
+ * acks=all by default: every in-sync replica has it; acks=1: the leader has it). Retries
+ * transient errors itself (kafkajs's producer does not, see stepProducer) so that a failure knows
+ * whether any attempt may have been written: only when every attempt was answered with an error that
+ * means "not appended" is the failure `definite` in the step_recv event.
+ */
 async function publish(call: StepCall): Promise<StepOutcome> {
   const topic = requireTopic(call, "publish");
   const value = text(call, "data", "");
   const key = text(call, "key", "");
+  const acks = acksOf(call);
   const sasl = saslFromEnv(call.serviceEnv, call.service);
+  let mayBeWritten = false;
   try {
     const producer = await stepProducer(call.target, sasl);
-    const [meta] = await producer.send({
-      topic,
-      acks: -1,
-      timeout: 30_000,
-      messages: [{ key: key === "" ? null : key, value }],
-    });
+    let meta: RecordMetadata | undefined;
+    for (let attempt = 0, backoff = RETRY_INITIAL_MS; ; attempt++) {
+      try {
+        [meta] = await producer.send({
+          topic,
+          acks,
+          timeout: 30_000,
+          messages: [{ key: key === "" ? null : key, value }],
+        });
+        break;
+      } catch (err) {
+        const code = answeredCode(err);
+        if (code === undefined || APPENDED_ERRORS.has(code)) mayBeWritten = true;
+        // kafkajs gives up on a retriable error with KafkaJSNumberOfRetriesExceeded (it retries 0 times).
+        const retriable = (err as Error).name === "KafkaJSNumberOfRetriesExceeded";
+        if (!retriable || attempt >= PUBLISH_RETRIES || call.signal.aborted) throw err;
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, RETRY_MAX_MS);
+      }
+    }
     const data: Record<string, unknown> = { published: true, topic };
     if (meta && meta.partition >= 0) data.partition = meta.partition;
     const offset = meta?.baseOffset !== undefined ? Number(meta.baseOffset) : -1;
     if (offset >= 0 && Number.isSafeInteger(offset)) data.offset = offset;
-    return outcome(data, { topic, ...(data.offset !== undefined ? { offset: data.offset } : {}) });
+    // The record itself goes into the event too: the history checker identifies records by key and value.
+    // The record itself goes into the event too (the history checker identifies records by key and
+    // value), and acks when not "all" (an acks=0 "success" tells nothing).
+    return outcome(data, {
+      topic,
+      key,
+      value,
+      ...(acks !== -1 ? { acks } : {}),
+      ...(data.partition !== undefined ? { partition: data.partition } : {}),
+      ...(data.offset !== undefined ? { offset: data.offset } : {}),
+    });
   } catch (err) {
     // A producer whose connection broke is not reused: the next step starts clean.
     dropProducer(call.target, sasl);
-    return { ok: false, error: `kafka publish to "${topic}" failed: ${failureText(err)}` };
+    return {
+      ok: false,
+      error: `kafka publish to "${topic}" failed: ${failureText(err)}`,
+      fields: { topic, key, value, ...(acks !== -1 ? { acks } : {}), definite: !mayBeWritten },
+    };
   }
 }
 
@@ -195,7 +260,7 @@ async function consume(call: StepCall): Promise<StepOutcome> {
     untrack();
   }
   if (got) {
-    return outcome({ ...got }, { topic: got.topic, partition: got.partition, offset: got.offset, group });
+    return outcome({ ...got }, { ...got, group });
   }
   if (failure) return { ok: false, error: `kafka consume from "${topic}" failed: ${failureText(failure)}` };
   return {
@@ -205,6 +270,6 @@ async function consume(call: StepCall): Promise<StepOutcome> {
 }
 
 export const kafkaSteps: Record<string, StepMethod> = {
-  publish: { params: ["topic", "data", "key"], required: ["topic"], run: publish },
+  publish: { params: ["topic", "data", "key", "acks"], required: ["topic"], run: publish },
   consume: { params: ["topic", "group", "timeout"], required: ["topic"], run: consume },
 };

@@ -5,6 +5,11 @@
 // decoded payload merged with topic, partition, offset, key and value (the envelope wins on a name
 // clash). drain() reads up to the high watermark each partition has when it is called, so verdicts
 // never depend on how far the background polling got.
+//
+// A partition's log can lose records the observer already reported: an unclean leader election makes a
+// replica that lagged the leader, and the new leader's log ends before what was read. The observer checks
+// its position against each new leader epoch (OffsetForLeaderEpoch, as consumers do since KIP-320) and
+// emits a topic_truncated event at the offset where the logs diverge, then reads on from there.
 import type { Decoder } from "../../../../core/decoders.js";
 import type { ObserveSource } from "../../../../core/model.js";
 import type { Observer, ObserverContext } from "../../../../core/observer.js";
@@ -16,6 +21,7 @@ import {
   readRecords,
   splitBatches,
   type KafkaRecord,
+  type ResponseBody,
 } from "../../wire/index.js";
 import { API_KEYS, WireConnection } from "./wire-client.js";
 
@@ -23,6 +29,8 @@ import { API_KEYS, WireConnection } from "./wire-client.js";
 const METADATA_V = 12;
 const LIST_OFFSETS_V = 7;
 const FETCH_V = 12;
+const OFFSET_FOR_LEADER_EPOCH_V = 4;
+const CONSUMER_REPLICA_ID = -1;
 const POLL_MS = 100;
 const UNKNOWN_TOPIC = 3;
 const LATEST = -1n;
@@ -46,6 +54,14 @@ export function topicSource(name: string, options: TopicOptions = {}): ObserveSo
 interface PartitionState {
   leader: number;
   position: bigint;
+  /** Where reading started (the end offset at test start, or 0 for a partition created later). */
+  start: bigint;
+  /** The leader's epoch in the latest metadata. */
+  leaderEpoch: number;
+  /** Epoch of the last batch read (-1 before any). */
+  readEpoch: number;
+  /** Leader epoch the position was last checked against. */
+  checkedEpoch: number;
 }
 
 function parseAddr(s: string): Address {
@@ -64,7 +80,7 @@ class TopicObserver implements Observer {
   private lastError: string | undefined;
 
   constructor(
-    private readonly topic: string,
+    readonly topic: string,
     private readonly bootstrap: Address,
     private readonly decoder: Decoder | undefined,
     private readonly ctx: ObserverContext,
@@ -84,13 +100,27 @@ class TopicObserver implements Observer {
     return c;
   }
 
+  /** Metadata from the bootstrap broker, or from any broker it named when that one is gone (killed). */
+  private async metadata(): Promise<ResponseBody<typeof API_KEYS.Metadata>> {
+    const candidates = [this.bootstrap, ...this.brokers.values()];
+    let firstError: unknown;
+    for (const a of candidates) {
+      try {
+        return await this.conn(a).request(API_KEYS.Metadata, METADATA_V, {
+          topics: [{ name: this.topic }],
+          allowAutoTopicCreation: false,
+          includeTopicAuthorizedOperations: false,
+        });
+      } catch (err) {
+        firstError ??= err;
+      }
+    }
+    throw firstError;
+  }
+
   /** Partitions and their leaders; new partitions start at offset 0 (all their records are new). */
   private async refreshMetadata(): Promise<void> {
-    const md = await this.conn(this.bootstrap).request(API_KEYS.Metadata, METADATA_V, {
-      topics: [{ name: this.topic }],
-      allowAutoTopicCreation: false,
-      includeTopicAuthorizedOperations: false,
-    });
+    const md = await this.metadata();
     for (const b of md.brokers) {
       this.brokers.set(b.nodeId, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port });
     }
@@ -99,9 +129,64 @@ class TopicObserver implements Observer {
     if (t.errorCode !== 0) throw new Error(`metadata for "${this.topic}": ${kafkaErrorName(t.errorCode)}`);
     for (const p of t.partitions) {
       const st = this.partitions.get(p.partitionIndex);
-      if (st) st.leader = p.leaderId;
-      else this.partitions.set(p.partitionIndex, { leader: p.leaderId, position: 0n });
+      const leaderEpoch = p.leaderEpoch ?? -1;
+      if (st) {
+        st.leader = p.leaderId;
+        st.leaderEpoch = leaderEpoch;
+      } else
+        this.partitions.set(p.partitionIndex, {
+          leader: p.leaderId,
+          position: 0n,
+          start: 0n,
+          leaderEpoch,
+          readEpoch: -1,
+          checkedEpoch: leaderEpoch,
+        });
     }
+  }
+
+  /**
+   * After a leader change, asks the new leader where the epoch of the last record read ends there. If
+   * that is before the position, the logs diverged: what was read from that offset on is gone.
+   */
+  private async checkDivergence(): Promise<void> {
+    await Promise.all(
+      [...this.partitions].map(async ([p, st]) => {
+        if (st.readEpoch < 0 || st.checkedEpoch === st.leaderEpoch) return;
+        const epoch = st.leaderEpoch;
+        const res = await this.leaderConn(st).request(
+          API_KEYS.OffsetForLeaderEpoch,
+          OFFSET_FOR_LEADER_EPOCH_V,
+          {
+            replicaId: CONSUMER_REPLICA_ID,
+            topics: [
+              {
+                topic: this.topic,
+                partitions: [{ partition: p, currentLeaderEpoch: epoch, leaderEpoch: st.readEpoch }],
+              },
+            ],
+          },
+        );
+        const r = res.topics[0]?.partitions[0];
+        if (!r || r.errorCode !== 0)
+          throw new Error(`leader epoch check of ${this.topic}/${p}: ${kafkaErrorName(r?.errorCode ?? -1)}`);
+        // -1: the leader knows no epoch that old; everything read since the start may be gone.
+        const end = r.endOffset < 0n ? st.start : r.endOffset;
+        if (end < st.position) {
+          const n = Number(end);
+          this.ctx.emit("topic_truncated", {
+            topic: this.topic,
+            partition: p,
+            offset: Number.isSafeInteger(n) ? n : end.toString(),
+            previous_end: Number(st.position),
+            leader_epoch: epoch,
+          });
+          st.position = end < st.start ? st.start : end;
+          st.readEpoch = r.leaderEpoch ?? -1;
+        }
+        st.checkedEpoch = epoch;
+      }),
+    );
   }
 
   private leaderConn(st: PartitionState): WireConnection {
@@ -137,7 +222,11 @@ class TopicObserver implements Observer {
   /** Records the end offsets at test start: earlier records belong to earlier tests. */
   async begin(): Promise<void> {
     await this.refreshMetadata();
-    for (const [p, end] of await this.endOffsets()) this.partitions.get(p)!.position = end;
+    for (const [p, end] of await this.endOffsets()) {
+      const st = this.partitions.get(p)!;
+      st.position = end;
+      st.start = end;
+    }
     this.loop = this.poll();
   }
 
@@ -176,6 +265,7 @@ class TopicObserver implements Observer {
       const before = st.position;
       for (const { header, bytes } of splitBatches(data.records ?? Buffer.alloc(0)).batches) {
         const next = header.baseOffset + BigInt(header.lastOffsetDelta) + 1n;
+        if (next > st.position) st.readEpoch = header.partitionLeaderEpoch;
         if (!header.isControl) {
           for (const rec of this.recordsOf(p, header.baseOffset, next, bytes)) {
             const offset = header.baseOffset + BigInt(rec.offsetDelta);
@@ -236,12 +326,17 @@ class TopicObserver implements Observer {
     const run = async () => {
       if (this.stopped) return;
       await this.refreshMetadata();
+      await this.checkDivergence();
       const ends = await this.endOffsets();
       await Promise.all([...ends].map(([p, end]) => this.fetchUpTo(p, this.partitions.get(p)!, end)));
     };
     const next = this.chain.then(run, run);
     this.chain = next.catch(() => undefined);
     return next;
+  }
+
+  lastDrainError(): string | undefined {
+    return this.lastError;
   }
 
   async drain(): Promise<void> {

@@ -15,6 +15,11 @@ import type { KafkaSaslCredentials } from "../sasl.js";
 import { ScramClient } from "./scram.js";
 
 const CLIENT_ID = "faultbox-observer";
+/**
+ * A broker that stopped answering (paused with SIGSTOP, or cut off) still accepts connections in the
+ * kernel; without a bound the observer's drain would wait for it forever.
+ */
+const REQUEST_TIMEOUT_MS = 15_000;
 
 export class WireConnection {
   private readonly socket: Socket;
@@ -116,10 +121,20 @@ export class WireConnection {
   ): Promise<ResponseBody<K>> {
     if (this.closedWith) throw this.closedWith;
     const id = this.nextId++;
+    let timer: NodeJS.Timeout | undefined;
     const frame = await new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.socket.write(encodeRequest(apiKey, version, id, CLIENT_ID, body));
-    });
+      timer = setTimeout(
+        () =>
+          this.fail(
+            new Error(
+              `${this.address.host}:${this.address.port} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`,
+            ),
+          ),
+        REQUEST_TIMEOUT_MS,
+      );
+    }).finally(() => clearTimeout(timer));
     return decodeResponse(apiKey, version, frame).body;
   }
 
