@@ -31,7 +31,7 @@ fi
 node --version
 
 step "apt packages"
-packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka util-linux procps zstd lz4 podman runc)
+packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka python3-confluent-kafka util-linux procps zstd lz4 podman runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

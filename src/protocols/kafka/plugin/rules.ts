@@ -33,8 +33,8 @@ export const kafkaRuleSupport: Record<string, RuleSupport> = {
   // The response side: the broker processes the request; the client loses, waits for or is throttled
   // by the answer. blackhole swallows requests and silences their connection.
   lose_response: { matchers: MATCHERS, params: COUNTS },
-  delay_response: { matchers: MATCHERS, params: ["delay", ...COUNTS] },
-  throttle: { matchers: MATCHERS, params: ["time", ...COUNTS] },
+  delay_response: { matchers: MATCHERS, params: ["delay", ...COUNTS], required: ["delay"] },
+  throttle: { matchers: MATCHERS, params: ["time", ...COUNTS], required: ["time"] },
   blackhole: { matchers: MATCHERS, params: COUNTS },
 };
 
