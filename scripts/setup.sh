@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a Debian machine (as root) to build and test faultbox, then proves it with a smoke run:
-#   - apt packages: Java 17, Maven, PostgreSQL server, kcat, kafka-python, the zstd and lz4 tools (test
-#     fixtures of compressed record batches), Podman with runc (the container tests start their own
-#     private Podman API service) (only those missing)
+#   - apt packages: Java 17 (with javac: the proxy's Java example is compiled by its test), Maven,
+#     PostgreSQL server, kcat, kafka-python, python3-venv, the zstd and lz4 tools (test fixtures of
+#     compressed record batches), Podman with runc (the container tests start their own private
+#     Podman API service) (only those missing)
 #   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
+#   - a Python venv with pytest and confluent-kafka for the faultbox proxy examples (once)
 #   - Apache Kafka 4.x and 3.9 jars from Maven Central into ~/.cache/faultbox (once)
 #   - smoke run: a single-node Kafka and a PostgreSQL, a record through kcat, a query through psql,
 #     both stopped again (skip with --no-smoke)
@@ -31,7 +33,7 @@ fi
 node --version
 
 step "apt packages"
-packages=(openjdk-17-jre-headless maven postgresql kcat python3-kafka python3-confluent-kafka util-linux procps zstd lz4 podman runc)
+packages=(openjdk-17-jre-headless openjdk-17-jdk-headless maven postgresql kcat python3-kafka python3-confluent-kafka python3-venv util-linux procps zstd lz4 podman runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -62,6 +64,9 @@ if [ "${CI:-}" = "true" ] || [ ! -d node_modules ]; then
 else
   echo "node_modules present (run npm ci to refresh)"
 fi
+
+step "Python venv of the faultbox proxy examples (pytest, confluent-kafka from PyPI)"
+scripts/python-examples-venv
 
 step "Apache Kafka jars (Maven Central)"
 scripts/kafka/resolve --version 4

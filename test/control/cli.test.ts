@@ -3,78 +3,15 @@
 // SIGINT, the token rule for non-loopback control addresses.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { FaultboxProxyClient } from "../../src/control/client.js";
 import { httpCall } from "./helpers.js";
-
-const BIN = fileURLToPath(new URL("../../bin/faultbox.js", import.meta.url));
-
-interface Running {
-  child: ChildProcess;
-  lines: string[];
-  /** Resolves with the first line matching, waiting up to 30 s. */
-  line(match: RegExp): Promise<string>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
-}
-
-function start(args: string[], env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [BIN, "proxy", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  const lines: string[] = [];
-  const waiters: { match: RegExp; resolve: (l: string) => void }[] = [];
-  let buffered = "";
-  let stderr = "";
-  child.stdout!.setEncoding("utf8").on("data", (c: string) => {
-    buffered += c;
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) >= 0) {
-      const l = buffered.slice(0, nl);
-      buffered = buffered.slice(nl + 1);
-      lines.push(l);
-      for (const w of waiters.filter((x) => x.match.test(l))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(l);
-      }
-    }
-  });
-  child.stderr!.setEncoding("utf8").on("data", (c: string) => (stderr += c));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on("exit", (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return {
-    child,
-    lines,
-    exited,
-    line: (match) =>
-      new Promise((resolve, reject) => {
-        const found = lines.find((l) => match.test(l));
-        if (found) return resolve(found);
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`no line matching ${match} within 30 s; got:\n${lines.join("\n")}\n${stderr}`)),
-          30_000,
-        );
-        waiters.push({
-          match,
-          resolve: (l) => {
-            clearTimeout(timer);
-            resolve(l);
-          },
-        });
-        void exited.then(() =>
-          reject(new Error(`exited before a line matching ${match}:\n${lines.join("\n")}\n${stderr}`)),
-        );
-      }),
-  };
-}
+import { BIN, startFaultboxProxy as start } from "./run-proxy.js";
 
 async function run(args: string[], env: NodeJS.ProcessEnv = {}) {
   const p = start(args, env);
