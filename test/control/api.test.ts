@@ -212,10 +212,12 @@ test("events: since/limit paging, connection events, lost events past the buffer
       new Promise<string>((resolve) => {
         const s = connect(h.tcpPort, "127.0.0.1", () => s.write(data));
         let got = "";
-        s.on("data", (d) => (got += d));
+        s.on("data", (d) => {
+          got += d;
+          if (got.length >= data.length) s.end(); // a whole reply: PONG, or echo:DATA
+        });
         s.on("close", () => resolve(got));
         s.on("error", () => resolve(got));
-        setTimeout(() => s.end(), 200);
       });
     assert.equal(await exchange("PING"), "PONG");
     assert.equal(await exchange("HELLO"), "echo:HELLO");
@@ -305,10 +307,12 @@ test("event stream: NDJSON by default, Server-Sent Events on Accept: text/event-
     // The TypeScript client reads the same stream.
     const client = new FaultboxProxyClient(h.control.url);
     const ac = new AbortController();
+    // since= makes the stream replay what happened after it, so it does not matter whether the
+    // request below is faulted before or after the stream is set up.
+    const since = (await client.events()).next;
     const next = (async () => {
-      for await (const ev of client.stream({ type: ["fault"] }, ac.signal)) return ev;
+      for await (const ev of client.stream({ type: ["fault"], since }, ac.signal)) return ev;
     })();
-    await new Promise((r) => setTimeout(r, 100));
     await web(h.webPort, "/gone").catch(() => undefined);
     const got = await next;
     ac.abort();
