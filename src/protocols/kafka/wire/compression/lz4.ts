@@ -5,10 +5,11 @@
 // Size guard: a frame says nothing reliable about its output (the content size is optional), but every
 // block declares its compressed length and a compressed block expands to at most the frame's block
 // maximum size (64 KiB to 4 MiB). Walking the block headers gives a bound before decoding anything.
-import { decompressFrameSync } from "lz4-napi";
 import { DecompressionError, checkBound, corrupt } from "./errors.js";
+import { lazyCodec } from "./load-codec.js";
 import { frameStart } from "./frame-start.js";
 
+const lz4 = lazyCodec<typeof import("lz4-napi")>("lz4-napi");
 const FRAME_MAGIC = 0x184d2204;
 const BLOCK_MAX: Record<number, number> = { 4: 64 << 10, 5: 256 << 10, 6: 1 << 20, 7: 4 << 20 };
 
@@ -61,7 +62,7 @@ export function unlz4Records(payload: Buffer, limit: number): Buffer {
   const { frames, bound } = lz4Frames(payload);
   checkBound("lz4", bound, limit);
   try {
-    const out = frames.map((f) => decompressFrameSync(f));
+    const out = frames.map((f) => lz4().decompressFrameSync(f));
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   } catch (err) {
     throw corrupt("lz4", err);

@@ -4,8 +4,10 @@
 // - librdkafka (kcat, confluent-kafka-*) writes one raw snappy block.
 // Both begin each raw block with its uncompressed length as a varint, so the size guard adds those up
 // before decompressing anything. The blocks are decoded by snappyjs (pure JavaScript).
-import { uncompress } from "snappyjs";
 import { DecompressionError, checkBound, corrupt } from "./errors.js";
+import { lazyCodec } from "./load-codec.js";
+
+const snappy = lazyCodec<typeof import("snappyjs")>("snappyjs");
 
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER = 16;
@@ -53,7 +55,7 @@ export function unsnappyRecords(payload: Buffer, limit: number): Buffer {
     limit,
   );
   try {
-    const out = blocks.map((b, i) => uncompress(b, lengths[i]));
+    const out = blocks.map((b, i) => snappy().uncompress(b, lengths[i]));
     return out.length === 1 ? out[0]! : Buffer.concat(out);
   } catch (err) {
     throw corrupt("snappy", err);
