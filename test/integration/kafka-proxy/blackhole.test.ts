@@ -111,6 +111,19 @@ for (const [client, start] of Object.entries(members)) {
           : undefined;
       });
       assert.equal(both.members.size, 2);
+      // Each member reads from its partition before the fault: a consumer silenced while it still
+      // fetches its committed offsets, right after an assignment, may stay idle after the window
+      // (librdkafka 2.0.2 does).
+      await produceDirect(kafka.bootstrap, topic, [
+        { value: "ready-0", partition: 0 },
+        { value: "ready-1", partition: 1 },
+      ]);
+      await eventually("each member to read its partition", () =>
+        (read(victim, "ready-0") || read(victim, "ready-1")) &&
+        (read(survivor, "ready-0") || read(survivor, "ready-1"))
+          ? true
+          : undefined,
+      );
 
       proxy.setRules([blackhole({ clientId: victimId })]);
       const evicted = await eventually("the victim's eviction", async () => {
