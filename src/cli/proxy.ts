@@ -274,7 +274,7 @@ function humanLine(e: ControlEvent | ControlAction): string {
     case "rule_added":
       return `${time} ${d.proxy}  rule ${d.rule_id} added: ${d.rule}`;
     case "rule_removed":
-      return `${time} ${d.proxy}  rule ${d.rule_id} removed: ${d.rule} (matched ${d.matched ?? "?"}, fired ${d.fired})`;
+      return `${time} ${d.proxy}  rule ${d.rule_id} removed: ${d.rule} (matched ${d.matched ?? "?"}, fired ${d.fired})${d.fired === 0 ? ": it never fired" : ""}`;
     case "reset":
       return `${time} control  reset: ${d.removed} rule(s) removed, events cleared`;
     default:

@@ -172,6 +172,15 @@ test("a YAML config with start rules, human log lines, SIGINT stops; a port in u
     );
     assert.match(await p.line(/conn 1 open/), /web conn 1 open -> 127\.0\.0\.1:\d+/);
 
+    // A rule removed without ever firing says so.
+    const control = new FaultboxProxyClient(/control API on (http:\/\/[\d.:]+)/.exec(first)![1]!);
+    const idle = await control.addRule("web", { action: "drop", path: "/never" });
+    await control.removeRule("web", idle.id);
+    assert.match(
+      await p.line(/removed/),
+      /rule 2 removed: drop\(path="\/never"\) \(matched 0, fired 0\): it never fired$/,
+    );
+
     // The same fixed port again: in use.
     const clash = await run([
       "--http",
