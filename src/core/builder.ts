@@ -4,7 +4,11 @@ import { dirname, resolve } from "node:path";
 import { SpecError, type SourceLocation } from "./errors.js";
 import { Runtime } from "./engine.js";
 import type {
+  ActionName,
   FaultAssumption,
+  LinkRef,
+  NodeRef,
+  ServiceActionRule,
   Healthcheck,
   InterfaceDef,
   MatrixCell,
@@ -47,8 +51,9 @@ export interface ServiceOptions {
 }
 
 export interface AssumptionOptions {
-  target?: ServiceDef | { service: string; iface: string };
-  rules?: ProxyRule[];
+  target?: ServiceDef | { service: string; iface: string } | NodeRef | LinkRef;
+  /** Protocol rules (drop, delay, ...) and service actions (kill(), restart(), pause(), ...). */
+  rules?: (ProxyRule | ServiceActionRule)[];
   /** Syscall keyword → fault, e.g. { write: deny("EIO") }. */
   syscall?: Record<string, SyscallFault>;
   monitors?: MonitorDef[];
@@ -308,18 +313,147 @@ export class SpecBuilder {
     return { kind: "proxy_rule", action, match, params, probability, text: `${action}(${parts.join(", ")})` };
   }
 
+  // ---- service actions ------------------------------------------------------------------------------
+
+  serviceAction(action: ActionName, params: ServiceActionRule["params"] = {}): ServiceActionRule {
+    const parts = [
+      ...(params.kill !== undefined ? [`kill=${params.kill ? "True" : "False"}`] : []),
+      ...(params.oneWay !== undefined ? [`one_way=${params.oneWay ? "True" : "False"}`] : []),
+    ];
+    return { kind: "service_action", action, params, text: `${action}(${parts.join(", ")})` };
+  }
+
+  /** `svc.node(n)` or a protocol selector such as `kafka.leader(topic="t", partition=0)`. */
+  nodeRef(
+    service: string,
+    choice: { node: number } | { select: string; args: Record<string, unknown> },
+  ): NodeRef {
+    const svc = this.findService(service);
+    if (!svc) throw new SpecError(`unknown service "${service}"`);
+    if ("node" in choice) {
+      if (!Number.isInteger(choice.node) || choice.node < 1)
+        throw new SpecError(
+          `${service}.node(): a node id is a positive int (1 is the first), got ${choice.node}`,
+        );
+      return { kind: "node_ref", service, node: choice.node, text: `${service}.node(${choice.node})` };
+    }
+    const offering = svc.interfaces.find((i) => getProtocol(i.protocol)?.nodeSelectors?.[choice.select]);
+    if (!offering) {
+      const known = [
+        ...new Set(svc.interfaces.flatMap((i) => Object.keys(getProtocol(i.protocol)?.nodeSelectors ?? {}))),
+      ];
+      throw new SpecError(
+        `service "${service}" has no node selector "${choice.select}"${known.length ? ` (it has ${known.join(", ")})` : " (its protocols offer none; use .node(n))"}`,
+      );
+    }
+    const selector = getProtocol(offering.protocol)!.nodeSelectors![choice.select]!;
+    for (const k of Object.keys(choice.args)) {
+      if (!selector.params.includes(k))
+        throw new SpecError(
+          `${service}.${choice.select}(): unknown keyword argument "${k}"; valid: ${selector.params.join(", ")}`,
+        );
+    }
+    for (const k of selector.required ?? []) {
+      if (choice.args[k] === undefined) throw new SpecError(`${service}.${choice.select}() requires ${k}=`);
+    }
+    const shown = Object.entries(choice.args).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+    return {
+      kind: "node_ref",
+      service,
+      select: { name: choice.select, protocol: offering.protocol, args: choice.args },
+      text: `${service}.${choice.select}(${shown.join(", ")})`,
+    };
+  }
+
+  /** `svc.link(a, b)`: the connections node a opens to node b. */
+  linkRef(service: string, from: NodeRef | number, to: NodeRef | number): LinkRef {
+    const ref = (n: NodeRef | number) => (typeof n === "number" ? this.nodeRef(service, { node: n }) : n);
+    const a = ref(from);
+    const b = ref(to);
+    for (const n of [a, b]) {
+      if (n.service !== service)
+        throw new SpecError(`${service}.link(): ${n.text} is a node of "${n.service}", not of "${service}"`);
+    }
+    if (a.node !== undefined && a.node === b.node)
+      throw new SpecError(`${service}.link(): a link joins two different nodes, got ${a.text} twice`);
+    const short = (n: NodeRef) => (n.node !== undefined ? String(n.node) : n.text);
+    return { kind: "link_ref", service, from: a, to: b, text: `${service}.link(${short(a)}, ${short(b)})` };
+  }
+
+  /** Checks where service actions may go; throws a message naming the fault and the fix. */
+  private checkActions(
+    where: string,
+    actions: ServiceActionRule[],
+    target: { service?: ServiceDef; node?: NodeRef; link?: LinkRef },
+    location: SourceLocation | undefined,
+  ): void {
+    for (const a of actions) {
+      const fail = (msg: string) => {
+        throw new SpecError(`${where}: ${a.text} ${msg}`, { location });
+      };
+      if (!target.service) fail("needs target= (a service, one of its nodes, or a link between two)");
+      if (target.service?.remote)
+        fail(
+          `cannot act on "${target.service.name}": it is remote (${target.service.remote}), so faultbox did not start it`,
+        );
+      if (a.action === "cut" && !target.link)
+        fail(`applies to a link between two nodes: target=${target.service?.name}.link(1, 2)`);
+      if (a.action === "isolate" && !target.node)
+        fail(
+          `applies to one node: target=${target.service?.name}.node(2) (or a node selector such as .leader(...))`,
+        );
+      if (a.action !== "cut" && target.link)
+        fail(`acts on a service or a node, not on a link (a link takes cut() and protocol rules)`);
+    }
+  }
+
   faultAssumption(name: string, o: AssumptionOptions): FaultAssumption {
     if (!name) throw new SpecError("fault_assumption() requires a name", { location: o.location });
     const where = `fault_assumption("${name}")`;
     let targetService: ServiceDef | undefined;
     let targetInterface: { service: string; iface: string } | undefined;
-    if (o.target && "kind" in o.target && o.target.kind === "service") targetService = o.target;
-    else if (o.target) {
+    let targetNode: NodeRef | undefined;
+    let targetLink: LinkRef | undefined;
+    const t = o.target as { kind?: string } | undefined;
+    if (t?.kind === "service") targetService = o.target as ServiceDef;
+    else if (t?.kind === "node_ref") {
+      targetNode = o.target as NodeRef;
+      targetService = this.findService(targetNode.service);
+    } else if (t?.kind === "link_ref") {
+      targetLink = o.target as LinkRef;
+      targetService = this.findService(targetLink.service);
+    } else if (o.target) {
       targetInterface = o.target as { service: string; iface: string };
       targetService = this.findService(targetInterface.service);
     }
-    const rules = o.rules ?? [];
-    if (rules.length > 0) {
+    const all = o.rules ?? [];
+    const actions = all.filter((r): r is ServiceActionRule => r.kind === "service_action");
+    const rules = all.filter((r): r is ProxyRule => r.kind === "proxy_rule");
+    this.checkActions(
+      where,
+      actions,
+      { service: targetService, node: targetNode, link: targetLink },
+      o.location,
+    );
+    if (rules.length > 0 && targetNode) {
+      throw new SpecError(
+        `${where}: protocol rules go on an interface (${targetNode.service}.<interface>) or a link between two nodes (${targetNode.service}.link(a, b)), not on one node`,
+        { location: o.location },
+      );
+    }
+    if (rules.length > 0 && targetLink) {
+      // Rules on a link are the protocol's rules on the traffic between the nodes (Kafka's replication).
+      const svc = targetService!;
+      const iface = svc.interfaces.find((i) => getProtocol(i.protocol)?.proxy);
+      if (!iface)
+        throw new SpecError(`${where}: service "${svc.name}" has no interface whose protocol has rules`, {
+          location: o.location,
+        });
+      for (const r of rules) {
+        const problem = checkRuleSupported(iface.protocol, r);
+        if (problem) throw new SpecError(`${where}: ${problem}`, { location: o.location });
+      }
+    } else if (rules.length > 0) {
       if (!targetInterface) {
         throw new SpecError(
           `${where}: rules= requires target to be an interface (e.g. kafka.broker), got ${o.target ? "a service" : "no target"}`,
@@ -348,8 +482,8 @@ export class SpecBuilder {
     const syscallFaults = o.syscall ?? {};
     let syscall: SyscallRule[] = [];
     if (Object.keys(syscallFaults).length > 0) {
-      if (!targetService)
-        throw new SpecError(`${where} requires target= when syscall faults are specified`, {
+      if (!targetService || targetNode || targetLink)
+        throw new SpecError(`${where} requires target= (a service) when syscall faults are specified`, {
           location: o.location,
         });
       syscall = this.syscallRules(targetService, syscallFaults, where);
@@ -362,7 +496,10 @@ export class SpecBuilder {
       description: o.description,
       targetInterface,
       targetService: targetService?.name,
+      ...(targetNode ? { targetNode } : {}),
+      ...(targetLink ? { targetLink } : {}),
       rules,
+      actions,
       syscall,
       monitors,
       children: o.faults ?? [],

@@ -14,10 +14,14 @@ import { SpecError, type SourceLocation } from "./errors.js";
 import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "./decoders.js";
 import type { EventPredicate, StoredEvent } from "./events.js";
 import { loadFile, loadJson, loadYaml } from "./files.js";
+import type { ActionTarget, ActionVerb } from "./actions.js";
 import type {
   FaultAssumption,
   InterfaceDef,
+  LinkRef,
   MonitorDef,
+  NodeRef,
+  ServiceActionRule,
   ObserveSource,
   ProxyRule,
   ServiceDef,
@@ -58,11 +62,46 @@ export interface InterfaceHandle {
   exec(args: { sql: string } & Record<string, unknown>): Promise<Response>;
 }
 
+/** Service actions as steps; each resolves with the data of its `service_action` event. */
+export interface ActionSteps {
+  kill(): Promise<Record<string, unknown>>;
+  stop(): Promise<Record<string, unknown>>;
+  start(): Promise<Record<string, unknown>>;
+  /** Graceful stop then start; `{ kill: true }`: SIGKILL instead of the graceful stop. */
+  restart(options?: { kill?: boolean }): Promise<Record<string, unknown>>;
+  pause(): Promise<Record<string, unknown>>;
+  resume(): Promise<Record<string, unknown>>;
+  /** Heals the links this service's or node's actions cut. */
+  heal(): Promise<Record<string, unknown>>;
+}
+
+/** One node of a service (`svc.node(2)`, `svc.select("leader", { topic: "t" })`). */
+export interface NodeHandle extends ActionSteps {
+  readonly ref: NodeRef;
+  /** Cuts every link to and from this node (a network partition around it). */
+  isolate(): Promise<Record<string, unknown>>;
+}
+
+/** The connections one node opens to another (`svc.link(1, 2)`). */
+export interface LinkHandle {
+  readonly ref: LinkRef;
+  cut(options?: { oneWay?: boolean }): Promise<Record<string, unknown>>;
+  heal(): Promise<Record<string, unknown>>;
+}
+
 export type ServiceHandle<N extends string> = {
   readonly name: string;
   readonly def: ServiceDef;
   iface(name: N): InterfaceHandle;
-} & { readonly [K in N]: InterfaceHandle };
+  /** Node n (1 is the first; a process or container has node 1 only). */
+  node(id: number): NodeHandle;
+  /** A node chosen by a protocol's selector when an action fires, e.g. ("leader", { topic: "t", partition: 0 }). */
+  select(selector: string, args?: Record<string, unknown>): NodeHandle;
+  link(from: number | NodeHandle, to: number | NodeHandle): LinkHandle;
+} & ActionSteps & { readonly [K in N]: InterfaceHandle };
+
+/** What service actions take as a target: a service handle (any interfaces), a node or a link. */
+type ActionTargetHandle = Pick<ServiceHandle<string>, "def" | "name"> | NodeHandle | LinkHandle;
 
 export interface NamedInterface<N extends string> extends InterfaceDef {
   name: N;
@@ -103,7 +142,7 @@ export interface SpecApi {
   faultAssumption(
     name: string,
     options: Omit<AssumptionOptions, "target" | "location"> & {
-      target?: ServiceHandle<string> | InterfaceHandle;
+      target?: InterfaceHandle | ActionTargetHandle;
     },
   ): FaultAssumption;
   faultScenario(
@@ -123,12 +162,21 @@ export interface SpecApi {
       overrides?: { scenario: string; fault: string; expect: (r: unknown) => unknown }[];
     },
   ): void;
-  /** Runs fn with the fault active, removing it afterwards. */
+  /** Runs fn with the fault active, removing it afterwards (service actions are undone). */
   fault<T>(
-    target: FaultAssumption | InterfaceHandle,
+    target: FaultAssumption | InterfaceHandle | ActionTargetHandle,
     run: () => Promise<T> | T,
-    ...rules: ProxyRule[]
+    ...rules: (ProxyRule | ServiceActionRule)[]
   ): Promise<T>;
+  /** Service actions as faults: applied when the window opens, undone when it closes. */
+  actions: {
+    kill(): ServiceActionRule;
+    restart(options?: { kill?: boolean }): ServiceActionRule;
+    stop(): ServiceActionRule;
+    pause(): ServiceActionRule;
+    isolate(): ServiceActionRule;
+    cut(options?: { oneWay?: boolean }): ServiceActionRule;
+  };
   rules: {
     /** Matchers, and times=/after=/probability= as in Starlark (probability may also come second). */
     drop(match?: Record<string, string | number>, options?: { probability?: number }): ProxyRule;
@@ -310,6 +358,29 @@ export function createApi(b: SpecBuilder): SpecApi {
     };
   };
 
+  const act = (target: ActionTarget, verb: ActionVerb, params: ServiceActionRule["params"] = {}) =>
+    run(`${verb}()`).serviceAction(target, verb, params);
+  const actionSteps = (target: ActionTarget): ActionSteps => ({
+    kill: () => act(target, "kill"),
+    stop: () => act(target, "stop"),
+    start: () => act(target, "start"),
+    restart: (o = {}) => act(target, "restart", o.kill !== undefined ? { kill: o.kill } : {}),
+    pause: () => act(target, "pause"),
+    resume: () => act(target, "resume"),
+    heal: () => act(target, "heal"),
+  });
+  const nodeHandle = (ref: NodeRef): NodeHandle => ({
+    ref,
+    ...actionSteps({ node: ref }),
+    isolate: () => act({ node: ref }, "isolate"),
+  });
+  /** A handle's engine object: service def, node or link reference. */
+  const targetOf = (t: InterfaceHandle | ActionTargetHandle) => {
+    if ("def" in t) return t.def;
+    if ("ref" in t) return t.ref;
+    return { service: t.service, iface: t.name };
+  };
+
   const toQuery = (q: Query = {}) => {
     const { where, timeout: _t, ...filters } = q;
     return { where, filters };
@@ -343,6 +414,23 @@ export function createApi(b: SpecBuilder): SpecApi {
           return h;
         },
       };
+      Object.assign(handle, actionSteps({ service: name }), {
+        node: (id: number) => nodeHandle(b.nodeRef(name, { node: id })),
+        select: (selector: string, args: Record<string, unknown> = {}) =>
+          nodeHandle(b.nodeRef(name, { select: selector, args })),
+        link: (from: number | NodeHandle, to: number | NodeHandle): LinkHandle => {
+          const ref = b.linkRef(
+            name,
+            typeof from === "number" ? from : from.ref,
+            typeof to === "number" ? to : to.ref,
+          );
+          return {
+            ref,
+            cut: (o = {}) => act({ link: ref }, "cut", o.oneWay !== undefined ? { oneWay: o.oneWay } : {}),
+            heal: () => act({ link: ref }, "heal"),
+          };
+        },
+      });
       for (const [n, h] of handles) if (!(n in handle)) handle[n] = h;
       return handle as unknown as ServiceHandle<N>;
     },
@@ -374,7 +462,7 @@ export function createApi(b: SpecBuilder): SpecApi {
         else options[k] = v;
       }
       checkOptionKeys(`faultAssumption("${name}")`, options, ASSUMPTION_KEYS, location, assumptionKeyHint);
-      const target = !t ? undefined : "def" in t ? t.def : { service: t.service, iface: t.name };
+      const target = t ? targetOf(t) : undefined;
       return b.faultAssumption(name, { ...o, syscall, target, location });
     },
     faultScenario: (name, o) => {
@@ -404,17 +492,23 @@ export function createApi(b: SpecBuilder): SpecApi {
     },
     async fault(target, fn, ...rules) {
       const r = run("fault()");
-      const assumption =
-        "kind" in target && target.kind === "fault_assumption"
-          ? target
-          : b.faultAssumption(`${(target as InterfaceHandle).service}.${(target as InterfaceHandle).name}`, {
-              target: {
-                service: (target as InterfaceHandle).service,
-                iface: (target as InterfaceHandle).name,
-              },
-              rules,
-            });
+      let assumption: FaultAssumption;
+      if ("kind" in target && target.kind === "fault_assumption") assumption = target as FaultAssumption;
+      else {
+        const t = targetOf(target as InterfaceHandle | ActionTargetHandle);
+        const label =
+          "text" in t ? t.text : "iface" in t ? `${t.service}.${t.iface}` : (t as ServiceDef).name;
+        assumption = b.faultAssumption(label, { target: t, rules, location: callerLocation(file) });
+      }
       return r.withFaults([assumption], async () => fn());
+    },
+    actions: {
+      kill: () => b.serviceAction("kill"),
+      restart: (o = {}) => b.serviceAction("restart", o.kill !== undefined ? { kill: o.kill } : {}),
+      stop: () => b.serviceAction("stop"),
+      pause: () => b.serviceAction("pause"),
+      isolate: () => b.serviceAction("isolate"),
+      cut: (o = {}) => b.serviceAction("cut", o.oneWay !== undefined ? { oneWay: o.oneWay } : {}),
     },
     rules: {
       drop: (match = {}, o = {}) => {

@@ -1,7 +1,7 @@
 // How a service runs is pluggable (src/launch/ registers local, container and remote launchers).
 import type { Address } from "./protocol.js";
 import type { LaunchWrapper } from "./syscall.js";
-import type { ServiceDef } from "./model.js";
+import type { ProxyRule, ServiceDef } from "./model.js";
 
 export interface LaunchRequest {
   service: ServiceDef;
@@ -11,18 +11,69 @@ export interface LaunchRequest {
   onLine: (stream: "stdout" | "stderr", line: string) => void;
   /** Present when syscall faults target this service. */
   wrapper?: LaunchWrapper;
+  /** Events of the launcher itself (a cluster's link proxies: their `proxy` events), on the service. */
+  emit?: (type: string, data: Record<string, unknown>) => void;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: string | null;
+}
+
+/**
+ * What faultbox can do to a running service besides stopping it for good: the service actions
+ * (kill, restart, pause, ...). A service has nodes: [1] for a process or a container, 1..n for a
+ * cluster the launcher runs as several processes (a multi-broker Kafka). Every action keeps the node's
+ * data: a killed or stopped node starts again on what it left on disk.
+ */
+export interface ServiceActions {
+  readonly nodes: readonly number[];
+  /** SIGKILL (no shutdown hook runs); the node stays down until start(). */
+  kill(node: number): Promise<void>;
+  /** SIGTERM, SIGKILL after graceMs; the node stays down until start(). */
+  stop(node: number, graceMs: number): Promise<void>;
+  /**
+   * Starts a node that kill() or stop() took down, on its own data and at the same addresses. Resolves
+   * once the launcher considers it started (a cluster node: back in the cluster); the service's
+   * healthcheck is core's business. `wrapper`: a fresh syscall supervisor for a supervised process
+   * (a supervisor serves one run).
+   */
+  start(node: number, options?: { wrapper?: LaunchWrapper }): Promise<void>;
+  /** SIGSTOP to every process of the node (a container: the engine's pause); resume() undoes it. */
+  pause(node: number): Promise<void>;
+  resume(node: number): Promise<void>;
+  /** Network links between the nodes, when their traffic crosses proxies of ours (a Kafka cluster). */
+  links?: NodeLinks;
+}
+
+/** The links between a cluster's nodes: the connections node `from` opens to node `to`. */
+export interface NodeLinks {
+  /** Blackholes the link: bytes are swallowed both ways, new connections are held; heal() ends it. */
+  cut(from: number, to: number): void;
+  /** Ends a cut: held connections are closed (both sides reconnect) and new ones pass again. */
+  heal(from: number, to: number): void;
+  /** Protocol rules on the requests `from` sends to `to` (drop, delay, ...), in the link's proxy. */
+  addRule(from: number, to: number, rule: ProxyRule): void;
+  removeRules(from: number, to: number, rules: ProxyRule[]): void;
 }
 
 export interface RunningProcess {
   /** Where each interface can be reached from the host, by interface name. */
   addresses: Record<string, Address>;
-  /** Resolves when the process/container exits on its own (or is stopped). */
-  exited: Promise<{ code: number | null; signal: string | null }>;
+  /**
+   * Resolves when the process/container exits (on its own, stopped, or killed by an action). After
+   * actions.start() it is the new run's promise, so read it again after each start.
+   */
+  readonly exited: Promise<ExitStatus>;
   /** Last lines of output, for start failures. */
   lastLines(n: number): string[];
   pid?: number;
   /** SIGTERM, then SIGKILL after graceMs; resolves when gone. */
   stop(graceMs: number): Promise<void>;
+  /** Service actions; absent when this launcher cannot act on the service (see actionsUnavailable). */
+  actions?: ServiceActions;
+  /** Why there are no actions (a remote service, one running inside faultbox), for the error message. */
+  actionsUnavailable?: string;
 }
 
 export interface Launcher {

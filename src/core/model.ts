@@ -79,6 +79,54 @@ export interface ProxyRule {
   text: string;
 }
 
+/**
+ * A service action as a fault: kill(), restart(), stop(), pause() on a service or one of its nodes;
+ * isolate() on a node and cut() on a link between two nodes. In a window it acts when the window
+ * opens and is undone when it closes (kill/stop: start again; pause: resume; isolate/cut: heal);
+ * restart() has nothing to undo.
+ */
+export interface ServiceActionRule {
+  readonly kind: "service_action";
+  action: ActionName;
+  /** restart(kill=True): SIGKILL instead of a graceful stop. cut(one_way=True): only from -> to. */
+  params: { kill?: boolean; oneWay?: boolean };
+  /** As written: `restart()`, `cut(one_way=True)`. */
+  text: string;
+}
+
+export type ActionName = "kill" | "restart" | "stop" | "pause" | "isolate" | "cut";
+
+/**
+ * How a node is chosen: by id, or by a protocol's selector resolved when the action fires (Kafka:
+ * `leader(topic=, partition=)`, `follower(...)`, answered from Metadata through the service's proxy).
+ */
+export interface NodeSelector {
+  /** The selector's name, e.g. "leader". */
+  name: string;
+  /** Protocol offering it (the service's interface whose plugin resolves it). */
+  protocol: string;
+  args: Record<string, unknown>;
+}
+
+/** One node of a service (`kafka.node(2)`, `kafka.leader(topic="t")`). */
+export interface NodeRef {
+  readonly kind: "node_ref";
+  service: string;
+  node?: number;
+  select?: NodeSelector;
+  /** As written: `kafka.node(2)`, `kafka.leader(topic="orders", partition=0)`. */
+  text: string;
+}
+
+/** The connections node `from` opens to node `to` (`kafka.link(1, 2)`). */
+export interface LinkRef {
+  readonly kind: "link_ref";
+  service: string;
+  from: NodeRef;
+  to: NodeRef;
+  text: string;
+}
+
 /** A syscall-level fault rule (deny/delay/allow), applied by the syscall controller. */
 export interface SyscallFault {
   readonly kind: "syscall_fault";
@@ -105,9 +153,14 @@ export interface FaultAssumption {
   description?: string;
   /** Interface target for proxy rules: `svc.iface`. */
   targetInterface?: { service: string; iface: string };
-  /** Service target for syscall rules. */
+  /** Service target for syscall rules and service actions. */
   targetService?: string;
+  /** One node of the service (service actions), or a link between two (cut(), rules on the link). */
+  targetNode?: NodeRef;
+  targetLink?: LinkRef;
   rules: ProxyRule[];
+  /** Service actions: applied when the window opens, undone when it closes. */
+  actions: ServiceActionRule[];
   syscall: SyscallRule[];
   monitors: MonitorDef[];
   children: FaultAssumption[];

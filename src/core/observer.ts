@@ -9,6 +9,11 @@ export interface Observer {
   /** The Kafka topic it reads, if it is a topic observer (the history checker knows what was stored there). */
   readonly topic?: string;
   /**
+   * The service whose data it reads, when it reads one of ours: while every node of that service is
+   * paused or down (service actions), drains skip it, since nothing there can answer.
+   */
+  readonly source?: string;
+  /**
    * Resolves once every record the source held at call time has been emitted into the log. A source
    * that cannot be read (a broker down) does not reject: it reports through an event and lastDrainError.
    */

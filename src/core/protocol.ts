@@ -102,6 +102,27 @@ export interface HealthcheckContext {
   signal: AbortSignal;
 }
 
+/** What a node selector gets when an action fires: where to ask (the service's proxy) and its args. */
+export interface NodeSelectCall {
+  /** The interface's proxy when one runs, else the service itself (as for steps). */
+  target: Address;
+  args: Record<string, unknown>;
+  serviceEnv: Record<string, string>;
+  service: string;
+  iface: string;
+  /** The service's node ids. */
+  nodes: readonly number[];
+  signal: AbortSignal;
+}
+
+/** A selector of one node of a multi-node service, e.g. Kafka's leader(topic=, partition=). */
+export interface ProtocolNodeSelector {
+  params: string[];
+  required?: string[];
+  /** The node, and what the choice was based on (recorded in the action's event). */
+  resolve(call: NodeSelectCall): Promise<{ node: number; info?: Record<string, unknown> }>;
+}
+
 export interface ProtocolPlugin {
   name: string;
   steps: Record<string, StepMethod>;
@@ -119,6 +140,8 @@ export interface ProtocolPlugin {
   observers?: Record<string, (...args: unknown[]) => ObserveSource>;
   /** Called when a test ends, before its services stop: close clients the steps kept open. */
   afterTest?: () => Promise<void>;
+  /** Selectors of one node of a service with this interface (`kafka.leader(topic=)`), by name. */
+  nodeSelectors?: Record<string, ProtocolNodeSelector>;
 }
 
 const plugins = new Map<string, ProtocolPlugin>();

@@ -2,8 +2,17 @@
 // Front ends (Starlark builtins, the TypeScript API) call into the TestRun that is current.
 import { AssertionFailure, SpecError, errorMessage, type SourceLocation } from "./errors.js";
 import { EventLog, matchesFilters, type EventPredicate, type StoredEvent } from "./events.js";
+import { ActionRunner, type ActionTarget, type ActionVerb } from "./actions.js";
 import { ActiveMonitor, type MonitorViolation } from "./monitors.js";
-import type { FaultAssumption, MonitorDef, ProxyRule, ServiceDef, Suite, TestDef } from "./model.js";
+import type {
+  FaultAssumption,
+  MonitorDef,
+  ProxyRule,
+  ServiceActionRule,
+  ServiceDef,
+  Suite,
+  TestDef,
+} from "./model.js";
 import type { Observer } from "./observer.js";
 import { getProtocol } from "./protocol.js";
 import type { Rng } from "./random.js";
@@ -34,13 +43,27 @@ export class TestRun {
   /** Where the spec currently is (set by the front end), for failure locations. */
   locate: () => SourceLocation | undefined = () => undefined;
 
+  /** Service actions (kill, restart, pause, isolate, ...) of this test. */
+  readonly actions: ActionRunner;
+
   constructor(
     readonly suite: Suite,
     readonly test: TestDef,
     readonly services: ServiceManager,
     readonly rng: Rng,
     readonly nonce: string,
-  ) {}
+  ) {
+    this.actions = new ActionRunner(services, this.log, this.abort.signal);
+  }
+
+  /** A service action as a step (`kafka.restart()`, `kafka.leader(topic="t").kill()`); returns its event's data. */
+  async serviceAction(
+    target: ActionTarget,
+    verb: ActionVerb,
+    params: ServiceActionRule["params"] = {},
+  ): Promise<Record<string, unknown>> {
+    return this.actions.perform(target, verb, params, "step");
+  }
 
   private service(name: string): ServiceDef {
     const s = this.suite.services.find((x) => x.name === name);
@@ -147,7 +170,8 @@ export class TestRun {
   async settle(): Promise<void> {
     for (let round = 0; round < 10; round++) {
       const before = this.log.size;
-      await Promise.all(this.observers.map((o) => o.drain()));
+      const readable = this.observers.filter((o) => !o.source || !this.services.unreachable(o.source));
+      await Promise.all(readable.map((o) => o.drain()));
       for (const m of this.monitors) await m.idle();
       if (this.log.size === before) return;
     }
@@ -354,16 +378,23 @@ export class TestRun {
     // Listed before anything can throw, so a window that failed to apply still shows (with 0 fired).
     const records = new Map<FaultAssumption, FaultWindowRecord>();
     for (const a of flat) {
-      if (a.rules.length === 0 && a.syscall.length === 0 && !assumptions.includes(a)) continue;
+      if (
+        a.rules.length === 0 &&
+        a.syscall.length === 0 &&
+        a.actions.length === 0 &&
+        !assumptions.includes(a)
+      )
+        continue;
       const target = a.targetInterface
         ? `${a.targetInterface.service}.${a.targetInterface.iface}`
-        : a.targetService;
+        : (a.targetLink?.text ?? a.targetNode?.text ?? a.targetService);
       const record: FaultWindowRecord = {
         assumption: a.name,
         ...(target ? { target } : {}),
         rules: [
           ...a.rules.map((r) => ({ rule: r.text, fired: 0 })),
           ...a.syscall.map((r) => ({ rule: `${r.key}=${r.fault.text}`, fired: 0 })),
+          ...a.actions.map((r) => ({ rule: r.text, fired: 0 })),
         ],
         fired: 0,
       };
@@ -371,6 +402,30 @@ export class TestRun {
       this.faultWindows.push(record);
     }
     const undo: (() => Promise<void>)[] = [];
+    /**
+     * Runs every undo (a service that will not come back must not leave a link cut) and fills in the
+     * composite records; returns the first undo failure (reported unless the window already failed).
+     */
+    const closeWindow = async (): Promise<unknown> => {
+      let undoFailure: unknown;
+      for (const u of undo.reverse()) {
+        try {
+          await u();
+        } catch (err) {
+          undoFailure ??= err;
+        }
+      }
+      // A composite assumption (faults=[...]) fired as often as the windows inside it.
+      const total = (a: FaultAssumption): number =>
+        (records.get(a)?.rules.reduce((n, r) => n + r.fired, 0) ?? 0) +
+        a.children.reduce((n, c) => n + total(c), 0);
+      for (const a of assumptions) {
+        const record = records.get(a);
+        if (record && a.children.length) record.fired = total(a);
+      }
+      return undoFailure;
+    };
+    let result: T;
     try {
       for (const a of flat)
         for (const m of a.monitors) {
@@ -388,19 +443,22 @@ export class TestRun {
         byService.set(a.targetService, [...(byService.get(a.targetService) ?? []), ...a.syscall]);
       }
       for (const [service, rules] of byService) {
-        const session = this.services.running.get(service)?.syscall;
-        if (!session)
+        const entry = this.services.running.get(service);
+        if (!entry?.syscall)
           throw new SpecError(
             `syscall faults on "${service}": the service is not running under the syscall supervisor`,
           );
-        await session.setRules(rules);
+        await entry.syscall.setRules(rules);
+        entry.syscallRules = rules;
         this.log.append(
           "fault_applied",
           service,
           Object.fromEntries(rules.map((r) => [r.key, `${r.fault.text} → filter:[${r.syscalls.join(",")}]`])),
         );
         undo.push(async () => {
-          const hits = await session.clearRules();
+          // The session of the process running now: a restart inside the window brings a new one.
+          entry.syscallRules = undefined;
+          const hits = entry.syscall ? await entry.syscall.clearRules() : {};
           for (const a of flat) {
             const record = records.get(a);
             if (!record || a.targetService !== service) continue;
@@ -414,6 +472,42 @@ export class TestRun {
             }
           }
           this.log.append("fault_removed", service, {});
+        });
+      }
+      for (const a of flat) {
+        if (a.rules.length === 0 || !a.targetLink) continue;
+        const link = a.targetLink;
+        const startSeq = this.log.size;
+        const applied = await this.actions.addLinkRules(link, a.rules);
+        this.log.append("proxy_fault_applied", link.service, {
+          link: applied.link,
+          assumption: a.name,
+          rules: a.rules.map((r) => r.text).join(", "),
+        });
+        undo.push(async () => {
+          await this.settle();
+          await applied.undo();
+          const acted = this.log
+            .all()
+            .filter(
+              (e) =>
+                e.seq > startSeq &&
+                e.type === "proxy" &&
+                e.service === link.service &&
+                e.data.link === applied.link &&
+                e.data.action !== undefined,
+            );
+          const record = records.get(a);
+          if (record) {
+            const counts = countRuleFirings(a.rules, acted);
+            a.rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
+            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+          }
+          if (acted.length === 0)
+            this.warn(
+              `fault "${a.name}" never fired: no traffic matched ${a.rules.map((r) => r.text).join(", ")} on ${link.text} (${applied.link})`,
+            );
+          this.log.append("proxy_fault_removed", link.service, { link: applied.link, assumption: a.name });
         });
       }
       for (const a of flat) {
@@ -460,18 +554,32 @@ export class TestRun {
           this.log.append("proxy_fault_removed", service, { interface: iface, assumption: a.name });
         });
       }
-      return await fn();
-    } finally {
-      for (const u of undo.reverse()) await u();
-      // A composite assumption (faults=[...]) fired as often as the windows inside it.
-      const total = (a: FaultAssumption): number =>
-        (records.get(a)?.rules.reduce((n, r) => n + r.fired, 0) ?? 0) +
-        a.children.reduce((n, c) => n + total(c), 0);
-      for (const a of assumptions) {
+      // Service actions last: the window's rules are in place when a service goes down or comes back.
+      for (const a of flat) {
+        if (a.actions.length === 0) continue;
+        const target: ActionTarget = a.targetLink
+          ? { link: a.targetLink }
+          : a.targetNode
+            ? { node: a.targetNode }
+            : { service: a.targetService! };
         const record = records.get(a);
-        if (record && a.children.length) record.fired = total(a);
+        for (const [i, rule] of a.actions.entries()) {
+          const back = await this.actions.apply(rule, target, `fault "${a.name}"`);
+          if (record) {
+            record.rules[a.rules.length + a.syscall.length + i]!.fired = 1;
+            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+          }
+          if (back) undo.push(back);
+        }
       }
+      result = await fn();
+    } catch (err) {
+      await closeWindow();
+      throw err;
     }
+    const undoFailure = await closeWindow();
+    if (undoFailure !== undefined) throw undoFailure;
+    return result;
   }
 
   async stopObservers(): Promise<void> {

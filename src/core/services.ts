@@ -4,7 +4,8 @@ import { ServiceStartError, errorMessage } from "./errors.js";
 import type { EventLog } from "./events.js";
 import { waitHealthy } from "./healthcheck.js";
 import { getLauncher, launchKind, type RunningProcess } from "./launcher.js";
-import type { ProxyRule, ServiceDef, Suite } from "./model.js";
+import type { LaunchWrapper } from "./syscall.js";
+import type { ProxyRule, ServiceDef, Suite, SyscallRule } from "./model.js";
 import { getProtocol, type Address, type ProtocolProxy } from "./protocol.js";
 import type { Rng } from "./random.js";
 import { getSyscallController, type SyscallSession } from "./syscall.js";
@@ -24,6 +25,14 @@ export interface RunningService {
   syscall?: SyscallSession;
   /** Set when the process exited on its own. */
   exitedEarly?: string;
+  /** Nodes a service action took down (kill, stop) and has not started again. */
+  down: Set<number>;
+  /** Nodes paused by an action and not resumed. */
+  paused: Set<number>;
+  /** Links cut by an action and not healed, as "from->to". */
+  cuts: Set<string>;
+  /** Syscall rules of the open window, set again on the fresh supervisor of a restarted process. */
+  syscallRules?: SyscallRule[];
 }
 
 interface ProxyEntry {
@@ -54,6 +63,11 @@ export class ServiceManager {
     this.order = startOrder(suite.services);
   }
 
+  /** SIGTERM -> SIGKILL grace of stops (also of stop() and restart() actions). */
+  get stopGraceMs(): number {
+    return this.options.stopGraceMs;
+  }
+
   /** Where an interface really listens (no proxy). */
   upstream(svc: ServiceDef, iface: string): Address {
     const i = svc.interfaces.find((x) => x.name === iface);
@@ -63,6 +77,14 @@ export class ServiceManager {
     if (svc.remote) return parseHostPort(svc.remote, i.port);
     if (svc.image) return { host: "127.0.0.1", port: svc.ports[i.port] || i.port };
     return { host: "127.0.0.1", port: i.port };
+  }
+
+  /** Whether every node of a service is paused or down (service actions): nothing there answers. */
+  unreachable(service: string): boolean {
+    const entry = this.running.get(service);
+    const nodes = entry?.process.actions?.nodes;
+    if (!entry || !nodes) return false;
+    return nodes.every((n) => entry.paused.has(n) || entry.down.has(n));
   }
 
   /** The address steps use: the proxy when one runs, else the service. */
@@ -225,18 +247,39 @@ export class ServiceManager {
         `service "${svc.name}" could not be launched: ${errorMessage(err)}`,
       );
     }
-    const entry: RunningService = { def: svc, process: proc };
+    const entry: RunningService = {
+      def: svc,
+      process: proc,
+      down: new Set(),
+      paused: new Set(),
+      cuts: new Set(),
+    };
     this.running.set(svc.name, entry);
     for (const i of svc.interfaces) {
       await this.proxies.get(interfaceKey(svc.name, i.name))?.proxy.retarget?.(this.upstream(svc, i.name));
     }
-    const exited = proc.exited.then(({ code, signal }) => {
-      const reason = `service "${svc.name}" exited${signal ? ` on ${signal}` : ` with code ${code}`}`;
+    const exited = this.watchExit(entry);
+    if (wrapper && proc.pid !== undefined) entry.syscall = await wrapper.attach(proc.pid);
+    log.append("service_started", svc.name, kind === "binary" ? {} : { kind });
+    await this.awaitHealthy(entry, exited);
+  }
+
+  /**
+   * Resolves with a reason when the service's current run exits on its own (a launcher's `exited`
+   * skips what an action did); read again after every start.
+   */
+  private watchExit(entry: RunningService): Promise<string> {
+    return entry.process.exited.then(({ code, signal }) => {
+      const reason = `service "${entry.def.name}" exited${signal ? ` on ${signal}` : ` with code ${code}`}`;
       entry.exitedEarly = reason;
       return reason;
     });
-    if (wrapper && proc.pid !== undefined) entry.syscall = await wrapper.attach(proc.pid);
-    log.append("service_started", svc.name, kind === "binary" ? {} : { kind });
+  }
+
+  /** The service's healthcheck, if it has one (after a launch, and after an action started it again). */
+  private async awaitHealthy(entry: RunningService, exited: Promise<string>): Promise<void> {
+    const svc = entry.def;
+    const proc = entry.process;
     if (svc.healthcheck) {
       const hc = svc.healthcheck;
       // kafka_ready() without an address probes the service's first interface of its protocol.
@@ -260,7 +303,80 @@ export class ServiceManager {
           proc.lastLines(10),
         );
       }
-      log.append("service_ready", svc.name, {});
+      this.log?.append("service_ready", svc.name, {});
+    }
+  }
+
+  /**
+   * Starts nodes an action took down, on their data (in parallel: a cluster's quorum needs several
+   * at once). A supervised process gets a fresh syscall supervisor with the rules of the open window.
+   * A single-node service then passes its healthcheck again; a cluster node is back when its launcher
+   * says so (it waits for the node to rejoin).
+   */
+  async startNodes(entry: RunningService, nodes: number[]): Promise<void> {
+    const actions = entry.process.actions!;
+    const svc = entry.def;
+    let wrapper: LaunchWrapper | undefined;
+    const syscalls = this.suite.syscallTargets?.get(svc.name);
+    const rules = entry.syscallRules ?? [];
+    if (entry.syscall && syscalls && syscalls.size > 0) {
+      await entry.syscall.close().catch(() => undefined);
+      entry.syscall = undefined;
+      wrapper = await getSyscallController()!.wrap({
+        service: svc.name,
+        syscalls: [...syscalls].sort(),
+        seed: this.rng.fork(`syscall:${svc.name}:restart`).seed,
+        emit: (type, data) => this.log?.append(type, svc.name, data),
+      });
+    }
+    await Promise.all(nodes.map((n) => actions.start(n, wrapper ? { wrapper } : undefined)));
+    for (const n of nodes) entry.down.delete(n);
+    entry.exitedEarly = undefined;
+    const exited = this.watchExit(entry);
+    if (wrapper && entry.process.pid !== undefined) {
+      entry.syscall = await wrapper.attach(entry.process.pid);
+      if (rules.length) await entry.syscall.setRules(rules);
+    }
+    if (actions.nodes.length === 1) await this.awaitHealthy(entry, exited);
+  }
+
+  /**
+   * After a test's body: what actions left behind is undone before services stop or are kept: paused
+   * nodes resume (a stopped process cannot act on SIGTERM), cut links heal, and a reused service's
+   * nodes that are down start again on their data.
+   */
+  async undoActions(): Promise<void> {
+    for (const entry of this.running.values()) {
+      const actions = entry.process.actions;
+      if (!actions) continue;
+      for (const n of [...entry.paused]) {
+        await actions.resume(n).catch(() => undefined);
+        this.log?.append("service_action", entry.def.name, {
+          action: "resume",
+          node: n,
+          cause: "end of test",
+        });
+      }
+      entry.paused.clear();
+      for (const link of [...entry.cuts]) {
+        const [from, to] = link.split("->").map(Number) as [number, number];
+        actions.links?.heal(from, to);
+        this.log?.append("service_action", entry.def.name, { action: "heal", link, cause: "end of test" });
+      }
+      entry.cuts.clear();
+      if (entry.down.size > 0 && entry.def.reuse) {
+        const nodes = [...entry.down].sort((a, b) => a - b);
+        try {
+          await this.startNodes(entry, nodes);
+          this.log?.append("service_action", entry.def.name, {
+            action: "start",
+            nodes,
+            cause: "end of test",
+          });
+        } catch (err) {
+          entry.exitedEarly = `service "${entry.def.name}" could not be started again: ${errorMessage(err)}`;
+        }
+      }
     }
   }
 
@@ -286,6 +402,7 @@ export class ServiceManager {
 
   /** After a test: stop fresh services (reverse order), keep reused ones, clear every proxy's rules. */
   async afterTest(): Promise<void> {
+    await this.undoActions();
     for (const p of this.proxies.values()) {
       p.proxy.clearRules();
       p.rules = [];

@@ -1,6 +1,12 @@
 // Runs an image-based service through the Docker Engine API (Docker or Podman's compatible socket).
 import { randomBytes } from "node:crypto";
-import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
+import type {
+  ExitStatus,
+  LaunchRequest,
+  Launcher,
+  RunningProcess,
+  ServiceActions,
+} from "../core/launcher.js";
 import { envName } from "../core/topology.js";
 import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
 import { openHostRelay } from "./host-relay.js";
@@ -222,31 +228,109 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
         for (const close of closeRelays) close();
         throw explainStartError(err);
       }
-      const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
-      const demux = new DockerLogDemuxer((stream, text) => {
-        const lines = (partial[stream] + text).split("\n");
-        partial[stream] = lines.pop()!;
-        for (const line of lines) {
-          tail.push(line);
-          if (tail.length > 200) tail.shift();
-          req.onLine(stream, line);
-        }
-      });
-      void client
-        .stream("GET", `/containers/${id}/logs?follow=1&stdout=1&stderr=1`)
-        .then(async (res) => {
-          for await (const c of res) demux.push(c as Buffer);
-        })
-        .catch(() => undefined);
-      const exited = client
-        .json<{ StatusCode: number }>("POST", `/containers/${id}/wait`)
-        .then((r) => ({ code: r.StatusCode, signal: null }))
-        .catch(() => ({ code: null, signal: null }));
+      // The log stream of a run ends when the container stops. After a start the stream is opened
+      // again from the beginning and the lines already delivered are skipped (Podman's timestamps
+      // and `since` have whole seconds only, too coarse to tell a line of the old run from one of
+      // the new run within the same second).
+      let delivered = 0;
+      let logs: { destroy(): void } | undefined;
+      const followLogs = () => {
+        logs?.destroy();
+        let skip = delivered;
+        const partial: Record<"stdout" | "stderr", string> = { stdout: "", stderr: "" };
+        const demux = new DockerLogDemuxer((stream, text) => {
+          const lines = (partial[stream] + text).split("\n");
+          partial[stream] = lines.pop()!;
+          for (const line of lines) {
+            if (skip > 0) {
+              skip--;
+              continue;
+            }
+            delivered++;
+            tail.push(line);
+            if (tail.length > 200) tail.shift();
+            req.onLine(stream, line);
+          }
+        });
+        void client
+          .stream("GET", `/containers/${id}/logs?follow=1&stdout=1&stderr=1`)
+          .then(async (res) => {
+            logs = res;
+            for await (const c of res) demux.push(c as Buffer);
+          })
+          .catch(() => undefined);
+      };
+      followLogs();
+      let run = containerRun(client, id);
+      let paused = false;
+      let down = false;
+      const onlyNode = (node: number) => {
+        if (node !== 1)
+          throw new Error(`service "${svc.name}" is one container: it has node 1 only, not node ${node}`);
+      };
+      const actions: ServiceActions = {
+        nodes: [1],
+        async kill(node) {
+          onlyNode(node);
+          run.byAction = true;
+          down = true;
+          if (paused) await client.json("POST", `/containers/${id}/unpause`);
+          paused = false;
+          await client.json("POST", `/containers/${id}/kill?signal=SIGKILL`);
+          await run.ended;
+        },
+        async stop(node, graceMs) {
+          onlyNode(node);
+          run.byAction = true;
+          down = true;
+          if (paused) await client.json("POST", `/containers/${id}/unpause`);
+          paused = false;
+          await client.json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`);
+          await run.ended;
+        },
+        async start(node) {
+          onlyNode(node);
+          if (!down)
+            throw new Error(`service "${svc.name}" is running; kill or stop it before starting it again`);
+          await client.json("POST", `/containers/${id}/start`);
+          run = containerRun(client, id);
+          down = false;
+          followLogs();
+          const again = await client
+            .json<{
+              NetworkSettings: { IPAddress?: string; Networks?: Record<string, { IPAddress?: string }> };
+            }>("GET", `/containers/${id}/json`)
+            .catch(() => undefined);
+          const nextIp =
+            again?.NetworkSettings.IPAddress ||
+            Object.values(again?.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress ||
+            undefined;
+          if (nextIp) {
+            ip = nextIp;
+            runningOn(client.socketPath).set(svc.name, nextIp);
+          }
+        },
+        async pause(node) {
+          onlyNode(node);
+          if (down) throw new Error(`service "${svc.name}" is down; start it before pausing it`);
+          await client.json("POST", `/containers/${id}/pause`);
+          paused = true;
+        },
+        async resume(node) {
+          onlyNode(node);
+          if (paused) await client.json("POST", `/containers/${id}/unpause`);
+          paused = false;
+        },
+      };
       return {
         addresses,
-        exited,
+        get exited() {
+          return run.exited;
+        },
         lastLines: (n) => tail.slice(-n),
         async stop(graceMs) {
+          if (paused) await client.json("POST", `/containers/${id}/unpause`).catch(() => undefined);
+          paused = false;
           await client
             .json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`)
             .catch(() => undefined);
@@ -256,9 +340,33 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
           const known = runningOn(client.socketPath);
           if (ip && known.get(svc.name) === ip) known.delete(svc.name);
         },
+        actions,
       };
     },
   };
+}
+
+/** One run of a container (from a start to its exit): `exited` skips exits an action caused. */
+interface ContainerRun {
+  ended: Promise<ExitStatus>;
+  exited: Promise<ExitStatus>;
+  byAction: boolean;
+}
+
+function containerRun(client: DockerClient, id: string): ContainerRun {
+  let markExited: (s: ExitStatus) => void = () => undefined;
+  const run: ContainerRun = {
+    byAction: false,
+    exited: new Promise<ExitStatus>((res) => (markExited = res)),
+    ended: client
+      .json<{ StatusCode: number }>("POST", `/containers/${id}/wait`)
+      .then((r) => ({ code: r.StatusCode, signal: null }))
+      .catch(() => ({ code: null, signal: null })),
+  };
+  void run.ended.then((s) => {
+    if (!run.byAction) markExited(s);
+  });
+  return run;
 }
 
 let engine: Promise<DockerClient> | undefined;

@@ -1,10 +1,22 @@
 // A local process in its own process group, output captured line by line, stopped with SIGTERM then
 // SIGKILL to the whole group, and guarded by the watchdog so nothing outlives the runner.
+//
+// Service actions act on the whole group: kill = SIGKILL, pause/resume = SIGSTOP/SIGCONT, and start
+// runs the same command again (same argv, env and working directory), so whatever the service keeps
+// on disk is there for the new run.
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type { LaunchRequest, Launcher, RunningProcess } from "../core/launcher.js";
+import type {
+  ExitStatus,
+  LaunchRequest,
+  Launcher,
+  RunningProcess,
+  ServiceActions,
+} from "../core/launcher.js";
+import type { LaunchWrapper } from "../core/syscall.js";
+import { groupMembers, untilStopped } from "./process-guard/stopped.js";
 import { guardProcessGroup, releaseProcessGroup } from "./watchdog.js";
 
 export interface LocalProcessOptions {
@@ -12,10 +24,15 @@ export interface LocalProcessOptions {
   env: Record<string, string>;
   cwd: string;
   onLine: (stream: "stdout" | "stderr", line: string) => void;
+  /** Service name, for action errors. */
+  name?: string;
+  /** For a restart under the syscall supervisor: the argv of a fresh supervisor in front of `argv`. */
+  rewrap?: (wrapper: LaunchWrapper | undefined) => { argv: string[]; env: Record<string, string> };
 }
 
 export interface LocalProcess extends RunningProcess {
   pid: number;
+  actions: ServiceActions;
 }
 
 function groupAlive(pgid: number): boolean {
@@ -27,60 +44,147 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-export function startLocalProcess(o: LocalProcessOptions): Promise<LocalProcess> {
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** One run of the command: its own process group. */
+interface Run {
+  pid: number;
+  /** Resolves when the leader exits, whatever the reason. */
+  ended: Promise<ExitStatus>;
+  endedWith?: ExitStatus;
+  /** Resolves when it exits other than through an action (what core sees as "the service exited"). */
+  exited: Promise<ExitStatus>;
+  byAction: boolean;
+  paused: boolean;
+}
+
+function spawnRun(
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+  capture: (stream: "stdout" | "stderr") => (line: string) => void,
+): Promise<Run> {
   return new Promise((resolveStart, rejectStart) => {
-    const [cmd, ...args] = o.argv;
+    const [cmd, ...args] = argv;
     if (!cmd) return rejectStart(new Error("empty command"));
-    const child = spawn(cmd, args, {
-      cwd: o.cwd,
-      env: o.env,
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const tail: string[] = [];
-    const capture = (stream: "stdout" | "stderr") => (line: string) => {
-      tail.push(line);
-      if (tail.length > 200) tail.shift();
-      o.onLine(stream, line);
-    };
+    const child = spawn(cmd, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     createInterface({ input: child.stdout! }).on("line", capture("stdout"));
     createInterface({ input: child.stderr! }).on("line", capture("stderr"));
-    let exitInfo: { code: number | null; signal: string | null } | undefined;
-    const exited = new Promise<{ code: number | null; signal: string | null }>((res) => {
+    let run: Run | undefined;
+    let markExited: (s: ExitStatus) => void = () => undefined;
+    const ended = new Promise<ExitStatus>((res) => {
       child.once("exit", (code, signal) => {
-        exitInfo = { code, signal };
-        res(exitInfo);
+        const status = { code, signal };
+        if (run) {
+          run.endedWith = status;
+          if (!run.byAction) markExited(status);
+        }
+        res(status);
       });
     });
     child.once("error", (err) => rejectStart(new Error(`cannot run ${cmd}: ${err.message}`)));
     child.once("spawn", () => {
       const pid = child.pid!;
       guardProcessGroup(pid);
-      const stop = async (graceMs: number) => {
-        if (groupAlive(pid)) {
-          try {
-            process.kill(-pid, "SIGTERM");
-          } catch {
-            /* already gone */
-          }
-          const deadline = Date.now() + graceMs;
-          // The leader may exit while children of the group linger: wait for the whole group.
-          while (groupAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-          if (groupAlive(pid)) {
-            try {
-              process.kill(-pid, "SIGKILL");
-            } catch {
-              /* gone */
-            }
-            while (groupAlive(pid)) await new Promise((r) => setTimeout(r, 10));
-          }
-        }
-        if (!exitInfo) await exited;
-        releaseProcessGroup(pid);
+      run = {
+        pid,
+        ended,
+        exited: new Promise<ExitStatus>((res) => (markExited = res)),
+        byAction: false,
+        paused: false,
       };
-      resolveStart({ pid, addresses: {}, exited, lastLines: (n) => tail.slice(-n), stop });
+      resolveStart(run);
     });
   });
+}
+
+/** SIGTERM (or the given signal) to the group, SIGKILL after graceMs; waits for the whole group. */
+async function endRun(run: Run, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  if (groupAlive(run.pid)) {
+    // A stopped process does not act on SIGTERM until it runs again.
+    if (run.paused) signalGroup(run.pid, "SIGCONT");
+    run.paused = false;
+    signalGroup(run.pid, signal);
+    const deadline = Date.now() + graceMs;
+    // The leader may exit while children of the group linger: wait for the whole group.
+    while (groupAlive(run.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (groupAlive(run.pid)) {
+      signalGroup(run.pid, "SIGKILL");
+      while (groupAlive(run.pid)) await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+  if (!run.endedWith) await run.ended;
+  releaseProcessGroup(run.pid);
+}
+
+export async function startLocalProcess(o: LocalProcessOptions): Promise<LocalProcess> {
+  const tail: string[] = [];
+  const capture = (stream: "stdout" | "stderr") => (line: string) => {
+    tail.push(line);
+    if (tail.length > 200) tail.shift();
+    o.onLine(stream, line);
+  };
+  let current = await spawnRun(o.argv, o.env, o.cwd, capture);
+  let down = false;
+  const who = o.name ? `service "${o.name}"` : `process ${o.argv[0]}`;
+  const onlyNode = (node: number) => {
+    if (node !== 1) throw new Error(`${who} is one process: it has node 1 only, not node ${node}`);
+  };
+  const actions: ServiceActions = {
+    nodes: [1],
+    async kill(node) {
+      onlyNode(node);
+      current.byAction = true;
+      down = true;
+      await endRun(current, "SIGKILL", 0);
+    },
+    async stop(node, graceMs) {
+      onlyNode(node);
+      current.byAction = true;
+      down = true;
+      await endRun(current, "SIGTERM", graceMs);
+    },
+    async start(node, options) {
+      onlyNode(node);
+      if (!down) throw new Error(`${who} is running; kill or stop it before starting it again`);
+      const again = o.rewrap ? o.rewrap(options?.wrapper) : { argv: o.argv, env: o.env };
+      current = await spawnRun(again.argv, again.env, o.cwd, capture);
+      down = false;
+    },
+    async pause(node) {
+      onlyNode(node);
+      if (down) throw new Error(`${who} is down; start it before pausing it`);
+      signalGroup(current.pid, "SIGSTOP");
+      current.paused = true;
+      const pgid = current.pid;
+      await untilStopped(() => groupMembers(pgid), `pausing ${who}`);
+    },
+    async resume(node) {
+      onlyNode(node);
+      if (current.paused) signalGroup(current.pid, "SIGCONT");
+      current.paused = false;
+    },
+  };
+  return {
+    get pid() {
+      return current.pid;
+    },
+    addresses: {},
+    get exited() {
+      return current.exited;
+    },
+    lastLines: (n) => tail.slice(-n),
+    async stop(graceMs: number) {
+      await endRun(current, "SIGTERM", graceMs);
+    },
+    actions,
+  };
 }
 
 /** Finds the binary: a path relative to the spec folder, or a name on PATH. */
@@ -101,12 +205,17 @@ export const localLauncher: Launcher = {
   async launch(req: LaunchRequest): Promise<RunningProcess> {
     const svc = req.service;
     const bin = resolveBinary(svc.binary!, svc.cwd, req.env);
-    const argv = [...(req.wrapper?.argvPrefix ?? []), bin, ...svc.args];
+    const command = (wrapper: LaunchWrapper | undefined) => ({
+      argv: [...(wrapper?.argvPrefix ?? []), bin, ...svc.args],
+      env: { ...req.env, ...(wrapper?.env ?? {}) },
+    });
+    const first = command(req.wrapper);
     return startLocalProcess({
-      argv,
-      env: { ...req.env, ...(req.wrapper?.env ?? {}) },
+      ...first,
       cwd: svc.cwd,
       onLine: req.onLine,
+      name: svc.name,
+      rewrap: command,
     });
   },
 };

@@ -23,6 +23,8 @@ import {
   EventValue,
   InterfaceDefValue,
   InterfaceRefValue,
+  LinkRefValue,
+  NodeRefValue,
   RefValue,
   ResponseValue,
   ServiceValue,
@@ -322,6 +324,30 @@ export function createBuiltins(
     return d;
   });
 
+  // Service actions as faults: kill(), restart(kill=False), stop(), pause(), isolate(), cut(one_way=False).
+  const serviceAction = (action: string, flags: string[]) =>
+    builtin(action, (_t, args, kwargs) => {
+      if (args.length)
+        throw new EvalError(
+          `${action}() takes no positional arguments; the service or node is the fault's target (fault(kafka, ${action}(), run=...))`,
+        );
+      const params: Record<string, boolean> = {};
+      for (const [k, v] of kwargs) {
+        if (!flags.includes(k))
+          throw new EvalError(
+            `${action}(): unknown keyword argument "${k}"${flags.length ? `; valid: ${flags.join(", ")}` : " (it takes none)"}`,
+          );
+        if (typeof v !== "boolean")
+          throw new EvalError(`${action}(): ${k}= must be True or False, got ${repr(v)}`);
+        params[k === "one_way" ? "oneWay" : k] = v;
+      }
+      return ask("service_action_rule", { action, params });
+    });
+  const isRule = (r: Value) =>
+    r instanceof RefValue && (r.kind === "proxy_rule" || r.kind === "service_action");
+  const RULES_HINT =
+    "rules such as drop(), delay(delay=), error(), duplicate(), disconnect(), lose_response(), blackhole(), or service actions kill(), restart(), stop(), pause(), isolate(), cut()";
+
   /** Splits fault kwargs into the syscall ones (`write=deny("EIO")`), checking each value's type. */
   const syscallKwargs = (fn: string, kwargs: ArgsKw, reserved: string[]) => {
     const out: Record<string, unknown> = {};
@@ -344,15 +370,21 @@ export function createBuiltins(
     const reserved = ["target", "rules", "monitors", "faults", "description"];
     const kw = kwMap(kwargs);
     const target = kw.get("target");
-    if (target !== undefined && !(target instanceof ServiceValue) && !(target instanceof InterfaceRefValue)) {
+    if (
+      target !== undefined &&
+      !(target instanceof ServiceValue) &&
+      !(target instanceof InterfaceRefValue) &&
+      !(target instanceof NodeRefValue) &&
+      !(target instanceof LinkRefValue)
+    ) {
       throw new EvalError(
-        `fault_assumption("${name}"): target must be a service or an interface (svc.iface), got ${repr(target)}`,
+        `fault_assumption("${name}"): target must be a service, an interface (svc.iface), a node (svc.node(n), kafka.leader(...)) or a link (svc.link(a, b)), got ${repr(target)}`,
       );
     }
     for (const r of list(kw.get("rules"))) {
-      if (!(r instanceof RefValue && r.kind === "proxy_rule"))
+      if (!isRule(r))
         throw new EvalError(
-          `fault_assumption("${name}"): rules= items must be rules such as drop(), delay(delay=), error(), duplicate(), disconnect(), lose_response(), blackhole(), got ${repr(r)}`,
+          `fault_assumption("${name}"): rules= items must be ${RULES_HINT}, got ${repr(r)}`,
         );
     }
     return ask("fault_assumption", {
@@ -381,10 +413,8 @@ export function createBuiltins(
           "fault(interface_ref, ...) needs at least one rule: drop()/delay(delay=)/error()/response()",
         );
       for (const r of rules) {
-        if (!(r instanceof RefValue && r.kind === "proxy_rule"))
-          throw new EvalError(
-            `fault(interface_ref, ...) arguments must be drop()/delay(delay=)/error()/response(), got ${repr(r)}`,
-          );
+        if (!isRule(r))
+          throw new EvalError(`fault(interface_ref, ...) arguments must be ${RULES_HINT}, got ${repr(r)}`);
       }
       const extra = kwargs.filter(([k]) => k !== "run");
       if (extra.length)
@@ -396,18 +426,45 @@ export function createBuiltins(
         run: w(run),
       });
     }
-    if (target instanceof ServiceValue) {
-      if (rules.length)
-        throw new EvalError('fault(service, ...) takes syscall faults as keywords, e.g. write=deny("EIO")');
+    if (target instanceof ServiceValue || target instanceof NodeRefValue || target instanceof LinkRefValue) {
+      // A service takes service actions positionally and syscall faults as keywords; a node takes
+      // actions; a link takes cut() and protocol rules (its replication traffic).
+      for (const r of rules) {
+        const okay =
+          r instanceof RefValue &&
+          (r.kind === "service_action" || (target instanceof LinkRefValue && r.kind === "proxy_rule"));
+        if (!okay)
+          throw new EvalError(
+            target instanceof ServiceValue
+              ? `fault(service, ...) takes service actions (kill(), restart(), stop(), pause()) positionally and syscall faults as keywords, e.g. write=deny("EIO"); got ${repr(r)}`
+              : target instanceof NodeRefValue
+                ? `fault(${target.repr().slice(6, -1)}, ...) takes service actions: kill(), restart(), stop(), pause(), isolate(); got ${repr(r)}`
+                : `fault(link, ...) takes cut() or protocol rules for the traffic on the link (e.g. delay(api="fetch", delay="3s")); got ${repr(r)}`,
+          );
+      }
+      const label =
+        target instanceof ServiceValue ? target.name : String((target as RefValue).info.text ?? "node");
+      if (!(target instanceof ServiceValue)) {
+        const extra = kwargs.filter(([k]) => k !== "run");
+        if (extra.length)
+          throw new EvalError(`fault(${label}, ...): unknown keyword argument "${extra[0]![0]}"`);
+      }
+      if (target instanceof ServiceValue && rules.length === 0 && kwargs.length === 1)
+        throw new EvalError(
+          `fault(${label}, ...) needs a service action (kill(), restart(), stop(), pause()) or a syscall fault keyword (write=deny("EIO"))`,
+        );
+      if (!(target instanceof ServiceValue) && rules.length === 0)
+        throw new EvalError(`fault(${label}, ...) needs at least one action or rule`);
       return ask("fault_window", {
         target: w(target),
-        label: target.name,
-        syscall: syscallKwargs("fault", kwargs, ["run"]),
+        label,
+        rules: rules.map(w),
+        syscall: target instanceof ServiceValue ? syscallKwargs("fault", kwargs, ["run"]) : {},
         run: w(run),
       });
     }
     throw new EvalError(
-      `fault(): first argument must be a fault_assumption, an interface (svc.iface) or a service, got ${repr(target ?? null)}`,
+      `fault(): first argument must be a fault_assumption, an interface (svc.iface), a service, a node (svc.node(n)) or a link (svc.link(a, b)), got ${repr(target ?? null)}`,
     );
   });
 
@@ -709,6 +766,12 @@ export function createBuiltins(
     response,
     duplicate,
     disconnect,
+    kill: serviceAction("kill", []),
+    restart: serviceAction("restart", ["kill"]),
+    stop: serviceAction("stop", []),
+    pause: serviceAction("pause", []),
+    isolate: serviceAction("isolate", []),
+    cut: serviceAction("cut", ["one_way"]),
     fault_assumption: faultAssumption,
     fault,
     scenario,

@@ -3,12 +3,17 @@
 import { MessageChannel, Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
+import type { ActionTarget } from "../core/actions.js";
 import { SpecBuilder } from "../core/builder.js";
 import { AssertionFailure, SpecError, type SourceLocation } from "../core/errors.js";
 import { emissionOrigin, type StoredEvent } from "../core/events.js";
 import type {
+  ActionName,
   FaultAssumption,
   Healthcheck,
+  LinkRef,
+  NodeRef,
+  ServiceActionRule,
   InterfaceDef,
   MonitorDef,
   ObserveSource,
@@ -103,12 +108,14 @@ export class StarlarkHost {
     const protocols: Record<string, string[]> = {};
     const observers: Record<string, string[]> = {};
     const actions: Record<string, string[]> = {};
+    const selectors: Record<string, string[]> = {};
     for (const name of protocolNames()) {
       const p = getProtocol(name)!;
       protocols[name] = Object.keys(p.steps);
       if (p.observers) observers[name] = Object.keys(p.observers);
       for (const [a, support] of Object.entries(p.rules ?? {}))
         actions[a] = [...new Set([...(actions[a] ?? []), ...support.params])];
+      if (p.nodeSelectors) selectors[name] = Object.keys(p.nodeSelectors);
     }
     const data: WorkerData = {
       file: resolve(file),
@@ -117,6 +124,7 @@ export class StarlarkHost {
       protocols,
       ruleActions: actions,
       observers,
+      selectors,
     };
     const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));
     const tsx = import.meta.resolve("tsx/esm/api");
@@ -254,7 +262,20 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
       const i = o as unknown as InterfaceDef;
       return { $ref: this.refs.id(o), kind, info: { name: i.name, protocol: i.protocol, port: i.port } };
     }
+    if (kind === "node_ref" || kind === "link_ref") {
+      const r = o as unknown as NodeRef | LinkRef;
+      return {
+        $ref: this.refs.id(o),
+        kind,
+        info: {
+          text: r.text,
+          service: r.service,
+          ...(kind === "node_ref" ? { node: (r as NodeRef).node } : {}),
+        },
+      };
+    }
     if (
+      kind === "service_action" ||
       kind === "fault_assumption" ||
       kind === "monitor" ||
       kind === "proxy_rule" ||
@@ -391,9 +412,34 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           parseProbability(a.probability),
         );
       }
+      case "service_action_rule":
+        return b.serviceAction(a.action as ActionName, (a.params ?? {}) as ServiceActionRule["params"]);
+      case "node_ref":
+        return b.nodeRef(
+          a.service as string,
+          a.select !== undefined
+            ? { select: a.select as string, args: (a.args ?? {}) as Record<string, unknown> }
+            : { node: a.node as number },
+        );
+      case "link_ref":
+        return b.linkRef(a.service as string, a.from as NodeRef | number, a.to as NodeRef | number);
+      case "service_action": {
+        const t = a.target as { service?: string; node?: NodeRef; link?: LinkRef };
+        const target: ActionTarget = t.link
+          ? { link: t.link }
+          : t.node
+            ? { node: t.node }
+            : { service: t.service! };
+        const what = t.link?.text ?? t.node?.text ?? t.service!;
+        return this.run(`${what}.${a.verb}()`).serviceAction(
+          target,
+          a.verb as never,
+          (a.params ?? {}) as ServiceActionRule["params"],
+        );
+      }
       case "fault_assumption":
         return b.faultAssumption(a.name as string, {
-          target: a.target as ServiceDef | { service: string; iface: string } | undefined,
+          target: a.target as ServiceDef | { service: string; iface: string } | NodeRef | LinkRef | undefined,
           rules: a.rules as never,
           syscall: a.syscall as Record<string, SyscallFault> | undefined,
           monitors: a.monitors as MonitorDef[] | undefined,
@@ -511,7 +557,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         let assumption = a.assumption as FaultAssumption | undefined;
         if (!assumption) {
           assumption = b.faultAssumption(a.label as string, {
-            target: a.target as ServiceDef | { service: string; iface: string },
+            target: a.target as ServiceDef | { service: string; iface: string } | NodeRef | LinkRef,
             rules: a.rules as never,
             syscall: a.syscall as Record<string, SyscallFault> | undefined,
           });

@@ -18,9 +18,12 @@ import {
   HistoryValue,
   InterfaceDefValue,
   InterfaceRefValue,
+  LinkRefValue,
+  NodeRefValue,
   RefValue,
   ResponseValue,
   ServiceValue,
+  type EngineCaller,
   type StepCaller,
 } from "./values.js";
 
@@ -33,6 +36,12 @@ export class Marshal {
   constructor(
     private readonly methodsOf: (protocol: string) => string[],
     private readonly callStep: StepCaller,
+    /** Engine requests made by values (service actions, node handles). */
+    private readonly ask: EngineCaller = () => {
+      throw new Error("no engine to ask");
+    },
+    /** Node selectors a service offers, from the protocols of its interfaces (Kafka: leader, follower). */
+    private readonly selectorsOf: (protocols: string[]) => string[] = () => [],
   ) {}
 
   fn(id: number): Value {
@@ -99,7 +108,19 @@ export class Marshal {
     if ("$ref" in o) {
       const info = (o.info as Record<string, unknown>) ?? {};
       const ref = o.$ref as number;
-      if (o.kind === "service") return new ServiceValue(ref, info, this.methodsOf, this.callStep);
+      if (o.kind === "service") {
+        const protocols = ((info.interfaces as { protocol: string }[]) ?? []).map((i) => i.protocol);
+        return new ServiceValue(
+          ref,
+          info,
+          this.methodsOf,
+          this.callStep,
+          this.ask,
+          this.selectorsOf(protocols),
+        );
+      }
+      if (o.kind === "node_ref") return new NodeRefValue(ref, info, this.ask);
+      if (o.kind === "link_ref") return new LinkRefValue(ref, info, this.ask);
       if (o.kind === "interface") return new InterfaceDefValue(ref, "interface", info);
       return new RefValue(ref, String(o.kind), info);
     }

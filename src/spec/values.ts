@@ -82,6 +82,47 @@ export class InterfaceDefValue extends RefValue {
 
 export type StepCaller = (service: string, iface: string, method: string, kwargs: ArgsKw) => Value;
 
+/** Asks the engine (a channel request); its errors arrive as Starlark errors. */
+export type EngineCaller = (op: string, args: Record<string, unknown>) => Value;
+
+/** Service actions callable as steps on a service and on one of its nodes. */
+export const SERVICE_STEP_ACTIONS = ["kill", "stop", "start", "restart", "pause", "resume", "heal"];
+const NODE_STEP_ACTIONS = [...SERVICE_STEP_ACTIONS, "isolate"];
+const LINK_STEP_ACTIONS = ["cut", "heal"];
+
+/**
+ * What the action steps accept: restart(kill=True) SIGKILLs instead of stopping gracefully;
+ * cut(one_way=True) cuts only the connections the first node opens to the second.
+ */
+function actionParams(where: string, verb: string, args: Value[], kwargs: ArgsKw): Record<string, unknown> {
+  if (args.length) throw new EvalError(`${where}.${verb}() takes keyword arguments only`);
+  const allowed = verb === "restart" ? ["kill"] : verb === "cut" ? ["one_way"] : [];
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of kwargs) {
+    if (!allowed.includes(k))
+      throw new EvalError(
+        `${where}.${verb}(): unknown keyword argument "${k}"${allowed.length ? `; valid: ${allowed.join(", ")}` : " (it takes none)"}`,
+      );
+    if (typeof v !== "boolean")
+      throw new EvalError(`${where}.${verb}(): ${k}= must be True or False, got ${repr(v)}`);
+    out[k === "one_way" ? "oneWay" : k] = v;
+  }
+  return out;
+}
+
+/** A step that performs a service action now and returns its event's data as a dict. */
+function actionMethod(
+  recv: HostObject,
+  where: string,
+  verb: string,
+  target: Record<string, unknown>,
+  ask: EngineCaller,
+): Value {
+  return hostMethod(recv, verb, (_t: Thread, args: Value[], kwargs: ArgsKw) =>
+    ask("service_action", { target, verb, params: actionParams(where, verb, args, kwargs) }),
+  );
+}
+
 /** `svc.iface`: addresses and the step methods of its protocol. */
 export class InterfaceRefValue extends HostObject {
   constructor(
@@ -149,7 +190,11 @@ export class InterfaceRefValue extends HostObject {
   }
 }
 
-/** `service(...)`: `.name`, `.<interface>`, and step shorthands when it has a single interface. */
+/**
+ * `service(...)`: `.name`, `.<interface>`, step shorthands when it has a single interface, service
+ * actions as steps (`.kill()`, `.restart()`, ...), and its nodes: `.node(n)`, `.link(a, b)` and the
+ * node selectors of its protocols (Kafka: `.leader(topic=, partition=)`, `.follower(...)`).
+ */
 export class ServiceValue extends RefValue {
   readonly ifaces: Map<string, InterfaceRefValue>;
   constructor(
@@ -157,6 +202,8 @@ export class ServiceValue extends RefValue {
     info: Record<string, unknown>,
     methodsOf: (protocol: string) => string[],
     callStep: StepCaller,
+    private readonly ask: EngineCaller,
+    private readonly selectors: string[],
   ) {
     super(ref, "service", info);
     const list = (info.interfaces as InterfaceInfo[]) ?? [];
@@ -179,13 +226,92 @@ export class ServiceValue extends RefValue {
       if (!only) throw new EvalError(`service "${this.name}" has multiple interfaces, specify which one`);
       return only.attr(name);
     }
+    if (SERVICE_STEP_ACTIONS.includes(name))
+      return actionMethod(this, this.name, name, { service: this.name }, this.ask);
+    if (name === "node") {
+      return hostMethod(this, name, (_t: Thread, args: Value[], kwargs: ArgsKw) => {
+        if (args.length !== 1 || kwargs.length || typeof args[0] !== "number")
+          throw new EvalError(`${this.name}.node() takes one node id (an int, 1 is the first node)`);
+        return this.ask("node_ref", { service: this.name, node: args[0] });
+      });
+    }
+    if (name === "link") {
+      return hostMethod(this, name, (_t: Thread, args: Value[], kwargs: ArgsKw) => {
+        const ok = (v: Value | undefined) => typeof v === "number" || v instanceof NodeRefValue;
+        if (args.length !== 2 || kwargs.length || !ok(args[0]) || !ok(args[1]))
+          throw new EvalError(
+            `${this.name}.link(a, b) takes two nodes (ids or ${this.name}.node(n) / selectors): the connections a opens to b`,
+          );
+        const end = (v: Value) => (v instanceof NodeRefValue ? { $ref: v.ref } : v);
+        return this.ask("link_ref", { service: this.name, from: end(args[0]!), to: end(args[1]!) });
+      });
+    }
+    if (this.selectors.includes(name)) {
+      return hostMethod(this, name, (_t: Thread, args: Value[], kwargs: ArgsKw) => {
+        if (args.length)
+          throw new EvalError(`${this.name}.${name}() takes keyword arguments only, e.g. topic="orders"`);
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of kwargs) out[k] = v;
+        return this.ask("node_ref", { service: this.name, select: name, args: out });
+      });
+    }
     return undefined;
   }
   override attrNames(): string[] {
-    return ["name", ...this.ifaces.keys()];
+    return ["name", ...this.ifaces.keys(), ...SERVICE_STEP_ACTIONS, "node", "link", ...this.selectors];
   }
   override repr(): string {
     return `<service ${this.name}>`;
+  }
+}
+
+/** One node of a service: `kafka.node(2)`, `kafka.leader(topic="t")` (chosen when an action fires). */
+export class NodeRefValue extends RefValue {
+  constructor(
+    ref: number,
+    info: Record<string, unknown>,
+    private readonly ask: EngineCaller,
+  ) {
+    super(ref, "node_ref", info);
+  }
+  private get text(): string {
+    return String(this.info.text);
+  }
+  override attr(name: string): Value | undefined {
+    if (name === "service") return String(this.info.service);
+    if (name === "id" && typeof this.info.node === "number") return this.info.node;
+    if (NODE_STEP_ACTIONS.includes(name))
+      return actionMethod(this, this.text, name, { node: { $ref: this.ref } }, this.ask);
+    return undefined;
+  }
+  override attrNames(): string[] {
+    return ["service", ...(typeof this.info.node === "number" ? ["id"] : []), ...NODE_STEP_ACTIONS];
+  }
+  override repr(): string {
+    return `<node ${this.text}>`;
+  }
+}
+
+/** The connections one node opens to another: `kafka.link(1, 2)`. */
+export class LinkRefValue extends RefValue {
+  constructor(
+    ref: number,
+    info: Record<string, unknown>,
+    private readonly ask: EngineCaller,
+  ) {
+    super(ref, "link_ref", info);
+  }
+  override attr(name: string): Value | undefined {
+    if (name === "service") return String(this.info.service);
+    if (LINK_STEP_ACTIONS.includes(name))
+      return actionMethod(this, String(this.info.text), name, { link: { $ref: this.ref } }, this.ask);
+    return undefined;
+  }
+  override attrNames(): string[] {
+    return ["service", ...LINK_STEP_ACTIONS];
+  }
+  override repr(): string {
+    return `<link ${String(this.info.text)}>`;
   }
 }
 

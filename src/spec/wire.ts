@@ -57,6 +57,8 @@ export interface WorkerData {
   ruleActions: Record<string, string[]>;
   /** Observer constructors per protocol (kafka: ["topic"]), exposed as builtins. */
   observers: Record<string, string[]>;
+  /** Node selectors per protocol (kafka: ["leader", "follower"]), methods of a service with it. */
+  selectors?: Record<string, string[]>;
 }
 
 /** Wakes the worker after posting to it (it waits on the flag when it has nothing to do). */

@@ -24,22 +24,31 @@ const channel = new WorkerChannel(data.port, data.flag);
 const memo: FailureMemo = {};
 const specDir = dirname(data.file);
 
+/** An engine request from a value (service actions, node handles); errors become Starlark errors. */
+function engineCall<T>(request: () => T): T {
+  try {
+    return request();
+  } catch (err) {
+    if (err instanceof RemoteError) {
+      memo.last = { message: err.info.message, assertion: err.info.assertion, spec: err.info.spec };
+      throw new EvalError(err.info.message);
+    }
+    throw err;
+  }
+}
+
 const marshal: Marshal = new Marshal(
   (protocol) => data.protocols[protocol] ?? [],
   (service, iface, method, kwargs) => {
     const args: Record<string, unknown> = {};
     for (const [k, v] of kwargs) args[k] = marshal.toWire(v);
-    try {
-      const r = channel.request("step", { service, iface, method, kwargs: args }) as { $response: never };
-      return new ResponseValue(r.$response);
-    } catch (err) {
-      if (err instanceof RemoteError) {
-        memo.last = { message: err.info.message, spec: err.info.spec };
-        throw new EvalError(err.info.message);
-      }
-      throw err;
-    }
+    const r = engineCall(() => channel.request("step", { service, iface, method, kwargs: args })) as {
+      $response: never;
+    };
+    return new ResponseValue(r.$response);
   },
+  (op, args) => engineCall(() => marshal.fromWire(channel.request(op, args))),
+  (protocols) => [...new Set(protocols.flatMap((p) => data.selectors?.[p] ?? []))],
 );
 
 const print = (_t: unknown, msg: string) => channel.post({ t: "print", text: msg });

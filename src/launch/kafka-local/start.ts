@@ -18,6 +18,7 @@ import {
 import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
 import { serverProperties, type NodePorts } from "./server-properties.js";
 import { kafkaToolMainClass } from "./versions.js";
+import { nodeControl, type KafkaNodeControl } from "./nodes.js";
 import { waitForProduce, type ReadinessProbe } from "./readiness.js";
 import {
   saslServerProperties,
@@ -79,6 +80,8 @@ export interface KafkaClusterRecord {
 
 export interface KafkaCluster extends KafkaClusterRecord {
   stop(): Promise<void>;
+  /** Kill, stop, start, pause and resume one node, on its own data (see nodes.ts). */
+  nodes: KafkaNodeControl[];
 }
 
 function clusterId(): string {
@@ -161,10 +164,38 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
     throw err;
   };
 
+  const java = install.java.path;
+  const cp = ["-cp", install.classpath];
+  /** Starts (or starts again, on its data) the broker JVM of one node. */
+  const spawnNode = (nodeId: number) => {
+    const nodeDir = join(dir, `node-${nodeId}`);
+    return spawnGuarded({
+      command: java,
+      args: [
+        `-Xmx${opts.heap ?? "384m"}`,
+        "-Xms64m",
+        "-XX:+UseG1GC",
+        "-XX:MaxGCPauseMillis=20",
+        "-XX:-UsePerfData",
+        "-XX:+ExitOnOutOfMemoryError",
+        "-Djava.awt.headless=true",
+        ...loggingFlags(install, install.brokerLogConfig),
+        ...cp,
+        kafkaToolMainClass("kafka-server", install.release),
+        join(nodeDir, "server.properties"),
+      ],
+      logFile: join(nodeDir, "server.log"),
+      ownerPid: owner,
+      cleanupDir: dir,
+      stopSignal: "SIGTERM",
+      // Throwaway data: a short grace, since brokers of a cluster stopped all at once can wait long
+      // for a controlled shutdown that no controller is left to grant.
+      graceMs: 3000,
+    });
+  };
+
   try {
     const id = clusterId();
-    const java = install.java.path;
-    const cp = ["-cp", install.classpath];
     // Format every node's storage (in parallel: each is a short JVM run).
     const formatted = await Promise.all(
       nodes.map(async (n) => {
@@ -214,34 +245,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         );
       }
     }
-    for (const n of nodes) {
-      const nodeDir = join(dir, `node-${n.nodeId}`);
-      processes.push(
-        await spawnGuarded({
-          command: java,
-          args: [
-            `-Xmx${opts.heap ?? "384m"}`,
-            "-Xms64m",
-            "-XX:+UseG1GC",
-            "-XX:MaxGCPauseMillis=20",
-            "-XX:-UsePerfData",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-Djava.awt.headless=true",
-            ...loggingFlags(install, install.brokerLogConfig),
-            ...cp,
-            kafkaToolMainClass("kafka-server", install.release),
-            join(nodeDir, "server.properties"),
-          ],
-          logFile: join(nodeDir, "server.log"),
-          ownerPid: owner,
-          cleanupDir: dir,
-          stopSignal: "SIGTERM",
-          // Throwaway data: a short grace, since brokers of a cluster stopped all at once can wait long
-          // for a controlled shutdown that no controller is left to grant.
-          graceMs: 3000,
-        }),
-      );
-    }
+    for (const n of nodes) processes.push(await spawnNode(n.nodeId));
 
     const readyTimeout = opts.readyTimeoutMs ?? 120_000;
     let dead: { nodeId: number; log: string } | undefined;
@@ -288,5 +292,20 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
     await stopKafkaRecord(record);
     throw err;
   }
-  return { ...record, stop: () => stopKafkaRecord(record) };
+  return {
+    ...record,
+    stop: () => stopKafkaRecord(record),
+    nodes: nodes.map((n, i) =>
+      nodeControl({
+        nodeId: n.nodeId,
+        clientAddress: { host, port: n.brokerPort },
+        clusterSize: nodeCount,
+        version: install.version,
+        current: () => processes[i]!,
+        replace: (p) => (processes[i] = p),
+        spawn: () => spawnNode(n.nodeId),
+        readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
+      }),
+    ),
+  };
 }

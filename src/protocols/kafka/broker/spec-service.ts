@@ -160,6 +160,7 @@ async function launchEmbedded(req: LaunchRequest): Promise<RunningProcess> {
     addresses,
     exited,
     lastLines: (n) => lines.slice(-n),
+    actionsUnavailable: `service "${svc.name}" is the embedded Kafka broker, which runs inside faultbox: it cannot be killed, restarted or paused (a Kafka image runs as a real local broker that can, e.g. image="apache/kafka:4.1.1")`,
     async stop() {
       await kafka.close();
       markExited({ code: 0, signal: null });

@@ -13,6 +13,7 @@ import { kafkaReadyProbe } from "./healthcheck.js";
 import { topicSource } from "./observer/topic-observer.js";
 import { kafkaProxyPlugin } from "./proxy-plugin.js";
 import { kafkaSteps } from "./steps.js";
+import { kafkaNodeSelectors } from "./node-selectors.js";
 
 export const kafkaProtocol: ProtocolPlugin = {
   ...kafkaProxyPlugin,
@@ -23,6 +24,7 @@ export const kafkaProtocol: ProtocolPlugin = {
     topic: (...args: unknown[]): ObserveSource => topicFromArgs(args),
   },
   afterTest: closeStepClients,
+  nodeSelectors: kafkaNodeSelectors,
 };
 
 function asDecoder(v: unknown): Decoder | undefined {
@@ -67,4 +69,5 @@ export { toKafkaRule, kafkaRuleSupport, checkKafkaRule } from "./rules.js";
 export { kafkaProxyPlugin } from "./proxy-plugin.js";
 export { closestKafkaErrorNames, resolveKafkaError } from "./error-names.js";
 export { closeStepClients } from "./clients.js";
+export { kafkaNodeSelectors, partitionState, type PartitionState } from "./node-selectors.js";
 export { localKafkaSubstitute, isKafkaImage } from "./local-broker.js";

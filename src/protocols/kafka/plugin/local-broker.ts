@@ -41,15 +41,6 @@ function tail(cluster: KafkaCluster, n: number): string[] {
   return readFileSync(file, "utf8").split("\n").filter(Boolean).slice(-n);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
   const svc = req.service;
   const kafkaIfaces = svc.interfaces.filter((i) => i.protocol === "kafka");
@@ -81,24 +72,76 @@ async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
   const address = { host: LOOPBACK, port: port! };
   const addresses: RunningProcess["addresses"] = {};
   for (const i of kafkaIfaces) addresses[i.name] = address;
-  const pid = cluster.processes[0]!.pid;
-  let stopped = false;
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
-    const timer = setInterval(() => {
-      if (stopped || !alive(pid)) {
-        clearInterval(timer);
-        resolve({ code: null, signal: stopped ? "SIGTERM" : null });
-      }
-    }, 500);
-    timer.unref();
-  });
   return {
     addresses,
-    exited,
+    ...clusterProcess(cluster, svc.name),
     lastLines: (n) => tail(cluster, n),
+  };
+}
+
+/**
+ * A local Kafka cluster as core's RunningProcess: `exited` when a node dies other than through an
+ * action, and the service actions on its nodes (ids 1..n, as Kafka numbers them).
+ */
+export function clusterProcess(
+  cluster: KafkaCluster,
+  service: string,
+): Pick<RunningProcess, "exited" | "stop" | "actions" | "pid"> {
+  let stopped = false;
+  /** Nodes down or being taken down by an action: their exit is expected. */
+  const expected = new Set<number>();
+  let markExited: (s: { code: number | null; signal: string | null }) => void = () => undefined;
+  const exited = new Promise<{ code: number | null; signal: string | null }>(
+    (resolve) => (markExited = resolve),
+  );
+  const timer = setInterval(() => {
+    if (stopped) {
+      clearInterval(timer);
+      return markExited({ code: null, signal: "SIGTERM" });
+    }
+    for (const n of cluster.nodes) {
+      if (!expected.has(n.nodeId) && !n.running()) {
+        clearInterval(timer);
+        return markExited({ code: null, signal: null });
+      }
+    }
+  }, 500);
+  timer.unref();
+  const node = (id: number) => {
+    const n = cluster.nodes.find((x) => x.nodeId === id);
+    if (!n)
+      throw new Error(
+        `service "${service}" has Kafka node${cluster.nodes.length > 1 ? "s" : ""} ${cluster.nodes.map((x) => x.nodeId).join(", ")}, not ${id}`,
+      );
+    return n;
+  };
+  return {
+    exited,
+    get pid() {
+      return cluster.nodes[0]!.pid();
+    },
     async stop() {
       stopped = true;
+      clearInterval(timer);
+      for (const n of cluster.nodes) await n.resume();
       await cluster.stop();
+    },
+    actions: {
+      nodes: cluster.nodes.map((n) => n.nodeId),
+      async kill(id) {
+        expected.add(id);
+        await node(id).kill();
+      },
+      async stop(id, graceMs) {
+        expected.add(id);
+        await node(id).stop(graceMs);
+      },
+      async start(id) {
+        await node(id).start();
+        expected.delete(id);
+      },
+      pause: (id) => node(id).pause(),
+      resume: (id) => node(id).resume(),
     },
   };
 }

@@ -7,6 +7,10 @@
  * GET /call/PATH -> GET http://$UPSTREAM/PATH (host:port; names through /etc/hosts), answered with
  * "upstream <status line>|<body>", or 502 when it cannot connect; GET /direct/PATH: the same to $DIRECT; anything else -> 200 "hello from
  * <$GREETING>". Every request is logged as one JSON line on stdout.
+ * Data in the container's own filesystem (it survives a stop and start of the same container):
+ * GET /put/NAME/VALUE writes /data-NAME; GET /get/NAME reads it (404 when absent); GET /starts -> how
+ * many times this container's server started (each start appends to /starts). SIGTERM logs
+ * {"msg":"stopping"} before exiting.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,6 +24,8 @@
 
 static void on_term(int sig) {
   (void)sig;
+  static const char line[] = "{\"msg\":\"stopping\"}\n";
+  if (write(1, line, sizeof line - 1) < 0) _exit(1);
   /* PID 1 in a container ignores SIGTERM unless it handles it; stop promptly like a real service. */
   _exit(0);
 }
@@ -99,6 +105,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "fatal: cannot open config file /etc/app.conf\n");
     return 3;
   }
+  FILE *starts = fopen("/starts", "a");
+  if (starts) {
+    fputc('x', starts);
+    fclose(starts);
+  }
   const char *port_env = getenv("PORT");
   int port = port_env ? atoi(port_env) : 8080;
   int srv = socket(AF_INET, SOCK_STREAM, 0);
@@ -144,6 +155,38 @@ int main(int argc, char **argv) {
       char out[4200];
       int ok = call_upstream("DIRECT", path + 7, out, sizeof out);
       reply(fd, ok == 0 ? 200 : 502, out);
+    } else if (strncmp(path, "/put/", 5) == 0 && strchr(path + 5, '/')) {
+      char file[1100];
+      char *value = strchr(path + 5, '/');
+      *value++ = 0;
+      snprintf(file, sizeof file, "/data-%s", path + 5);
+      FILE *f = fopen(file, "w");
+      if (f) {
+        fputs(value, f);
+        fclose(f);
+      }
+      reply(fd, f ? 200 : 502, f ? "stored" : "cannot write");
+    } else if (strncmp(path, "/get/", 5) == 0) {
+      char file[1100], value[512] = "";
+      snprintf(file, sizeof file, "/data-%s", path + 5);
+      FILE *f = fopen(file, "r");
+      if (f) {
+        size_t n = fread(value, 1, sizeof value - 1, f);
+        value[n] = 0;
+        fclose(f);
+      }
+      reply(fd, f ? 200 : 404, f ? value : "no such key");
+    } else if (strcmp(path, "/starts") == 0) {
+      char count[32];
+      FILE *f = fopen("/starts", "r");
+      long n = 0;
+      if (f) {
+        fseek(f, 0, SEEK_END);
+        n = ftell(f);
+        fclose(f);
+      }
+      snprintf(count, sizeof count, "%ld", n);
+      reply(fd, 200, count);
     } else if (strncmp(path, "/exit/", 6) == 0) {
       int code = atoi(path + 6);
       reply(fd, 200, "exiting");

@@ -71,6 +71,7 @@ function parseAddr(s: string): Address {
 
 class TopicObserver implements Observer {
   readonly name: string;
+  readonly source: string | undefined;
   private readonly partitions = new Map<number, PartitionState>();
   private readonly brokers = new Map<number, Address>();
   private readonly conns = new Map<string, WireConnection>();
@@ -85,8 +86,11 @@ class TopicObserver implements Observer {
     private readonly decoder: Decoder | undefined,
     private readonly ctx: ObserverContext,
     private readonly sasl: KafkaSaslCredentials | undefined,
+    readsOwnService: boolean,
   ) {
     this.name = `topic(${JSON.stringify(topic)})`;
+    // It reads its own service's broker unless broker= names another.
+    this.source = readsOwnService ? ctx.service : undefined;
   }
 
   private conn(a: Address): WireConnection {
@@ -377,7 +381,14 @@ async function startTopicObserver(
   const broker = options.broker ? parseAddr(options.broker) : ctx.upstream;
   if (!broker)
     throw new Error(`topic(${JSON.stringify(topic)}) needs a kafka interface on its service or broker=`);
-  const o = new TopicObserver(topic, broker, options.decoder, ctx, saslFromEnv(ctx.serviceEnv, ctx.service));
+  const o = new TopicObserver(
+    topic,
+    broker,
+    options.decoder,
+    ctx,
+    saslFromEnv(ctx.serviceEnv, ctx.service),
+    !options.broker,
+  );
   try {
     await o.begin();
   } catch (err) {

@@ -27,6 +27,7 @@ export class WireConnection {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (f: Buffer) => void; reject: (e: Error) => void }>();
   private closedWith: Error | undefined;
+  private onFail: (err: Error) => void = () => undefined;
   readonly ready: Promise<void>;
 
   constructor(
@@ -38,6 +39,8 @@ export class WireConnection {
     const connected = new Promise<void>((resolve, reject) => {
       this.socket.once("connect", () => resolve());
       this.socket.once("error", reject);
+      // A connection given up before it connected (timeout, close) fails whoever waits for it.
+      this.onFail = reject;
     });
     this.ready = sasl
       ? connected.then(() =>
@@ -71,6 +74,7 @@ export class WireConnection {
 
   private fail(err: Error): void {
     this.closedWith ??= err;
+    this.onFail(this.closedWith);
     for (const p of this.pending.values()) p.reject(this.closedWith);
     this.pending.clear();
     this.socket.destroy();
@@ -110,7 +114,21 @@ export class WireConnection {
     version: number,
     body: RequestBody<K>,
   ): Promise<ResponseBody<K>> {
-    await this.ready;
+    // The connect is bounded too: a stopped broker's full accept queue drops new SYNs, and the
+    // kernel retries them for minutes.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.ready,
+      new Promise<void>((_, reject) => {
+        timer = setTimeout(() => {
+          const err = new Error(
+            `${this.address.host}:${this.address.port} did not accept the connection within ${REQUEST_TIMEOUT_MS / 1000} s`,
+          );
+          this.fail(err);
+          reject(err);
+        }, REQUEST_TIMEOUT_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
     return this.send(apiKey, version, body);
   }
 
