@@ -487,23 +487,13 @@ export class TestRun {
         undo.push(async () => {
           await this.settle();
           await applied.undo();
-          const acted = this.log
-            .all()
-            .filter(
-              (e) =>
-                e.seq > startSeq &&
-                e.type === "proxy" &&
-                e.service === link.service &&
-                e.data.link === applied.link &&
-                e.data.action !== undefined,
-            );
-          const record = records.get(a);
-          if (record) {
-            const counts = countRuleFirings(a.rules, acted);
-            a.rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
-            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
-          }
-          if (acted.length === 0)
+          const acted = this.countFirings(
+            a.rules,
+            records.get(a),
+            startSeq,
+            (e) => e.service === link.service && e.data.link === applied.link,
+          );
+          if (acted === 0)
             this.warn(
               `fault "${a.name}" never fired: no traffic matched ${a.rules.map((r) => r.text).join(", ")} on ${link.text} (${applied.link})`,
             );
@@ -530,23 +520,13 @@ export class TestRun {
         undo.push(async () => {
           await this.settle();
           this.services.removeRules(entry, rules);
-          const acted = this.log
-            .all()
-            .filter(
-              (e) =>
-                e.seq > startSeq &&
-                e.type === "proxy" &&
-                e.service === service &&
-                e.data.interface === iface &&
-                e.data.action !== undefined,
-            );
-          const record = records.get(a);
-          if (record) {
-            const counts = countRuleFirings(rules, acted);
-            rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
-            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
-          }
-          const fired = acted.length > 0;
+          const acted = this.countFirings(
+            rules,
+            records.get(a),
+            startSeq,
+            (e) => e.service === service && e.data.interface === iface,
+          );
+          const fired = acted > 0;
           if (!fired)
             this.warn(
               `fault "${a.name}" never fired: no traffic matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}`,
@@ -580,6 +560,27 @@ export class TestRun {
     const undoFailure = await closeWindow();
     if (undoFailure !== undefined) throw undoFailure;
     return result;
+  }
+
+  /**
+   * Counts the `proxy` events since startSeq that a window's rules caused (on an interface or a link,
+   * as `where` says) into its record; returns how many there were.
+   */
+  private countFirings(
+    rules: ProxyRule[],
+    record: FaultWindowRecord | undefined,
+    startSeq: number,
+    where: (e: StoredEvent) => boolean,
+  ): number {
+    const acted = this.log
+      .all()
+      .filter((e) => e.seq > startSeq && e.type === "proxy" && e.data.action !== undefined && where(e));
+    if (record) {
+      const counts = countRuleFirings(rules, acted);
+      rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
+      record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+    }
+    return acted.length;
   }
 
   async stopObservers(): Promise<void> {

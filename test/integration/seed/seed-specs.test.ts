@@ -85,12 +85,17 @@ it("no_message_loss.star: the seed's produce/consume counts are equal and not va
   assert.ok(!(t.diagnostics ?? []).some((d) => d.code === "VACUOUS_ASSERTION"));
 });
 
-it("no_duplicates.star: exactly one stored record although produce requests failed", async () => {
+it("no_duplicates.star: exactly one stored record across a broker restart, and although produce requests failed", async () => {
   const run = await faultboxTest("examples/seed/no_duplicates.star", "--seed", "8");
   assert.equal(run.code, 0, allPassed(run));
   const t = test(run, "test_no_duplicates");
-  assert.ok(fired(t, "error").length >= 1, "broker_restart fired with --seed 8");
+  const restarts = ofType(t, "service_action").filter((e) => e.data.action === "restart");
+  assert.equal(restarts.length, 1, "broker_restart restarted the broker");
+  assert.equal(restarts[0]!.data.cause, 'fault "broker_restart"');
   assert.equal(ofType(t, "topic").length, 1);
+  const moved = test(run, "test_no_duplicates_when_leader_moves");
+  assert.ok(fired(moved, "error").length >= 1, "leader_moves fired with --seed 8");
+  assert.equal(ofType(moved, "topic").length, 1);
 });
 
 it("integrity.star: no orphan events under a real EIO on the database's writes", async () => {
