@@ -1,6 +1,7 @@
-// The four client stacks the embedded broker must fool, each as "produce these values" and "consume N
+// The client stacks the embedded broker must fool, each as "produce these values" and "consume N
 // values with a consumer group": the Java console tools (Kafka 4 client, idempotent producer by
-// default), kcat (librdkafka), kafka-python (subprocess) and kafkajs (in-process).
+// default), kcat (librdkafka), kafka-python (subprocess), kafkajs and @platformatic/kafka (in-process).
+import { Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { Kafka, logLevel } from "kafkajs";
 import { kafkaTool } from "../../support/index.js";
 import { runCommand, type CommandResult } from "../../support/run-command.js";
@@ -202,4 +203,67 @@ export const kafkajs: ClientStack = {
   },
 };
 
-export const ALL_CLIENTS: ClientStack[] = [javaConsole("4"), javaConsole("3.9"), kcat, kafkaPython, kafkajs];
+/**
+ * @platformatic/kafka with its idempotent producer, which asks InitProducerId for an id while presenting
+ * producer id 0 and epoch 0 (a real broker hands out a fresh id to any non-transactional request).
+ */
+export const platformatic: ClientStack = {
+  name: "platformatic-kafka",
+  async produce(bootstrap, topic, values) {
+    const producer = new Producer({
+      clientId: "faultbox-platformatic-test",
+      bootstrapBrokers: bootstrap.split(","),
+      serializers: stringSerializers,
+      idempotent: true,
+      retries: 8,
+    });
+    try {
+      await producer.send({ messages: values.map((value) => ({ topic, value })) });
+    } finally {
+      await producer.close();
+    }
+  },
+  async consume(bootstrap, topic, group, count) {
+    const consumer = new Consumer({
+      clientId: "faultbox-platformatic-test",
+      groupId: group,
+      bootstrapBrokers: bootstrap.split(","),
+      deserializers: stringDeserializers,
+      sessionTimeout: 10000,
+      heartbeatInterval: 500,
+    });
+    const values: string[] = [];
+    try {
+      const stream = await consumer.consume({
+        topics: [topic],
+        mode: "committed",
+        fallbackMode: "earliest",
+        autocommit: true,
+      });
+      const timer = setTimeout(() => void stream.close(), 60_000);
+      try {
+        for await (const message of stream) {
+          values.push(message.value ?? "");
+          if (values.length >= count) break;
+        }
+      } finally {
+        clearTimeout(timer);
+        await stream.close();
+      }
+      if (values.length < count)
+        throw new Error(`@platformatic/kafka consumed ${values.length} of ${count} values in 60 s`);
+    } finally {
+      await consumer.close();
+    }
+    return values;
+  },
+};
+
+export const ALL_CLIENTS: ClientStack[] = [
+  javaConsole("4"),
+  javaConsole("3.9"),
+  kcat,
+  kafkaPython,
+  kafkajs,
+  platformatic,
+];

@@ -2,7 +2,7 @@
 // leads each partition, producer ids and consumer groups. Nodes (node-server.ts) answer requests
 // against it; it knows nothing of sockets.
 import { randomBytes } from "node:crypto";
-import { encodeRecordBatch, uuidToString, type NewRecord } from "../wire/index.js";
+import { encodeRecordBatch, KAFKA_ERRORS, uuidToString, type NewRecord } from "../wire/index.js";
 import { GroupCoordinator, type GroupSettings } from "./group-coordinator.js";
 import { partitionForKey } from "./murmur2.js";
 import { PartitionLog } from "./partition-log.js";
@@ -69,7 +69,6 @@ export class Cluster {
   readonly topicsById = new Map<string, Topic>();
   readonly groups: GroupCoordinator;
   private nextProducerId = 1000n;
-  private readonly producerEpochs = new Map<bigint, number>();
   private roundRobin = 0;
   private topicsCreated = 0;
 
@@ -173,25 +172,18 @@ export class Cluster {
   }
 
   /**
-   * InitProducerId for a non-transactional producer: a fresh id at epoch 0, or (v3+, KIP-360) the same
-   * id with the epoch bumped when the caller presents its current id and epoch.
+   * InitProducerId without a transactional id, answered as Kafka's transaction coordinator answers it:
+   * always a fresh producer id at epoch 0. The id and epoch the request presents (v3+) are not looked
+   * at (KIP-360's epoch bump is for transactional ids; an idempotent Java producer bumps its epoch
+   * itself), except that setting one without the other is INVALID_REQUEST, as in KafkaApis.
    */
   initProducerId(
     producerId: bigint,
     producerEpoch: number,
   ): { errorCode: number; producerId: bigint; epoch: number } {
-    if (producerId >= 0n) {
-      const current = this.producerEpochs.get(producerId);
-      if (current === undefined || current !== producerEpoch) {
-        return { errorCode: 47 /* INVALID_PRODUCER_EPOCH */, producerId: -1n, epoch: -1 };
-      }
-      if (current < 32766) {
-        this.producerEpochs.set(producerId, current + 1);
-        return { errorCode: 0, producerId, epoch: current + 1 };
-      }
+    if ((producerId === -1n) !== (producerEpoch === -1)) {
+      return { errorCode: KAFKA_ERRORS.INVALID_REQUEST, producerId: -1n, epoch: -1 };
     }
-    const id = this.nextProducerId++;
-    this.producerEpochs.set(id, 0);
-    return { errorCode: 0, producerId: id, epoch: 0 };
+    return { errorCode: 0, producerId: this.nextProducerId++, epoch: 0 };
   }
 }
