@@ -3,9 +3,10 @@
 #   - apt packages: Java 17 (with javac: the proxy's Java example is compiled by its test), Maven,
 #     PostgreSQL server, kcat, kafka-python, python3-venv, the zstd and lz4 tools (test fixtures of
 #     compressed record batches), Podman with runc (the container tests start their own private
-#     Podman API service) (only those missing)
+#     Podman API service), gcc, iproute2 (only those missing)
 #   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
 #   - a Python venv with pytest and confluent-kafka for the faultbox proxy examples (once)
+#   - kafka-python (test/support/python-requirements.txt) from PyPI into a venv in ~/.cache/faultbox/python
 #   - Apache Kafka 4.x and 3.9 jars from Maven Central into ~/.cache/faultbox (once)
 #   - smoke run: a single-node Kafka and a PostgreSQL, a record through kcat, a query through psql,
 #     both stopped again (skip with --no-smoke)
@@ -33,7 +34,12 @@ fi
 node --version
 
 step "apt packages"
-packages=(openjdk-17-jre-headless openjdk-17-jdk-headless maven postgresql kcat python3-kafka python3-confluent-kafka python3-venv util-linux procps zstd lz4 podman runc)
+# gcc and libc6-dev: the syscall supervisor is compiled on first use (and the tests' C fixtures);
+# iproute2: `ss`, with which tests watch a client's connections; python3-venv: the venvs below;
+# python3-kafka: kafka-python 2.0.2 in Debian's /usr/bin/python3, the client the proxy and SASL tests
+# were written against (the kafka-python venv has kafka-python 3, with an idempotent producer).
+packages=(openjdk-17-jre-headless openjdk-17-jdk-headless maven postgresql kcat python3-kafka python3-confluent-kafka
+  python3-venv util-linux procps zstd lz4 podman runc gcc libc6-dev iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -67,6 +73,15 @@ fi
 
 step "Python venv of the faultbox proxy examples (pytest, confluent-kafka from PyPI)"
 scripts/python-examples-venv
+
+step "kafka-python for the interop tests (PyPI, in a venv)"
+# Debian's own /usr/bin/python3 makes the venv, whatever python3 comes first on PATH (pyenv, say); the
+# tests run the venv's interpreter (test/support/tools.ts), which checks the pinned version.
+cache="${FAULTBOX_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/faultbox}"
+venv="$cache/python"
+[ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r test/support/python-requirements.txt
+"$venv/bin/python" -c 'import kafka; print("kafka-python", kafka.__version__, "in", __import__("sys").prefix)'
 
 step "Apache Kafka jars (Maven Central)"
 scripts/kafka/resolve --version 4

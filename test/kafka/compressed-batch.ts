@@ -9,6 +9,7 @@ import { gzipSync } from "node:zlib";
 import { compressFrameSync } from "lz4-napi";
 import { compress as snappyCompress } from "snappyjs";
 import { crc32c, encodeRecordBatch, type NewRecord } from "../../src/protocols/kafka/wire/index.js";
+import { tool } from "../support/tools.js";
 
 export const HEADER = 61;
 
@@ -44,9 +45,10 @@ export function xerialSnappy(data: Buffer, chunkSize = 32 * 1024): Buffer {
 }
 
 /** A command-line compressor reading a file (so it knows the size) or, with `stdin`, a pipe. */
-const tool =
-  (cmd: string, args: string[], stdin = false): Compressor =>
+const viaTool =
+  (name: "lz4" | "zstd", args: string[], stdin = false): Compressor =>
   (input) => {
+    const cmd = tool(name);
     if (stdin) return execFileSync(cmd, args, { input, maxBuffer: 256 << 20 });
     const dir = mkdtempSync(join(tmpdir(), "faultbox-compress-"));
     try {
@@ -85,18 +87,18 @@ export const COMPRESSORS: { name: string; codec: number; compress: Compressor }[
   {
     name: "lz4 frame with content size, block and content checksums (lz4 tool)",
     codec: 3,
-    compress: tool("lz4", ["-c", "-q", "--content-size", "-BX", "-B4"]),
+    compress: viaTool("lz4", ["-c", "-q", "--content-size", "-BX", "-B4"]),
   },
   {
     name: "lz4 frame streamed from a pipe (lz4 tool)",
     codec: 3,
-    compress: tool("lz4", ["-c", "-q"], true),
+    compress: viaTool("lz4", ["-c", "-q"], true),
   },
-  { name: "zstd with content size (zstd tool)", codec: 4, compress: tool("zstd", ["-c", "-q", "-19"]) },
+  { name: "zstd with content size (zstd tool)", codec: 4, compress: viaTool("zstd", ["-c", "-q", "-19"]) },
   {
     name: "zstd streamed, no content size (zstd tool, as zstd-jni streams)",
     codec: 4,
-    compress: tool("zstd", ["-c", "-q"], true),
+    compress: viaTool("zstd", ["-c", "-q"], true),
   },
   {
     name: "zstd of raw blocks (built by hand)",

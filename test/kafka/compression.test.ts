@@ -17,6 +17,7 @@ import {
 } from "../../src/protocols/kafka/wire/index.js";
 import { planZstd } from "../../src/protocols/kafka/wire/compression/zstd.js";
 import { COMPRESSORS, compressedBatch, handZstdFrame, xerialSnappy } from "./compressed-batch.js";
+import { tool } from "../support/tools.js";
 
 const RECORDS: NewRecord[] = [
   { key: "k1", value: "first order", headers: [{ key: "trace", value: "abc" }] },
@@ -147,7 +148,10 @@ test("a streamed zstd frame gets a window no larger than its output, and long ma
   // 600 KiB of noise twice: the second half is one match 600 KiB back, inside an 8 MiB window.
   const noise = randomBytes(600 << 10);
   const data = Buffer.concat([noise, noise]);
-  const streamed = execFileSync("zstd", ["-c", "-q", "--zstd=wlog=23"], { input: data, maxBuffer: 64 << 20 });
+  const streamed = execFileSync(tool("zstd"), ["-c", "-q", "--zstd=wlog=23"], {
+    input: data,
+    maxBuffer: 64 << 20,
+  });
   assert.equal(streamed[5], (23 - 10) << 3, "the producer declared an 8 MiB window");
   const plan = planZstd(streamed, 64 << 20);
   assert.equal(plan.input[5], (21 - 10) << 3, "fzstd gets a 2 MiB window (output bound 1.2 MiB)");

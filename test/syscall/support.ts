@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { tool } from "../support/tools.js";
 
 const fixtures = fileURLToPath(new URL("./fixtures/", import.meta.url));
 
@@ -19,7 +20,7 @@ export function buildFixture(name: string): string {
   if (existsSync(bin)) return bin;
   mkdirSync(dir, { recursive: true });
   const tmp = `${bin}.${process.pid}`;
-  execFileSync("cc", ["-O1", "-Wall", "-pthread", "-o", tmp, src]);
+  execFileSync(tool("cc"), ["-O1", "-Wall", "-pthread", "-o", tmp, src]);
   renameSync(tmp, bin);
   return bin;
 }

@@ -23,7 +23,7 @@
 //     when they differ ("rlimit type 7: invalid argument").
 //   - the image: a static C program (test/integration/containers/image/server.c) on `scratch`, built
 //     with the C compiler the syscall supervisor already needs; no registry is reachable here.
-import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -38,6 +38,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { missingTool, tool } from "../../support/tools.js";
 import { dockerClient, type DockerClient } from "../../../src/launch/docker-api.js";
 import { guardProcessGroup, releaseProcessGroup } from "../../../src/launch/watchdog.js";
 
@@ -68,15 +69,13 @@ export interface PodmanEngine {
   stop(): Promise<void>;
 }
 
-function onPath(cmd: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" }).status === 0;
-}
-
 /** Why the real-engine tests cannot run here, or undefined when they can. */
 export function podmanUnavailableReason(): string | undefined {
-  if (!onPath("podman")) return "podman is not installed (Debian: apt-get install podman runc)";
+  const podman = missingTool("podman");
+  if (podman) return podman;
   if (process.getuid?.() !== 0) return "the Podman API service is started as root; run the tests as root";
-  if (!onPath("cc")) return "no C compiler (cc) to build the test image";
+  const cc = missingTool("cc");
+  if (cc) return `no C compiler to build the test image (${cc})`;
   return undefined;
 }
 
@@ -125,7 +124,7 @@ export async function startPodman(): Promise<PodmanEngine> {
   ];
   const env = { ...process.env, CONTAINERS_CONF: conf };
   const podman = async (...args: string[]) =>
-    (await run("podman", [...globalArgs, ...args], { env, maxBuffer: 16 << 20 })).stdout;
+    (await run(tool("podman"), [...globalArgs, ...args], { env, maxBuffer: 16 << 20 })).stdout;
 
   const logFile = join(dir, "service.log");
   let service: ChildProcess | undefined;
@@ -173,7 +172,7 @@ export async function startPodman(): Promise<PodmanEngine> {
   try {
     const t0 = Date.now();
     const out = openSync(logFile, "a");
-    service = spawn("podman", [...globalArgs, "system", "service", "--time=0", `unix://${socket}`], {
+    service = spawn(tool("podman"), [...globalArgs, "system", "service", "--time=0", `unix://${socket}`], {
       env,
       detached: true, // its own process group: stopped as a whole, and by the watchdog if we die
       stdio: ["ignore", out, out],
@@ -203,7 +202,7 @@ export async function startPodman(): Promise<PodmanEngine> {
 
     const t1 = Date.now();
     const context = join(dir, "image");
-    await run("cc", ["-static", "-O2", "-o", join(context, "server"), serverSource]);
+    await run(tool("cc"), ["-static", "-O2", "-o", join(context, "server"), serverSource]);
     writeFileSync(
       join(context, "Containerfile"),
       'FROM scratch\nCOPY server /server\nENTRYPOINT ["/server"]\n',

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { kafkaTool, useKafka } from "../../support/index.js";
 import { runCommand } from "../../support/run-command.js";
+import { tool } from "../../support/tools.js";
 
 test("kafka-producer-perf-test and kafka-consumer-perf-test run against the single node", async () => {
   const kafka = await useKafka({ nodes: 1 });
@@ -51,14 +52,14 @@ test("kcat produces and consumes against the 3-node cluster", async () => {
   const kafka = await useKafka({ nodes: 3 });
   const topic = `foundation-kcat-${process.pid}`;
   const put = await runCommand(
-    ["kcat", "-P", "-b", kafka.bootstrap, "-t", topic, "-X", "request.required.acks=-1"],
+    [tool("kcat"), "-P", "-b", kafka.bootstrap, "-t", topic, "-X", "request.required.acks=-1"],
     {
       input: "k1\nk2\nk3\n",
     },
   );
   assert.equal(put.code, 0, put.stderr);
   const got = await runCommand(
-    ["kcat", "-C", "-b", kafka.bootstrap, "-t", topic, "-o", "beginning", "-c", "3", "-e", "-q"],
+    [tool("kcat"), "-C", "-b", kafka.bootstrap, "-t", topic, "-o", "beginning", "-c", "3", "-e", "-q"],
     {
       timeoutMs: 60_000,
     },
@@ -86,9 +87,12 @@ for m in c:
 c.close()
 print(",".join(sorted(got)))
 `;
-  const r = await runCommand(["python3", "-c", script, kafka.bootstrap, `foundation-py-${process.pid}`], {
-    timeoutMs: 90_000,
-  });
+  const r = await runCommand(
+    [tool("python"), "-c", script, kafka.bootstrap, `foundation-py-${process.pid}`],
+    {
+      timeoutMs: 90_000,
+    },
+  );
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout.trim(), "py-0,py-1,py-2");
 });

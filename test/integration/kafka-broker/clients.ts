@@ -5,6 +5,7 @@ import { Consumer, Producer, stringDeserializers, stringSerializers } from "@pla
 import { Kafka, logLevel } from "kafkajs";
 import { kafkaTool } from "../../support/index.js";
 import { runCommand, type CommandResult } from "../../support/run-command.js";
+import { tool } from "../../support/tools.js";
 
 export interface ClientStack {
   name: string;
@@ -63,7 +64,7 @@ export const kcat: ClientStack = {
   async produce(bootstrap, topic, values) {
     const r = await runCommand(
       [
-        "kcat",
+        tool("kcat"),
         "-P",
         "-b",
         bootstrap,
@@ -85,7 +86,7 @@ export const kcat: ClientStack = {
     // -G: a balanced consumer group; -c stops after `count` messages.
     const r = await runCommand(
       [
-        "kcat",
+        tool("kcat"),
         "-b",
         bootstrap,
         "-G",
@@ -135,16 +136,19 @@ c.close()
 export const kafkaPython: ClientStack = {
   name: "kafka-python",
   async produce(bootstrap, topic, values) {
-    const r = await runCommand(["python3", "-c", PYTHON_PRODUCE, bootstrap, topic], {
+    const r = await runCommand([tool("python"), "-c", PYTHON_PRODUCE, bootstrap, topic], {
       input: values.join("\n"),
       timeoutMs: 90_000,
     });
     check(r, "kafka-python producer");
   },
   async consume(bootstrap, topic, group, count) {
-    const r = await runCommand(["python3", "-c", PYTHON_CONSUME, bootstrap, topic, group, String(count)], {
-      timeoutMs: 90_000,
-    });
+    const r = await runCommand(
+      [tool("python"), "-c", PYTHON_CONSUME, bootstrap, topic, group, String(count)],
+      {
+        timeoutMs: 90_000,
+      },
+    );
     return lines(check(r, "kafka-python consumer"));
   },
 };

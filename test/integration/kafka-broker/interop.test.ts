@@ -7,6 +7,7 @@ import { startEmbeddedKafka } from "../../../src/protocols/kafka/broker/index.js
 import { kafkaTool } from "../../support/index.js";
 import { runCommand } from "../../support/run-command.js";
 import { ALL_CLIENTS } from "./clients.js";
+import { tool } from "../../support/tools.js";
 
 for (const brokers of [1, 3]) {
   test(`java 4 and 3.9, kcat, kafka-python and kafkajs produce and consume with groups (${brokers} node${brokers > 1 ? "s" : ""})`, async () => {
@@ -52,7 +53,7 @@ test("compressed batches (gzip, snappy, lz4, zstd from kcat and Java) are stored
     for (const codec of ["gzip", "snappy", "lz4", "zstd"]) {
       const values = [0, 1, 2].map((i) => `kcat-${codec}-${i}`);
       const r = await runCommand(
-        ["kcat", "-P", "-b", kafka.bootstrap, "-t", "packed", "-z", codec, "-X", "linger.ms=50"],
+        [tool("kcat"), "-P", "-b", kafka.bootstrap, "-t", "packed", "-z", codec, "-X", "linger.ms=50"],
         {
           input: values.map((v) => `${v}\n`).join(""),
           timeoutMs: 60_000,

@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { startEmbeddedKafka, type EmbeddedKafka } from "../../../src/protocols/kafka/broker/index.js";
 import { kafkaTool } from "../../support/index.js";
 import { kafkajs } from "./clients.js";
+import { tool } from "../../support/tools.js";
 
 /** Runs a consumer, calls `midway` once it printed `half` lines, resolves with all lines at exit. */
 function consumeAcrossMove(argv: string[], half: number, midway: () => Promise<void>): Promise<string[]> {
@@ -67,7 +68,7 @@ const consumers: { name: string; argv: (bootstrap: string, n: number) => Promise
   {
     name: "kcat group consumer",
     argv: async (bootstrap, n) => [
-      "kcat",
+      tool("kcat"),
       "-u", // unbuffered: the test reacts to the first half of the output
       "-b",
       bootstrap,

@@ -8,6 +8,7 @@ import {
   type KafkaProxy,
   type KafkaProxyEvent,
 } from "../../../src/protocols/kafka/proxy/index.js";
+import { tool } from "../../support/tools.js";
 
 export interface ProxyUnderTest {
   proxy: KafkaProxy;
@@ -123,7 +124,7 @@ export function run(
 
 /** Established TCP connections owned by process `pid` whose remote port is one of `ports` (from ss). */
 export function connectionsOf(pid: number, ports: number[]): string[] {
-  const out = execFileSync("ss", ["-tnpH", "state", "established"], { encoding: "utf8" });
+  const out = execFileSync(tool("ss"), ["-tnpH", "state", "established"], { encoding: "utf8" });
   return out.split("\n").filter((line) => {
     if (!line.includes(`pid=${pid},`)) return false;
     const peer = line.trim().split(/\s+/)[3] ?? "";

@@ -15,6 +15,7 @@ import {
   watchConnections,
 } from "./helpers.js";
 import { javaClient, kafkajsClient, kcatClient, pythonClient, type Client } from "./clients.js";
+import { tool } from "../../support/tools.js";
 
 async function roundTrip(
   client: Client,
@@ -105,7 +106,7 @@ test("acks=0 producers are relayed without a response slot, also with a duplicat
     proxy.setRules([duplicate({ topic, key: "dup" })]);
     const r = await run(
       [
-        "kcat",
+        tool("kcat"),
         "-P",
         "-b",
         proxy.bootstrap,

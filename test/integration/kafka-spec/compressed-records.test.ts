@@ -20,6 +20,7 @@ import { javaConsoleProduce } from "../kafka-proxy/clients.js";
 import { compressFrameSync } from "lz4-napi";
 import { compressedBatch, handZstdFrame, xerialSnappy } from "../../kafka/compressed-batch.js";
 import { startObserver } from "./observer.js";
+import { tool } from "../../support/tools.js";
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
 // Long enough that librdkafka does compress (it sends a batch plain when compressing does not shrink it).
@@ -31,7 +32,7 @@ function addressOf(bootstrap: string): Address {
 }
 
 async function kcatProduce(bootstrap: string, topic: string, codec: string, key: string) {
-  const r = await run(["kcat", "-P", "-b", bootstrap, "-t", topic, "-K:", "-z", codec], {
+  const r = await run([tool("kcat"), "-P", "-b", bootstrap, "-t", topic, "-K:", "-z", codec], {
     input: `${key}:${value(codec)}\n`,
     timeoutMs: 30000,
   });
