@@ -8,6 +8,7 @@ import {
   Interpreter,
   StarlarkError,
   call,
+  type Position,
   type StarThread,
   type Value,
 } from "../starlark/index.js";
@@ -67,10 +68,23 @@ const interp = new Interpreter({
 });
 const thread = interp.newThread({ print }) as StarThread;
 
+/**
+ * Where an error is reported: the innermost place in the user's own files. An error raised inside the
+ * embedded stdlib (@faultbox/...) is the user's call into it gone wrong, so it names the user's line
+ * that called the stdlib function, not a line of ours they never wrote.
+ */
+function userPosition(err: StarlarkError): Position | undefined {
+  const inUserFile = (p: Position | undefined): p is Position =>
+    p !== undefined && !p.file.name.startsWith(STDLIB_PREFIX);
+  if (inUserFile(err.pos)) return err.pos;
+  for (const frame of [...err.frames].reverse()) if (inUserFile(frame.pos)) return frame.pos;
+  return err.pos ?? [...err.frames].reverse().find((f) => f.pos)?.pos;
+}
+
 /** Classifies an error raised by Starlark code for the engine's verdict. */
 function describe(err: unknown): ErrorInfo {
   if (err instanceof StarlarkError) {
-    const pos = err.pos ?? [...err.frames].reverse().find((f) => f.pos)?.pos;
+    const pos = userPosition(err);
     const where = pos ? { file: pos.file.name, line: pos.line, column: pos.col } : {};
     const last = memo.last;
     memo.last = undefined;

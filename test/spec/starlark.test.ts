@@ -208,3 +208,51 @@ def test_fails_at_line():
     server.close();
   }
 });
+
+test("an error raised inside the @faultbox/ stdlib names the user's line that called it", async () => {
+  const call = (args: string) =>
+    loadError(`load("@faultbox/mocks/kafka.star", "kafka")\nx = 1\nbus = kafka.broker(${args})\n`);
+  // fail() in the stdlib's own argument checks.
+  const bad = await call('name = "bus", brokers = "two"');
+  assert.match(bad.message, /kafka\.broker\(\): brokers= must be a positive int, got "two"/);
+  assert.equal(bad.location?.line, 3);
+  assert.match(bad.location?.file ?? "", /faultbox\.star$/);
+  // A builtin the stdlib calls (service()) refusing a value the user passed through.
+  const observe = await call('name = "bus", observe = [1]');
+  assert.match(observe.message, /service\(\) observe items must be stdout\(\)\/stderr\(\)\/topic\(\), got 1/);
+  assert.equal(observe.location?.line, 3);
+  assert.match(observe.location?.file ?? "", /faultbox\.star$/);
+  // A keyword the stdlib function does not take.
+  const kw = await call('name = "bus", partitons = 3');
+  assert.match(kw.message, /unexpected keyword argument "partitons" \(did you mean partitions\?\)/);
+  assert.equal(kw.location?.line, 3);
+});
+
+test('kafka.broker() takes Go Faultbox\'s interface=interface(name, "kafka", port) form', async () => {
+  const dir = specDir({
+    "faultbox.star": [
+      'load("@faultbox/mocks/kafka.star", "kafka")',
+      'bus = kafka.broker(name = "bus", interface = interface("main", "kafka", 19093), topics = {"orders": []})',
+      'lost = fault_assumption("lost", target = bus.main, rules = [drop(topic = "orders")])',
+      "",
+    ].join("\n"),
+  });
+  const builder = await loadStarlarkSpec(join(dir, "faultbox.star"));
+  const bus = builder.suite.services.find((s) => s.name === "bus")!;
+  assert.deepEqual(
+    bus.interfaces.map((i) => [i.name, i.protocol, i.port]),
+    [["main", "kafka", 19093]],
+  );
+  const wrong = await loadError(
+    'load("@faultbox/mocks/kafka.star", "kafka")\nbus = kafka.broker(name = "bus", interface = interface("main", "http", 1))\n',
+  );
+  assert.match(
+    wrong.message,
+    /kafka\.broker\(\): interface= must be a "kafka" interface, got <interface main http:1>/,
+  );
+  assert.equal(wrong.location?.line, 2);
+  const twice = await loadError(
+    'load("@faultbox/mocks/kafka.star", "kafka")\nbus = kafka.broker(name = "bus", interface = interface("main", "kafka", 1), port = 2)\n',
+  );
+  assert.match(twice.message, /the port is given twice/);
+});

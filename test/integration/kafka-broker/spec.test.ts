@@ -38,3 +38,38 @@ test("kafka.broker() with a malformed topic list fails with a message naming the
     /service "bus" \(embedded Kafka\): topic "orders": unknown key "partitons"; valid: partitions, messages/,
   );
 });
+
+test('Go Faultbox\'s form kafka.broker(interface=interface("main", "kafka", port)) runs: steps and a drop rule on bus.main', async () => {
+  const dir = mkdtempSync(join(tmpdir(), "faultbox-embedded-"));
+  const spec = join(dir, "faultbox.star");
+  writeFileSync(
+    spec,
+    [
+      'load("@faultbox/mocks/kafka.star", "kafka")',
+      "",
+      "bus = kafka.broker(",
+      '    name = "bus",',
+      '    interface = interface("main", "kafka", 19093),',
+      '    topics = {"orders": []},',
+      '    observe = [topic("orders")],',
+      ")",
+      'lost = fault_assumption("lost", target = bus.main, rules = [drop(topic = "orders")])',
+      "",
+      "def test_publish_consume():",
+      '    r = bus.main.publish(topic = "orders", data = "o-1", key = "k")',
+      "    assert_true(r.ok, r.error)",
+      '    assert_eq(bus.main.consume(topic = "orders").data["value"], "o-1")',
+      "",
+      "def lose():",
+      '    bus.main.publish(topic = "orders", data = "o-2")',
+      "",
+      "def test_drop():",
+      "    fault(lost, run = lose)",
+      '    assert_eq(len(events(where = lambda e: e.type == "topic")), 0, "the dropped record is not stored")',
+      "",
+    ].join("\n"),
+  );
+  const r = await faultbox(spec);
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /2 passed, 0 failed/);
+});
