@@ -125,7 +125,7 @@ export async function startEmbeddedKafka(options: EmbeddedKafkaOptions = {}): Pr
       const t = cluster.topics.get(topic);
       if (!t) throw new Error(`unknown topic '${topic}'`);
       return t.partitions.flatMap((p) =>
-        p.log.batches.flatMap((b) => {
+        [...p.log.batches()].flatMap((b) => {
           const baseTimestamp = b.bytes.readBigInt64BE(27);
           const producerId = b.bytes.readBigInt64BE(43);
           return readRecords(b.bytes).map((r) => ({
