@@ -2,9 +2,12 @@
 // provisions, not whatever comes first on PATH. A missing or unfit one fails the test that needs it
 // with a message naming the package to install, instead of an ENOENT or an ImportError deep in a test.
 //
-//   tool("python")  -> the Python interpreter with kafka-python: the venv setup.sh makes in
-//                      ~/.cache/faultbox/python with python-requirements.txt (FAULTBOX_TEST_PYTHON
-//                      overrides); a python3 that comes first on PATH (pyenv, say) is not used
+//   tool("python")  -> the Python interpreter with kafka-python 3 (idempotent producer): the venv
+//                      setup.sh makes in ~/.cache/faultbox/python with python-requirements.txt
+//                      (FAULTBOX_TEST_PYTHON overrides); a python3 first on PATH (pyenv, say) is not used
+//   tool("python-kafka-2") -> Debian's /usr/bin/python3 with its python3-kafka 2.0.2, for the proxy and
+//                      SASL tests written against that client (SaslHandshake v0 and raw SASL tokens,
+//                      a prompt failure on a wrong password)
 //   tool("kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss") -> the absolute path of that program on PATH
 //   missingTool(name) -> why it cannot be used here, or undefined (for tests that skip without it)
 //
@@ -16,7 +19,7 @@ import { homedir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type ToolName = "python" | "kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss";
+export type ToolName = "python" | "python-kafka-2" | "kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss";
 
 interface ToolSpec {
   /** The command, or an absolute path. */
@@ -44,17 +47,12 @@ const TOOLS: Record<ToolName, ToolSpec> = {
   python: {
     command: process.env.FAULTBOX_TEST_PYTHON || join(cacheDir(), "python", "bin", "python"),
     install: `${SETUP} set FAULTBOX_TEST_PYTHON to an interpreter with kafka-python==${KAFKA_PYTHON}`,
-    check: (path) => {
-      const r = spawnSync(path, ["-c", "import kafka; print(kafka.__version__)"], { encoding: "utf8" });
-      if (r.status !== 0) {
-        const error = (r.stderr || r.error?.message || "").trim().split("\n").pop();
-        return `${path} cannot import kafka-python (${error})`;
-      }
-      const version = r.stdout.trim();
-      return version === KAFKA_PYTHON
-        ? undefined
-        : `${path} has kafka-python ${version}, the tests are written for ${KAFKA_PYTHON}`;
-    },
+    check: (path) => kafkaPythonProblem(path, KAFKA_PYTHON),
+  },
+  "python-kafka-2": {
+    command: "/usr/bin/python3",
+    install: `${SETUP} apt-get install -y python3-kafka`,
+    check: (path) => kafkaPythonProblem(path, "2.0.2"),
   },
   kcat: { command: "kcat", install: `${SETUP} apt-get install -y kcat` },
   zstd: { command: "zstd", install: `${SETUP} apt-get install -y zstd` },
@@ -63,6 +61,19 @@ const TOOLS: Record<ToolName, ToolSpec> = {
   podman: { command: "podman", install: `${SETUP} apt-get install -y podman runc` },
   ss: { command: "ss", install: `${SETUP} apt-get install -y iproute2` },
 };
+
+/** Why `path` is not a Python with kafka-python `version`, or undefined. */
+function kafkaPythonProblem(path: string, version: string): string | undefined {
+  const r = spawnSync(path, ["-c", "import kafka; print(kafka.__version__)"], { encoding: "utf8" });
+  if (r.status !== 0) {
+    const error = (r.stderr || r.error?.message || "").trim().split("\n").pop();
+    return `${path} cannot import kafka-python (${error})`;
+  }
+  const found = r.stdout.trim();
+  return found === version
+    ? undefined
+    : `${path} has kafka-python ${found}, the tests are written for ${version}`;
+}
 
 const resolved = new Map<ToolName, { path?: string; problem?: string }>();
 

@@ -202,7 +202,7 @@ export const kcatClient: Client = kcatWith("kcat");
 const PYTHON_PRODUCE = `
 import sys
 from kafka import KafkaProducer
-p = KafkaProducer(bootstrap_servers=sys.argv[1], retries=5, linger_ms=0)
+p = KafkaProducer(bootstrap_servers=sys.argv[1], retries=5, linger_ms=0, api_version_auto_timeout_ms=10000)
 for line in sys.stdin.read().split():
     k, v = line.split(":", 1)
     p.send(sys.argv[2], key=k.encode(), value=v.encode()).get(timeout=20)
@@ -226,7 +226,7 @@ export const pythonClient: Client = {
   name: "kafka-python",
   external: true,
   async produce(bootstrap, topic, lines, opts = {}) {
-    const r = await run([tool("python"), "-c", PYTHON_PRODUCE, bootstrap, topic], {
+    const r = await run([tool("python-kafka-2"), "-c", PYTHON_PRODUCE, bootstrap, topic], {
       input: lines.join("\n"),
       timeoutMs: 60000,
       ...opts,
@@ -234,7 +234,7 @@ export const pythonClient: Client = {
     return { ok: r.code === 0, output: r.stderr };
   },
   async consume(bootstrap, topic, n, opts = {}) {
-    const r = await run([tool("python"), "-c", PYTHON_CONSUME, bootstrap, topic, String(n)], {
+    const r = await run([tool("python-kafka-2"), "-c", PYTHON_CONSUME, bootstrap, topic, String(n)], {
       timeoutMs: 60000,
       ...opts,
     });

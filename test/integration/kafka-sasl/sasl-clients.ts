@@ -133,7 +133,7 @@ auth = dict(security_protocol="SASL_PLAINTEXT", sasl_mechanism=c["mechanism"],
             sasl_plain_username=c["username"], sasl_plain_password=c["password"])
 try:
     if mode == "produce":
-        p = KafkaProducer(bootstrap_servers=bootstrap, retries=5, linger_ms=0, **auth)
+        p = KafkaProducer(bootstrap_servers=bootstrap, retries=5, linger_ms=0, api_version_auto_timeout_ms=10000, **auth)
         for line in sys.stdin.read().split():
             k, v = line.split(":", 1)
             p.send(topic, key=k.encode(), value=v.encode()).get(timeout=20)
@@ -159,16 +159,19 @@ export function pythonSasl(c: Credentials): Client {
     name: `kafka-python-${c.mechanism}`,
     external: true,
     async produce(bootstrap, topic, lines, opts = {}) {
-      const r = await run([tool("python"), "-c", PYTHON_SASL, "produce", bootstrap, topic, "-", creds], {
-        input: lines.join("\n"),
-        timeoutMs: 60000,
-        ...opts,
-      });
+      const r = await run(
+        [tool("python-kafka-2"), "-c", PYTHON_SASL, "produce", bootstrap, topic, "-", creds],
+        {
+          input: lines.join("\n"),
+          timeoutMs: 60000,
+          ...opts,
+        },
+      );
       return { ok: r.code === 0, output: r.stderr };
     },
     async consume(bootstrap, topic, n, opts = {}) {
       const r = await run(
-        [tool("python"), "-c", PYTHON_SASL, "consume", bootstrap, topic, String(n), creds],
+        [tool("python-kafka-2"), "-c", PYTHON_SASL, "consume", bootstrap, topic, String(n), creds],
         { timeoutMs: 60000, ...opts },
       );
       return r.stdout.split("\n").filter((l) => l !== "");
