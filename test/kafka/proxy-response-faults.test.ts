@@ -16,6 +16,7 @@ import type { KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
 import { startFakeBroker } from "./fake-broker.js";
 import { rawClient } from "./raw-client.js";
 import { proxyInFront } from "./proxy-in-front.js";
+import { runCommand } from "../support/run-command.js";
 
 const setup = async () => proxyInFront(await startFakeBroker());
 
@@ -271,4 +272,37 @@ test("the new rules refuse bad arguments with messages that say what to write", 
   assert.throws(() => loseResponse({ times: 1.5 }), /times must be a non-negative integer/);
   assert.deepEqual(blackhole({ clientId: "c" }).defaultApis, ["*"]);
   assert.deepEqual(throttle({ time: 5 }).requestAction, { kind: "throttle", throttleMs: 5 });
+});
+
+test("a connection closed during a long throttle mute or delay hold leaves no timer behind: the process exits", async () => {
+  // In a child process: requests under delay(1h) and throttle(1h), then everything closed; the
+  // process must end by itself (a pending timer would keep it alive for an hour).
+  const script = `
+    const { startFakeBroker } = await import(${JSON.stringify(new URL("./fake-broker.ts", import.meta.url).href)});
+    const { rawClient } = await import(${JSON.stringify(new URL("./raw-client.ts", import.meta.url).href)});
+    const { proxyInFront } = await import(${JSON.stringify(new URL("./proxy-in-front.ts", import.meta.url).href)});
+    const rules = await import(${JSON.stringify(new URL("../../src/protocols/kafka/rules/index.ts", import.meta.url).href)});
+    const wire = await import(${JSON.stringify(new URL("../../src/protocols/kafka/wire/index.ts", import.meta.url).href)});
+    const s = await proxyInFront(await startFakeBroker());
+    s.proxy.setRules([rules.throttle({ api: "heartbeat", time: "1h" }), rules.delay({ api: "metadata", delay: "1h" })]);
+    const c = await rawClient(s.proxy.bootstrap);
+    c.send(wire.encodeRequest(12, 4, 1, "c", { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null }));
+    await c.waitFor(1);
+    c.send(wire.encodeRequest(12, 4, 2, "c", { groupId: "g", generationId: 1, memberId: "m", groupInstanceId: null }));
+    const d = await rawClient(s.proxy.bootstrap);
+    d.send(wire.encodeRequest(3, 12, 1, "c", { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }));
+    // The first heartbeat and the metadata request are read; the second heartbeat waits out the mute.
+    while (s.proxy.stats.requests < 2) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 300));
+    c.socket.destroy();
+    d.socket.destroy();
+    await s.close();
+    console.log("closed");
+  `;
+  const r = await runCommand([process.execPath, "--import", "tsx", "--input-type=module", "-e", script], {
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.timedOut, false, "the process ended by itself");
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /closed/);
 });

@@ -195,8 +195,6 @@ function produceAcks(frame: Buffer, h: RequestHeader): number {
   return r.int16();
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
 export class ProxyConnection {
   private readonly clientFrames = new FrameSplitter();
   private readonly upstreamFrames = new FrameSplitter();
@@ -220,6 +218,8 @@ export class ProxyConnection {
   /** A throttled response was written: no request is read before this time (Date.now() ms). */
   private mutedUntil = 0;
   private drainTimer: NodeJS.Timeout | undefined;
+  /** Waits in progress (delay holds, throttle mutes), ended early when the connection closes. */
+  private readonly waits = new Map<NodeJS.Timeout, () => void>();
   private readonly sasl = new SaslV0Tracker();
 
   constructor(
@@ -258,6 +258,12 @@ export class ProxyConnection {
     this.shared.stats.connectionsActive--;
     this.client.destroy();
     for (const slot of this.slots) if (slot.hold?.timer) clearTimeout(slot.hold.timer);
+    // A long delay or throttle must not keep the process alive past the connection.
+    for (const [timer, done] of this.waits) {
+      clearTimeout(timer);
+      done();
+    }
+    this.waits.clear();
     if (drainUpstream && this.expected.length > 0) {
       this.drainTimer = setTimeout(() => this.upstream.destroy(), LOST_RESPONSE_DRAIN_MS);
       this.upstream.once("close", () => clearTimeout(this.drainTimer));
@@ -270,6 +276,17 @@ export class ProxyConnection {
       connection: this.id,
       listener: "",
       upstream: "",
+    });
+  }
+
+  /** Resolves after `ms`, or as soon as the connection closes. */
+  private wait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waits.delete(timer);
+        resolve();
+      }, ms);
+      this.waits.set(timer, resolve);
     });
   }
 
@@ -328,7 +345,7 @@ export class ProxyConnection {
         // throttle time is over (the client should not send any meanwhile).
         const muted = this.mutedUntil - Date.now();
         if (muted > 0 && (this.incoming[0]!.kind === "frame" || this.incoming[0]!.kind === "start")) {
-          await sleep(muted);
+          await this.wait(muted);
           continue;
         }
         const event = this.incoming.shift()!;
@@ -583,7 +600,7 @@ export class ProxyConnection {
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
       const slot = acks !== 0 ? this.newSlot(h.correlationId, actions, h) : null;
-      if (plan.holdMs > 0) await sleep(plan.holdMs);
+      if (plan.holdMs > 0) await this.wait(plan.holdMs);
       if (this.closed) return;
       if (plan.forward) {
         const exp = slot
@@ -656,7 +673,7 @@ export class ProxyConnection {
       this.emitFaults(plan.events);
       if (plan.disconnect) return this.close();
       const slot = this.newSlot(h.correlationId, actions, h);
-      if (plan.holdMs > 0) await sleep(plan.holdMs);
+      if (plan.holdMs > 0) await this.wait(plan.holdMs);
       if (this.closed) return;
       if (plan.localError !== undefined && !canAnswerLocally(h.apiKey, h.apiVersion)) {
         this.shared.emit({
