@@ -10,8 +10,10 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-                   [--html FILE] [--timeout SECONDS] [--verbose]
+                   [--html FILE] [--timeout SECONDS] [--verbose] [--shard I/N]
                                run a spec (.star, or a TypeScript module .ts/.mts)
+  faultbox merge-reports REPORT.json... [--output FILE] [--junit FILE] [--html FILE]
+                               one report from the JSON results of --shard runs
   faultbox check SPEC [--format json]
                                load and validate a spec, run nothing
   faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
@@ -33,6 +35,7 @@ const commands: Record<string, () => Promise<Command>> = {
   init: async () => (await import("./init.js")).run,
   starlark: async () => (await import("./starlark.js")).run,
   proxy: async () => (await import("./proxy.js")).run,
+  "merge-reports": async () => (await import("./merge-reports.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,9 +1,10 @@
-// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE] [--html FILE]`
+// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE] [--html FILE]`
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { NoTestMatched, runSuite } from "../core/engine.js";
 import { SpecError, errorMessage } from "../core/errors.js";
 import { randomSeed } from "../core/random.js";
+import { parseShard, type Shard } from "../core/shard.js";
 import { exitCode } from "../core/results.js";
 import { consoleReporter } from "../report/console.js";
 import { toJson } from "../report/json.js";
@@ -22,11 +23,12 @@ const FLAGS = {
   junit: true,
   html: true,
   timeout: true,
+  shard: true,
   verbose: false,
 };
 
 /** Fails before the run (which may take minutes) when a report could not be written afterwards. */
-function checkWritable(flag: string, path: string | undefined): void {
+export function checkWritable(flag: string, path: string | undefined): void {
   if (path === undefined) return;
   const file = resolve(path);
   let dirOk = false;
@@ -53,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   let seed: bigint;
   let runs: number | undefined;
   let timeoutSeconds: number | undefined;
+  let shard: Shard | undefined;
   try {
     parsed = parseArgs(argv, FLAGS);
     if (parsed.positional.length > 1)
@@ -67,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     runs = intFlag(parsed.flags, "runs", 1);
     for (const flag of ["output", "junit", "html"] as const) checkWritable(flag, parsed.flags[flag]);
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
+    if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
     return 1;
@@ -103,6 +107,7 @@ export async function run(argv: string[]): Promise<number> {
       seed,
       runs,
       filter: parsed.flags.test,
+      shard,
       signal: abort.signal,
       testTimeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       onTestStart: (n, i, t) => reporter.testStart(n, i, t),

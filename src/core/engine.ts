@@ -10,6 +10,7 @@ import { TestRun } from "./run.js";
 import { ServiceManager } from "./services.js";
 import { getProtocol, protocolNames } from "./protocol.js";
 import { formatDuration } from "./duration.js";
+import { pickShard, type Shard } from "./shard.js";
 
 /** Front ends reach the running test through this (builtins like events() are global in a spec). */
 export class Runtime {
@@ -29,6 +30,8 @@ export interface RunOptions {
   seed: bigint;
   runs?: number;
   filter?: string;
+  /** Run only this share of the selected tests (`--shard I/N`). */
+  shard?: Shard;
   signal?: AbortSignal;
   /** SIGTERM → SIGKILL grace. */
   stopGraceMs?: number;
@@ -56,10 +59,15 @@ export function selectTests(suite: Suite, filter: string | undefined): TestDef[]
 
 export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptions): Promise<SuiteResult> {
   const started = performance.now();
-  const tests = selectTests(suite, options.filter);
+  const selected = selectTests(suite, options.filter);
+  const tests = pickShard(selected, options.shard);
   const rng = createRng(options.seed);
   const signal = options.signal ?? new AbortController().signal;
   const warnings = [...suite.warnings];
+  if (options.shard && tests.length === 0)
+    warnings.push(
+      `shard ${options.shard.index}/${options.shard.count} has no tests: only ${selected.length} were selected`,
+    );
   const warn = (m: string) => {
     if (!warnings.includes(m)) {
       warnings.push(m);
@@ -115,6 +123,7 @@ export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptio
     matrix: suite.matrix,
     warnings,
     notRun,
+    ...(options.shard ? { shard: { ...options.shard, selected: selected.length } } : {}),
   };
 }
 

@@ -18,6 +18,7 @@ export {
   FAULTABLE_SYSCALLS,
 } from "./builder.js";
 export { runSuite, selectTests, Runtime, NoTestMatched, type RunOptions } from "./engine.js";
+export { parseShard, pickShard, type Shard } from "./shard.js";
 export { TestRun } from "./run.js";
 export {
   EventLog,

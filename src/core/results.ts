@@ -51,6 +51,8 @@ export interface SuiteResult {
   warnings: string[];
   /** Tests not run because the run was interrupted. */
   notRun: string[];
+  /** Set with --shard: which share of how many tests this run was. */
+  shard?: { index: number; count: number; selected: number };
 }
 
 export function exitCode(r: SuiteResult): number {

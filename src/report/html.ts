@@ -12,7 +12,7 @@ interface JsonEvent {
   service?: string;
   data?: Record<string, unknown>;
 }
-interface JsonTest {
+export interface JsonTest {
   name: string;
   result: string;
   reason?: string;
@@ -42,7 +42,7 @@ interface JsonCell {
   outcome: string;
   reason?: string;
 }
-interface JsonDoc {
+export interface JsonDoc {
   star_file: string;
   seed: string;
   duration_ms: number;
@@ -162,7 +162,11 @@ var t=s.closest("details").querySelector("table.events");t.querySelectorAll("tr[
 r.style.display=!s.value||r.getAttribute("data-type")===s.value?"":"none";});});});`;
 
 export function toHtml(r: SuiteResult, cwd = process.cwd()): string {
-  const doc = toJson(r, cwd) as JsonDoc;
+  return htmlFromDoc(toJson(r, cwd) as JsonDoc);
+}
+
+/** The page for a JSON result document (a saved one, or shards merged by `faultbox merge-reports`). */
+export function htmlFromDoc(doc: JsonDoc): string {
   const verdict =
     doc.fail > 0 ? "fail" : (doc.inconclusive ?? 0) > 0 || doc.not_run?.length ? "warn" : "pass";
   const index = doc.tests

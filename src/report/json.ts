@@ -55,6 +55,7 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
     ...(r.inconclusive ? { inconclusive: r.inconclusive } : {}),
     ...(r.notRun.length ? { not_run: r.notRun } : {}),
     ...(r.warnings.length ? { warnings: r.warnings } : {}),
+    ...(r.shard ? { shard: r.shard } : {}),
     tests: r.tests.map((t) => ({
       name: t.name,
       result: t.result,
