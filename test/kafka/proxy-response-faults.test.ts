@@ -154,6 +154,7 @@ test("blackhole(client_id=): swallowed and unanswered, the connection stays open
     const events = fired(s.events, "blackhole");
     assert.equal(events.length, 1, "one event per silenced connection");
     assert.equal(events[0]!.api, "heartbeat");
+    assert.equal(events[0]!.clientId, "consumer-2", "the event names the client it silenced");
     s.proxy.removeRule(id!);
     await bad.closed;
     assert.ok(!good.socket.destroyed, "connections the rule did not silence stay open");

@@ -36,6 +36,7 @@ function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | un
           ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
           ...(e.throttleMs !== undefined ? { throttle_ms: e.throttleMs } : {}),
           ...(e.lostAfter !== undefined ? { lost_after: e.lostAfter } : {}),
+          ...(e.clientId !== undefined ? { client_id: e.clientId } : {}),
           ...(e.code !== undefined ? { code: e.code } : {}),
           conn_id: e.connection,
         },

@@ -14,6 +14,8 @@ export interface FaultEvent {
   records?: number;
   /** Produce: whether the batch came from an idempotent or transactional producer. */
   idempotent?: boolean;
+  /** The client id of the request (lose_response, delay_response, throttle, blackhole). */
+  clientId?: string | null;
   /** Error code injected (error rules). */
   code?: number;
   /** Hold time (delay and delay_response rules). */

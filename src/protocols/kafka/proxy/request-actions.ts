@@ -44,6 +44,8 @@ export function planRequestActions(
     ruleId: r.id,
     kind: r.rule.kind,
     api,
+    // Which client it hit: a blackhole or a lost answer is about one client among several.
+    clientId: t.target(r).clientId,
     ...(t.topic !== undefined ? { topic: t.topic } : {}),
     ...(t.partition !== undefined ? { partition: t.partition } : {}),
     ...(t.records !== undefined ? { records: t.records } : {}),
