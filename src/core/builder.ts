@@ -31,6 +31,7 @@ import {
 } from "./syscall.js";
 import { allocatePortSync, parseHostPort } from "./topology.js";
 import { parseDuration } from "./duration.js";
+import { parseProbability } from "./probability.js";
 
 export interface ServiceOptions {
   interfaces?: InterfaceDef[];
@@ -242,13 +243,17 @@ export class SpecBuilder {
   syscallFault(
     action: SyscallFault["action"],
     arg: string | undefined,
-    o: { probability?: number; label?: string } = {},
+    o: { probability?: unknown; label?: string; maxFires?: unknown } = {},
   ): SyscallFault {
     const controller = getSyscallController();
     const reason = controller
       ? controller.unavailableReason()
       : "no syscall controller is available in this build";
-    const text = action === "allow" ? "allow()" : `${action}(${JSON.stringify(arg)})`;
+    const options = Object.entries({ probability: o.probability, max_fires: o.maxFires, label: o.label })
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => `, ${k}=${JSON.stringify(v)}`)
+      .join("");
+    const text = action === "allow" ? "allow()" : `${action}(${JSON.stringify(arg)}${options})`;
     if (reason) {
       throw new SpecError(
         `${text}: syscall faults need the seccomp syscall supervisor, which cannot run here (${reason}). ` +
@@ -256,22 +261,24 @@ export class SpecBuilder {
         { code: "SYSCALL_UNAVAILABLE" },
       );
     }
-    const probability = o.probability ?? 1;
+    const probability = specProbability(o.probability, `${action}(probability=)`);
+    const maxFires = o.maxFires === undefined || o.maxFires === null ? undefined : o.maxFires;
+    if (
+      maxFires !== undefined &&
+      !(typeof maxFires === "number" && Number.isInteger(maxFires) && maxFires > 0)
+    )
+      throw new SpecError(
+        `${action}(max_fires=): must be an integer above 0, got ${JSON.stringify(maxFires)}`,
+      );
+    const common = { probability, label: o.label, text, ...(maxFires !== undefined ? { maxFires } : {}) };
     if (action === "deny") {
       const errno = (arg ?? "").toUpperCase();
       if (!ERRNOS.includes(errno))
         throw new SpecError(`deny(): unknown errno "${arg}"; supported: ${[...ERRNOS].sort().join(", ")}`);
-      return { kind: "syscall_fault", action, errno, probability, label: o.label, text };
+      return { kind: "syscall_fault", action, errno, ...common };
     }
     if (action === "delay") {
-      return {
-        kind: "syscall_fault",
-        action,
-        delayMs: parseDuration(arg ?? "", "delay()"),
-        probability,
-        label: o.label,
-        text,
-      };
+      return { kind: "syscall_fault", action, delayMs: parseDuration(arg ?? "", "delay()"), ...common };
     }
     return { kind: "syscall_fault", action: "allow", probability: 0, label: o.label, text };
   }
@@ -305,9 +312,12 @@ export class SpecBuilder {
     action: string,
     match: Record<string, string>,
     params: Record<string, unknown>,
-    probability = 1,
+    probabilityValue?: unknown,
   ): ProxyRule {
-    const parts = [...Object.entries(match), ...Object.entries(params)].map(
+    const probability = specProbability(probabilityValue, `${action}(probability=)`);
+    const written =
+      probabilityValue === undefined || probabilityValue === null ? {} : { probability: probabilityValue };
+    const parts = [...Object.entries(match), ...Object.entries(params), ...Object.entries(written)].map(
       ([k, v]) => `${k}=${JSON.stringify(v)}`,
     );
     return { kind: "proxy_rule", action, match, params, probability, text: `${action}(${parts.join(", ")})` };
@@ -622,5 +632,15 @@ export class SpecBuilder {
         });
       }
     }
+  }
+}
+
+/** A spec's probability= (absent means always), with the grammar's message as a spec error. */
+function specProbability(value: unknown, what: string): number {
+  if (value === undefined || value === null) return 1;
+  try {
+    return parseProbability(value, what);
+  } catch (err) {
+    throw new SpecError((err as Error).message);
   }
 }

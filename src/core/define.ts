@@ -179,7 +179,7 @@ export interface SpecApi {
   };
   rules: {
     /** Matchers, and times=/after=/probability= as in Starlark (probability may also come second). */
-    drop(match?: Record<string, string | number>, options?: { probability?: number }): ProxyRule;
+    drop(match?: Record<string, string | number>, options?: { probability?: number | string }): ProxyRule;
     delay(options: { delay: string } & Record<string, string | number>): ProxyRule;
     /** HTTP/TCP: status=, message=; Kafka: code= (error name or number). times=/after= where the proxy counts. */
     error(options?: Record<string, string | number>): ProxyRule;
@@ -197,8 +197,15 @@ export interface SpecApi {
     blackhole(options?: Record<string, string | number>): ProxyRule;
   };
   syscall: {
-    deny(errno: string, options?: { probability?: number; label?: string }): SyscallFault;
-    delay(duration: string, options?: { probability?: number; label?: string }): SyscallFault;
+    /** probability: 0..1 or "25%"; maxFires: stop after this many fires each time the fault is set. */
+    deny(
+      errno: string,
+      options?: { probability?: number | string; label?: string; maxFires?: number },
+    ): SyscallFault;
+    delay(
+      duration: string,
+      options?: { probability?: number | string; label?: string; maxFires?: number },
+    ): SyscallFault;
     allow(): SyscallFault;
   };
 
@@ -322,7 +329,7 @@ export function createApi(b: SpecBuilder): SpecApi {
       if (paramKeys.includes(k)) all[k] = v;
       else match[k] = String(v);
     }
-    return b.proxyRule(action, match, all, probability as number | undefined);
+    return b.proxyRule(action, match, all, probability);
   };
 
   /** Checks an options object's keys (the error names the spec line) and hands it back. */
@@ -661,6 +668,7 @@ const PROBABILITY_KEYS = ["probability"];
 const SYSCALL_FAULT_KEYS = Object.keys({
   probability: true,
   label: true,
+  maxFires: true,
 } satisfies KeyList<NonNullable<Parameters<SpecApi["syscall"]["deny"]>[1]>>);
 const ASSUMPTION_KEYS = Object.keys({
   target: true,

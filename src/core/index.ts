@@ -75,6 +75,7 @@ export {
 } from "./errors.js";
 export { jsonDecoder, logfmtDecoder, regexDecoder, decodeLine, type Decoder } from "./decoders.js";
 export { parseDuration, formatDuration } from "./duration.js";
+export { parseProbability } from "./probability.js";
 export { createRng, randomSeed, type Rng } from "./random.js";
 export type { Response } from "./response.js";
 export { exitCode, type SuiteResult, type TestResult, type Verdict } from "./results.js";

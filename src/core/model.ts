@@ -135,6 +135,8 @@ export interface SyscallFault {
   delayMs?: number;
   probability: number;
   label?: string;
+  /** Stops firing after this many fires each time the rule is set (max_fires=); absent: no cap. */
+  maxFires?: number;
   text: string;
 }
 

@@ -10,9 +10,14 @@ export interface FaultWindowRecord {
   assumption: string;
   /** `svc.iface` for proxy rules, the service for syscall rules; absent for an assumption with neither. */
   target?: string;
-  /** Each rule as written and how many times it acted while the window was open. */
-  rules: { rule: string; fired: number }[];
-  /** Sum over the rules; 0 means the window's faults never fired. */
+  /**
+   * Each rule as written, how often traffic matched it (requests, syscalls) and how often it acted
+   * (fired) while the window was open. A rule fires on a subset of its matches (probability=,
+   * max_fires=, times=/after=). `matched` is absent where the proxy of a protocol does not count matches.
+   */
+  rules: { rule: string; matched?: number; fired: number }[];
+  /** Sums over the rules; fired 0 means the window's faults never fired. */
+  matched?: number;
   fired: number;
 }
 

@@ -16,6 +16,7 @@ import type {
 import type { Observer } from "./observer.js";
 import { getProtocol } from "./protocol.js";
 import type { Rng } from "./random.js";
+import type { RuleCounts } from "./syscall.js";
 import type { FaultWindowRecord } from "./results.js";
 import { decodeBody, type Response } from "./response.js";
 import type { ServiceManager } from "./services.js";
@@ -392,10 +393,11 @@ export class TestRun {
         assumption: a.name,
         ...(target ? { target } : {}),
         rules: [
-          ...a.rules.map((r) => ({ rule: r.text, fired: 0 })),
-          ...a.syscall.map((r) => ({ rule: `${r.key}=${r.fault.text}`, fired: 0 })),
-          ...a.actions.map((r) => ({ rule: r.text, fired: 0 })),
+          ...a.rules.map((r) => ({ rule: r.text, matched: 0, fired: 0 })),
+          ...a.syscall.map((r) => ({ rule: `${r.key}=${r.fault.text}`, matched: 0, fired: 0 })),
+          ...a.actions.map((r) => ({ rule: r.text, matched: 0, fired: 0 })),
         ],
+        matched: 0,
         fired: 0,
       };
       records.set(a, record);
@@ -415,13 +417,24 @@ export class TestRun {
           undoFailure ??= err;
         }
       }
-      // A composite assumption (faults=[...]) fired as often as the windows inside it.
-      const total = (a: FaultAssumption): number =>
-        (records.get(a)?.rules.reduce((n, r) => n + r.fired, 0) ?? 0) +
-        a.children.reduce((n, c) => n + total(c), 0);
+      // A composite assumption (faults=[...]) matched and fired as often as the windows inside it.
+      const total = (a: FaultAssumption, field: "matched" | "fired"): number | undefined => {
+        let n: number | undefined = 0;
+        for (const r of records.get(a)?.rules ?? [])
+          n = n === undefined || r[field] === undefined ? undefined : n + r[field];
+        for (const c of a.children) {
+          const m = total(c, field);
+          n = n === undefined || m === undefined ? undefined : n + m;
+        }
+        return n;
+      };
       for (const a of assumptions) {
         const record = records.get(a);
-        if (record && a.children.length) record.fired = total(a);
+        if (!record || !a.children.length) continue;
+        record.fired = total(a, "fired") ?? 0;
+        const matched = total(a, "matched");
+        if (matched === undefined) delete record.matched;
+        else record.matched = matched;
       }
       return undoFailure;
     };
@@ -458,18 +471,24 @@ export class TestRun {
         undo.push(async () => {
           // The session of the process running now: a restart inside the window brings a new one.
           entry.syscallRules = undefined;
-          const hits = entry.syscall ? await entry.syscall.clearRules() : {};
+          const counts = entry.syscall ? await entry.syscall.clearRules() : {};
           for (const a of flat) {
             const record = records.get(a);
             if (!record || a.targetService !== service) continue;
-            a.syscall.forEach((r, i) => (record.rules[a.rules.length + i]!.fired = hits[r.key] ?? 0));
-            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+            a.syscall.forEach((r, i) => {
+              Object.assign(record.rules[a.rules.length + i]!, counts[r.key] ?? { matched: 0, fired: 0 });
+            });
+            sumRuleCounts(record);
           }
           for (const r of rules) {
-            if (!hits[r.key]) {
+            const { matched = 0, fired = 0 } = counts[r.key] ?? {};
+            if (matched === 0)
               this.log.append("fault_zero_traffic", service, { syscall: r.key, action: r.fault.action });
-              this.warn(`fault ${r.key}=${r.fault.text} on "${service}" never fired`);
-            }
+            if (fired === 0 && r.fault.action !== "allow")
+              this.warn(
+                `fault ${r.key}=${r.fault.text} on "${service}" never fired` +
+                  (matched > 0 ? ` (${matched} syscalls matched it, none was faulted)` : ""),
+              );
           }
           this.log.append("fault_removed", service, {});
         });
@@ -487,13 +506,13 @@ export class TestRun {
         undo.push(async () => {
           await this.settle();
           await applied.undo();
-          const acted = this.countFirings(
+          const { fired } = this.countFirings(
             a.rules,
             records.get(a),
             startSeq,
             (e) => e.service === link.service && e.data.link === applied.link,
           );
-          if (acted === 0)
+          if (fired === 0)
             this.warn(
               `fault "${a.name}" never fired: no traffic matched ${a.rules.map((r) => r.text).join(", ")} on ${link.text} (${applied.link})`,
             );
@@ -509,6 +528,7 @@ export class TestRun {
             `fault "${a.name}": no proxy runs in front of ${service}.${iface}, so its rules cannot apply`,
           );
         const startSeq = this.log.size;
+        const countsBefore = a.rules.map((r) => entry.proxy.ruleCounts?.(r));
         for (const r of a.rules) this.services.addRule(entry, r);
         this.log.append("proxy_fault_applied", service, {
           interface: iface,
@@ -520,16 +540,18 @@ export class TestRun {
         undo.push(async () => {
           await this.settle();
           this.services.removeRules(entry, rules);
-          const acted = this.countFirings(
+          const { fired, matched = 0 } = this.countFirings(
             rules,
             records.get(a),
             startSeq,
             (e) => e.service === service && e.data.interface === iface,
+            { before: countsBefore, now: (r) => entry.proxy.ruleCounts?.(r) },
           );
-          const fired = acted > 0;
-          if (!fired)
+          if (fired === 0)
             this.warn(
-              `fault "${a.name}" never fired: no traffic matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}`,
+              matched > 0
+                ? `fault "${a.name}" never fired: ${matched} requests matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}, none was faulted`
+                : `fault "${a.name}" never fired: no traffic matched ${rules.map((r) => r.text).join(", ")} on ${service}.${iface}`,
             );
           this.log.append("proxy_fault_removed", service, { interface: iface, assumption: a.name });
         });
@@ -546,8 +568,8 @@ export class TestRun {
         for (const [i, rule] of a.actions.entries()) {
           const back = await this.actions.apply(rule, target, `fault "${a.name}"`);
           if (record) {
-            record.rules[a.rules.length + a.syscall.length + i]!.fired = 1;
-            record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+            Object.assign(record.rules[a.rules.length + a.syscall.length + i]!, { matched: 1, fired: 1 });
+            sumRuleCounts(record);
           }
           if (back) undo.push(back);
         }
@@ -563,29 +585,50 @@ export class TestRun {
   }
 
   /**
-   * Counts the `proxy` events since startSeq that a window's rules caused (on an interface or a link,
-   * as `where` says) into its record; returns how many there were.
+   * How often a window's rules matched and fired, into its record: from the proxy's own counters
+   * (`counters`: their values before the window and now) where it keeps them, else the fires from the
+   * `proxy` events since startSeq (on an interface or a link, as `where` says) and no match count.
    */
   private countFirings(
     rules: ProxyRule[],
     record: FaultWindowRecord | undefined,
     startSeq: number,
     where: (e: StoredEvent) => boolean,
-  ): number {
+    counters?: { before: (RuleCounts | undefined)[]; now: (rule: ProxyRule) => RuleCounts | undefined },
+  ): { matched?: number; fired: number } {
     const acted = this.log
       .all()
       .filter((e) => e.seq > startSeq && e.type === "proxy" && e.data.action !== undefined && where(e));
+    const fromEvents = countRuleFirings(rules, acted);
+    const counts = rules.map((r, i): { matched?: number; fired: number } => {
+      const now = counters?.now(r);
+      const before = counters?.before[i];
+      if (!now || !before) return { fired: fromEvents[i]! };
+      return { matched: now.matched - before.matched, fired: now.fired - before.fired };
+    });
     if (record) {
-      const counts = countRuleFirings(rules, acted);
-      rules.forEach((_, i) => (record.rules[i]!.fired = counts[i]!));
-      record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+      counts.forEach((c, i) => {
+        record.rules[i] = { rule: record.rules[i]!.rule, ...c };
+      });
+      sumRuleCounts(record);
     }
-    return acted.length;
+    const fired = counts.reduce((n, c) => n + c.fired, 0);
+    return counts.every((c) => c.matched !== undefined)
+      ? { matched: counts.reduce((n, c) => n + c.matched!, 0), fired }
+      : { fired };
   }
 
   async stopObservers(): Promise<void> {
     await Promise.all(this.observers.map((o) => o.stop().catch(() => undefined)));
   }
+}
+
+/** A window's totals from its rules; no match total when some rule's matches are unknown. */
+function sumRuleCounts(record: FaultWindowRecord): void {
+  record.fired = record.rules.reduce((n, r) => n + r.fired, 0);
+  if (record.rules.every((r) => r.matched !== undefined))
+    record.matched = record.rules.reduce((n, r) => n + r.matched!, 0);
+  else delete record.matched;
 }
 
 /**

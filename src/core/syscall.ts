@@ -23,8 +23,8 @@ export interface LaunchWrapper {
 export interface SyscallSession {
   /** Replaces the dynamic rules of this process. */
   setRules(rules: SyscallRule[]): Promise<void>;
-  /** Clears dynamic rules; returns how many times each rule key fired while it was set. */
-  clearRules(): Promise<Record<string, number>>;
+  /** Clears dynamic rules; returns, per rule key, how many syscalls matched it and how many it faulted. */
+  clearRules(): Promise<Record<string, RuleCounts>>;
   close(): Promise<void>;
 }
 

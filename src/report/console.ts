@@ -71,18 +71,30 @@ export function consoleReporter(
 }
 
 /**
- * The faults a test ran under, each with how often its rules acted: `message_loss (fired 3)`,
- * `audit_loss (not fired)`. A fault named without a window record (none opened) is listed bare.
+ * The faults a test ran under, each with how often its rules acted and, where that differs, how often
+ * traffic matched them: `message_loss (fired 3)`, `disk (fired 2 of 16 matched)`, `disk (not fired,
+ * 16 matched)`, `audit_loss (not fired)`. A fault named without a window record (none opened) is bare.
  */
 function faultsCell(t: TestResult): string {
   if (!t.faults.length && !t.faultWindows?.length) return "—";
-  const fired = new Map<string, number>();
-  for (const w of t.faultWindows ?? []) fired.set(w.assumption, (fired.get(w.assumption) ?? 0) + w.fired);
-  const names = [...new Set([...t.faults, ...fired.keys()])];
+  const counts = new Map<string, { fired: number; matched?: number }>();
+  for (const w of t.faultWindows ?? []) {
+    const c = counts.get(w.assumption);
+    counts.set(w.assumption, {
+      fired: (c?.fired ?? 0) + w.fired,
+      matched:
+        (c && c.matched === undefined) || w.matched === undefined ? undefined : (c?.matched ?? 0) + w.matched,
+    });
+  }
+  const names = [...new Set([...t.faults, ...counts.keys()])];
   return names
     .map((n) => {
-      const count = fired.get(n);
-      return count === undefined ? n : count > 0 ? `${n} (fired ${count})` : `${n} (not fired)`;
+      const c = counts.get(n);
+      if (!c) return n;
+      const more = c.matched !== undefined && c.matched > c.fired;
+      if (c.fired > 0)
+        return more ? `${n} (fired ${c.fired} of ${c.matched} matched)` : `${n} (fired ${c.fired})`;
+      return more ? `${n} (not fired, ${c.matched} matched)` : `${n} (not fired)`;
     })
     .join(", ");
 }

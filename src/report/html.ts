@@ -26,7 +26,8 @@ export interface JsonTest {
   fault_windows?: {
     assumption: string;
     target?: string;
-    rules: { rule: string; fired: number }[];
+    rules: { rule: string; matched?: number; fired: number }[];
+    matched?: number;
     fired: number;
   }[];
   runs?: { total: number; passed: number };
@@ -101,10 +102,10 @@ function faultWindows(t: JsonTest): string {
   const rows = t.fault_windows.flatMap((w) =>
     w.rules.map(
       (r, i) =>
-        `<tr>${i === 0 ? `<td rowspan="${w.rules.length}">${escapeHtml(w.assumption)}${w.target ? ` <span class="dim">on ${escapeHtml(w.target)}</span>` : ""}</td>` : ""}<td><code>${escapeHtml(r.rule)}</code></td><td class="${r.fired > 0 ? "" : "warn"}">${r.fired}</td></tr>`,
+        `<tr>${i === 0 ? `<td rowspan="${w.rules.length}">${escapeHtml(w.assumption)}${w.target ? ` <span class="dim">on ${escapeHtml(w.target)}</span>` : ""}</td>` : ""}<td><code>${escapeHtml(r.rule)}</code></td><td>${r.matched ?? "—"}</td><td class="${r.fired > 0 ? "" : "warn"}">${r.fired}</td></tr>`,
     ),
   );
-  return `<h4>Fault windows</h4><table><tr><th>assumption</th><th>rule</th><th>fired</th></tr>${rows.join("")}</table>`;
+  return `<h4>Fault windows</h4><table><tr><th>assumption</th><th>rule</th><th title="traffic that met the rule's match criteria">matched</th><th title="matches the rule acted on (probability, max_fires, times/after decide)">fired</th></tr>${rows.join("")}</table>`;
 }
 
 function events(t: JsonTest): string {

@@ -76,6 +76,7 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
               assumption: w.assumption,
               ...(w.target ? { target: w.target } : {}),
               rules: w.rules,
+              ...(w.matched !== undefined ? { matched: w.matched } : {}),
               fired: w.fired,
             })),
           }

@@ -237,6 +237,7 @@ export function createBuiltins(
       arg: arg === undefined ? undefined : String(arg),
       probability: w(kw.get("probability")),
       label: str(action, "label", kw.get("label")),
+      max_fires: w(kw.get("max_fires")),
     });
 
   const proxyRule = (action: string, kwargs: ArgsKw, params: string[]) => {
@@ -259,38 +260,29 @@ export function createBuiltins(
     return ask("proxy_rule", { action, match, params: p, probability });
   };
 
-  const deny = builtin("deny", (_t, args, kwargs) => {
-    const [errno, probability, label] = unpackArgs("deny", args, kwargs, ["errno", "probability?", "label?"]);
-    return syscallFault(
-      "deny",
-      errno,
-      new Map([
-        ["probability", probability ?? null],
-        ["label", label ?? null],
-      ]),
-    );
-  });
+  // deny(errno, probability=, label=, max_fires=) and delay(duration, ...): the keywords docs/syscall.md lists.
+  const syscallAction = (action: "deny" | "delay", first: string, args: Value[], kwargs: ArgsKw) => {
+    const [arg, probability, label, maxFires] = unpackArgs(action, args, kwargs, [
+      first,
+      "probability?",
+      "label?",
+      "max_fires?",
+    ]);
+    const options = new Map([
+      ["probability", probability ?? null],
+      ["label", label ?? null],
+      ["max_fires", maxFires ?? null],
+    ]);
+    return syscallFault(action, arg, options);
+  };
+  const deny = builtin("deny", (_t, args, kwargs) => syscallAction("deny", "errno", args, kwargs));
   const allow = builtin("allow", (_t, args, kwargs) => {
     unpackArgs("allow", args, kwargs, []);
     return syscallFault("allow", undefined, new Map());
   });
   // delay("500ms") is a syscall fault; delay(delay="3s", topic=...) is a protocol rule.
   const delay = builtin("delay", (_t, args, kwargs) => {
-    if (args.length > 0) {
-      const [d, probability, label] = unpackArgs("delay", args, kwargs, [
-        "duration",
-        "probability?",
-        "label?",
-      ]);
-      return syscallFault(
-        "delay",
-        d,
-        new Map([
-          ["probability", probability ?? null],
-          ["label", label ?? null],
-        ]),
-      );
-    }
+    if (args.length > 0) return syscallAction("delay", "duration", args, kwargs);
     if (!kwargs.some(([k]) => k === "delay"))
       throw new EvalError("delay() requires delay= or a positional duration argument");
     return proxyRule("delay", kwargs, ["delay"]);

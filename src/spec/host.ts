@@ -396,8 +396,9 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         };
       case "syscall_fault":
         return b.syscallFault(a.action as SyscallFault["action"], a.arg as string | undefined, {
-          probability: a.probability as number | undefined,
+          probability: a.probability,
           label: a.label as string | undefined,
+          maxFires: a.max_fires,
         });
       case "proxy_rule": {
         const params = { ...(a.params as Record<string, unknown>) };
@@ -409,7 +410,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           a.action as string,
           stringDict(a.match, `${a.action}()`) ?? {},
           params,
-          parseProbability(a.probability),
+          a.probability,
         );
       }
       case "service_action_rule":
@@ -623,14 +624,4 @@ function stringDict(v: unknown, where: string): Record<string, string> | undefin
     out[k] = String(x);
   }
   return out;
-}
-
-/** Faultbox's probability forms: 0.5, 50, "50%". */
-function parseProbability(v: unknown): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const n = typeof v === "string" ? Number(v.replace(/%$/, "")) : Number(v);
-  if (!Number.isFinite(n) || n < 0)
-    throw new SpecError(`probability must be a number or "N%", got ${JSON.stringify(v)}`);
-  const p = n > 1 || (typeof v === "string" && v.endsWith("%")) ? n / 100 : n;
-  return p === 0 ? 1 : p;
 }

@@ -9,6 +9,7 @@ import type { SyscallRule as CoreSyscallRule } from "../core/model.js";
 import {
   registerSyscallController,
   type LaunchWrapper,
+  type RuleCounts,
   type SyscallController,
   type SyscallSession,
 } from "../core/syscall.js";
@@ -49,6 +50,7 @@ function toRule(r: CoreSyscallRule): SyscallRule {
       delayMs: r.fault.delayMs,
       probability: r.fault.action === "allow" ? 0 : r.fault.probability,
       label: r.fault.label,
+      maxFires: r.fault.maxFires,
     },
   };
 }
@@ -78,14 +80,16 @@ async function session(
     },
     async clearRules() {
       const stats: RuleStats[] = await channel.setRules([]);
-      const hits: Record<string, number> = {};
+      const counts: Record<string, RuleCounts> = {};
       // Stats come back in the order the rules were set.
       stats.forEach((s, i) => {
         const key = keys[i] ?? String(s.ruleId);
-        hits[key] = (hits[key] ?? 0) + s.matches;
+        const c = (counts[key] ??= { matched: 0, fired: 0 });
+        c.matched += s.matches;
+        c.fired += s.fires;
       });
       keys = [];
-      return hits;
+      return counts;
     },
     async close() {
       // The launcher stops the process; the supervisor exits with it. Until then the connection

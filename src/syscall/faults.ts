@@ -1,5 +1,6 @@
 import { ERRNO_NAMES, isErrnoName, type ErrnoName } from "./errno.js";
 import { parseDuration as parseSpecDuration } from "../core/duration.js";
+import { parseProbability as parseSpecProbability } from "../core/probability.js";
 import { SyscallFaultError } from "./errors.js";
 import { expandSyscalls } from "./families.js";
 
@@ -47,23 +48,14 @@ function checkOptions(ctor: string, opts: FaultOptions): void {
   }
 }
 
-/** "50%", 50 and 0.5 all mean one in two; values above 1 are percentages. */
+/** 0.5 and "50%" mean one in two (core/probability.ts is the grammar every layer shares). */
 export function parseProbability(ctor: string, value: number | string | undefined): number {
   if (value === undefined) return 1;
-  let n: number;
-  if (typeof value === "number") n = value;
-  else {
-    const text = value.trim();
-    const pct = text.endsWith("%");
-    n = Number(pct ? text.slice(0, -1) : text);
-    if (pct) n /= 100;
+  try {
+    return parseSpecProbability(value, `${ctor}(probability=)`);
+  } catch (err) {
+    throw new SyscallFaultError("BAD_FAULT", (err as Error).message);
   }
-  if (!Number.isFinite(n) || n < 0 || n > 100)
-    throw new SyscallFaultError(
-      "BAD_FAULT",
-      `${ctor}(): bad probability ${JSON.stringify(value)}; use 0..1, a percentage like "25%", or 0..100`,
-    );
-  return n > 1 ? n / 100 : n;
 }
 
 function parseMaxFires(ctor: string, value: number | undefined): number | undefined {

@@ -1,5 +1,5 @@
 // Every test's results list the fault windows it ran under — inline fault(), fault_scenario and
-// fault_matrix cells alike — with each rule's firing count, in JSON (stdout and --output) and the
+// fault_matrix cells alike — with each rule's match and firing counts, in JSON (stdout and --output) and the
 // console summary. The embedded Kafka broker keeps the run in-process and fast.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -14,7 +14,8 @@ const spec = new URL("./specs/fault-windows.star", import.meta.url).pathname;
 interface Window {
   assumption: string;
   target?: string;
-  rules: { rule: string; fired: number }[];
+  rules: { rule: string; matched?: number; fired: number }[];
+  matched?: number;
   fired: number;
 }
 interface JsonTest {
@@ -55,7 +56,8 @@ test("an inline fault() window is listed with its target, rules and firing count
     {
       assumption: "message_loss",
       target: "bus.broker",
-      rules: [{ rule: 'drop(topic="orders")', fired: 2 }],
+      rules: [{ rule: 'drop(topic="orders")', matched: 2, fired: 2 }],
+      matched: 2,
       fired: 2,
     },
   ]);
@@ -66,7 +68,8 @@ test("an inline window whose rule never matched is listed as not fired", () => {
     {
       assumption: "audit_loss",
       target: "bus.broker",
-      rules: [{ rule: 'drop(topic="audit")', fired: 0 }],
+      rules: [{ rule: 'drop(topic="audit")', matched: 0, fired: 0 }],
+      matched: 0,
       fired: 0,
     },
   ]);
@@ -75,8 +78,8 @@ test("an inline window whose rule never matched is listed as not fired", () => {
 test("counts are per rule: one rule of a window fired, the other did not", () => {
   const [w] = get("test_inline_one_rule_of_two").fault_windows!;
   assert.deepEqual(w!.rules, [
-    { rule: 'drop(topic="orders")', fired: 2 },
-    { rule: 'duplicate(topic="audit")', fired: 0 },
+    { rule: 'drop(topic="orders")', matched: 2, fired: 2 },
+    { rule: 'duplicate(topic="audit")', matched: 0, fired: 0 },
   ]);
   assert.equal(w!.fired, 2);
 });
@@ -85,7 +88,8 @@ test("fault_scenario and fault_matrix cells carry the same records as inline win
   const fired = {
     assumption: "message_loss",
     target: "bus.broker",
-    rules: [{ rule: 'drop(topic="orders")', fired: 2 }],
+    rules: [{ rule: 'drop(topic="orders")', matched: 2, fired: 2 }],
+    matched: 2,
     fired: 2,
   };
   assert.deepEqual(get("test_scenario_loss").fault_windows, [fired]);

@@ -45,7 +45,7 @@ test("core's fault windows reach a service launched through wrap()/attach()", { 
     await session.setRules([coreRule("write", ["write", "writev", "pwrite64"], "EIO", file)]);
     assert.equal(await target.ask(`write ${file}`), "EIO");
     assert.equal(await target.ask(`writes ${file} 2`), "xx"); // pwrite64: in core's list
-    assert.deepEqual(await session.clearRules(), { write: 3 });
+    assert.deepEqual(await session.clearRules(), { write: { matched: 3, fired: 3 } });
     assert.equal(await target.ask(`write ${file}`), "ok");
 
     await session.setRules([coreRule("fsync", ["fsync"], "EIO")]).then(
@@ -53,7 +53,7 @@ test("core's fault windows reach a service launched through wrap()/attach()", { 
       (err: Error) => assert.match(err.message, /cannot fault fsync.*launched intercepting only \[write/),
     );
     await session.setRules([coreRule("write", ["write"], "ENOSPC", join(dir, "never-*"))]);
-    assert.deepEqual(await session.clearRules(), { write: 0 }); // zero traffic shows as 0
+    assert.deepEqual(await session.clearRules(), { write: { matched: 0, fired: 0 } }); // zero traffic shows as 0
     const pid = await target.ask("pid");
     assert.deepEqual(events[0], [
       "syscall",

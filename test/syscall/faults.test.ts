@@ -36,17 +36,20 @@ test("deny takes errno names in any case and rejects unknown ones with the suppo
   assert.match(msg!, /^BAD_FAULT: deny\(\): unknown errno "EWHATEVER"; supported: .*ECONNREFUSED.*EIO/);
 });
 
-test("probability accepts fractions, percentages and 0..100, and rejects nonsense", () => {
+test("probability accepts fractions and percentages, and refuses ambiguous or out-of-range numbers", () => {
   assert.equal(deny("EIO", { probability: 0.25 }).probability, 0.25);
   assert.equal(deny("EIO", { probability: "50%" }).probability, 0.5);
-  assert.equal(deny("EIO", { probability: 30 }).probability, 0.3);
+  assert.match(
+    code(() => deny("EIO", { probability: 30 }))!,
+    /30 is ambiguous.*"30%" or 0\.3/,
+  );
   assert.match(
     code(() => deny("EIO", { probability: "often" }))!,
-    /bad probability "often"/,
+    /"often" is not a probability/,
   );
   assert.match(
     code(() => deny("EIO", { probability: -1 }))!,
-    /bad probability/,
+    /^BAD_FAULT: deny\(probability=\): -1 is negative/,
   );
 });
 
