@@ -283,29 +283,75 @@ export class SpecBuilder {
     return { kind: "syscall_fault", action: "allow", probability: 0, label: o.label, text };
   }
 
+  /** The syscalls (and path glob) keyword `key` names on `target`: an op of the service, a family or a raw name. */
+  private keySyscalls(
+    target: ServiceDef,
+    key: string,
+  ): { syscalls: string[]; pathGlob?: string } | undefined {
+    const op = target.ops[key];
+    if (op) return { syscalls: op.syscalls, ...(op.path ? { pathGlob: op.path } : {}) };
+    if (FAULTABLE_SYSCALLS.includes(key)) return { syscalls: [...(SYSCALL_FAMILIES[key] ?? [key])] };
+    return undefined;
+  }
+
+  private unknownKey(target: ServiceDef, key: string, where: string, location?: SourceLocation): SpecError {
+    return new SpecError(
+      `${where}: unknown keyword "${key}" for service "${target.name}". Valid syscalls: ${Object.keys(SYSCALL_FAMILIES).join(", ")} (families), or a raw syscall name (${KNOWN_SYSCALLS.filter((s) => !(s in SYSCALL_FAMILIES)).join(", ")})${Object.keys(target.ops).length ? `; ops: ${Object.keys(target.ops).join(", ")}` : ""}`,
+      { location },
+    );
+  }
+
+  /** Records syscalls a service must be launched to intercept. Filters are fixed at launch, so once a
+   * test runs the set no longer changes: every test sees the same launch, whatever ran before it. */
+  private filterAtLaunch(service: string, syscalls: readonly string[]): void {
+    if (this.runtime.current) return;
+    const set = this.suite.syscallTargets.get(service) ?? new Set<string>();
+    syscalls.forEach((s) => set.add(s));
+    this.suite.syscallTargets.set(service, set);
+  }
+
   /** Expands syscall keywords (ops, families) for a target service and records what to filter at launch. */
   syscallRules(target: ServiceDef, faults: Record<string, SyscallFault>, where: string): SyscallRule[] {
     const rules: SyscallRule[] = [];
     for (const [key, fault] of Object.entries(faults)) {
-      const op = target.ops[key];
-      let syscalls: string[];
-      if (op) syscalls = op.syscalls;
-      else if (FAULTABLE_SYSCALLS.includes(key)) syscalls = [...(SYSCALL_FAMILIES[key] ?? [key])];
-      else {
-        throw new SpecError(
-          `${where}: unknown keyword "${key}" for service "${target.name}". Valid syscalls: ${Object.keys(SYSCALL_FAMILIES).join(", ")} (families), or a raw syscall name (${KNOWN_SYSCALLS.filter((s) => !(s in SYSCALL_FAMILIES)).join(", ")})${Object.keys(target.ops).length ? `; ops: ${Object.keys(target.ops).join(", ")}` : ""}`,
-        );
-      }
+      const named = this.keySyscalls(target, key);
+      if (!named) throw this.unknownKey(target, key, where);
       if (target.remote)
         throw new SpecError(
           `${where}: "${target.name}" is remote; syscall faults (${key}=) need a local process`,
         );
-      const set = this.suite.syscallTargets.get(target.name) ?? new Set<string>();
-      syscalls.forEach((s) => set.add(s));
-      this.suite.syscallTargets.set(target.name, set);
-      rules.push({ key, syscalls, fault, ...(op?.path ? { pathGlob: op.path } : {}) });
+      this.filterAtLaunch(target.name, named.syscalls);
+      rules.push({ key, fault, ...named });
     }
     return rules;
+  }
+
+  /**
+   * Call sites that set syscall faults while a test runs (inline fault(svc, write=...), a
+   * fault_assumption in a test body), found in the spec's source: their services are launched to
+   * intercept those syscalls. A site whose target is not known before it runs applies its keywords
+   * to every local service that accepts them.
+   */
+  planSyscallSites(sites: readonly { service?: string; keys: string[]; file: string; line: number }[]): void {
+    for (const site of sites) {
+      const location = { file: site.file, line: site.line };
+      const where = site.service ? "fault()" : "fault(...)";
+      const targets = site.service
+        ? this.suite.services.filter((s) => s.name === site.service)
+        : this.suite.services.filter((s) => !s.remote);
+      for (const svc of targets) {
+        for (const key of site.keys) {
+          const named = this.keySyscalls(svc, key);
+          if (site.service && !named) throw this.unknownKey(svc, key, where, location);
+          if (site.service && svc.remote)
+            throw new SpecError(
+              `${where}: "${svc.name}" is remote; syscall faults (${key}=) need a local process`,
+              { location },
+            );
+          if (named) this.filterAtLaunch(svc.name, named.syscalls);
+        }
+      }
+    }
   }
 
   proxyRule(

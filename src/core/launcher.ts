@@ -9,7 +9,8 @@ export interface LaunchRequest {
   env: Record<string, string>;
   /** Receives each output line. */
   onLine: (stream: "stdout" | "stderr", line: string) => void;
-  /** Present when syscall faults target this service. */
+  /** Present when syscall faults target this service. A launcher that cannot run the service under it
+   * starts the service anyway and says why in RunningProcess.unsupervised. */
   wrapper?: LaunchWrapper;
   /** Events of the launcher itself (a cluster's link proxies: their `proxy` events), on the service. */
   emit?: (type: string, data: Record<string, unknown>) => void;
@@ -68,6 +69,12 @@ export interface RunningProcess {
   /** Last lines of output, for start failures. */
   lastLines(n: number): string[];
   pid?: number;
+  /**
+   * Set when a wrapper was requested but this process runs without it (a container, the embedded
+   * broker): why syscall faults cannot apply to it. Core then fails only the fault windows that need
+   * them, with this reason, instead of every test's service start.
+   */
+  unsupervised?: string;
   /** SIGTERM, then SIGKILL after graceMs; resolves when gone. */
   stop(graceMs: number): Promise<void>;
   /** Service actions; absent when this launcher cannot act on the service (see actionsUnavailable). */

@@ -459,7 +459,13 @@ export class TestRun {
         const entry = this.services.running.get(service);
         if (!entry?.syscall)
           throw new SpecError(
-            `syscall faults on "${service}": the service is not running under the syscall supervisor`,
+            `syscall faults on "${service}" cannot apply: ` +
+              (!entry
+                ? "the service is not running"
+                : (entry.unsupervised ??
+                  "it was started without the syscall supervisor: no syscall fault on it was known when the spec " +
+                    "loaded. Declare the fault_assumption when the spec loads (at the top level of a .star spec, " +
+                    "or in the body of defineSpec), not while a test runs")),
           );
         await entry.syscall.setRules(rules);
         entry.syscallRules = rules;

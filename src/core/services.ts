@@ -23,6 +23,8 @@ export interface RunningService {
   def: ServiceDef;
   process: RunningProcess;
   syscall?: SyscallSession;
+  /** Why the service runs without the syscall supervisor although syscall faults target it. */
+  unsupervised?: string;
   /** Set when the process exited on its own. */
   exitedEarly?: string;
   /** Nodes a service action took down (kill, stop) and has not started again. */
@@ -259,7 +261,12 @@ export class ServiceManager {
       await this.proxies.get(interfaceKey(svc.name, i.name))?.proxy.retarget?.(this.upstream(svc, i.name));
     }
     const exited = this.watchExit(entry);
-    if (wrapper && proc.pid !== undefined) entry.syscall = await wrapper.attach(proc.pid);
+    if (wrapper && proc.pid !== undefined && proc.unsupervised === undefined)
+      entry.syscall = await wrapper.attach(proc.pid);
+    else if (wrapper) {
+      wrapper.dispose?.();
+      entry.unsupervised = proc.unsupervised ?? `its ${kind} launcher runs it without the syscall supervisor`;
+    }
     log.append("service_started", svc.name, kind === "binary" ? {} : { kind });
     await this.awaitHealthy(entry, exited);
   }

@@ -24,6 +24,7 @@ import { getProtocol, protocolNames } from "../core/protocol.js";
 import type { Response } from "../core/response.js";
 import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "../core/decoders.js";
 import { parseDuration } from "../core/duration.js";
+import type { SyscallFaultSite } from "./syscall-sites.js";
 import {
   historyFailure,
   historyMonitorDef,
@@ -80,7 +81,12 @@ export function errorFromInfo(e: ErrorInfo): Error {
 
 function infoFromError(err: unknown): ErrorInfo {
   if (err instanceof AssertionFailure) return { message: err.message, assertion: err.assertion };
-  if (err instanceof SpecError) return { message: err.message, spec: true };
+  if (err instanceof SpecError) {
+    const at = err.location
+      ? { file: err.location.file, line: err.location.line, column: err.location.column }
+      : {};
+    return { message: err.message, spec: true, ...at };
+  }
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
@@ -438,6 +444,8 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           (a.params ?? {}) as ServiceActionRule["params"],
         );
       }
+      case "syscall_sites":
+        return void b.planSyscallSites(a.sites as SyscallFaultSite[]);
       case "fault_assumption":
         return b.faultAssumption(a.name as string, {
           target: a.target as ServiceDef | { service: string; iface: string } | NodeRef | LinkRef | undefined,

@@ -18,6 +18,7 @@ import { WorkerChannel, RemoteError } from "./channel.js";
 import { Marshal } from "./marshal.js";
 import { ResponseValue } from "./values.js";
 import { loadStdlib, STDLIB_PREFIX } from "./stdlib/index.js";
+import { findSyscallFaultSites } from "./syscall-sites.js";
 import type { ErrorInfo, WorkerData } from "./wire.js";
 
 const data = workerData as WorkerData & { observers: Record<string, string[]> };
@@ -53,8 +54,16 @@ const marshal: Marshal = new Marshal(
 );
 
 const print = (_t: unknown, msg: string) => channel.post({ t: "print", text: msg });
+const builtins = createBuiltins(
+  channel,
+  marshal,
+  specDir,
+  memo,
+  data.observers ?? {},
+  data.ruleActions ?? {},
+);
 const interp = new Interpreter({
-  predeclared: createBuiltins(channel, marshal, specDir, memo, data.observers ?? {}, data.ruleActions ?? {}),
+  predeclared: builtins,
   loader: (module, from) => {
     if (module.startsWith(STDLIB_PREFIX)) return loadStdlib(module);
     const path = resolveInside(
@@ -115,6 +124,9 @@ channel.invoke = (fn, args) => {
 
 try {
   const mod = interp.execFile(data.file, readFileSync(data.file, "utf8"), thread);
+  // Services some fault can target while a test runs must start under the syscall supervisor.
+  const sites = findSyscallFaultSites([mod, ...interp.loadedModules()], builtins);
+  if (sites.length > 0) channel.request("syscall_sites", { sites });
   for (const [name, v] of mod.globals) {
     if (name.startsWith("test_") && isFunction(v)) channel.request("test", { name, fn: marshal.toWire(v) });
   }

@@ -142,6 +142,11 @@ export class Interpreter {
     return { globals, exports, file };
   }
 
+  /** Every module load() has executed so far (host tools read their syntax trees and globals). */
+  loadedModules(): ModuleResult[] {
+    return [...this.cache.values()].flatMap((e) => (e.result ? [e.result] : []));
+  }
+
   /** load(module) from file `from`: cached per resolved module name; cycles are errors. */
   load(module: string, from: string, thread: StarThread, pos?: Position): Map<string, Value> {
     if (!this.loader) throw new EvalError(`cannot load ${module}: no loader configured`);

@@ -132,7 +132,18 @@ export function createSeccompController(): SyscallController {
         server.once("error", reject);
         server.listen(path, resolve);
       });
-      const connected = new Promise<Socket>((resolve) => server.once("connection", resolve));
+      // A launcher that retries (the local Kafka on a new port) starts a second supervisor, which
+      // connects again: the session belongs to the latest one (dropping the older connection makes
+      // an older supervisor still alive kill its target).
+      let latest: Socket | undefined;
+      let waiting: ((s: Socket) => void) | undefined;
+      server.on("connection", (socket) => {
+        latest?.destroy();
+        latest = socket;
+        waiting?.(socket);
+      });
+      const connected = () =>
+        latest ? Promise.resolve(latest) : new Promise<Socket>((resolve) => (waiting = resolve));
       const cleanup = () => {
         server.close();
         rmSync(dir, { recursive: true, force: true });
@@ -140,7 +151,10 @@ export function createSeccompController(): SyscallController {
       return {
         argvPrefix: [bin, "--ctl-socket", path, "--syscalls", filtered.join(","), "--"],
         env: {},
-        dispose: cleanup,
+        dispose: () => {
+          latest?.destroy();
+          cleanup();
+        },
         async attach(pid: number): Promise<SyscallSession> {
           let timer: NodeJS.Timeout | undefined;
           const started = Date.now();
@@ -160,7 +174,7 @@ export function createSeccompController(): SyscallController {
             }, 100);
           });
           try {
-            const socket = await Promise.race([connected, timeout]);
+            const socket = await Promise.race([connected(), timeout]);
             return await session(socket, service, filtered, available, seed, emit);
           } finally {
             clearInterval(timer);

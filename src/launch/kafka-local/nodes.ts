@@ -3,6 +3,7 @@
 // (SIGSTOP/SIGCONT to the JVM; its watchdog shell keeps watching the owner). A started node is back
 // when its own Metadata lists it among the brokers (it registered with the controller quorum and was
 // unfenced); a one-node cluster must also accept a produce again, as at its first start.
+import { readFileSync } from "node:fs";
 import kafkajs from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { groupAlive, logTail, stopGuarded, type GuardedProcess } from "../process-guard/guarded-process.js";
@@ -19,11 +20,14 @@ export interface KafkaNodeControl {
   running(): boolean;
   kill(): Promise<void>;
   stop(graceMs: number): Promise<void>;
-  /** Starts the node again on its data; resolves once it is back in the cluster. */
-  start(): Promise<void>;
+  /**
+   * Starts the node again on its data; resolves once it is back in the cluster. `commandPrefix`: the
+   * argv of a fresh syscall supervisor when the node runs supervised (one supervisor serves one run).
+   */
+  start(commandPrefix?: readonly string[]): Promise<void>;
   pause(): Promise<void>;
   resume(): Promise<void>;
-  /** Pid of the JVM now (changes with every start). */
+  /** Pid of the JVM now, or of the supervisor that runs it (changes with every start). */
   pid(): number;
 }
 
@@ -35,8 +39,18 @@ export interface NodeControlOptions {
   version: string;
   current: () => GuardedProcess;
   replace: (p: GuardedProcess) => void;
-  spawn: () => Promise<GuardedProcess>;
+  spawn: (commandPrefix?: readonly string[]) => Promise<GuardedProcess>;
   readyTimeoutMs: number;
+}
+
+/** A process and its children (a supervisor and the broker JVM it runs). */
+function withChildren(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim();
+    return [pid, ...(children ? children.split(" ").map(Number) : [])];
+  } catch {
+    return [pid];
+  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -98,9 +112,9 @@ export function nodeControl(o: NodeControlOptions): KafkaNodeControl {
       paused = false;
       await stopGuarded([{ ...p, graceMs }]);
     },
-    async start() {
+    async start(commandPrefix) {
       if (groupAlive(o.current().pgid)) throw new Error(`${who} is running; kill or stop it first`);
-      const p = await o.spawn();
+      const p = await o.spawn(commandPrefix);
       o.replace(p);
       const deadline = Date.now() + o.readyTimeoutMs;
       let last = "not asked yet";
@@ -132,13 +146,14 @@ export function nodeControl(o: NodeControlOptions): KafkaNodeControl {
       );
     },
     async pause() {
-      const pid = o.current().pid;
-      signal(pid, "SIGSTOP");
+      // The JVM, and the JVM itself when a syscall supervisor runs it (the supervisor's child).
+      const pids = withChildren(o.current().pid);
+      for (const pid of pids) signal(pid, "SIGSTOP");
       paused = true;
-      await untilStopped(() => [pid], `pausing ${who}`);
+      await untilStopped(() => pids, `pausing ${who}`);
     },
     async resume() {
-      if (paused) signal(o.current().pid, "SIGCONT");
+      if (paused) for (const pid of withChildren(o.current().pid)) signal(pid, "SIGCONT");
       paused = false;
     },
   };

@@ -55,6 +55,11 @@ export interface StartKafkaOptions {
   sasl?: KafkaSaslOptions;
   /** Environment for Java/Maven lookup (FAULTBOX_JAVA, JAVA_HOME, FAULTBOX_MVN, FAULTBOX_CACHE_DIR). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Runs the broker JVM as `[...commandPrefix, java, ...]`: the syscall supervisor's argv when syscall
+   * faults target the broker. One node only (the prefix serves one process).
+   */
+  commandPrefix?: string[];
 }
 
 export interface KafkaBroker {
@@ -119,6 +124,8 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   const nodeCount = opts.nodes ?? 1;
   if (!Number.isInteger(nodeCount) || nodeCount < 1)
     throw new Error(`nodes must be a positive integer, got ${nodeCount}`);
+  if (opts.commandPrefix?.length && nodeCount > 1)
+    throw new Error(`commandPrefix runs one process; a ${nodeCount}-node cluster cannot share it`);
   const sasl = opts.sasl === undefined ? undefined : validateSasl(opts.sasl);
   const install: KafkaInstall = await resolveKafka(opts.version, opts.env ?? process.env);
   const host = LOOPBACK;
@@ -166,12 +173,14 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
 
   const java = install.java.path;
   const cp = ["-cp", install.classpath];
-  /** Starts (or starts again, on its data) the broker JVM of one node. */
-  const spawnNode = (nodeId: number) => {
+  /** Starts (or starts again, on its data) the broker JVM of one node, after `prefix` (a supervisor). */
+  const spawnNode = (nodeId: number, prefix: readonly string[] = []) => {
     const nodeDir = join(dir, `node-${nodeId}`);
+    const [command, ...prefixArgs] = [...prefix, java];
     return spawnGuarded({
-      command: java,
+      command: command!,
       args: [
+        ...prefixArgs,
         `-Xmx${opts.heap ?? "384m"}`,
         "-Xms64m",
         "-XX:+UseG1GC",
@@ -245,7 +254,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         );
       }
     }
-    for (const n of nodes) processes.push(await spawnNode(n.nodeId));
+    for (const n of nodes) processes.push(await spawnNode(n.nodeId, opts.commandPrefix));
 
     const readyTimeout = opts.readyTimeoutMs ?? 120_000;
     let dead: { nodeId: number; log: string } | undefined;
@@ -303,7 +312,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         version: install.version,
         current: () => processes[i]!,
         replace: (p) => (processes[i] = p),
-        spawn: () => spawnNode(n.nodeId),
+        spawn: (prefix) => spawnNode(n.nodeId, prefix),
         readyTimeoutMs: opts.readyTimeoutMs ?? 120_000,
       }),
     ),

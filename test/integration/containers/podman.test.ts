@@ -152,6 +152,32 @@ def test_internal_addr_is_direct():
     await assertNoContainerLeft();
   });
 
+  test("a syscall fault on a container fails only the test that applies it, with the reason; the others run", async () => {
+    const file = spec(
+      "syscall.star",
+      webService +
+        `
+disk_error = fault_assumption("disk_error", target = api, write = deny("EIO"))
+
+def test_protocol_only():
+    assert_eq(api.main.get(path = "/env/GREETING").status, 200)
+
+def test_disk_error():
+    fault(disk_error, run = lambda: api.main.get(path = "/env/GREETING"))
+`,
+    );
+    const r = runSpec(file);
+    assert.equal(r.status, 2, r.stdout + r.stderr);
+    assert.equal(byName(r.json!, "test_protocol_only").result, "pass");
+    const failed = byName(r.json!, "test_disk_error");
+    assert.equal(failed.result, "error");
+    assert.match(
+      failed.reason ?? "",
+      /^syscall faults on "api" cannot apply: service "api" runs in a container \(image [^)]+\), where this build cannot apply syscall faults/,
+    );
+    await assertNoContainerLeft();
+  });
+
   test("reuse=True keeps one container across tests; ports= fixes the published host port", async () => {
     const port = await freePort();
     const file = spec(

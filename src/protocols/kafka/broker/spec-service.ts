@@ -123,11 +123,6 @@ async function launchEmbedded(req: LaunchRequest): Promise<RunningProcess> {
       `service "${svc.name}" runs the embedded Kafka broker but declares no interface with protocol "kafka"`,
     );
   }
-  if (req.wrapper) {
-    throw new Error(
-      `syscall faults cannot target "${svc.name}": the embedded Kafka broker runs inside faultbox (protocol faults via rules= work)`,
-    );
-  }
   const settings = parseEmbeddedSettings(
     svc.name,
     svc.env[EMBEDDED_KAFKA_ENV] ?? req.env[EMBEDDED_KAFKA_ENV],
@@ -161,6 +156,11 @@ async function launchEmbedded(req: LaunchRequest): Promise<RunningProcess> {
     exited,
     lastLines: (n) => lines.slice(-n),
     actionsUnavailable: `service "${svc.name}" is the embedded Kafka broker, which runs inside faultbox: it cannot be killed, restarted or paused (a Kafka image runs as a real local broker that can, e.g. image="apache/kafka:4.1.1")`,
+    ...(req.wrapper
+      ? {
+          unsupervised: `service "${svc.name}" is the embedded Kafka broker, which runs inside faultbox: syscall faults cannot target it (protocol faults via rules= work)`,
+        }
+      : {}),
     async stop() {
       await kafka.close();
       markExited({ code: 0, signal: null });

@@ -49,22 +49,19 @@ async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
       `service "${svc.name}" uses a Kafka image but declares no interface with protocol "kafka"`,
     );
   }
-  if (req.wrapper) {
-    throw new Error(
-      `syscall faults on "${svc.name}" need its image to run in a container engine; the local Kafka that stands in for ${svc.image} is not supervised (protocol faults via rules= work)`,
-    );
-  }
+  // Syscall faults: the broker JVM runs under the supervisor (every JVM thread inherits its filter).
+  const commandPrefix = req.wrapper?.argvPrefix;
   let port = await brokerPort(svc.name);
   let cluster: KafkaCluster;
   try {
-    cluster = await startKafka({ brokerPorts: [port] });
+    cluster = await startKafka({ brokerPorts: [port], commandPrefix });
   } catch (first) {
     // The port this service had may have been taken meanwhile; the proxy follows a move (retarget),
     // so one more try on a new port costs nothing but time.
     [port] = await freePorts(1, LOOPBACK);
     portsByService.set(svc.name, port!);
     try {
-      cluster = await startKafka({ brokerPorts: [port!] });
+      cluster = await startKafka({ brokerPorts: [port!], commandPrefix });
     } catch {
       throw first;
     }
@@ -136,8 +133,8 @@ export function clusterProcess(
         expected.add(id);
         await node(id).stop(graceMs);
       },
-      async start(id) {
-        await node(id).start();
+      async start(id, options) {
+        await node(id).start(options?.wrapper?.argvPrefix);
         expected.delete(id);
       },
       pause: (id) => node(id).pause(),

@@ -5,13 +5,15 @@ import { registerSeccompController } from "../../../../src/syscall/index.js";
 
 registerSeccompController();
 
+const out = process.env.FAULTBOX_TEST_OUT ?? "/tmp/faultbox-disk-spec.out";
+
 export default defineSpec((fb) => {
   const writer = fb.service("writer", {
     binary: "sh",
     // Appends a line every 50 ms; its own stdout is also a write, so nothing is printed while
     // writes are denied.
     args: ["-c", 'while :; do echo tick >> "$OUT" && echo wrote; sleep 0.05; done'],
-    env: { OUT: process.env.FAULTBOX_TEST_OUT ?? "/tmp/faultbox-disk-spec.out" },
+    env: { OUT: out },
   });
   const diskFails = fb.faultAssumption("disk_fails", {
     target: writer,
@@ -19,8 +21,13 @@ export default defineSpec((fb) => {
   });
   fb.test("writes_fail_in_the_window", async () => {
     await fb.fault(diskFails, async () => {
+      // The file's write, not only the `echo wrote` of an iteration the window opened in the middle of.
       await fb.assertEventually({
-        where: (e) => e.type === "syscall" && e.data.decision === "deny(EIO)" && e.data.label === "disk",
+        where: (e) =>
+          e.type === "syscall" &&
+          e.data.decision === "deny(EIO)" &&
+          e.data.label === "disk" &&
+          e.data.path === out,
         timeout: "10s",
       });
     });
