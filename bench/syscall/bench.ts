@@ -1,12 +1,15 @@
 // bench/syscall: what the seccomp supervisor costs, next to the same target with no filter.
-//   npx tsx bench/syscall/bench.ts [--n 200000]
+//   npx tsx bench/syscall/bench.ts [--n 200000] [--only wakeup]
 // Prints ns per syscall for: no filter; a filter that does not name write; a filter naming write
 // with no rule (each write is a round trip answered "continue"); a rule on write whose path does not
 // match (round trip + resolving the fd's path); a rule that denies (round trip + path + event).
-import { execFileSync } from "node:child_process";
+// Then the wake-up table: an intercepted syscall with the ordinary wake-up of the supervisor (before)
+// and with SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (after, Linux 6.6+), on an idle machine and on a busy
+// one (a CPU-bound process per CPU running alongside), side by side in one run.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -37,6 +40,8 @@ interface Config {
   /** undefined: run without the supervisor. */
   syscalls?: readonly string[];
   rules?: readonly SyscallRule[];
+  /** false: the ordinary wake-up (--no-sync-wakeup). */
+  syncWakeup?: boolean;
 }
 
 async function runOnce(
@@ -57,6 +62,7 @@ async function runOnce(
       argv: ["sh", "-c", 'read go && exec "$@"', "sh", ...argv],
       syscalls: config.syscalls,
       stdio: ["pipe", "pipe", "inherit"],
+      syncWakeup: config.syncWakeup,
     });
     if (config.rules) await proc.setRules(config.rules);
     let out = "";
@@ -76,6 +82,72 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** One CPU-bound process per CPU, at the same priority as the writer: a busy machine. */
+function startHogs(): ChildProcess[] {
+  return Array.from({ length: availableParallelism() }, () =>
+    spawn("sh", ["-c", "while :; do :; done"], { stdio: "ignore" }),
+  );
+}
+
+async function stopHogs(hogs: ChildProcess[]): Promise<void> {
+  await Promise.all(
+    hogs.map(
+      (h) =>
+        new Promise<void>((resolve) => {
+          h.once("exit", () => resolve());
+          h.kill("SIGKILL");
+        }),
+    ),
+  );
+}
+
+function row(name: string, runs: number[], base?: number[]): string {
+  const med = median(runs);
+  const min = Math.min(...runs);
+  const vs = base ? `${(med / median(base)).toFixed(2)}x`.padStart(12) : "".padStart(12);
+  return `${name.padEnd(44)} ${med.toFixed(0).padStart(10)} ${min.toFixed(0).padStart(8)} ${vs}`;
+}
+
+async function wakeupTable(writer: string, file: string, n: number): Promise<void> {
+  const configs: Config[] = [
+    { name: "no filter" },
+    { name: "intercepted, ordinary wake-up (before)", syscalls: ["write"], syncWakeup: false },
+    { name: "intercepted, SYNC_WAKE_UP (after)", syscalls: ["write"] },
+  ];
+  const regimes = ["idle", "busy"] as const;
+  const runs = new Map<string, number[]>();
+  const rounds = 5;
+  const loadBefore = loadavg()[0]!;
+  for (let r = 0; r < rounds; r++) {
+    for (const regime of regimes) {
+      const hogs = regime === "busy" ? startHogs() : [];
+      try {
+        for (const c of configs) {
+          const key = `${regime}|${c.name}`;
+          runs.set(key, [...(runs.get(key) ?? []), await runOnce(writer, "small", file, n, c)]);
+        }
+      } finally {
+        await stopHogs(hogs);
+      }
+    }
+  }
+  console.log(
+    `\nwake-up of the supervisor: 1-byte pwrite64, filter on write, no rule; ${n} calls per run, ${rounds} runs` +
+      `\nkernel ${release()}, ${availableParallelism()} CPUs, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0]!.toFixed(1)}` +
+      ` (busy: ${availableParallelism()} CPU-bound processes alongside)`,
+  );
+  for (const regime of regimes) {
+    console.log(
+      `${regime.padEnd(44)} ${"median ns".padStart(10)} ${"min ns".padStart(8)} ${"vs before".padStart(12)}`,
+    );
+    const before = runs.get(`${regime}|${configs[1]!.name}`)!;
+    for (const c of configs)
+      console.log(
+        row(`  ${c.name}`, runs.get(`${regime}|${c.name}`)!, c === configs[2] ? before : undefined),
+      );
+  }
+}
+
 async function main(): Promise<void> {
   const support = syscallFaultsSupported();
   if (!support.ok) {
@@ -84,9 +156,15 @@ async function main(): Promise<void> {
   }
   const nIdx = process.argv.indexOf("--n");
   const n = nIdx > 0 ? Number(process.argv[nIdx + 1]) : 200_000;
+  const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
   const writer = buildWriter();
   const dir = mkdtempSync(join(tmpdir(), "faultbox-bench-"));
   const file = join(dir, "out.dat");
+  if (only === "wakeup") {
+    await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)));
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const otherPath = op({ syscalls: ["write"], path: join(dir, "no-such-file") });
   const configs: Config[] = [
     { name: "no filter" },
@@ -127,6 +205,7 @@ async function main(): Promise<void> {
       );
     }
   }
+  await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)));
   rmSync(dir, { recursive: true, force: true });
 }
 

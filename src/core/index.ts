@@ -51,6 +51,9 @@ export {
 export {
   registerLauncher,
   getLauncher,
+  registerProcessReaper,
+  getProcessReaper,
+  type ProcessReaper,
   type Launcher,
   type LaunchRequest,
   type RunningProcess,

@@ -103,3 +103,24 @@ export function launchKind(service: ServiceDef): Launcher["kind"] {
   if (service.remote) return "remote";
   return "binary";
 }
+
+/**
+ * Makes everything a local process starts end with it: `argvPrefix()` is put before the service's
+ * argv (src/syscall registers the supervisor in its reap mode: a child subreaper that kills the
+ * service's remaining descendants, setsid daemons included, when the service exits, and at once on
+ * SIGUSR2 from the launcher). Undefined where no such helper can run; then only the process group is
+ * stopped.
+ */
+export interface ProcessReaper {
+  argvPrefix(): string[] | undefined;
+}
+
+let reaper: ProcessReaper | undefined;
+
+export function registerProcessReaper(r: ProcessReaper | undefined): void {
+  reaper = r;
+}
+
+export function getProcessReaper(): ProcessReaper | undefined {
+  return reaper;
+}

@@ -8,12 +8,13 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import type {
-  ExitStatus,
-  LaunchRequest,
-  Launcher,
-  RunningProcess,
-  ServiceActions,
+import {
+  getProcessReaper,
+  type ExitStatus,
+  type LaunchRequest,
+  type Launcher,
+  type RunningProcess,
+  type ServiceActions,
 } from "../core/launcher.js";
 import type { LaunchWrapper } from "../core/syscall.js";
 import { groupMembers, untilStopped } from "./process-guard/stopped.js";
@@ -28,6 +29,11 @@ export interface LocalProcessOptions {
   name?: string;
   /** For a restart under the syscall supervisor: the argv of a fresh supervisor in front of `argv`. */
   rewrap?: (wrapper: LaunchWrapper | undefined) => { argv: string[]; env: Record<string, string> };
+  /**
+   * argv[0] is the faultbox supervisor (a wrapper for syscall faults, or the reaper), in every run:
+   * stops end what the service started through it (see Run.supervised).
+   */
+  supervised?: boolean;
 }
 
 export interface LocalProcess extends RunningProcess {
@@ -52,9 +58,20 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** How long a supervisor gets to kill what a service left before its process group is SIGKILLed. */
+const SUPERVISOR_KILL_MS = 2000;
+
 /** One run of the command: its own process group. */
 interface Run {
   pid: number;
+  /**
+   * The leader is the faultbox supervisor (a syscall-fault wrapper, or the reaper): SIGUSR2 from us
+   * makes it kill the service and everything it started, daemons in other sessions included, which a
+   * SIGKILL to the group would miss.
+   */
+  supervised: boolean;
+  /** Closes our ends of its output pipes (a process that escaped may still hold the others). */
+  closeOutput(): void;
   /** Resolves when the leader exits, whatever the reason. */
   ended: Promise<ExitStatus>;
   endedWith?: ExitStatus;
@@ -69,6 +86,7 @@ function spawnRun(
   env: Record<string, string>,
   cwd: string,
   capture: (stream: "stdout" | "stderr") => (line: string) => void,
+  supervised: boolean,
 ): Promise<Run> {
   return new Promise((resolveStart, rejectStart) => {
     const [cmd, ...args] = argv;
@@ -94,6 +112,11 @@ function spawnRun(
       guardProcessGroup(pid);
       run = {
         pid,
+        supervised,
+        closeOutput: () => {
+          child.stdout!.destroy();
+          child.stderr!.destroy();
+        },
         ended,
         exited: new Promise<ExitStatus>((res) => (markExited = res)),
         byAction: false,
@@ -104,16 +127,32 @@ function spawnRun(
   });
 }
 
-/** SIGTERM (or the given signal) to the group, SIGKILL after graceMs; waits for the whole group. */
+/**
+ * SIGTERM (or the given signal) to the group; after graceMs (at once for SIGKILL) a supervisor is told
+ * to kill everything the service started, and the group gets SIGKILL; waits for the whole group.
+ */
 async function endRun(run: Run, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const waitGroup = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    // The leader may exit while children of the group linger: wait for the whole group.
+    while (groupAlive(run.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  };
   if (groupAlive(run.pid)) {
     // A stopped process does not act on SIGTERM until it runs again.
     if (run.paused) signalGroup(run.pid, "SIGCONT");
     run.paused = false;
-    signalGroup(run.pid, signal);
-    const deadline = Date.now() + graceMs;
-    // The leader may exit while children of the group linger: wait for the whole group.
-    while (groupAlive(run.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    if (signal !== "SIGKILL" || !run.supervised) {
+      signalGroup(run.pid, signal);
+      await waitGroup(graceMs);
+    }
+    if (groupAlive(run.pid) && run.supervised) {
+      try {
+        process.kill(run.pid, "SIGUSR2");
+      } catch {
+        /* gone meanwhile */
+      }
+      await waitGroup(SUPERVISOR_KILL_MS);
+    }
     if (groupAlive(run.pid)) {
       signalGroup(run.pid, "SIGKILL");
       while (groupAlive(run.pid)) await new Promise((r) => setTimeout(r, 10));
@@ -121,6 +160,7 @@ async function endRun(run: Run, signal: NodeJS.Signals, graceMs: number): Promis
   }
   if (!run.endedWith) await run.ended;
   releaseProcessGroup(run.pid);
+  run.closeOutput();
 }
 
 export async function startLocalProcess(o: LocalProcessOptions): Promise<LocalProcess> {
@@ -130,7 +170,7 @@ export async function startLocalProcess(o: LocalProcessOptions): Promise<LocalPr
     if (tail.length > 200) tail.shift();
     o.onLine(stream, line);
   };
-  let current = await spawnRun(o.argv, o.env, o.cwd, capture);
+  let current = await spawnRun(o.argv, o.env, o.cwd, capture, o.supervised ?? false);
   let down = false;
   const who = o.name ? `service "${o.name}"` : `process ${o.argv[0]}`;
   const onlyNode = (node: number) => {
@@ -154,7 +194,7 @@ export async function startLocalProcess(o: LocalProcessOptions): Promise<LocalPr
       onlyNode(node);
       if (!down) throw new Error(`${who} is running; kill or stop it before starting it again`);
       const again = o.rewrap ? o.rewrap(options?.wrapper) : { argv: o.argv, env: o.env };
-      current = await spawnRun(again.argv, again.env, o.cwd, capture);
+      current = await spawnRun(again.argv, again.env, o.cwd, capture, o.supervised ?? false);
       down = false;
     },
     async pause(node) {
@@ -205,8 +245,10 @@ export const localLauncher: Launcher = {
   async launch(req: LaunchRequest): Promise<RunningProcess> {
     const svc = req.service;
     const bin = resolveBinary(svc.binary!, svc.cwd, req.env);
+    // The syscall supervisor reaps what the service starts; without it the reaper does.
+    const reaper = getProcessReaper()?.argvPrefix();
     const command = (wrapper: LaunchWrapper | undefined) => ({
-      argv: [...(wrapper?.argvPrefix ?? []), bin, ...svc.args],
+      argv: [...(wrapper?.argvPrefix ?? reaper ?? []), bin, ...svc.args],
       env: { ...req.env, ...(wrapper?.env ?? {}) },
     });
     const first = command(req.wrapper);
@@ -216,6 +258,7 @@ export const localLauncher: Launcher = {
       onLine: req.onLine,
       name: svc.name,
       rewrap: command,
+      supervised: req.wrapper !== undefined || reaper !== undefined,
     });
   },
 };

@@ -51,9 +51,18 @@ export interface ChannelOptions {
   onEvent?: (event: SyscallFaultEvent) => void;
 }
 
+/** What the supervisor reports once the target has exec'd. */
+export interface ReadyInfo {
+  pid: number;
+  /** SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV accepted (Linux 6.0+). */
+  waitKillable: boolean;
+  /** SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on (Linux 6.6+, unless turned off). */
+  syncWakeup: boolean;
+}
+
 export interface Channel {
   /** Resolves when the target has exec'd; rejects if it could not be. */
-  readonly ready: Promise<{ pid: number; waitKillable: boolean }>;
+  readonly ready: Promise<ReadyInfo>;
   /** The target's exit as the supervisor reported it, once known. */
   exitStatus(): ExitStatus | undefined;
   setRules(rules: readonly SyscallRule[]): Promise<RuleStats[]>;
@@ -76,33 +85,47 @@ export function openChannel(socket: Duplex, opts: ChannelOptions): Channel {
   let exit: ExitStatus | undefined;
   let gone: string | undefined;
   let settleReady: {
-    resolve: (v: { pid: number; waitKillable: boolean }) => void;
+    resolve: (v: ReadyInfo) => void;
     reject: (e: Error) => void;
   };
-  const ready = new Promise<{ pid: number; waitKillable: boolean }>((resolve, reject) => {
+  const ready = new Promise<ReadyInfo>((resolve, reject) => {
     settleReady = { resolve, reject };
   });
   ready.catch(() => {}); // callers that never await it must not cause an unhandled rejection
 
   let buffered = "";
+  let paused = false;
+  // Lines after `applied` wait until the caller of setRules has run on: the faults that fire at once
+  // must be logged after the caller's own record that the rules apply (core's fault_applied).
+  const drain = () => {
+    let nl: number;
+    while (!paused && (nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      if (handleLine(line) === "settled") {
+        paused = true;
+        setImmediate(() => {
+          paused = false;
+          drain();
+        });
+      }
+    }
+  };
   socket.setEncoding("utf8");
   socket.on("data", (chunk: string) => {
     buffered += chunk;
-    let nl: number;
-    while ((nl = buffered.indexOf("\n")) >= 0) {
-      handleLine(buffered.slice(0, nl));
-      buffered = buffered.slice(nl + 1);
-    }
+    drain();
   });
   socket.on("error", () => {
     // EPIPE/ECONNRESET once the supervisor is gone; its exit is reported by whoever spawned it.
   });
 
-  function handleLine(line: string): void {
+  /** Returns "settled" when the line resolved a setRules call. */
+  function handleLine(line: string): "settled" | void {
     const f = line.split(" ");
     switch (f[0]) {
       case "ready":
-        settleReady.resolve({ pid: Number(f[1]), waitKillable: f[2] === "1" });
+        settleReady.resolve({ pid: Number(f[1]), waitKillable: f[2] === "1", syncWakeup: f[3] === "1" });
         return;
       case "execfail":
         settleReady.reject(
@@ -142,7 +165,7 @@ export function openChannel(socket: Duplex, opts: ChannelOptions): Channel {
         if (!p) return;
         if (f[0] === "applied") p.resolve(p.stats);
         else p.reject(new SyscallFaultError("SUPERVISOR", `rules refused: ${decodeField(f[2] ?? "")}`));
-        return;
+        return "settled";
       }
       case "exit":
         exit = {

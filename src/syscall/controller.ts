@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { registerProcessReaper, type ProcessReaper } from "../core/launcher.js";
 import type { SyscallRule as CoreSyscallRule } from "../core/model.js";
 import {
   registerSyscallController,
@@ -186,7 +187,29 @@ export function createSeccompController(): SyscallController {
   };
 }
 
-/** Makes core route syscall faults (fault(svc, write=deny(...)), fault_assumption) to seccomp. */
+/** Makes core route syscall faults (fault(svc, write=deny(...)), fault_assumption) to seccomp, and
+ * run every other local service under the supervisor's reap mode (nothing it starts outlives it). */
 export function registerSeccompController(): void {
   registerSyscallController(createSeccompController());
+  registerProcessReaper(supervisorReaper);
 }
+
+let reapPrefix: string[] | undefined | null = null;
+
+/** The supervisor without a filter (`--reap`): needs Linux and the supervisor binary, not seccomp. */
+export const supervisorReaper: ProcessReaper = {
+  argvPrefix() {
+    if (reapPrefix !== null) return reapPrefix;
+    reapPrefix = undefined;
+    if (process.platform !== "linux") return reapPrefix;
+    try {
+      reapPrefix = [ensureSupervisor(), "--reap", "--"];
+    } catch (err) {
+      process.stderr.write(
+        `faultbox: local services run without the process reaper (${err instanceof Error ? err.message.split("\n")[0] : String(err)}); ` +
+          `a daemon a service detaches with setsid can outlive it\n`,
+      );
+    }
+    return reapPrefix;
+  },
+};

@@ -24,6 +24,9 @@ export interface LaunchOptions {
   stdio?: readonly [StdioChoice, StdioChoice, StdioChoice];
   /** Seeds the probability draws (the run's --seed). */
   seed?: bigint | number;
+  /** Ask for synchronous wake-ups where the kernel has them (6.6+). Default true; false is for
+   * measuring the difference (bench/syscall). */
+  syncWakeup?: boolean;
   onEvent?: (event: SyscallFaultEvent) => void;
 }
 
@@ -37,6 +40,8 @@ export interface SupervisedProcess {
   readonly filtered: readonly string[];
   /** Whether the kernel accepted WAIT_KILLABLE_RECV (6.0+). */
   readonly waitKillable: boolean;
+  /** Whether notifications use synchronous wake-ups (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, 6.6+). */
+  readonly syncWakeup: boolean;
   /** Resolves when the target has exited (code or signal as the target saw it). */
   readonly exited: Promise<ExitStatus>;
   /** Replaces the live rules; resolves once they apply, with the stats of the rules replaced.
@@ -57,6 +62,7 @@ export async function launchSupervised(opts: LaunchOptions): Promise<SupervisedP
 
   const args = ["--ctl-fd", "3", "--syscalls", filtered.join(",")];
   if (user) args.push("--uid", String(user.uid), "--gid", String(user.gid));
+  if (opts.syncWakeup === false) args.push("--no-sync-wakeup");
   args.push("--", ...opts.argv);
   const stdio: StdioOptions = [...(opts.stdio ?? ["ignore", "pipe", "pipe"]), "pipe"];
   // detached: the supervisor leads a new process group that close() can signal as a whole.
@@ -85,7 +91,7 @@ export async function launchSupervised(opts: LaunchOptions): Promise<SupervisedP
     });
   });
   child.on("error", (err) => channel.markGone(`cannot run the faultbox supervisor: ${err.message}`));
-  const { pid, waitKillable } = await channel.ready;
+  const { pid, waitKillable, syncWakeup } = await channel.ready;
 
   function killGroup(signal: NodeJS.Signals): void {
     try {
@@ -98,9 +104,20 @@ export async function launchSupervised(opts: LaunchOptions): Promise<SupervisedP
   async function close(closeOpts: { signal?: NodeJS.Signals; graceMs?: number } = {}): Promise<ExitStatus> {
     if (!supervisorGone) {
       killGroup(closeOpts.signal ?? "SIGTERM");
-      const timer = setTimeout(() => killGroup("SIGKILL"), closeOpts.graceMs ?? 5000);
+      // After the grace the supervisor kills the target and all it started (SIGUSR2 from us); the
+      // group's SIGKILL is the last resort.
+      let last: NodeJS.Timeout | undefined;
+      const timer = setTimeout(() => {
+        try {
+          process.kill(supervisorPid, "SIGUSR2");
+        } catch {
+          // gone meanwhile
+        }
+        last = setTimeout(() => killGroup("SIGKILL"), 2000);
+      }, closeOpts.graceMs ?? 5000);
       await exited;
       clearTimeout(timer);
+      clearTimeout(last);
     }
     // Anything left in the group (the supervisor stops the target's other descendants itself).
     killGroup("SIGKILL");
@@ -114,6 +131,7 @@ export async function launchSupervised(opts: LaunchOptions): Promise<SupervisedP
     child,
     filtered,
     waitKillable,
+    syncWakeup,
     exited,
     setRules: (rules) => channel.setRules(rules),
     clearRules: () => channel.setRules([]),

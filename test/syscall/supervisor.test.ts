@@ -2,7 +2,7 @@
 // live, only to matching paths, delays hold only the calling thread, probability is seeded.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createServer, type AddressInfo, type Server } from "node:net";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import {
   SyscallFaultError,
   delay,
+  ensureSupervisor,
   deny,
   launchSupervised,
   op,
@@ -269,3 +270,52 @@ test("a command that cannot be executed fails the launch with the reason", { ski
     message: 'user "no-such-user-xyz" does not exist on this machine',
   });
 });
+
+// SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP exists from Linux 6.6: the target hands its CPU to the supervisor
+// instead of waking it elsewhere (bench/syscall measures what that saves on an idle machine).
+const [major, minor] = (await import("node:os")).release().split(".").map(Number);
+const syncKernel = major! > 6 || (major === 6 && minor! >= 6);
+
+test(
+  "notifications use synchronous wake-ups where the kernel has them, and faults still apply",
+  { skip: skip || (syncKernel ? false : "kernel older than 6.6") },
+  async () => {
+    const file = join(dir, "sync.log");
+    const on = await start({ syscalls: ["write"] });
+    assert.equal(on.proc.syncWakeup, true);
+    await on.proc.setRules([rule(op({ syscalls: ["write"], path: file }), deny("EIO"))]);
+    assert.equal(await on.target.ask(`write ${file}`), "EIO");
+    await on.proc.clearRules();
+    assert.equal(await on.target.ask(`write ${file}`), "ok");
+    const off = await start({ syscalls: ["write"], syncWakeup: false });
+    assert.equal(off.proc.syncWakeup, false);
+    assert.equal(await off.target.ask(`write ${file}`), "ok");
+  },
+);
+
+test(
+  "reap mode: the supervisor leaves as its target did; SIGUSR2 from its launcher ends the target and its daemons, from anyone else it is passed on",
+  { skip },
+  async () => {
+    const bin = ensureSupervisor();
+    const died = spawn(bin, ["--reap", "--", "sh", "-c", "kill -TERM $$"], { stdio: "ignore" });
+    assert.deepEqual(await new Promise((r) => died.once("exit", (code, signal) => r({ code, signal }))), {
+      code: null,
+      signal: "SIGTERM",
+    });
+
+    const script = `trap 'echo usr2' USR2; setsid sleep 1000 & echo "daemon $!"; while :; do sleep 0.05; done`;
+    const child = spawn(bin, ["--reap", "--", "sh", "-c", script], { stdio: ["ignore", "pipe", "inherit"] });
+    const lines = new LineDriver(new PassThrough(), child.stdout!);
+    const daemon = Number((await lines.next()).split(" ")[1]);
+    assert.equal(processGone(daemon), false);
+    // From another process: passed on to the target, which keeps running.
+    spawnSync("kill", ["-USR2", String(child.pid)]);
+    assert.equal(await lines.next(), "usr2");
+    // From the launcher (this process): everything ends, the setsid daemon included.
+    const exited = new Promise((r) => child.once("exit", (code, signal) => r({ code, signal })));
+    process.kill(child.pid!, "SIGUSR2");
+    assert.deepEqual(await exited, { code: 137, signal: null });
+    await waitFor("the daemon to be killed", () => processGone(daemon));
+  },
+);

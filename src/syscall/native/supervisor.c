@@ -5,8 +5,10 @@
 // descendant of the target inherits it.
 //
 // Usage:
-//   faultbox-supervisor --ctl-fd N [--syscalls a,b,c] [--uid U --gid G] -- argv...
+//   faultbox-supervisor --ctl-fd N [--syscalls a,b,c] [--uid U --gid G] [--no-sync-wakeup] -- argv...
 //   faultbox-supervisor --ctl-socket PATH ...     same, connecting to a controller's unix socket
+//   faultbox-supervisor --reap -- argv...         no filter and no controller: only makes everything
+//                                                 the target starts end with it (see below)
 //   faultbox-supervisor --probe          exit 0 if user notification works here, else print why
 //   faultbox-supervisor --list           print the syscall and errno names this build knows
 //
@@ -16,7 +18,7 @@
 //     rules <gen> <count>                  followed by <count> rule lines; replaces the rule set
 //     rule <id> <sys,sys> <deny|delay|allow> <ERRNO|ns|-> <probability> <max_fires> <seed> <glob|->
 //   supervisor -> controller
-//     ready <pid> <killable 0|1>           target exec'd
+//     ready <pid> <killable 0|1> <sync 0|1> target exec'd; sync: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP is on
 //     stat <id> <matches> <fires>          one per rule being replaced, before `applied`
 //     applied <gen>                        the new rule set is live
 //     fire <id> <tgid> <tid> <syscall> <deny|delay> <ERRNO|ns> <path|->
@@ -24,6 +26,13 @@
 //     rejected <gen> <message>             the batch <gen> was refused; the old rules stay
 //     execfail <errno> <message>           the target could not be executed
 //     error <message>                      malformed command
+//
+// Lifetime: the supervisor is a child subreaper, so descendants the target orphans (daemons that
+// setsid() away from its process group, PostgreSQL's workers) become its children. When the target
+// exits, every remaining descendant is killed and the supervisor exits with the target's status.
+// SIGTERM, SIGINT and SIGHUP are passed on to the target. SIGUSR2 from the process that started the
+// supervisor, or the death of that process (the parent-death signal), kills the target and every
+// descendant at once; SIGUSR2 from anyone else is passed on to the target like the others.
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -44,6 +53,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/socket.h>
@@ -67,6 +77,14 @@
 
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+// Linux 6.6+: the target hands its CPU to the supervisor when it notifies, and gets it back when
+// answered, instead of waking the supervisor on another (possibly idle, slow to wake) CPU.
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
 
 #define MAX_NR 1024
@@ -683,11 +701,11 @@ static int install_filter(struct sock_filter *prog, int len, struct handoff *h) 
 
 // Forks a child that installs the filter and stops itself; returns with the listener fd taken
 // from the stopped child (pidfd_getfd), so the child needs no syscall that the filter might send
-// to us before we are listening.
+// to us before we are listening. With nrs NULL (--reap) the child gets no filter at all.
 static pid_t fork_filtered(const int *nrs, int n, uid_t uid, gid_t gid, int drop_privs, int *listener,
                            int *killable, int *pidfd_out) {
   struct sock_filter prog[16 + 2 * MAX_FILTERED];
-  int len = build_filter(nrs, n, prog);
+  int len = nrs ? build_filter(nrs, n, prog) : 0;
   struct handoff *h = mmap(NULL, sizeof *h, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (h == MAP_FAILED) die("mmap: %s", strerror(errno));
   memset(h, 0, sizeof *h);
@@ -710,10 +728,17 @@ static pid_t fork_filtered(const int *nrs, int n, uid_t uid, gid_t gid, int drop
     // The target must not outlive its supervisor: an unanswered filter would fail its syscalls.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(126);
+    if (!nrs) return 0;
     if (install_filter(prog, len, h) < 0) _exit(126);
     fcntl(h->listener_fd, F_SETFD, FD_CLOEXEC);
     raise(SIGSTOP);
     return 0; // continue to exec in the caller
+  }
+  if (!nrs) {
+    munmap(h, sizeof *h);
+    *pidfd_out = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (*pidfd_out < 0) die("pidfd_open: %s", strerror(errno));
+    return pid;
   }
   int st;
   if (waitpid(pid, &st, WUNTRACED) < 0) die("waitpid: %s", strerror(errno));
@@ -733,6 +758,12 @@ static pid_t fork_filtered(const int *nrs, int n, uid_t uid, gid_t gid, int drop
   munmap(h, sizeof *h);
   kill(pid, SIGCONT);
   return pid;
+}
+
+// Asks for synchronous wake-ups on the listener (see SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP above); an
+// older kernel answers EINVAL and notifications keep the ordinary cross-CPU wake-up.
+static int set_sync_wakeup(int listener) {
+  return ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, (unsigned long)SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) == 0;
 }
 
 // Kills every remaining descendant: each round kills our current children (orphans reparent to
@@ -755,12 +786,30 @@ static void kill_descendants(void) {
   }
 }
 
+// Leaves the way the target left: its exit code, or death by the same signal (so whoever waits for
+// us sees "killed by SIGTERM", not an exit code), without a core file of our own.
+static void exit_like(int st) {
+  if (WIFSIGNALED(st)) {
+    int sig = WTERMSIG(st);
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none);
+    signal(sig, SIG_DFL);
+    sigset_t one;
+    sigemptyset(&one);
+    sigaddset(&one, sig);
+    sigprocmask(SIG_UNBLOCK, &one, NULL);
+    raise(sig);
+  }
+  _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
 static int probe(void) {
   int nrs[1] = {SYS_getppid};
   int listener, killable, pidfd;
   pid_t pid = fork_filtered(nrs, 1, 0, 0, 0, &listener, &killable, &pidfd);
   if (pid == 0) _exit(getppid() > 0 ? 0 : 1); // a notified getppid, answered below
   notify_fd = listener;
+  int sync = set_sync_wakeup(listener);
   struct seccomp_notif_sizes sizes;
   if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) die("SECCOMP_GET_NOTIF_SIZES: %s", strerror(errno));
   struct seccomp_notif *req = calloc(1, sizes.seccomp_notif > sizeof *req ? sizes.seccomp_notif : sizeof *req);
@@ -769,7 +818,7 @@ static int probe(void) {
   int st;
   waitpid(pid, &st, 0);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) die("probe target did not complete");
-  printf("ok killable=%d\n", killable);
+  printf("ok killable=%d sync_wakeup=%d\n", killable, sync);
   return 0;
 }
 
@@ -782,6 +831,7 @@ int main(int argc, char **argv) {
   int nrs[MAX_FILTERED];
   int n = 0;
   long uid = -1, gid = -1;
+  int want_sync = 1, reap = 0;
   int argi = 1;
   for (; argi < argc; argi++) {
     const char *a = argv[argi];
@@ -789,6 +839,14 @@ int main(int argc, char **argv) {
     if (strcmp(a, "--list") == 0) {
       list_tables();
       return 0;
+    }
+    if (strcmp(a, "--no-sync-wakeup") == 0) { // for comparing both wake-ups (bench/syscall)
+      want_sync = 0;
+      continue;
+    }
+    if (strcmp(a, "--reap") == 0) {
+      reap = 1;
+      continue;
     }
     if (strcmp(a, "--") == 0) {
       argi++;
@@ -826,11 +884,13 @@ int main(int argc, char **argv) {
     }
   }
   if (argi >= argc) die("no command given after --");
-  if (ctl_fd < 0) die("--ctl-fd or --ctl-socket is required");
+  if (reap && (ctl_fd >= 0 || n > 0 || uid >= 0))
+    die("--reap runs the target as it is: no --ctl-*, --syscalls, --uid or --gid");
+  if (!reap && ctl_fd < 0) die("--ctl-fd or --ctl-socket is required (or --reap)");
   if ((uid < 0) != (gid < 0)) die("--uid and --gid go together");
   for (const struct syscall_entry *e = syscall_table; e->name; e++)
     if (e->nr >= 0 && e->nr < MAX_NR) entry_by_nr[e->nr] = e;
-  fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
+  if (ctl_fd >= 0) fcntl(ctl_fd, F_SETFD, FD_CLOEXEC);
 
   // Termination signals are forwarded to the target; we leave once it has exited.
   sigset_t sigs;
@@ -838,11 +898,15 @@ int main(int argc, char **argv) {
   sigaddset(&sigs, SIGTERM);
   sigaddset(&sigs, SIGINT);
   sigaddset(&sigs, SIGHUP);
+  sigaddset(&sigs, SIGUSR2);
   sigaddset(&sigs, SIGCHLD);
   sigprocmask(SIG_BLOCK, &sigs, NULL);
   signal(SIGPIPE, SIG_IGN);
-  // If the controller dies, so do we (and the target through its own death signal).
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // If the process that started us dies, everything we run goes with it (a SIGKILL here would leave
+  // the target's orphaned descendants behind).
+  pid_t launcher = getppid();
+  prctl(PR_SET_PDEATHSIG, SIGUSR2);
+  if (getppid() != launcher) _exit(125);
   // Descendants the target orphans (daemons, workers that setsid() like PostgreSQL's) become our
   // children, so we can stop them when the target exits.
   prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -851,34 +915,41 @@ int main(int argc, char **argv) {
   int execpipe[2];
   if (pipe2(execpipe, O_CLOEXEC) < 0) die("pipe: %s", strerror(errno));
 
-  int listener, killable, pidfd;
-  pid_t target = fork_filtered(nrs, n, (uid_t)uid, (gid_t)gid, uid >= 0, &listener, &killable, &pidfd);
+  int listener = -1, killable = 0, pidfd;
+  pid_t target =
+      fork_filtered(reap ? NULL : nrs, n, (uid_t)uid, (gid_t)gid, uid >= 0, &listener, &killable, &pidfd);
   if (target == 0) {
     close(execpipe[0]);
     execvp(argv[argi], argv + argi);
     int e = errno;
+    if (reap) fprintf(stderr, "faultbox-supervisor: cannot execute %s: %s\n", argv[argi], strerror(e));
     if (write(execpipe[1], &e, sizeof e) < 0) _exit(127);
     _exit(127);
   }
   close(execpipe[1]);
   notify_fd = listener;
+  int sync = !reap && want_sync && set_sync_wakeup(listener);
 
-  pthread_condattr_t ca;
-  pthread_condattr_init(&ca);
-  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-  pthread_cond_init(&timer_cv, &ca);
-  pthread_t timer;
-  if (pthread_create(&timer, NULL, timer_main, NULL) != 0) die("pthread_create failed");
-
+  struct seccomp_notif *req = NULL;
+  size_t reqsz = 0;
+  if (!reap) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&timer_cv, &ca);
+    pthread_t timer;
+    if (pthread_create(&timer, NULL, timer_main, NULL) != 0) die("pthread_create failed");
+    struct seccomp_notif_sizes sizes;
+    if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+      die("SECCOMP_GET_NOTIF_SIZES: %s", strerror(errno));
+    reqsz = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
+    req = malloc(reqsz);
+  }
   int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-  struct seccomp_notif_sizes sizes;
-  if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0) die("SECCOMP_GET_NOTIF_SIZES: %s", strerror(errno));
-  size_t reqsz = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
-  struct seccomp_notif *req = malloc(reqsz);
 
   char ctlbuf[65536];
   size_t ctllen = 0;
-  int exec_pending = 1, listener_open = 1;
+  int exec_pending = 1, listener_open = !reap;
   for (;;) {
     struct pollfd pf[5] = {
         {.fd = listener_open ? notify_fd : -1, .events = POLLIN},
@@ -906,7 +977,7 @@ int main(int argc, char **argv) {
         pct_encode(strerror(e), enc, sizeof enc);
         send_line("execfail %d %s", e, enc);
       } else {
-        send_line("ready %d %d", target, killable);
+        send_line("ready %d %d %d", target, killable, sync);
       }
       close(execpipe[0]);
     }
@@ -936,8 +1007,17 @@ int main(int argc, char **argv) {
     if (pf[3].revents) {
       struct signalfd_siginfo si;
       while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
-        if (si.ssi_signo == SIGCHLD) sigchld = 1;
-        else kill(target, (int)si.ssi_signo);
+        if (si.ssi_signo == SIGCHLD) {
+          sigchld = 1;
+        } else if (si.ssi_signo == SIGUSR2 && (pid_t)si.ssi_pid == launcher) {
+          // Stop now (the launcher's grace ran out, or the launcher died): the target and everything
+          // it started, including daemons in other sessions that a process-group kill misses.
+          send_line("exit - %d", SIGKILL);
+          kill_descendants();
+          _exit(128 + SIGKILL);
+        } else {
+          kill(target, (int)si.ssi_signo);
+        }
       }
     }
     if (pf[2].revents || sigchld) {
@@ -949,7 +1029,7 @@ int main(int argc, char **argv) {
         if (WIFEXITED(st)) send_line("exit %d -", WEXITSTATUS(st));
         else send_line("exit - %d", WTERMSIG(st));
         kill_descendants();
-        _exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+        exit_like(st);
       }
     }
   }
