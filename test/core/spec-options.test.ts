@@ -77,7 +77,7 @@ test("spec options: an unknown key is an error at the spec line, naming the clos
     ],
     [
       'fb.syscall.deny("EIO", { probabilty: 0.5 });',
-      /^syscall\.deny\(\): unknown option "probabilty" \(did you mean "probability"\?\); valid options: probability, label$/,
+      /^syscall\.deny\(\): unknown option "probabilty" \(did you mean "probability"\?\); valid options: probability, label, maxFires$/,
     ],
     ["fb.rules.drop({}, { probabilty: 0.5 });", /^rules\.drop\(\): unknown option "probabilty"/],
     [
