@@ -53,12 +53,22 @@ test("restart, kill + start, restart(kill=True) and kill() windows on a local pr
       ["start", 'fault "crash"'],
     ],
   );
-  // The window is reported with its action as the rule that fired.
+  // The window is reported with its action as the rule that matched and fired (once).
   const t = byName(json, "test_down_inside_the_window") as unknown as {
-    fault_windows: { assumption: string; target: string; rules: { rule: string; fired: number }[] }[];
+    fault_windows: {
+      assumption: string;
+      target: string;
+      rules: { rule: string; matched: number; fired: number }[];
+    }[];
   };
   assert.deepEqual(t.fault_windows, [
-    { assumption: "crash", target: "store", rules: [{ rule: "kill()", fired: 1 }], fired: 1 },
+    {
+      assumption: "crash",
+      target: "store",
+      rules: [{ rule: "kill()", matched: 1, fired: 1 }],
+      matched: 1,
+      fired: 1,
+    },
   ]);
   // Every start of every test was on the same directory: 5 fresh launches plus 4 restarts.
   assert.equal(readFileSync(join(dataDir, "starts"), "utf8").length >= 9, true);

@@ -143,6 +143,10 @@ it("the seed's disk_error applies to the local Kafka that stands in for the imag
     (e) => e.data.label === "segment",
   );
   assert.ok(segment.length > 0 && segment.every((e) => /\/orders-0\/\d+\.log$/.test(String(e.data.path))));
+  // A service action restarts the broker under a fresh supervisor, and the fault still reaches it.
+  const restarted = test(run, "test_segment_fault_after_a_restart");
+  assert.ok(ofType(restarted, "service_action").length > 0);
+  assert.ok(ofType(restarted, "syscall").some((e) => e.data.label === "segment"));
 });
 
 it("negative control: the seed's assert_never fails when the record was stored", async () => {
