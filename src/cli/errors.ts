@@ -24,3 +24,11 @@ export function reportLoadError(err: unknown): number {
   process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
 }
+
+/** A spec without tests runs nothing and would pass: said the same way by `test` and `check`. */
+export function noTestsMessage(file: string): string {
+  return (
+    `${relative(process.cwd(), file) || file}: the spec declares no tests (def test_...(), test(), ` +
+    `scenario(), fault_scenario() or fault_matrix()); pass --allow-empty to accept that`
+  );
+}

@@ -7,7 +7,12 @@ import { loadTypeScriptSpec } from "../core/define.js";
 import type { SpecBuilder } from "../core/builder.js";
 import { UsageError } from "./args.js";
 
-export async function loadSpec(path: string | undefined): Promise<SpecBuilder> {
+export interface LoadOptions {
+  /** Time limit of loading the spec (a top-level endless loop ends with a positioned error). */
+  timeoutMs?: number;
+}
+
+export async function loadSpec(path: string | undefined, options: LoadOptions = {}): Promise<SpecBuilder> {
   const file = resolve(path ?? "faultbox.star");
   if (!existsSync(file)) {
     throw new UsageError(
@@ -19,7 +24,7 @@ export async function loadSpec(path: string | undefined): Promise<SpecBuilder> {
   // The Starlark front end is loaded on demand so TypeScript specs work without it.
   const specModule = "../spec/load.js";
   const { loadStarlarkSpec } = (await import(specModule)) as {
-    loadStarlarkSpec: (f: string) => Promise<SpecBuilder>;
+    loadStarlarkSpec: (f: string, o: LoadOptions) => Promise<SpecBuilder>;
   };
-  return loadStarlarkSpec(file);
+  return loadStarlarkSpec(file, options);
 }

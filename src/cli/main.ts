@@ -2,6 +2,8 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
+import { endQuietlyOnClosedOutput } from "../core/stdio.js";
+import { COMMAND_USAGE, wantsHelp } from "./usage.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pkg = JSON.parse(readFileSync(join(here, "..", "..", "package.json"), "utf8")) as { version: string };
@@ -10,12 +12,12 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-                   [--html FILE] [--timeout SECONDS] [--verbose] [--shard I/N]
+                   [--html FILE] [--timeout SECONDS] [--allow-empty] [--verbose] [--shard I/N]
                                run a spec (.star, or a TypeScript module .ts/.mts)
   faultbox merge-reports REPORT.json... [--output FILE] [--junit FILE] [--html FILE]
                                one report from the JSON results of --shard runs
-  faultbox check SPEC [--format json]
-                               load and validate a spec, run nothing
+  faultbox check SPEC [--format json] [--timeout SECONDS] [--allow-empty]
+                               load and validate a spec, check its set-up, run nothing
   faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
                                write a starter faultbox.star
   faultbox proxy [--kafka NAME=HOST:PORT]... [--tcp|--http|--postgres ...] [--control [HOST:]PORT]
@@ -24,8 +26,9 @@ Usage:
   faultbox starlark --test FILE
                                run a chunked conformance file (starlark-go convention)
   faultbox --help | --version
+  faultbox COMMAND --help      the flags of one command
 
-Exit codes: 0 pass, 1 usage or spec error, 2 a test failed, 3 inconclusive.`;
+Exit codes: 0 pass, 1 usage, spec or set-up error, 2 a test failed, 3 inconclusive.`;
 
 type Command = (args: string[]) => Promise<number>;
 
@@ -53,7 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`faultbox: unknown command "${name}"\n\n${USAGE}\n`);
     return 1;
   }
+  if (wantsHelp(rest)) {
+    process.stdout.write(COMMAND_USAGE[name] + "\n");
+    return 0;
+  }
   return (await load())(rest);
 }
 
+endQuietlyOnClosedOutput();
 process.exitCode = await main(process.argv.slice(2));

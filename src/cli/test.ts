@@ -12,7 +12,7 @@ import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadSpec } from "./load.js";
-import { reportLoadError } from "./errors.js";
+import { noTestsMessage, reportLoadError } from "./errors.js";
 
 const FLAGS = {
   test: true,
@@ -24,6 +24,7 @@ const FLAGS = {
   html: true,
   timeout: true,
   shard: true,
+  "allow-empty": false,
   verbose: false,
 };
 
@@ -81,11 +82,17 @@ export async function run(argv: string[]): Promise<number> {
 
   let builder;
   try {
-    builder = await loadSpec(parsed.positional[0]);
+    builder = await loadSpec(parsed.positional[0], {
+      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
+    });
   } catch (err) {
     return reportLoadError(err);
   }
   const suite = builder.suite;
+  if (suite.tests.length === 0 && !parsed.flags["allow-empty"]) {
+    process.stderr.write(`WARNING: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
+    return 1;
+  }
   const reporter = consoleReporter(human, suite.file);
   human(`Seed: ${seed} (${parsed.flags.seed !== undefined ? "cli" : "generated"})\n`);
   for (const w of suite.warnings) reporter.warning(w);

@@ -48,7 +48,10 @@ export class NoTestMatched extends Error {}
 export function selectTests(suite: Suite, filter: string | undefined): TestDef[] {
   const tests = [...suite.tests].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   if (!filter) return tests;
-  const picked = tests.filter((t) => matchTestFilter(filter, t.name));
+  // A filter that is exactly a test's name selects that test alone (`matrix_a_b` is the cell a x b,
+  // not also the row of a scenario named "a_b"), so a replay command selects only the failed test.
+  const exact = tests.filter((t) => t.name === filter || t.name === `test_${filter}`);
+  const picked = exact.length ? exact : tests.filter((t) => matchTestFilter(filter, t.name));
   if (picked.length === 0) {
     throw new NoTestMatched(
       `no test matched filter "${filter}" (available: ${tests.map((t) => t.name).join(", ")})`,
@@ -96,7 +99,7 @@ export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptio
       let total = 0;
       for (let i = 0; i < runs && !signal.aborted; i++) {
         total++;
-        result = await runTest(suite, runtime, test, services, rng.fork(`test:${test.name}`), options, nonce);
+        result = await runTest(suite, runtime, test, services, runSeed(options.seed, i), options, nonce);
         if (result.result === "pass") passed++;
         else break;
       }
@@ -127,21 +130,32 @@ export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptio
   };
 }
 
+/**
+ * The seed of run `index` of a test under --runs: the first run uses the run's seed itself, each later
+ * run its own derived seed. A test's randomness (its steps, its proxies' draws, its services' syscall
+ * faults) depends only on that seed and the test's name, so `--test NAME --seed <run seed>` replays
+ * exactly the run that failed.
+ */
+export function runSeed(seed: bigint, index: number): bigint {
+  return index === 0 ? seed : createRng(seed).fork(`run:${index}`).seed;
+}
+
 async function runTest(
   suite: Suite,
   runtime: Runtime,
   test: TestDef,
   services: ServiceManager,
-  rng: ReturnType<typeof createRng>,
+  seed: bigint,
   options: RunOptions,
   nonce: string,
 ): Promise<TestResult> {
   const started = performance.now();
-  const run = new TestRun(suite, test, services, rng, `${nonce}-${test.name}`);
+  const seedRng = createRng(seed);
+  const run = new TestRun(suite, test, services, seedRng.fork(`test:${test.name}`), `${nonce}-${test.name}`);
   runtime.current = run;
   const base = {
     name: test.name,
-    seed: options.seed.toString(),
+    seed: seed.toString(),
     faults: test.faults,
     ...(test.matrix ? { matrix: test.matrix } : {}),
   };
@@ -159,7 +173,7 @@ async function runTest(
   options.signal?.addEventListener("abort", onAbort);
   try {
     try {
-      await services.startAll(run.log, (m) => run.warn(m));
+      await services.startAll(run.log, (m) => run.warn(m), seedRng);
     } catch (err) {
       if (options.signal?.aborted)
         return finish({ result: "inconclusive", failureType: "timeout", reason: "interrupted" });
@@ -183,7 +197,7 @@ async function runTest(
               serviceEnv: svc.env,
               emit: (type, data) => run.log.append(type, svc.name, data),
               log: run.log,
-              seed: rng.fork(`observer:${svc.name}:${source.name}`).seed,
+              seed: run.rng.fork(`observer:${svc.name}:${source.name}`).seed,
             }),
           );
         } catch (err) {

@@ -69,6 +69,11 @@ export interface ProtocolProxy {
    * about its upstream must forget it here: it now talks to a new process.
    */
   retarget?(upstream: Address): Promise<void>;
+  /**
+   * Called at the start of every test with that test run's seed: probabilistic rules draw from it from
+   * then on, so a test's draws do not depend on the tests before it (`--test X --seed S` replays them).
+   */
+  reseed?(seed: bigint): void;
   close(): Promise<void>;
 }
 

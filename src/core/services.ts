@@ -156,9 +156,15 @@ export class ServiceManager {
     return { env, unresolved };
   }
 
-  /** Starts (or re-announces reused) services for a test, in dependency order. */
-  async startAll(log: EventLog, warn: (msg: string) => void): Promise<void> {
+  /**
+   * Starts (or re-announces reused) services for a test, in dependency order. `rng` is the test run's
+   * seed: proxies draw from it for this test, and fresh services' syscall faults are seeded from it,
+   * so a test's randomness does not depend on the tests that ran before it.
+   */
+  async startAll(log: EventLog, warn: (msg: string) => void, rng: Rng = this.rng): Promise<void> {
     this.log = log;
+    for (const p of this.proxies.values())
+      p.proxy.reseed?.(rng.fork(`proxy:${interfaceKey(p.service, p.iface)}`).seed);
     for (const svc of this.order) {
       const existing = this.running.get(svc.name);
       if (existing && svc.reuse && !existing.exitedEarly) {
@@ -177,7 +183,7 @@ export class ServiceManager {
         continue;
       }
       if (existing) await this.stopOne(existing);
-      await this.launch(svc, log, warn);
+      await this.launch(svc, log, warn, rng);
       this.announceProxies(svc, "passthrough");
       if (svc.seed) {
         try {
@@ -204,7 +210,7 @@ export class ServiceManager {
     }
   }
 
-  private async launch(svc: ServiceDef, log: EventLog, warn: (msg: string) => void): Promise<void> {
+  private async launch(svc: ServiceDef, log: EventLog, warn: (msg: string) => void, rng: Rng): Promise<void> {
     const kind = launchKind(svc);
     const launcher = getLauncher(kind);
     if (!launcher) throw new ServiceStartError(svc.name, `no launcher registered for ${kind} services`);
@@ -224,7 +230,7 @@ export class ServiceManager {
       wrapper = await controller.wrap({
         service: svc.name,
         syscalls: [...syscalls].sort(),
-        seed: this.rng.fork(`syscall:${svc.name}`).seed,
+        seed: rng.fork(`syscall:${svc.name}`).seed,
         emit: (type, data) => this.log?.append(type, svc.name, data),
       });
     }

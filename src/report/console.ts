@@ -3,6 +3,7 @@
 import { relative } from "node:path";
 import type { Event } from "../core/events.js";
 import type { SuiteResult, TestResult } from "../core/results.js";
+import { NO_ASSERTIONS, replayCommand } from "./replay.js";
 
 export interface ConsoleReporter {
   testStart(name: string, index: number, total: number): void;
@@ -49,9 +50,10 @@ export function consoleReporter(
           write(`  last events:\n`);
           for (const e of last) write(`    ${formatEvent(e)}\n`);
         }
-        write(`  replay: faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}\n`);
+        write(`  replay: ${replayCommand(file, t)}\n`);
       }
       for (const w of t.warnings) write(`  WARNING: ${w}\n`);
+      if (t.result === "pass" && t.assertions === 0) write(`  WARNING: ${t.name} ${NO_ASSERTIONS}\n`);
     },
     warning(message) {
       write(`WARNING: ${message}\n`);

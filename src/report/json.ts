@@ -1,10 +1,7 @@
 // The JSON result (reference §11.3 shape; events carry `data` as a dict rather than string fields).
 import { relative } from "node:path";
 import type { SuiteResult, TestResult } from "../core/results.js";
-
-function replay(file: string, t: TestResult): string {
-  return `faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}`;
-}
+import { NO_ASSERTIONS, replayCommand } from "./replay.js";
 
 function diagnostics(t: TestResult): object {
   const out = t.warnings.map((w) => ({
@@ -20,7 +17,7 @@ function diagnostics(t: TestResult): object {
     out.push({
       level: "warning",
       code: "TEST_NO_ASSERTIONS",
-      message: "the test passed without evaluating any assertion",
+      message: `the test ${NO_ASSERTIONS}`,
     });
   }
   return out.length ? { diagnostics: out } : {};
@@ -64,7 +61,7 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
       seed: t.seed,
       duration_ms: t.durationMs,
       ...(t.returnValue !== undefined ? { return_value: t.returnValue } : {}),
-      ...(t.result === "fail" || t.result === "error" ? { replay_command: replay(file, t) } : {}),
+      ...(t.result === "fail" || t.result === "error" ? { replay_command: replayCommand(file, t) } : {}),
       ...(t.expectationViolated ? { expectation_violated: true } : {}),
       ...(t.location
         ? { location: { file: relative(cwd, t.location.file) || t.location.file, line: t.location.line } }

@@ -1,6 +1,7 @@
 // JUnit XML for CI dashboards: one testcase per test (matrix cells included), failures with reason and location.
 import { relative } from "node:path";
 import type { SuiteResult } from "../core/results.js";
+import { replayCommand } from "./replay.js";
 
 function esc(s: string): string {
   return (
@@ -36,7 +37,7 @@ export function toJUnit(r: SuiteResult, cwd = process.cwd()): string {
     const detail = [
       t.reason ?? "",
       where ? `at ${where}` : "",
-      `replay: faultbox test ${file} --test ${t.name.replace(/^test_/, "")} --seed ${t.seed}`,
+      `replay: ${replayCommand(file, t)}`,
       ...(t.serviceOutput ? [`last output of ${t.serviceOutput.service}:`, ...t.serviceOutput.lines] : []),
       "last events:",
       ...t.events.slice(-8).map((e) => `#${e.seq} ${e.type} ${e.service} ${JSON.stringify(e.data)}`),

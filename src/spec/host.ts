@@ -152,7 +152,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
   }
 
   /** Executes the spec; resolves once every declaration is registered. */
-  load(): Promise<SpecBuilder> {
+  load(_timeoutMs?: number): Promise<SpecBuilder> {
     return new Promise((resolveLoad, reject) => {
       this.port.ref();
       this.loaded = (e) => {

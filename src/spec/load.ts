@@ -2,6 +2,9 @@
 import type { SpecBuilder } from "../core/builder.js";
 import { StarlarkHost } from "./host.js";
 
-export async function loadStarlarkSpec(file: string): Promise<SpecBuilder> {
-  return new StarlarkHost(file).load();
+export async function loadStarlarkSpec(
+  file: string,
+  options: { timeoutMs?: number } = {},
+): Promise<SpecBuilder> {
+  return new StarlarkHost(file).load(options.timeoutMs);
 }

@@ -9,6 +9,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { endQuietlyOnClosedOutput } from "../../core/stdio.js";
 import { LaunchError } from "../process-guard/launch-error.js";
 import { startKafka, stopKafkaRecord, type KafkaClusterRecord } from "./start.js";
 import { resolveKafka } from "./resolve.js";
@@ -129,6 +130,7 @@ export async function kafkaCli(argv: string[]): Promise<number> {
 
 /** Runs `cli` as a process's main: usage and launch errors print plainly, exit 1 (usage 2). */
 export async function runMain(cli: (argv: string[]) => Promise<number>): Promise<void> {
+  endQuietlyOnClosedOutput(); // `scripts/kafka/start | head -1` is a normal end
   try {
     process.exitCode = await cli(process.argv.slice(2));
   } catch (err) {

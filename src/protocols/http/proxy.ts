@@ -17,7 +17,7 @@ export function ruleMatches(pattern: string | undefined, value: string): boolean
 
 export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const rules = new ProxyRuleSet();
-  const rng = createRng(o.seed);
+  let rng = createRng(o.seed);
   const random = () => rng.next();
   const fires = (r: ProxyRule) => rules.match(r, random);
   const target = `${o.upstream.host}:${o.upstream.port}`;
@@ -96,7 +96,8 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     socket.once("close", () => o.onEvent("proxy_conn_close", conn));
   });
   server.keepAliveTimeout = 1000;
-  return serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => server.closeAllConnections());
+  const proxy = await serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => server.closeAllConnections());
+  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)) };
 }
 
 const matchers = ["method", "path"];

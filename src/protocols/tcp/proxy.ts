@@ -16,7 +16,7 @@ export interface TcpProxyOptions extends ProxyOptions {
 export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> {
   const rules = new ProxyRuleSet();
   const sockets = new Set<Socket>();
-  const rng = createRng(o.seed);
+  let rng = createRng(o.seed);
   const random = () => rng.next();
   const target = `${o.upstream.host}:${o.upstream.port}`;
   let connId = 0;
@@ -95,9 +95,10 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
       });
     });
   });
-  return serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => {
+  const proxy = await serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => {
     for (const s of sockets) s.destroy();
   });
+  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)) };
 }
 
 /** The proxy half of the tcp plugin (rules match the first bytes the client sends). */

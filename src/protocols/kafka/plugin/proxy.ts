@@ -84,7 +84,7 @@ interface Inner {
 }
 
 export async function startKafkaPluginProxy(options: ProxyOptions): Promise<RetargetableProxy> {
-  const seed = Number(BigInt.asUintN(32, options.seed));
+  let seed = Number(BigInt.asUintN(32, options.seed));
   const rules: ProxyRule[] = [];
   // Matched/fired of each rule over its earlier installs (earlier inner proxies, earlier fault
   // windows); the live inner proxy's counters come on top. A WeakMap lets them go with the rule.
@@ -168,6 +168,10 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       const before = earlier.get(rule) ?? { matched: 0, fired: 0 };
       const now = live(rule);
       return { matched: before.matched + now.matched, fired: before.fired + now.fired };
+    },
+    reseed(next) {
+      seed = Number(BigInt.asUintN(32, next));
+      inner.proxy.reseed(seed);
     },
     async retarget(next) {
       // Core calls this each time the service starts: a new broker, even at the same address. The inner

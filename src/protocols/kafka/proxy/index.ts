@@ -53,6 +53,11 @@ export interface KafkaProxy {
   addRule(rule: FaultRule): number;
   removeRule(id: number): boolean;
   clearRules(): void;
+  /**
+   * Rules added from now on draw from this seed (a test run's own seed, so its draws do not depend
+   * on earlier tests). With no rule installed, rule ids restart at 1, as in a fresh proxy.
+   */
+  reseed(seed: number): void;
   /** Installed rules with how often each matched and fired. */
   rules(): { id: number; rule: string; matched: number; fired: number }[];
   readonly stats: Readonly<ProxyStats>;
@@ -76,7 +81,7 @@ interface Listener {
 
 export async function startKafkaProxy(options: KafkaProxyOptions): Promise<KafkaProxy> {
   const host = options.host ?? "127.0.0.1";
-  const seed = options.seed ?? 0;
+  let seed = options.seed ?? 0;
   const maxBytes = options.maxDecompressedBytes;
   if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
     throw new Error(`maxDecompressedBytes must be a positive whole number of bytes, got ${maxBytes}`);
@@ -247,6 +252,10 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     clearRules() {
       active = [];
       rulesChanged();
+    },
+    reseed(next) {
+      seed = next;
+      if (active.length === 0) nextRuleId = 1;
     },
     rules: () =>
       active.map((r) => ({ id: r.id, rule: r.rule.description, matched: r.matched, fired: r.fired })),

@@ -1,0 +1,55 @@
+// Usage text of each subcommand: `faultbox CMD --help` prints it, `faultbox --help` lists them all.
+export const COMMAND_USAGE: Record<string, string> = {
+  test: `Usage: faultbox test [SPEC] [flags]
+  Runs a spec (.star, or a TypeScript module .ts/.mts); SPEC defaults to ./faultbox.star.
+
+  --test NAME        run only matching tests: a name (with or without test_), a glob, ~regex,
+                     or matrix_<scenario> for a whole matrix row
+  --seed N           seed of every random choice (probabilistic faults, generated names); printed
+                     when generated, so any run can be replayed
+  --runs N           run each test up to N times, stopping at its first failing run; every run has
+                     its own seed (derived from --seed), and a failure prints the seed of the run
+                     that failed in its replay command
+  --timeout SECONDS  time limit of each test (default: 300, or the test's own timeout=) and of
+                     loading the spec (default: 60)
+  --shard I/N        run only shard I of N (round robin over the name-sorted tests), for CI
+                     matrices; faultbox merge-reports joins the shards' JSON results
+  --allow-empty      a spec that declares no tests passes (by default it is an error)
+  --format json      print the JSON result document on stdout (human output goes to stderr)
+  --output FILE      write the JSON result document to FILE
+  --junit FILE       write JUnit XML to FILE
+  --html FILE        write a self-contained HTML report to FILE
+  --verbose          echo every service's output lines
+
+  Exit codes: 0 all passed, 1 usage, spec or set-up error, 2 a test failed, 3 inconclusive only
+  (a test timed out, or the run was interrupted).`,
+  check: `Usage: faultbox check [SPEC] [flags]
+  Loads and validates a spec and checks that its services can be set up (binaries exist, images
+  have a container engine or a local stand-in); runs nothing.
+
+  --timeout SECONDS  time limit of loading the spec (default: 60)
+  --allow-empty      a spec that declares no tests is fine (by default it is an error)
+  --format json      print the findings as JSON
+
+  Exit codes: 0 the spec is fine (warnings allowed), 1 it is not.`,
+  init: `Usage: faultbox init [BINARY] [flags]
+  Writes a starter faultbox.star for the service BINARY (default ./my-service); never overwrites.
+
+  --name NAME        the service's name (a Starlark identifier; default app)
+  --port N           the port it listens on (default 8080)
+  --protocol P       http or tcp (default http)
+  --output FILE      where to write it (default faultbox.star; - for stdout)`,
+  starlark: `Usage: faultbox starlark FILE
+       faultbox starlark --test [--mode=exec|parse|resolve] FILE
+  Runs a plain Starlark file (Faultbox's dialect; load() relative to the file), or with --test a
+  chunked conformance file in starlark-go's test convention.`,
+};
+
+/** True when the arguments ask for help (`--help` or `-h` anywhere before a `--`). */
+export function wantsHelp(args: string[]): boolean {
+  for (const a of args) {
+    if (a === "--") return false;
+    if (a === "--help" || a === "-h") return true;
+  }
+  return false;
+}
