@@ -15,8 +15,11 @@ import { pickShard, type Shard } from "./shard.js";
 /** Front ends reach the running test through this (builtins like events() are global in a spec). */
 export class Runtime {
   current: TestRun | undefined;
-  /** Called when a test ends (front ends abandon work the test left running, e.g. after a timeout). */
-  readonly onTestEnd = new Set<() => void>();
+  /**
+   * Called the moment the running test stops: it timed out, was interrupted, or ended. Front ends
+   * abandon the work it left running (the Starlark worker stops a body stuck in a loop).
+   */
+  readonly onTestCancel = new Set<() => void>();
 
   /** The running test, or a spec error naming what was attempted outside one. */
   run(what: string): TestRun {
@@ -169,14 +172,43 @@ async function runTest(
     ...(run.faultWindows.length ? { faultWindows: run.faultWindows } : {}),
     ...partial,
   });
-  const onAbort = () => run.abort.abort();
-  options.signal?.addEventListener("abort", onAbort);
+  const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? 300_000;
+  // Stopping a test (timeout, interrupt, end) takes effect at once: its Starlark work is abandoned, the
+  // requests its proxies hold are released, and its steps and waits are cut short (they get the signal).
+  run.abort.signal.addEventListener(
+    "abort",
+    () => {
+      for (const f of runtime.onTestCancel) f();
+      services.releaseHeld();
+    },
+    { once: true },
+  );
+  const stopped = new Promise<never>((_, reject) => {
+    const stop = () =>
+      reject(
+        run.abort.signal.reason instanceof TestTimeout
+          ? run.abort.signal.reason
+          : new TestTimeout("interrupted"),
+      );
+    if (run.abort.signal.aborted) stop();
+    else run.abort.signal.addEventListener("abort", stop, { once: true });
+  });
+  stopped.catch(() => undefined); // only raced below; a test that ends normally aborts it too
+  const onAbort = () => run.abort.abort(new TestTimeout("interrupted"));
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener("abort", onAbort);
   try {
     try {
-      await services.startAll(run.log, (m) => run.warn(m), seedRng);
+      await Promise.race([
+        services.startAll(run.log, (m) => run.warn(m), seedRng, {
+          signal: run.abort.signal,
+          hookTimeoutMs: timeoutMs,
+        }),
+        stopped,
+      ]);
     } catch (err) {
-      if (options.signal?.aborted)
-        return finish({ result: "inconclusive", failureType: "timeout", reason: "interrupted" });
+      if (err instanceof TestTimeout)
+        return finish({ result: "inconclusive", failureType: "timeout", reason: err.message });
       const svc = err instanceof ServiceStartError ? err.service : undefined;
       return finish({
         result: "fail",
@@ -210,26 +242,20 @@ async function runTest(
       }
     }
     for (const m of suite.monitors) run.registerMonitor(m);
-    const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? 300_000;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = setTimeout(
+      () => run.abort.abort(new TestTimeout(`test timed out after ${formatDuration(timeoutMs)}`)),
+      timeoutMs,
+    );
     try {
+      // The monitors' verdict is part of the test: a monitor callback that never returns times out too.
       const value = await Promise.race([
-        test.body(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new TestTimeout(`test timed out after ${formatDuration(timeoutMs)}`)),
-            timeoutMs,
-          );
-        }),
-        new Promise<never>((_, reject) => {
-          // The per-test signal (aborted by an interrupt) is dropped with the test: no listener piles up.
-          if (run.abort.signal.aborted) reject(new TestTimeout("interrupted"));
-          run.abort.signal.addEventListener("abort", () => reject(new TestTimeout("interrupted")), {
-            once: true,
-          });
-        }),
+        (async () => {
+          const v = await test.body();
+          await run.checkMonitors();
+          return v;
+        })(),
+        stopped,
       ]);
-      await run.checkMonitors();
       return finish({
         result: "pass",
         ...(value !== undefined && value !== null ? { returnValue: suite.repr(value) } : {}),
@@ -259,14 +285,13 @@ async function runTest(
     }
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+    run.abort.abort(new TestTimeout("the test ended")); // no-op when it was stopped already
     run.stopMonitors();
     await run.stopObservers();
     for (const name of protocolNames())
       await getProtocol(name)
         ?.afterTest?.()
         .catch(() => undefined);
-    run.abort.abort(); // a body still running after a timeout gets its waits and steps cut short
-    for (const f of runtime.onTestEnd) f();
     runtime.current = undefined;
     run.log.close();
     await services.afterTest();

@@ -74,6 +74,11 @@ export interface ProtocolProxy {
    * then on, so a test's draws do not depend on the tests before it (`--test X --seed S` replays them).
    */
   reseed?(seed: bigint): void;
+  /**
+   * Lets every request held by a delay rule go on at once (called when a test stops: timeout, Ctrl-C,
+   * end). Held requests must never keep a stopped test, or the run, waiting for their delay.
+   */
+  releaseHeld?(): void;
   close(): Promise<void>;
 }
 

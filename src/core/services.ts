@@ -1,6 +1,6 @@
 // Service lifecycle across a suite: proxies (suite-scoped, so addresses stay stable for reused services),
 // start in dependency order with healthchecks, fresh per test unless reuse=True, stop in reverse order.
-import { ServiceStartError, errorMessage } from "./errors.js";
+import { ServiceStartError, TestTimeout, errorMessage } from "./errors.js";
 import type { EventLog } from "./events.js";
 import { waitHealthy } from "./healthcheck.js";
 import { getLauncher, launchKind, type RunningProcess } from "./launcher.js";
@@ -9,6 +9,7 @@ import type { ProxyRule, ServiceDef, Suite, SyscallRule } from "./model.js";
 import { getProtocol, type Address, type ProtocolProxy } from "./protocol.js";
 import type { Rng } from "./random.js";
 import { getSyscallController, type SyscallSession } from "./syscall.js";
+import { formatDuration } from "./duration.js";
 import {
   envName,
   formatAddr,
@@ -19,9 +20,19 @@ import {
   type EnvUpstream,
 } from "./topology.js";
 
+/**
+ * Where a running service's (or a proxy's) events go: the log of the test it belongs to now. Rebound
+ * when a reused service enters the next test, unbound when its test ends, so each test's log holds only
+ * its own events (a connection of the previous test closing late, a stopped service's last lines).
+ */
+interface LogBinding {
+  log: EventLog | undefined;
+}
+
 export interface RunningService {
   def: ServiceDef;
   process: RunningProcess;
+  events: LogBinding;
   syscall?: SyscallSession;
   /** Why the service runs without the syscall supervisor although syscall faults target it. */
   unsupervised?: string;
@@ -44,13 +55,15 @@ interface ProxyEntry {
   proxy: ProtocolProxy;
   /** Rules currently installed, in order (windows remove theirs and re-install the rest). */
   rules: ProxyRule[];
+  events: LogBinding;
+  /** The log bound when each open connection (conn_id) opened: its close belongs to that test. */
+  connections: Map<unknown, EventLog | undefined>;
 }
 
 export class ServiceManager {
   private readonly order: ServiceDef[];
   readonly running = new Map<string, RunningService>();
   private readonly proxies = new Map<string, ProxyEntry>();
-  private log: EventLog | undefined;
   private readonly lines: string[] = [];
 
   constructor(
@@ -102,14 +115,28 @@ export class ServiceManager {
   async startProxies(warn: (msg: string) => void): Promise<void> {
     for (const svc of this.order) {
       for (const i of svc.interfaces) {
+        if (this.options.signal.aborted) return;
         const plugin = getProtocol(i.protocol);
         if (!plugin?.proxy) continue;
+        const events: LogBinding = { log: undefined };
+        const connections = new Map<unknown, EventLog | undefined>();
         try {
           const proxy = await plugin.proxy({
             upstream: this.upstream(svc, i.name),
             seed: this.rng.fork(`proxy:${svc.name}.${i.name}`).seed,
             listenHost: "127.0.0.1",
-            onEvent: (type, data) => this.log?.append(type, svc.name, { interface: i.name, ...data }),
+            onEvent: (type, data) => {
+              // A connection's open and close belong to the test in which it opened: a client of the
+              // previous test closing late must not show up in this test's log (with a reused service
+              // the proxy, and its connections, live across tests).
+              let log = events.log;
+              if (type === "proxy_conn_open") connections.set(data.conn_id, log);
+              else if (type === "proxy_conn_close" && connections.has(data.conn_id)) {
+                log = connections.get(data.conn_id);
+                connections.delete(data.conn_id);
+              }
+              log?.append(type, svc.name, { interface: i.name, ...data });
+            },
           });
           this.proxies.set(interfaceKey(svc.name, i.name), {
             service: svc.name,
@@ -117,6 +144,8 @@ export class ServiceManager {
             protocol: i.protocol,
             proxy,
             rules: [],
+            events,
+            connections,
           });
         } catch (err) {
           warn(`proxy for ${svc.name}.${i.name} did not start: ${errorMessage(err)}; steps go direct`);
@@ -161,46 +190,76 @@ export class ServiceManager {
    * seed: proxies draw from it for this test, and fresh services' syscall faults are seeded from it,
    * so a test's randomness does not depend on the tests that ran before it.
    */
-  async startAll(log: EventLog, warn: (msg: string) => void, rng: Rng = this.rng): Promise<void> {
-    this.log = log;
+  async startAll(
+    log: EventLog,
+    warn: (msg: string) => void,
+    rng: Rng = this.rng,
+    test: { signal?: AbortSignal; hookTimeoutMs?: number } = {},
+  ): Promise<void> {
     for (const p of this.proxies.values())
       p.proxy.reseed?.(rng.fork(`proxy:${interfaceKey(p.service, p.iface)}`).seed);
+    // Once asked to stop (Ctrl-C, SIGTERM, the test's time is up), start nothing more.
+    const stopping = () => this.options.signal.aborted || test.signal?.aborted === true;
+    const hook = async (kind: "seed" | "reset", svc: ServiceDef, fn: () => Promise<unknown>) => {
+      try {
+        await untilStopped(
+          fn(),
+          test.signal,
+          test.hookTimeoutMs,
+          `the ${kind} hook of service "${svc.name}"`,
+        );
+      } catch (err) {
+        if (err instanceof TestTimeout) throw err;
+        throw new Error(`${kind} service "${svc.name}": ${errorMessage(err)}`);
+      }
+    };
     for (const svc of this.order) {
+      if (stopping()) throw new TestTimeout("interrupted");
       const existing = this.running.get(svc.name);
       if (existing && svc.reuse && !existing.exitedEarly) {
+        existing.events.log = log;
+        this.bindProxies(svc, log, false);
         log.append("service_started", svc.name, { mode: "reused" });
         log.append("service_ready", svc.name, { mode: "reused" });
-        this.announceProxies(svc, "reused");
-        const hook = svc.reset ?? svc.seed;
-        if (hook) {
-          try {
-            await hook();
-          } catch (err) {
-            throw new Error(`reset service "${svc.name}": ${errorMessage(err)}`);
-          }
+        this.announceProxies(svc, "reused", log);
+        const reset = svc.reset ?? svc.seed;
+        if (reset) {
+          await hook("reset", svc, reset);
           log.append("service_reset", svc.name, {});
         }
         continue;
       }
       if (existing) await this.stopOne(existing);
       await this.launch(svc, log, warn, rng);
-      this.announceProxies(svc, "passthrough");
+      this.announceProxies(svc, "passthrough", log);
+      if (stopping()) throw new TestTimeout("interrupted");
       if (svc.seed) {
-        try {
-          await svc.seed();
-        } catch (err) {
-          throw new Error(`seed service "${svc.name}": ${errorMessage(err)}`);
-        }
+        await hook("seed", svc, svc.seed);
         log.append("service_seed", svc.name, {});
       }
     }
   }
 
-  private announceProxies(svc: ServiceDef, mode: string): void {
+  /** Lets every request a proxy holds (delay rules) go on now: the test that delayed them is over. */
+  releaseHeld(): void {
+    for (const p of this.proxies.values()) p.proxy.releaseHeld?.();
+  }
+
+  /** Binds the service's proxies to the test's log; `fresh`: it restarted, its connections are new. */
+  private bindProxies(svc: ServiceDef, log: EventLog | undefined, fresh: boolean): void {
     for (const i of svc.interfaces) {
       const p = this.proxies.get(interfaceKey(svc.name, i.name));
       if (!p) continue;
-      this.log?.append(mode === "reused" ? "proxy_active" : "proxy_started", svc.name, {
+      p.events.log = log;
+      if (fresh) p.connections.clear();
+    }
+  }
+
+  private announceProxies(svc: ServiceDef, mode: string, log: EventLog): void {
+    for (const i of svc.interfaces) {
+      const p = this.proxies.get(interfaceKey(svc.name, i.name));
+      if (!p) continue;
+      log.append(mode === "reused" ? "proxy_active" : "proxy_started", svc.name, {
         interface: i.name,
         protocol: i.protocol,
         listen: formatAddr(p.proxy.listen),
@@ -218,6 +277,7 @@ export class ServiceManager {
     for (const u of new Set(unresolved)) {
       warn(`service "${svc.name}": env references the proxy of ${u}, which is not running; left unresolved`);
     }
+    const events: LogBinding = { log };
     const syscalls = this.suite.syscallTargets?.get(svc.name);
     let wrapper;
     if (syscalls && syscalls.size > 0 && kind !== "remote") {
@@ -231,7 +291,7 @@ export class ServiceManager {
         service: svc.name,
         syscalls: [...syscalls].sort(),
         seed: rng.fork(`syscall:${svc.name}`).seed,
-        emit: (type, data) => this.log?.append(type, svc.name, data),
+        emit: (type, data) => events.log?.append(type, svc.name, data),
       });
     }
     const ownLines: string[] = [];
@@ -245,7 +305,7 @@ export class ServiceManager {
           ownLines.push(line);
           if (ownLines.length > 50) ownLines.shift();
           this.options.echo?.(svc.name, line);
-          this.emitLine(svc, stream, line);
+          this.emitLine(svc, stream, line, events);
         },
       });
     } catch (err) {
@@ -261,11 +321,13 @@ export class ServiceManager {
       down: new Set(),
       paused: new Set(),
       cuts: new Set(),
+      events,
     };
     this.running.set(svc.name, entry);
     for (const i of svc.interfaces) {
       await this.proxies.get(interfaceKey(svc.name, i.name))?.proxy.retarget?.(this.upstream(svc, i.name));
     }
+    this.bindProxies(svc, log, true);
     const exited = this.watchExit(entry);
     if (wrapper && proc.pid !== undefined && proc.unsupervised === undefined)
       entry.syscall = await wrapper.attach(proc.pid);
@@ -316,7 +378,7 @@ export class ServiceManager {
           proc.lastLines(10),
         );
       }
-      this.log?.append("service_ready", svc.name, {});
+      entry.events.log?.append("service_ready", svc.name, {});
     }
   }
 
@@ -339,7 +401,7 @@ export class ServiceManager {
         service: svc.name,
         syscalls: [...syscalls].sort(),
         seed: this.rng.fork(`syscall:${svc.name}:restart`).seed,
-        emit: (type, data) => this.log?.append(type, svc.name, data),
+        emit: (type, data) => entry.events.log?.append(type, svc.name, data),
       });
     }
     await Promise.all(nodes.map((n) => actions.start(n, wrapper ? { wrapper } : undefined)));
@@ -364,7 +426,7 @@ export class ServiceManager {
       if (!actions) continue;
       for (const n of [...entry.paused]) {
         await actions.resume(n).catch(() => undefined);
-        this.log?.append("service_action", entry.def.name, {
+        entry.events.log?.append("service_action", entry.def.name, {
           action: "resume",
           node: n,
           cause: "end of test",
@@ -374,14 +436,18 @@ export class ServiceManager {
       for (const link of [...entry.cuts]) {
         const [from, to] = link.split("->").map(Number) as [number, number];
         actions.links?.heal(from, to);
-        this.log?.append("service_action", entry.def.name, { action: "heal", link, cause: "end of test" });
+        entry.events.log?.append("service_action", entry.def.name, {
+          action: "heal",
+          link,
+          cause: "end of test",
+        });
       }
       entry.cuts.clear();
       if (entry.down.size > 0 && entry.def.reuse) {
         const nodes = [...entry.down].sort((a, b) => a - b);
         try {
           await this.startNodes(entry, nodes);
-          this.log?.append("service_action", entry.def.name, {
+          entry.events.log?.append("service_action", entry.def.name, {
             action: "start",
             nodes,
             cause: "end of test",
@@ -393,7 +459,7 @@ export class ServiceManager {
     }
   }
 
-  private emitLine(svc: ServiceDef, stream: "stdout" | "stderr", line: string): void {
+  private emitLine(svc: ServiceDef, stream: "stdout" | "stderr", line: string, events: LogBinding): void {
     if (line.trim() === "") return;
     const source = svc.observe.find((o) => o.kind === stream);
     const decoder = source && source.kind !== "observer" ? source.decoder : undefined;
@@ -406,7 +472,7 @@ export class ServiceManager {
         data = { raw: line };
       }
     }
-    this.log?.append(stream, svc.name, data);
+    events.log?.append(stream, svc.name, data);
   }
 
   lastLines(service: string, n: number): string[] {
@@ -419,10 +485,12 @@ export class ServiceManager {
     for (const p of this.proxies.values()) {
       p.proxy.clearRules();
       p.rules = [];
+      p.events.log = undefined;
     }
     for (const svc of [...this.order].reverse()) {
       const r = this.running.get(svc.name);
       if (!r) continue;
+      r.events.log = undefined;
       if (svc.reuse && !r.exitedEarly) {
         if (r.syscall) await r.syscall.clearRules().catch(() => undefined);
         continue;
@@ -481,4 +549,37 @@ function resolveHealthcheckPorts(svc: ServiceDef, proc: RunningProcess) {
   if (check.kind === "http") return { ...check, url: text };
   if (check.kind === "protocol" && check.addr) return { ...check, addr: text };
   return check;
+}
+
+/**
+ * Awaits `work`, but gives up when the signal aborts (with its TestTimeout reason) or after timeoutMs:
+ * a hook that never returns must not keep the run from ending.
+ */
+async function untilStopped<T>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  timeoutMs: number | undefined,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        if (timeoutMs !== undefined)
+          timer = setTimeout(
+            () => reject(new TestTimeout(`${what} did not finish within ${formatDuration(timeoutMs)}`)),
+            timeoutMs,
+          );
+        onAbort = () =>
+          reject(signal?.reason instanceof TestTimeout ? signal.reason : new TestTimeout("interrupted"));
+        if (signal?.aborted) onAbort();
+        else signal?.addEventListener("abort", onAbort, { once: true });
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import type { ActionTarget } from "../core/actions.js";
 import { SpecBuilder } from "../core/builder.js";
-import { AssertionFailure, SpecError, type SourceLocation } from "../core/errors.js";
+import { AssertionFailure, SpecError, TestTimeout, type SourceLocation } from "../core/errors.js";
 import { emissionOrigin, type StoredEvent } from "../core/events.js";
 import type {
   ActionName,
@@ -33,6 +33,11 @@ import {
   type HistoryCheckOptions,
 } from "../core/history/index.js";
 import {
+  CANCEL_REASON,
+  CANCELLED_BELOW,
+  CancelReason,
+  FLAG_SLOTS,
+  cancelMessage,
   notify,
   type BoxedWire,
   type ErrorInfo,
@@ -90,6 +95,9 @@ function infoFromError(err: unknown): ErrorInfo {
   return { message: err instanceof Error ? err.message : String(err) };
 }
 
+/** How long a worker may take to stop after its work was abandoned before it is terminated. */
+const STOP_GRACE_MS = 5000;
+
 export class StarlarkHost {
   readonly builder: SpecBuilder;
   private readonly refs = new RefTable();
@@ -100,8 +108,19 @@ export class StarlarkHost {
   private readonly pending = new Map<number, { resolve: (b: Boxed) => void; reject: (e: Error) => void }>();
   private loaded!: (e?: ErrorInfo) => void;
   private readonly origins = new Map<number, { monitorId: number }>();
+  /** Invocations carry the epoch they were made in; cancelling starts a new one (see wire.ts). */
+  private epoch = 0;
+  /** Invocations abandoned by a cancellation whose reply has not come yet (the worker is still busy). */
+  private readonly abandoned = new Set<number>();
+  /** Set once the worker had to be terminated: why, for every later call into Starlark. */
+  private dead: string | undefined;
+  private readonly loadTimeoutMs: number | undefined;
 
-  constructor(readonly file: string) {
+  constructor(
+    readonly file: string,
+    options: { loadTimeoutMs?: number } = {},
+  ) {
+    this.loadTimeoutMs = options.loadTimeoutMs;
     this.builder = new SpecBuilder(file, {
       repr: (v) => (isBoxed(v) ? v.repr : typeof v === "string" ? JSON.stringify(v) : String(v)),
       equals: (a, b) => a === b,
@@ -109,7 +128,7 @@ export class StarlarkHost {
     });
     const channel = new MessageChannel();
     this.port = channel.port1;
-    const sab = new SharedArrayBuffer(4);
+    const sab = new SharedArrayBuffer(4 * FLAG_SLOTS);
     this.flag = new Int32Array(sab);
     const protocols: Record<string, string[]> = {};
     const observers: Record<string, string[]> = {};
@@ -127,6 +146,7 @@ export class StarlarkHost {
       file: resolve(file),
       port: channel.port2,
       flag: sab,
+      loadTimeoutMs: this.loadTimeoutMs,
       protocols,
       ruleActions: actions,
       observers,
@@ -147,15 +167,65 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     this.worker.unref();
     this.port.unref();
     this.port.on("message", (m: ToMain) => void this.onMessage(m));
-    this.builder.runtime.onTestEnd.add(() => this.send({ t: "cancel" }));
+    this.builder.runtime.onTestCancel.add(() => this.cancel(CancelReason.TestEnded));
     this.worker.on("error", (err) => this.loaded?.({ message: `Starlark worker failed: ${err.message}` }));
   }
 
+  /**
+   * Abandons every invocation in flight: they are rejected now, and the worker stops running them at
+   * its next step (the interpreter polls the shared flag) or next engine request. A worker that does
+   * not stop within STOP_GRACE_MS (stuck outside Starlark code) is terminated.
+   */
+  cancel(reason: CancelReason): void {
+    this.epoch++;
+    Atomics.store(this.flag, CANCEL_REASON, reason);
+    Atomics.store(this.flag, CANCELLED_BELOW, this.epoch);
+    notify(this.flag);
+    const message = cancelMessage(reason, this.loadTimeoutMs);
+    for (const [id, p] of this.pending) {
+      this.abandoned.add(id);
+      p.reject(new TestTimeout(message));
+    }
+    this.pending.clear();
+    this.port.unref();
+    if (this.abandoned.size === 0) return;
+    setTimeout(() => {
+      if (this.abandoned.size > 0)
+        this.terminate(`Starlark code did not stop within ${STOP_GRACE_MS / 1000}s after ${message}`);
+    }, STOP_GRACE_MS).unref();
+  }
+
+  private terminate(why: string): void {
+    if (this.dead) return;
+    this.dead = why;
+    this.abandoned.clear();
+    for (const p of this.pending.values()) p.reject(new SpecError(`the Starlark worker was stopped: ${why}`));
+    this.pending.clear();
+    this.port.unref();
+    void this.worker.terminate();
+  }
+
   /** Executes the spec; resolves once every declaration is registered. */
-  load(_timeoutMs?: number): Promise<SpecBuilder> {
+  load(): Promise<SpecBuilder> {
     return new Promise((resolveLoad, reject) => {
       this.port.ref();
+      let timer: NodeJS.Timeout | undefined;
+      if (this.loadTimeoutMs !== undefined) {
+        const limit = this.loadTimeoutMs;
+        timer = setTimeout(() => {
+          // The worker ends the load with a positioned error at its next step; if it is stuck outside
+          // Starlark code, it is terminated and the error has no position.
+          this.cancel(CancelReason.LoadTimeout);
+          timer = setTimeout(() => {
+            const message = cancelMessage(CancelReason.LoadTimeout, limit);
+            this.terminate(message);
+            this.loaded({ message: `${message}; it could not be interrupted and was stopped` });
+          }, STOP_GRACE_MS);
+        }, limit);
+      }
       this.loaded = (e) => {
+        clearTimeout(timer);
+        this.loaded = () => undefined;
         this.port.unref();
         if (!e) return resolveLoad(this.builder);
         const location = e.file && e.line ? { file: e.file, line: e.line } : undefined;
@@ -170,6 +240,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
   }
 
   async close(): Promise<void> {
+    this.dead ??= "the run ended";
     await this.worker.terminate();
   }
 
@@ -180,6 +251,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
 
   /** Calls a Starlark callable in the worker. */
   invoke(fn: number, args: unknown[]): Promise<Boxed> {
+    if (this.dead) return Promise.reject(new SpecError(`the Starlark worker was stopped: ${this.dead}`));
     const id = this.nextInvoke++;
     // A monitor callback's steps must be tagged as its own (it never sees them): keep the caller's origin.
     const origin = emissionOrigin.getStore();
@@ -187,7 +259,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     this.port.ref();
     return new Promise<Boxed>((resolveCall, reject) => {
       this.pending.set(id, { resolve: resolveCall, reject });
-      this.send({ t: "invoke", id, fn, args: args.map((a) => this.toWire(a)) });
+      this.send({ t: "invoke", id, fn, args: args.map((a) => this.toWire(a)), epoch: this.epoch });
     }).finally(() => {
       this.origins.delete(id);
       if (this.pending.size === 0) this.port.unref();
@@ -209,6 +281,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         this.loaded(m.ok ? undefined : m.error);
         return;
       case "reply": {
+        this.abandoned.delete(m.id);
         const p = this.pending.get(m.id);
         if (!p) return;
         this.pending.delete(m.id);

@@ -1,4 +1,5 @@
 import type { MessagePort } from "node:worker_threads";
+import { formatDuration } from "../core/duration.js";
 
 // Messages between the engine (main thread) and the Starlark worker. The interpreter is synchronous and
 // steps are asynchronous, so the spec runs in a worker that blocks on a SharedArrayBuffer while the
@@ -31,9 +32,8 @@ export type ToMain =
 export type ToWorker =
   | { t: "result"; id: number; ok: true; value: unknown }
   | { t: "result"; id: number; ok: false; error: ErrorInfo }
-  | { t: "invoke"; id: number; fn: number; args: unknown[] }
-  /** The current test ended (timeout, interrupt): abandon what it left running. */
-  | { t: "cancel" };
+  /** `epoch`: the engine's epoch when it asked; work of an epoch below CANCELLED_BELOW is abandoned. */
+  | { t: "invoke"; id: number; fn: number; args: unknown[]; epoch: number };
 
 /** A Starlark value as the engine sees it: a handle plus what the engine needs to know about it. */
 export interface BoxedWire {
@@ -46,7 +46,10 @@ export interface BoxedWire {
 export interface WorkerData {
   file: string;
   port: MessagePort;
+  /** Int32 slots shared with the engine: WAKE, CANCELLED_BELOW, CANCEL_REASON (see below). */
   flag: SharedArrayBuffer;
+  /** Time limit of executing the spec's top level (ms), or none. */
+  loadTimeoutMs?: number;
   /** Step methods per registered protocol. */
   protocols: Record<string, string[]>;
   /**
@@ -61,8 +64,35 @@ export interface WorkerData {
   selectors?: Record<string, string[]>;
 }
 
+// The shared Int32 slots. The worker runs Starlark synchronously, so the engine cannot message it while
+// it computes; it stops a busy worker through these, which the interpreter polls every few thousand steps.
+/** Bumped (and notified) whenever the engine posts to the worker. */
+export const WAKE = 0;
+/** Every invocation (and the spec's loading, epoch 0) with an epoch below this is abandoned. */
+export const CANCELLED_BELOW = 1;
+/** Why the latest cancellation happened (one of CancelReason). */
+export const CANCEL_REASON = 2;
+export const FLAG_SLOTS = 3;
+
+export enum CancelReason {
+  TestEnded = 1,
+  LoadTimeout = 2,
+  Interrupted = 3,
+}
+
+export function cancelMessage(reason: number, loadTimeoutMs: number | undefined): string {
+  switch (reason) {
+    case CancelReason.LoadTimeout:
+      return `the spec did not finish loading within ${formatDuration(loadTimeoutMs ?? 0)} (an endless loop at its top level?)`;
+    case CancelReason.Interrupted:
+      return "interrupted";
+    default:
+      return "the test ended (timed out or interrupted)";
+  }
+}
+
 /** Wakes the worker after posting to it (it waits on the flag when it has nothing to do). */
 export function notify(flag: Int32Array): void {
-  Atomics.add(flag, 0, 1);
-  Atomics.notify(flag, 0);
+  Atomics.add(flag, WAKE, 1);
+  Atomics.notify(flag, WAKE);
 }

@@ -22,7 +22,7 @@ import { findSyscallFaultSites } from "./syscall-sites.js";
 import type { ErrorInfo, WorkerData } from "./wire.js";
 
 const data = workerData as WorkerData & { observers: Record<string, string[]> };
-const channel = new WorkerChannel(data.port, data.flag);
+const channel = new WorkerChannel(data.port, data.flag, data.loadTimeoutMs);
 const memo: FailureMemo = {};
 const specDir = dirname(data.file);
 
@@ -75,7 +75,9 @@ const interp = new Interpreter({
   },
   thread: { print },
 });
-const thread = interp.newThread({ print }) as StarThread;
+// The interpreter polls the channel, so a spec looping at its top level or in a test body stops when the
+// engine abandons that work (load time limit, test timeout, Ctrl-C).
+const thread = interp.newThread({ print, interrupt: () => channel.cancelled() }) as StarThread;
 
 /**
  * Where an error is reported: the innermost place in the user's own files. An error raised inside the
@@ -103,7 +105,10 @@ function describe(err: unknown): ErrorInfo {
     return {
       message: err.msg,
       ...where,
-      ...(err.kind === "syntax" || err.kind === "resolve" ? { formatted: err.format() } : {}),
+      // Syntax and resolve errors show the source line; a cancelled loop shows where it was spinning.
+      ...(err.kind === "syntax" || err.kind === "resolve" || err.kind === "limit"
+        ? { formatted: err.format() }
+        : {}),
     };
   }
   return { message: err instanceof Error ? err.message : String(err) };

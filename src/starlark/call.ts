@@ -89,6 +89,11 @@ export interface ThreadOptions {
   maxSteps?: number;
   /** Wall-clock budget in milliseconds for this thread; default unlimited. */
   timeoutMs?: number;
+  /**
+   * Polled at every limit check (every few thousand steps): a returned reason cancels the thread. This is
+   * how another JS thread stops a busy one (through shared memory), since it cannot call cancel() on it.
+   */
+  interrupt?: () => string | undefined;
   print?: (thread: Thread, msg: string) => void;
 }
 
@@ -109,6 +114,7 @@ export class StarThread implements Thread {
   callPos: Position | undefined;
   allowRecursion = true;
   cancelled: string | undefined;
+  interrupt: (() => string | undefined) | undefined;
 
   /** The Starlark call stack, outermost first: each function and the position currently executing in it. */
   callStack(): { name: string; pos: Position | undefined }[] {
@@ -129,12 +135,13 @@ export class StarThread implements Thread {
     this.maxDepth = opts.maxDepth ?? 400;
     this.maxSteps = opts.maxSteps ?? Infinity;
     this.deadline = opts.timeoutMs !== undefined ? Date.now() + opts.timeoutMs : Infinity;
+    this.interrupt = opts.interrupt;
     this.print = opts.print ?? ((_t, msg) => process.stdout.write(msg + "\n"));
     this.nextCheck = this.computeNextCheck();
   }
 
   private computeNextCheck(): number {
-    const timed = this.deadline !== Infinity || this.cancelled !== undefined;
+    const timed = this.deadline !== Infinity || this.cancelled !== undefined || this.interrupt !== undefined;
     return Math.min(this.maxSteps + 1, timed ? this.steps + 4096 : Infinity);
   }
 
@@ -158,8 +165,8 @@ export class StarThread implements Thread {
 
   /** Called when steps reach nextCheck: checks the step budget, the deadline and cancellation. */
   checkLimits(): void {
-    if (this.cancelled !== undefined)
-      throw new LimitError(`Starlark computation cancelled: ${this.cancelled}`);
+    const cancelled = this.cancelled ?? this.interrupt?.();
+    if (cancelled !== undefined) throw new LimitError(`Starlark computation cancelled: ${cancelled}`);
     if (this.steps > this.maxSteps)
       throw new LimitError(`Starlark computation cancelled: too many steps (limit ${this.maxSteps})`);
     if (Date.now() > this.deadline)

@@ -31,6 +31,7 @@ import {
 import { startFakeBroker } from "./fake-broker.js";
 import { rawClient } from "./raw-client.js";
 import { prng } from "./sample-messages.js";
+import { HeldRequests } from "../../src/protocols/held-requests.js";
 
 const MiB = 1024 * 1024;
 
@@ -261,6 +262,7 @@ test("a streamed response behind a slower earlier response waits for it; node en
     duplicated: new Set(),
     droppedPlain: new Set(),
     maxDecompressedBytes: 64 * MiB,
+    held: new HeldRequests(),
     emit: (e) => events.push(e),
     stats: {
       connectionsTotal: 1,

@@ -6,6 +6,7 @@ import { globMatch } from "../../core/events.js";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolPlugin, ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
+import { HeldRequests } from "../held-requests.js";
 import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
 /** Literal patterns compare case-insensitively (as Faultbox's proxies do); `*` globs otherwise. */
@@ -18,6 +19,7 @@ export function ruleMatches(pattern: string | undefined, value: string): boolean
 export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const rules = new ProxyRuleSet();
   let rng = createRng(o.seed);
+  const held = new HeldRequests();
   const random = () => rng.next();
   const fires = (r: ProxyRule) => rules.match(r, random);
   const target = `${o.upstream.host}:${o.upstream.port}`;
@@ -65,7 +67,7 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
       if (rule.action === "delay") {
         const ms = Number(rule.params.delayMs ?? 0);
         o.onEvent("proxy", { ...base, delay_ms: ms }, rule);
-        await new Promise((r) => setTimeout(r, ms));
+        await held.hold(ms);
         continue; // a delay lets later rules (and the upstream) act
       }
       if (rule.action === "drop") {
@@ -96,8 +98,11 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
     socket.once("close", () => o.onEvent("proxy_conn_close", conn));
   });
   server.keepAliveTimeout = 1000;
-  const proxy = await serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => server.closeAllConnections());
-  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)) };
+  const proxy = await serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => {
+    held.releaseAll();
+    server.closeAllConnections();
+  });
+  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)), releaseHeld: () => held.releaseAll() };
 }
 
 const matchers = ["method", "path"];

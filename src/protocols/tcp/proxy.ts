@@ -5,6 +5,7 @@ import { createServer, connect, type Socket } from "node:net";
 import type { ProxyRule } from "../../core/model.js";
 import type { ProtocolPlugin, ProtocolProxy, ProxyOptions } from "../../core/protocol.js";
 import { createRng } from "../../core/random.js";
+import { HeldRequests } from "../held-requests.js";
 import { ProxyRuleSet, serveProxy } from "../serve-proxy.js";
 
 export interface TcpProxyOptions extends ProxyOptions {
@@ -17,6 +18,7 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
   const rules = new ProxyRuleSet();
   const sockets = new Set<Socket>();
   let rng = createRng(o.seed);
+  const held = new HeldRequests();
   const random = () => rng.next();
   const target = `${o.upstream.host}:${o.upstream.port}`;
   let connId = 0;
@@ -56,7 +58,8 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
         if (rule.action === "delay") {
           const ms = Number(rule.params.delayMs ?? 0);
           o.onEvent("proxy", { ...base, delay_ms: ms }, rule);
-          await new Promise((r) => setTimeout(r, ms));
+          await held.hold(ms);
+          if (client.destroyed) return false;
           continue;
         }
         if (rule.action === "drop") {
@@ -96,9 +99,10 @@ export async function startTcpProxy(o: TcpProxyOptions): Promise<ProtocolProxy> 
     });
   });
   const proxy = await serveProxy(server, o.listenHost, o.listenPort ?? 0, rules, () => {
+    held.releaseAll();
     for (const s of sockets) s.destroy();
   });
-  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)) };
+  return { ...proxy, reseed: (seed) => void (rng = createRng(seed)), releaseHeld: () => held.releaseAll() };
 }
 
 /** The proxy half of the tcp plugin (rules match the first bytes the client sends). */

@@ -89,13 +89,19 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
   // Matched/fired of each rule over its earlier installs (earlier inner proxies, earlier fault
   // windows); the live inner proxy's counters come on top. A WeakMap lets them go with the rule.
   const earlier = new WeakMap<ProxyRule, RuleCounts>();
+  // A retired inner proxy (replaced by retarget) closes its connections after the next test started:
+  // those events belong to the test that is over, not to the next one's log.
+  let generation = 0;
   const open = async (up: Address): Promise<Inner> => {
     const ruleOf = new Map<number, ProxyRule>();
+    const mine = ++generation;
     const proxy = await startKafkaProxy({
       upstream: `${up.host}:${up.port}`,
       host: options.listenHost,
       seed,
-      onEvent: (e) => forward(options, e, e.type === "fault" ? ruleOf.get(e.ruleId) : undefined),
+      onEvent: (e) => {
+        if (mine === generation) forward(options, e, e.type === "fault" ? ruleOf.get(e.ruleId) : undefined);
+      },
     });
     return { proxy, ruleOf, idOf: new Map() };
   };
@@ -173,6 +179,7 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       seed = Number(BigInt.asUintN(32, next));
       inner.proxy.reseed(seed);
     },
+    releaseHeld: () => inner.proxy.releaseHeld(),
     async retarget(next) {
       // Core calls this each time the service starts: a new broker, even at the same address. The inner
       // proxy is replaced in every case, because its producer state (sequence shifts of drops and

@@ -51,6 +51,7 @@ import { rewriteNodeEndpoints, rewriteResponse, type AdvertiseNode } from "./res
 import type { SequenceTranslator } from "./sequences.js";
 import { SaslV0Tracker } from "./sasl.js";
 import { fetchHasNodeEndpoints, fetchHeadWalk, rewriteFetchTail } from "./fetch-tail.js";
+import type { HeldRequests } from "../../held-requests.js";
 
 /** What all connections of one proxy share. */
 export interface ProxyShared {
@@ -66,6 +67,8 @@ export interface ProxyShared {
   droppedPlain: Set<string>;
   /** Size guard for decompressing batches whose keys a key= rule asks for. */
   maxDecompressedBytes: number;
+  /** What delay rules hold (requests, responses, a throttle's mute): released when the test stops. */
+  held: HeldRequests;
   emit(e: KafkaProxyEvent): void;
   stats: ProxyStats;
 }
@@ -98,7 +101,7 @@ interface Slot {
   /** A response relayed in parts: its bytes so far not yet written, and whether the last has come. */
   stream?: { chunks: Buffer[]; done: boolean };
   /** delay_response: the response is held this long from when it arrives (timer set then). */
-  hold?: { ms: number; event: FaultEventBody; timer?: NodeJS.Timeout };
+  hold?: { ms: number; event: FaultEventBody; cancel?: () => void };
   /** lose_response: where this response would be written, the client's connection closes. */
   lose?: FaultEventBody;
   /** throttle: throttle_time_ms to set on the response (re-encoded at this API and version). */
@@ -219,7 +222,8 @@ export class ProxyConnection {
   private mutedUntil = 0;
   private drainTimer: NodeJS.Timeout | undefined;
   /** Waits in progress (delay holds, throttle mutes), ended early when the connection closes. */
-  private readonly waits = new Map<NodeJS.Timeout, () => void>();
+  /** Ends each wait in progress (a delay hold, a throttle's mute) when the connection closes. */
+  private readonly waits = new Set<() => void>();
   private readonly sasl = new SaslV0Tracker();
 
   constructor(
@@ -257,13 +261,9 @@ export class ProxyConnection {
     this.closed = true;
     this.shared.stats.connectionsActive--;
     this.client.destroy();
-    for (const slot of this.slots) if (slot.hold?.timer) clearTimeout(slot.hold.timer);
+    for (const slot of this.slots) slot.hold?.cancel?.();
     // A long delay or throttle must not keep the process alive past the connection.
-    for (const [timer, done] of this.waits) {
-      clearTimeout(timer);
-      done();
-    }
-    this.waits.clear();
+    for (const end of [...this.waits]) end();
     if (drainUpstream && this.expected.length > 0) {
       this.drainTimer = setTimeout(() => this.upstream.destroy(), LOST_RESPONSE_DRAIN_MS);
       this.upstream.once("close", () => clearTimeout(this.drainTimer));
@@ -279,14 +279,22 @@ export class ProxyConnection {
     });
   }
 
-  /** Resolves after `ms`, or as soon as the connection closes. */
-  private wait(ms: number): Promise<void> {
+  /**
+   * Resolves after `ms`, as soon as the connection closes, or when the proxy releases what it holds
+   * (the test stopped): true in that last case.
+   */
+  private wait(ms: number): Promise<boolean> {
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waits.delete(timer);
-        resolve();
-      }, ms);
-      this.waits.set(timer, resolve);
+      const end = () => {
+        cancel();
+        this.waits.delete(end);
+        resolve(false);
+      };
+      const cancel = this.shared.held.after(ms, (released) => {
+        this.waits.delete(end);
+        resolve(released);
+      });
+      this.waits.add(end);
     });
   }
 
@@ -345,7 +353,8 @@ export class ProxyConnection {
         // throttle time is over (the client should not send any meanwhile).
         const muted = this.mutedUntil - Date.now();
         if (muted > 0 && (this.incoming[0]!.kind === "frame" || this.incoming[0]!.kind === "start")) {
-          await this.wait(muted);
+          // Released (the test stopped): the mute ends with it.
+          if (await this.wait(muted)) this.mutedUntil = 0;
           continue;
         }
         const event = this.incoming.shift()!;
@@ -994,12 +1003,12 @@ export class ProxyConnection {
   private startHolds(): void {
     for (const slot of this.slots) {
       const hold = slot.hold;
-      if (!hold || hold.timer || !(slot.ready || slot.stream)) continue;
+      if (!hold || hold.cancel || !(slot.ready || slot.stream)) continue;
       this.emitFaults([hold.event]);
-      hold.timer = setTimeout(() => {
+      hold.cancel = this.shared.held.after(hold.ms, () => {
         slot.hold = undefined;
         this.flush();
-      }, hold.ms);
+      });
     }
   }
 

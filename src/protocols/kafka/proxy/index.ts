@@ -18,6 +18,7 @@ import { ProxyConnection, type ProxyShared, type ProxyStats } from "./connection
 import type { KafkaProxyEvent } from "./events.js";
 import { SequenceTranslator } from "./sequences.js";
 import { lookupTopicNames } from "./topic-lookup.js";
+import { HeldRequests } from "../../held-requests.js";
 
 export type {
   KafkaProxyEvent,
@@ -58,6 +59,8 @@ export interface KafkaProxy {
    * on earlier tests). With no rule installed, rule ids restart at 1, as in a fresh proxy.
    */
   reseed(seed: number): void;
+  /** Lets every request a delay rule holds go on now (the test that delayed them stopped). */
+  releaseHeld(): void;
   /** Installed rules with how often each matched and fired. */
   rules(): { id: number; rule: string; matched: number; fired: number }[];
   readonly stats: Readonly<ProxyStats>;
@@ -123,7 +126,9 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   };
   let closing = false;
 
+  const held = new HeldRequests();
   const shared: ProxyShared = {
+    held,
     rules: () => active,
     maxDecompressedBytes: options.maxDecompressedBytes ?? DEFAULT_MAX_DECOMPRESSED_BYTES,
     advertise: async (node, upHost, upPort) => {
@@ -257,11 +262,13 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
       seed = next;
       if (active.length === 0) nextRuleId = 1;
     },
+    releaseHeld: () => held.releaseAll(),
     rules: () =>
       active.map((r) => ({ id: r.id, rule: r.rule.description, matched: r.matched, fired: r.fired })),
     stats,
     async close() {
       closing = true;
+      held.releaseAll();
       for (const s of sockets) s.destroy();
       const all = await Promise.allSettled([...listeners.values()]);
       await Promise.all(

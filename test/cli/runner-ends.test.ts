@@ -1,0 +1,222 @@
+// Every run ends, and leaves nothing running: a spec whose top level loops, a test stuck in a Starlark
+// loop, a monitor or seed hook that never returns, a proxy holding a request for a 60 s delay when the
+// test times out or is interrupted, a SIGTERM while services start. Each case runs the CLI as a user
+// would; a hang shows as the spawn's generous timeout (never a timing assertion).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { connect } from "node:net";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
+const root = new URL("../..", import.meta.url).pathname;
+const server = join(root, "examples", "http-failing", "server.mjs");
+/** A hang is a failure; this bound is far above the few seconds each run takes when it works. */
+const HANG_MS = 45_000;
+
+function specFile(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fb-ends-"));
+  const file = join(dir, "faultbox.star");
+  writeFileSync(file, text);
+  return file;
+}
+
+function faultbox(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: "utf8",
+    cwd: root,
+    timeout: HANG_MS,
+    killSignal: "SIGKILL",
+  });
+  assert.equal(r.error, undefined, `faultbox ${args.join(" ")} did not end\n${r.stdout}${r.stderr}`);
+  return r;
+}
+
+/** Pids of live processes whose command line contains marker. */
+function processesWith(marker: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8");
+      if (cmd.includes(marker) && !/\) Z /.test(readFileSync(`/proc/${name}/stat`, "utf8")))
+        out.push(Number(name));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+function listening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host: "127.0.0.1", port });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+/** Service and proxy ports the run used (from its JSON events): none may still accept connections. */
+async function assertNothingLeft(marker: string, jsonFile: string): Promise<void> {
+  assert.deepEqual(processesWith(marker), [], "no service process is left");
+  const doc = JSON.parse(readFileSync(jsonFile, "utf8")) as {
+    tests: { events: { type: string; data: Record<string, unknown> }[] | null }[];
+  };
+  const ports = new Set<number>();
+  for (const t of doc.tests)
+    for (const e of t.events ?? [])
+      for (const k of ["listen", "target", "addr"])
+        if (typeof e.data[k] === "string" && /:\d+$/.test(e.data[k] as string))
+          ports.add(Number((e.data[k] as string).split(":").pop()));
+  assert.ok(ports.size > 0, "the run used some ports");
+  for (const p of ports) assert.equal(await listening(p), false, `port ${p} is closed`);
+}
+
+test("a spec whose top level loops ends with a positioned load error (check and test, exit 1)", () => {
+  const file = specFile("x = 1\ndef spin():\n    n = 0\n    while True:\n        n += 1\nspin()\n");
+  for (const cmd of ["check", "test"]) {
+    const r = faultbox([cmd, file, "--timeout", "2"]);
+    assert.equal(r.status, 1, `${cmd}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, /faultbox\.star:4:\d+: .*did not finish loading within 2s/, cmd);
+    assert.match(r.stderr, /faultbox\.star:6:\d+: in <toplevel>/, `${cmd}: the traceback shows the call`);
+    assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, "no stack trace from our internals");
+  }
+});
+
+test("a test stuck in a Starlark loop is abandoned at its timeout; later tests run; nothing is left", async () => {
+  const marker = `fb-loop-${randomBytes(4).toString("hex")}`;
+  const file = specFile(`
+main = interface("main", "http", 0)
+api = service("api", "node", main,
+    args = [${JSON.stringify(server)}, "${marker}"],
+    env = {"ROLE": "inventory", "PORT": str(main.port)},
+    healthcheck = http(main.addr + "/health"),
+)
+def test_a_loops():
+    api.main.get(path = "/health")
+    n = 0
+    while True:
+        n += 1
+
+def spin(event):
+    if event.type == "step_recv":
+        while True:
+            pass
+
+def test_b_monitor_loops():
+    monitor(spin)
+    api.main.get(path = "/health")
+
+def test_c_runs_after():
+    assert_eq(api.main.get(path = "/health").status, 200)
+`);
+  const out = join(file, "..", "out.json");
+  const r = faultbox(["test", file, "--timeout", "3", "--output", out]);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  assert.match(r.stdout, /--- INCONCLUSIVE: test_a_loops .*\n {2}reason: test timed out after 3s/);
+  assert.match(r.stdout, /--- INCONCLUSIVE: test_b_monitor_loops .*\n {2}reason: test timed out after 3s/);
+  assert.match(r.stdout, /--- PASS: test_c_runs_after/, "the worker was free again for the next test");
+  await assertNothingLeft(marker, out);
+});
+
+const delayed = (marker: string, delay: string) => `
+load("@faultbox/mocks/kafka.star", "kafka")
+bus = kafka.broker(name = "bus", topics = {"orders": {"partitions": 1}})
+main = interface("main", "http", 0)
+api = service("api", "node", main,
+    args = [${JSON.stringify(server)}, "${marker}"],
+    env = {"ROLE": "inventory", "PORT": str(main.port)},
+    healthcheck = http(main.addr + "/health"),
+)
+line = interface("main", "tcp", 0)
+echo = service("echo", "node", line,
+    args = ["-e", "require('net').createServer((s) => s.pipe(s)).listen(+process.env.PORT)", "${marker}"],
+    env = {"PORT": str(line.port)},
+    healthcheck = tcp(line.addr),
+)
+def http_get():
+    api.main.get(path = "/health")
+def tcp_send():
+    echo.main.send(data = "hi")
+def kafka_publish():
+    bus.broker.publish(topic = "orders", data = "x")
+
+test("http", body = lambda: fault(api.main, delay(delay = "${delay}"), run = http_get), timeout = "2s")
+test("tcp", body = lambda: fault(echo.main, delay(delay = "${delay}"), run = tcp_send), timeout = "2s")
+test("kafka", body = lambda: fault(bus.broker, delay(topic = "orders", delay = "${delay}"), run = kafka_publish), timeout = "2s")
+`;
+
+test("requests a proxy holds for a 60 s delay are released when the test times out (HTTP, TCP, Kafka)", async () => {
+  const marker = `fb-delay-${randomBytes(4).toString("hex")}`;
+  const file = specFile(delayed(marker, "60s"));
+  const out = join(file, "..", "out.json");
+  const r = faultbox(["test", file, "--output", out]);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+  for (const name of ["http", "tcp", "kafka"])
+    assert.match(
+      r.stdout,
+      new RegExp(`--- INCONCLUSIVE: test_${name} .*\\n {2}reason: test timed out after 2s`),
+    );
+  await assertNothingLeft(marker, out);
+});
+
+test("Ctrl-C while a proxy holds a request for a 60 s delay ends the run at once (exit 3)", async () => {
+  const marker = `fb-sigint-${randomBytes(4).toString("hex")}`;
+  const file = specFile(delayed(marker, "60s").replace(/timeout = "2s"/g, 'timeout = "120s"'));
+  const child = spawn(process.execPath, [bin, "test", file, "--test", "http"], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
+  const guard = setTimeout(() => child.kill("SIGKILL"), HANG_MS);
+  // The step is being held once the test runs and the service is up; give the request time to arrive.
+  while (!output.includes("=== RUN") && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill("SIGINT");
+  const code = await exited;
+  clearTimeout(guard);
+  assert.equal(code, 3, output);
+  assert.match(output, /reason: interrupted/);
+  assert.deepEqual(processesWith(marker), []);
+});
+
+test("SIGTERM while a seed hook runs stops the run: the next service is never started", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-sigterm-"));
+  const file = join(dir, "faultbox.star");
+  writeFileSync(
+    file,
+    `
+def spin():
+    while True:
+        pass
+first = service("first", "sh", args = ["-c", "touch ${dir}/first-started; exec sleep 600"], seed = spin)
+second = service("second", "sh", args = ["-c", "touch ${dir}/second-started; exec sleep 600"], depends_on = [first])
+def test_x():
+    assert_true(True)
+`,
+  );
+  const child = spawn(process.execPath, [bin, "test", file], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (d) => (output += d));
+  child.stderr.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((res) => child.once("exit", (c) => res(c)));
+  const guard = setTimeout(() => child.kill("SIGKILL"), HANG_MS);
+  while (!existsSync(join(dir, "first-started")) && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 100));
+  child.kill("SIGTERM");
+  const code = await exited;
+  clearTimeout(guard);
+  assert.equal(code, 3, output);
+  assert.match(output, /reason: interrupted/);
+  assert.equal(existsSync(join(dir, "second-started")), false, "the second service was never started");
+  assert.deepEqual(processesWith(`${dir}/first-started`), [], "the first service was stopped");
+});
