@@ -4,7 +4,8 @@ import { relative } from "node:path";
 import { errorMessage } from "../core/errors.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadSpec } from "./load.js";
-import { noTestsMessage, reportLoadError } from "./errors.js";
+import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
+import { checkSetup } from "../core/services.js";
 
 interface Finding {
   level: "error" | "warning";
@@ -63,6 +64,8 @@ export async function run(argv: string[]): Promise<number> {
       message: noTestsMessage(suite.file),
     });
   }
+  for (const p of await checkSetup(suite))
+    findings.push({ level: "error", code: "SETUP_ERROR", message: setupErrorLine(p) });
   const ok = !findings.some((f) => f.level === "error");
   const file = relative(process.cwd(), suite.file) || suite.file;
   if (json) {

@@ -1,6 +1,7 @@
 // Load-time errors: a spec error prints `error: [CODE] file:line: message`; internals never print a stack.
 import { relative } from "node:path";
 import { SpecError, errorMessage } from "../core/errors.js";
+import type { SetupProblem } from "../core/services.js";
 import { UsageError } from "./args.js";
 
 /** Prints the error and returns exit code 1. Unexpected errors keep their stack (they are our bugs). */
@@ -23,6 +24,14 @@ export function reportLoadError(err: unknown): number {
   }
   process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return 1;
+}
+
+/** Set-up errors found before anything runs: `error: [SETUP_ERROR] file:line: service "x": ...`. */
+export function setupErrorLine(p: SetupProblem): string {
+  const where = p.location
+    ? `${relative(process.cwd(), p.location.file) || p.location.file}:${p.location.line}: `
+    : "";
+  return `${where}${p.message}`;
 }
 
 /** A spec without tests runs nothing and would pass: said the same way by `test` and `check`. */

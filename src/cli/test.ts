@@ -12,7 +12,8 @@ import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadSpec } from "./load.js";
-import { noTestsMessage, reportLoadError } from "./errors.js";
+import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
+import { checkSetup } from "../core/services.js";
 
 const FLAGS = {
   test: true,
@@ -91,6 +92,11 @@ export async function run(argv: string[]): Promise<number> {
   const suite = builder.suite;
   if (suite.tests.length === 0 && !parsed.flags["allow-empty"]) {
     process.stderr.write(`WARNING: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
+    return 1;
+  }
+  const setup = await checkSetup(suite);
+  if (setup.length) {
+    for (const p of setup) process.stderr.write(`error: [SETUP_ERROR] ${setupErrorLine(p)}\n`);
     return 1;
   }
   const reporter = consoleReporter(human, suite.file);

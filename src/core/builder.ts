@@ -21,7 +21,7 @@ import type {
   SyscallRule,
   TestDef,
 } from "./model.js";
-import { checkRuleSupported, getProtocol } from "./protocol.js";
+import { checkRuleSupported, getProtocol, protocolNames } from "./protocol.js";
 import {
   ERRNOS,
   FAULTABLE_NAMES,
@@ -32,6 +32,20 @@ import {
 import { allocatePortSync, parseHostPort } from "./topology.js";
 import { parseDuration } from "./duration.js";
 import { parseProbability } from "./probability.js";
+import {
+  FAULT_ASSUMPTION,
+  FUNCTION,
+  HEALTHCHECK,
+  INTERFACE,
+  MONITOR,
+  OBSERVE_SOURCE,
+  PROXY_RULE,
+  SCENARIO,
+  SERVICE_OR_NAME,
+  checkList,
+  checkValue,
+  describeValue,
+} from "./slots.js";
 
 export interface ServiceOptions {
   interfaces?: InterfaceDef[];
@@ -114,6 +128,11 @@ export class SpecBuilder {
 
   interface(name: string, protocol: string, port: number): InterfaceDef {
     if (!name) throw new SpecError("interface() requires a name");
+    if (!getProtocol(protocol)) {
+      throw new SpecError(
+        `interface("${name}"): unknown protocol ${JSON.stringify(protocol)}; known protocols: ${protocolNames().join(", ")}`,
+      );
+    }
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
       throw new SpecError(
         `interface("${name}"): port must be an integer 0-65535 (0 picks a free port), got ${port}`,
@@ -137,7 +156,37 @@ export class SpecBuilder {
         { location: o.location },
       );
     }
-    const interfaces = o.interfaces ?? [];
+    const where = `service("${name}")`;
+    const repr = this.suite.repr;
+    const existing = this.findService(name);
+    if (existing) {
+      const first = existing.location
+        ? ` (first declared at ${existing.location.file}:${existing.location.line})`
+        : "";
+      throw new SpecError(
+        `${where}: a service named "${name}" is already declared${first}; service names must be unique`,
+        {
+          location: o.location,
+        },
+      );
+    }
+    const interfaces = checkList<InterfaceDef>(
+      where,
+      "interfaces",
+      o.interfaces,
+      INTERFACE,
+      repr,
+      o.location,
+    );
+    checkList(where, "depends_on", o.dependsOn, SERVICE_OR_NAME, repr, o.location);
+    checkList(where, "observe", o.observe, OBSERVE_SOURCE, repr, o.location);
+    checkValue(where, "healthcheck", o.healthcheck, HEALTHCHECK, repr, o.location);
+    checkValue(where, "seed", o.seed, FUNCTION, repr, o.location);
+    checkValue(where, "reset", o.reset, FUNCTION, repr, o.location);
+    if (o.args != null && (!Array.isArray(o.args) || o.args.some((a) => typeof a !== "string")))
+      throw new SpecError(`${where}: args= must be a list of strings, got ${describeValue(o.args, repr)}`, {
+        location: o.location,
+      });
     const seen = new Set<string>();
     for (const i of interfaces) {
       if (seen.has(i.name))
@@ -189,9 +238,7 @@ export class SpecBuilder {
       // Pin host ports now so proxies (started once per suite) know where to forward.
       for (const i of interfaces) if (!def.ports[i.port]) def.ports[i.port] = allocatePortSync();
     }
-    const idx = this.suite.services.findIndex((s) => s.name === name);
-    if (idx >= 0) this.suite.services[idx] = { ...def, index: this.suite.services[idx]!.index };
-    else this.suite.services.push(def);
+    this.suite.services.push(def);
     return def;
   }
 
@@ -466,6 +513,10 @@ export class SpecBuilder {
   faultAssumption(name: string, o: AssumptionOptions): FaultAssumption {
     if (!name) throw new SpecError("fault_assumption() requires a name", { location: o.location });
     const where = `fault_assumption("${name}")`;
+    const repr = this.suite.repr;
+    checkList(where, "rules", o.rules, PROXY_RULE, repr, o.location);
+    checkList(where, "monitors", o.monitors, MONITOR, repr, o.location);
+    checkList(where, "faults", o.faults, FAULT_ASSUMPTION, repr, o.location);
     let targetService: ServiceDef | undefined;
     let targetInterface: { service: string; iface: string } | undefined;
     let targetNode: NodeRef | undefined;
@@ -567,6 +618,18 @@ export class SpecBuilder {
 
   /** A monitor declared at load time is spec-wide until a fault window claims it. */
   monitor(def: MonitorDef): MonitorDef {
+    const where = `monitor("${def.name}")`;
+    const slots: [string, unknown][] =
+      def.form === "callback"
+        ? [["callback", def.callback]]
+        : def.form === "stateful"
+          ? [
+              ["on", def.on],
+              ["update", def.update],
+              ["check", def.check],
+            ]
+          : [["check", def.check]];
+    for (const [slot, fn] of slots) checkValue(where, slot, fn, FUNCTION, this.suite.repr, def.location);
     if (this.runtime.current) this.runtime.current.registerMonitor(def);
     else this.suite.monitors.push(def);
     return def;
@@ -595,6 +658,7 @@ export class SpecBuilder {
     body: () => Promise<unknown>,
     o: { timeoutMs?: number; location?: SourceLocation } = {},
   ): void {
+    checkValue(`test("${name}")`, "body", body, FUNCTION, this.suite.repr, o.location);
     this.addTest({ name, kind: "test", body, faults: [], ...o });
   }
 
@@ -631,8 +695,13 @@ export class SpecBuilder {
   }
 
   faultScenario(name: string, o: FaultScenarioOptions): void {
-    if (!o.scenario)
-      throw new SpecError(`fault_scenario("${name}") requires scenario=`, { location: o.location });
+    const where = `fault_scenario("${name}")`;
+    if (!o.scenario) throw new SpecError(`${where} requires scenario=`, { location: o.location });
+    const repr = this.suite.repr;
+    checkValue(where, "scenario", o.scenario, SCENARIO, repr, o.location);
+    checkList(where, "faults", o.faults, FAULT_ASSUMPTION, repr, o.location);
+    checkList(where, "monitors", o.monitors, MONITOR, repr, o.location);
+    checkValue(where, "expect", o.expect, FUNCTION, repr, o.location);
     this.addTest({
       name: `test_${name}`,
       kind: "fault_scenario",
@@ -652,6 +721,34 @@ export class SpecBuilder {
       throw new SpecError("fault_matrix() requires faults= with at least one fault_assumption", {
         location: o.location,
       });
+    const repr = this.suite.repr;
+    checkList("fault_matrix()", "scenarios", o.scenarios, SCENARIO, repr, o.location);
+    checkList("fault_matrix()", "faults", o.faults, FAULT_ASSUMPTION, repr, o.location);
+    checkList("fault_matrix()", "monitors", o.monitors, MONITOR, repr, o.location);
+    checkValue("fault_matrix()", "default_expect", o.defaultExpect, FUNCTION, repr, o.location);
+    const scenarioNames = o.scenarios.map((x) => x.name);
+    const faultNames = o.faults.map((x) => x.name);
+    for (const [slot, cells] of [
+      ["overrides", o.overrides ?? []],
+      ["exclude", o.exclude ?? []],
+    ] as const) {
+      for (const c of cells) {
+        const problem = !scenarioNames.includes(c.scenario)
+          ? `scenario "${c.scenario}" is not in scenarios= (${scenarioNames.join(", ")})`
+          : !faultNames.includes(c.fault)
+            ? `fault "${c.fault}" is not in faults= (${faultNames.join(", ")})`
+            : undefined;
+        if (problem)
+          throw new SpecError(
+            `fault_matrix(): ${slot}= names the cell (${c.scenario}, ${c.fault}), but ${problem}`,
+            {
+              location: o.location,
+            },
+          );
+      }
+    }
+    for (const ov of o.overrides ?? [])
+      checkValue("fault_matrix()", "overrides", ov.expect, FUNCTION, repr, o.location);
     const excluded = o.exclude ?? [];
     const matrix = this.suite.matrix ?? { scenarios: [], faults: [], excluded: [] };
     for (const s of o.scenarios) if (!matrix.scenarios.includes(s.name)) matrix.scenarios.push(s.name);

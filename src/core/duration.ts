@@ -1,22 +1,32 @@
-// Go-style duration strings ("500ms", "2s", "1.5s", "2m", "1h30m"), the form specs use for timeouts and delays.
+// The one duration grammar of specs: Go-style strings ("500ms", "2s", "1.5s", "2m", "1h30m", "0").
+// Every duration keyword (timeouts, delay=, delay("...")) goes through parseDuration, so they accept the
+// same forms and refuse the same mistakes. A bare number is refused with a hint: `delay=3` could mean
+// seconds or milliseconds, and guessing silently is how a 3 s delay becomes 3 ms.
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
   µs: 1e-3,
+  μs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,
   h: 3_600_000,
 };
 
-/** Parses a duration into milliseconds; numbers are taken as milliseconds. Throws a message naming the input. */
-export function parseDuration(value: string | number, what = "duration"): number {
-  if (typeof value === "number") {
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${what}: ${value} is not a valid duration`);
-    return value;
+const UNITS = "ns, us, ms, s, m, h";
+
+/** A duration in milliseconds. Throws a message that names `what` (e.g. `delay(delay=)`) and the input. */
+export function parseDuration(value: unknown, what = "duration"): number {
+  if (typeof value === "number" || typeof value === "bigint") {
+    throw new Error(
+      `${what}: ${value} has no unit; write a duration such as "${value}s" or "${value}ms" (units: ${UNITS})`,
+    );
   }
+  if (typeof value !== "string")
+    throw new Error(`${what}: expected a duration such as "500ms" or "2s", got ${String(value)}`);
   const text = value.trim();
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
+  if (text === "0") return 0;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
   let total = 0;
   let matched = 0;
   let m: RegExpExecArray | null;
@@ -25,7 +35,10 @@ export function parseDuration(value: string | number, what = "duration"): number
     matched = re.lastIndex;
   }
   if (text === "" || matched !== text.length) {
-    throw new Error(`${what}: bad duration "${value}" (use a number with a unit: "500ms", "2s", "1m")`);
+    const hint = /^\d+(\.\d+)?$/.test(text)
+      ? `"${text}" has no unit; write "${text}s" or "${text}ms"`
+      : `bad duration "${value}"; use a number with a unit, e.g. "500ms", "2s", "1m30s"`;
+    throw new Error(`${what}: ${hint} (units: ${UNITS})`);
   }
   return total;
 }

@@ -20,6 +20,7 @@ export {
 export { runSuite, selectTests, Runtime, NoTestMatched, type RunOptions } from "./engine.js";
 export { parseShard, pickShard, type Shard } from "./shard.js";
 export { TestRun } from "./run.js";
+export { checkSetup, type SetupProblem } from "./services.js";
 export {
   EventLog,
   emissionOrigin,

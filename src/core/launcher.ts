@@ -86,6 +86,12 @@ export interface RunningProcess {
 export interface Launcher {
   kind: "binary" | "image" | "remote";
   launch(request: LaunchRequest): Promise<RunningProcess>;
+  /**
+   * What would keep the service from being set up, found without starting it (a binary that does not
+   * exist, an image with no container engine and no local stand-in), or undefined. `faultbox check`
+   * reports it and `faultbox test` stops before the first test (exit 1), instead of every test failing.
+   */
+  check?(service: ServiceDef, env: Record<string, string>): Promise<string | undefined>;
 }
 
 const launchers = new Map<string, Launcher>();

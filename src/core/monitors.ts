@@ -2,7 +2,7 @@
 // monitor(fn) calls fn(event) for every matching event (fn may run steps and call fail), and
 // monitor(name, on=, state_init=, update=, check=) folds matching events into a state and checks it.
 // A "final" monitor (history_monitor()) sees no single event: it checks the whole log once, when due.
-import { AssertionFailure, errorMessage, type SourceLocation } from "./errors.js";
+import { AssertionFailure, SpecError, errorMessage, type SourceLocation } from "./errors.js";
 import { emissionOrigin, matchesFilters, type EventLog, type StoredEvent } from "./events.js";
 import type { MonitorDef } from "./model.js";
 
@@ -93,7 +93,7 @@ export class ActiveMonitor {
           this.onViolation({
             monitor: def.name,
             message: `monitor "${def.name}" check raised: ${errorMessage(err)}`,
-            location: def.location,
+            location: raisedAt(err) ?? def.location,
           });
           this.state = next;
           return;
@@ -108,8 +108,13 @@ export class ActiveMonitor {
       }
       this.state = next;
     } catch (err) {
-      const location = err instanceof AssertionFailure ? err.location : def.location;
-      this.onViolation({ monitor: def.name, message: errorMessage(err), location });
+      // fail("...") speaks for itself; any other error is named as the monitor's.
+      const message =
+        err instanceof AssertionFailure
+          ? errorMessage(err)
+          : `monitor "${def.name}" raised: ${errorMessage(err)}`;
+      // Where the callback failed (its fail() or the line that raised), else where it was declared.
+      this.onViolation({ monitor: def.name, message, location: raisedAt(err) ?? def.location });
     }
   }
 
@@ -121,4 +126,9 @@ export class ActiveMonitor {
   stop(): void {
     this.unsubscribe();
   }
+}
+
+/** The spec line an error raised by monitor code carries (fail(), or the line that raised), if any. */
+function raisedAt(err: unknown): SourceLocation | undefined {
+  return err instanceof AssertionFailure || err instanceof SpecError ? err.location : undefined;
 }

@@ -1,6 +1,6 @@
 // One test's runtime: its event log, steps, assertions, fault windows, monitors and observers.
 // Front ends (Starlark builtins, the TypeScript API) call into the TestRun that is current.
-import { AssertionFailure, SpecError, errorMessage, type SourceLocation } from "./errors.js";
+import { AssertionFailure, SpecError, TestTimeout, errorMessage, type SourceLocation } from "./errors.js";
 import { EventLog, matchesFilters, type EventPredicate, type StoredEvent } from "./events.js";
 import { ActionRunner, type ActionTarget, type ActionVerb } from "./actions.js";
 import { ActiveMonitor, type MonitorViolation } from "./monitors.js";
@@ -149,8 +149,9 @@ export class TestRun {
       error: outcome.error ?? "",
       status: outcome.status ?? 0,
       body,
-      data: outcome.data !== undefined ? outcome.data : decodeBody(body),
+      data: outcome.data !== undefined ? outcome.data : outcome.ok ? decodeBody(body) : null,
       duration_ms: duration,
+      step: `${serviceName}.${ifaceName}.${method}`,
     };
     this.log.append("step_recv", "test", {
       target: serviceName,
@@ -274,6 +275,8 @@ export class TestRun {
     const pred: EventPredicate =
       query.where ?? ((e) => !STEP_TYPES.has(e.type) && matchesFilters(e, query.filters ?? {}));
     const found = await this.log.waitFor(pred, query.timeoutMs, this.abort.signal);
+    // A wait cut short because the test stopped (timeout, Ctrl-C) decided nothing: no outcome, no count.
+    if (this.abort.signal.aborted) throw new TestTimeout("the test stopped while assert_eventually waited");
     // Counted once decided, like assertions evaluated by the spec language.
     this.counted();
     if (found) return found;

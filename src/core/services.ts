@@ -1,6 +1,6 @@
 // Service lifecycle across a suite: proxies (suite-scoped, so addresses stay stable for reused services),
 // start in dependency order with healthchecks, fresh per test unless reuse=True, stop in reverse order.
-import { ServiceStartError, TestTimeout, errorMessage } from "./errors.js";
+import { ServiceStartError, TestTimeout, errorMessage, type SourceLocation } from "./errors.js";
 import type { EventLog } from "./events.js";
 import { waitHealthy } from "./healthcheck.js";
 import { getLauncher, launchKind, type RunningProcess } from "./launcher.js";
@@ -156,8 +156,7 @@ export class ServiceManager {
 
   /** The environment a service is launched with. */
   buildEnv(svc: ServiceDef): { env: Record<string, string>; unresolved: string[] } {
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+    const env = processEnv();
     const proxies = new Map<string, Address>();
     const upstreams = new Map<string, EnvUpstream>();
     for (const other of this.suite.services) {
@@ -582,4 +581,40 @@ async function untilStopped<T>(
     clearTimeout(timer);
     if (onAbort) signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** A service that cannot be set up here, found before anything starts. */
+export interface SetupProblem {
+  service: string;
+  message: string;
+  location?: SourceLocation;
+}
+
+/**
+ * Asks each service's launcher what would keep it from starting (a missing binary, an image with no
+ * engine and no local stand-in). These are set-up errors: `check` reports them, `test` exits 1 before
+ * its first test instead of failing every test the same way.
+ */
+export async function checkSetup(suite: Suite): Promise<SetupProblem[]> {
+  const problems: SetupProblem[] = [];
+  for (const svc of suite.services) {
+    const kind = launchKind(svc);
+    const launcher = getLauncher(kind);
+    const problem = launcher
+      ? await launcher.check?.(svc, { ...processEnv(), ...svc.env })
+      : `no launcher registered for ${kind} services`;
+    if (problem)
+      problems.push({
+        service: svc.name,
+        message: `service "${svc.name}": ${problem}`,
+        ...(svc.location ? { location: svc.location } : {}),
+      });
+  }
+  return problems;
+}
+
+function processEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
 }

@@ -27,10 +27,18 @@ export function withImageSubstitutes(
   containers: Launcher,
   engineReachable: () => Promise<boolean>,
   notice: (line: string) => void = (line) => process.stderr.write(line + "\n"),
+  /** Why no engine is reachable (the engine search's own message), for check(). */
+  engineProblem: () => Promise<string | undefined> = async () =>
+    (await engineReachable()) ? undefined : "no container engine is reachable",
 ): Launcher {
   const noticed = new Set<string>();
   return {
     kind: "image",
+    async check(svc) {
+      if (findImageSubstitute(svc.image ?? "")) return undefined;
+      const problem = await engineProblem();
+      return problem && `image ${svc.image} cannot run here: ${problem}`;
+    },
     async launch(req) {
       const image = req.service.image ?? "";
       const substitute = findImageSubstitute(image);

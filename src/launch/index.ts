@@ -6,19 +6,20 @@ import { withImageSubstitutes } from "./image-substitutes.js";
 import { localLauncher } from "./local.js";
 import { remoteLauncher } from "./remote.js";
 
-let engineProbe: Promise<boolean> | undefined;
-/** Asked once per process: is a Docker-compatible engine answering? */
-function engineReachable(): Promise<boolean> {
+let engineProbe: Promise<string | undefined> | undefined;
+/** Asked once per process: why no Docker-compatible engine answers (undefined: one does). */
+function engineProblem(): Promise<string | undefined> {
   engineProbe ??= findEngine().then(
-    () => true,
-    () => false,
+    () => undefined,
+    (err: Error) => err.message,
   );
   return engineProbe;
 }
+const engineReachable = async () => (await engineProblem()) === undefined;
 
 export function registerLaunchers(): void {
   registerLauncher(localLauncher);
-  registerLauncher(withImageSubstitutes(containerLauncher, engineReachable));
+  registerLauncher(withImageSubstitutes(containerLauncher, engineReachable, undefined, engineProblem));
   registerLauncher(remoteLauncher);
 }
 

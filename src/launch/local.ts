@@ -5,7 +5,7 @@
 // runs the same command again (same argv, env and working directory), so whatever the service keeps
 // on disk is there for the new run.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { accessSync, constants, existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import {
@@ -242,6 +242,20 @@ export function resolveBinary(binary: string, cwd: string, env: Record<string, s
 
 export const localLauncher: Launcher = {
   kind: "binary",
+  async check(svc, env) {
+    let bin: string;
+    try {
+      bin = resolveBinary(svc.binary!, svc.cwd, env);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    try {
+      accessSync(bin, constants.X_OK);
+    } catch {
+      return `binary "${svc.binary}" (${bin}) is not executable (chmod +x it, or name its interpreter: service(..., "node", args=[...]))`;
+    }
+    return undefined;
+  },
   async launch(req: LaunchRequest): Promise<RunningProcess> {
     const svc = req.service;
     const bin = resolveBinary(svc.binary!, svc.cwd, req.env);

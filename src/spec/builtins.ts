@@ -57,6 +57,18 @@ const MATCHERS = [
 /** Count limits every proxy rule constructor accepts; the protocol's proxy decides whether it implements them. */
 const COUNT_LIMITS = ["times", "after"];
 
+/** Declarations that remember where they were made, for errors raised later (at run time). */
+const DECLARATIONS = new Set([
+  "service",
+  "fault_assumption",
+  "scenario",
+  "fault_scenario",
+  "fault_matrix",
+  "test",
+  "monitor_callback",
+  "monitor_stateful",
+]);
+
 export function createBuiltins(
   ch: WorkerChannel,
   m: Marshal,
@@ -64,11 +76,12 @@ export function createBuiltins(
   memo: FailureMemo,
   observers: Record<string, string[]>,
   ruleActions: Record<string, string[]> = {},
+  locate: () => { file: string; line: number; column?: number } | undefined = () => undefined,
 ): Record<string, Value> {
   /** Calls the engine; its errors become Starlark errors (the interpreter adds the position). */
   const ask = (op: string, args: Record<string, unknown>): Value => {
     try {
-      return m.fromWire(ch.request(op, args));
+      return m.fromWire(ch.request(op, DECLARATIONS.has(op) ? { ...args, location: locate() } : args));
     } catch (err) {
       if (err instanceof RemoteError) {
         memo.last = { message: err.info.message, assertion: err.info.assertion, spec: err.info.spec };
@@ -92,7 +105,7 @@ export function createBuiltins(
   const timeoutMs = (fn: string, v: Value | undefined, dflt: number) => {
     if (v === undefined || v === null) return dflt;
     try {
-      return parseDuration(typeof v === "number" ? v * 1000 : String(v), `${fn}(timeout=)`);
+      return parseDuration(v, `${fn}(timeout=)`);
     } catch (err) {
       throw new EvalError((err as Error).message);
     }
@@ -190,14 +203,14 @@ export function createBuiltins(
       return ask("healthcheck", {
         kind,
         target: str(kind, "addr", target, true),
-        timeout: timeout === undefined ? undefined : String(timeout),
+        timeout: timeout === undefined ? undefined : w(timeout),
       });
     });
   const ready = builtin("ready", (_t, args, kwargs) => {
     const [timeout] = unpackArgs("ready", args, kwargs, ["*", "timeout?"]);
     return ask("healthcheck", {
       kind: "ready",
-      timeout: timeout === undefined ? undefined : String(timeout),
+      timeout: timeout === undefined ? undefined : w(timeout),
     });
   });
 
@@ -207,7 +220,7 @@ export function createBuiltins(
     return ask("healthcheck", {
       kind: "kafka_ready",
       target: str("kafka_ready", "addr", target),
-      timeout: timeout === undefined ? undefined : String(timeout),
+      timeout: timeout === undefined ? undefined : w(timeout),
     });
   });
 
@@ -485,7 +498,7 @@ export function createBuiltins(
       faults: list(faults).map(w),
       expect: w(expect),
       monitors: list(monitors).map(w),
-      timeout: timeout === undefined ? undefined : String(timeout),
+      timeout: timeout === undefined ? undefined : w(timeout),
     });
     return null;
   });

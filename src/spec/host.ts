@@ -430,6 +430,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           seed: a.seed as Fn | undefined,
           reset: a.reset as Fn | undefined,
           ops: a.ops as Record<string, { syscalls: string[]; path?: string }> | undefined,
+          location: a.location as SourceLocation | undefined,
         });
       case "healthcheck":
         if (a.kind === "kafka_ready") {
@@ -527,43 +528,43 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           monitors: a.monitors as MonitorDef[] | undefined,
           faults: a.faults as FaultAssumption[] | undefined,
           description: a.description as string | undefined,
+          location: a.location as SourceLocation | undefined,
         });
       case "scenario": {
         const fn = a.fn as Fn;
-        const ref = b.scenario({ name: fn.fnName, fn: async () => unboxNone(await fn()) });
+        const ref = b.scenario(
+          { name: fn.fnName, fn: async () => unboxNone(await fn()) },
+          a.location as SourceLocation | undefined,
+        );
         return { kind: "scenario", name: ref.name, ref };
       }
       case "fault_scenario": {
-        const sc = a.scenario as { ref: { name: string; fn: () => Promise<unknown> } } | Fn;
         return void b.faultScenario(a.name as string, {
-          scenario: scenarioRef(sc),
+          scenario: scenarioRef(a.scenario),
           faults: a.faults as FaultAssumption[],
-          expect: a.expect ? async (r) => void (await (a.expect as Fn)(r)) : undefined,
+          expect: voidFn(a.expect),
           monitors: a.monitors as MonitorDef[] | undefined,
-          timeoutMs: a.timeout ? parseDuration(a.timeout as string, "fault_scenario(timeout=)") : undefined,
+          timeoutMs: a.timeout != null ? parseDuration(a.timeout, "fault_scenario(timeout=)") : undefined,
+          location: a.location as SourceLocation | undefined,
         });
       }
       case "fault_matrix":
         return void b.faultMatrix({
-          scenarios: (a.scenarios as (Fn | { ref: { name: string; fn: () => Promise<unknown> } })[]).map(
-            scenarioRef,
-          ),
+          scenarios: (a.scenarios as unknown[]).map(scenarioRef),
           faults: a.faults as FaultAssumption[],
-          defaultExpect: a.default_expect ? async (r) => void (await (a.default_expect as Fn)(r)) : undefined,
-          overrides: (a.overrides as { scenario: string; fault: string; expect: Fn }[] | undefined)?.map(
-            (o) => ({
-              scenario: o.scenario,
-              fault: o.fault,
-              expect: async (r: unknown) => void (await o.expect(r)),
-            }),
+          defaultExpect: voidFn(a.default_expect),
+          overrides: (a.overrides as { scenario: string; fault: string; expect: unknown }[] | undefined)?.map(
+            (o) => ({ scenario: o.scenario, fault: o.fault, expect: voidFn(o.expect)! }),
           ),
           exclude: a.exclude as { scenario: string; fault: string }[] | undefined,
           monitors: a.monitors as MonitorDef[] | undefined,
+          location: a.location as SourceLocation | undefined,
         });
       case "test": {
         const fn = a.fn as Fn;
         return void b.test(a.name as string, async () => unboxNone(await fn()), {
           timeoutMs: a.timeoutMs as number | undefined,
+          location: a.location as SourceLocation | undefined,
         });
       }
       case "monitor_callback": {
@@ -574,6 +575,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           name: fn.fnName,
           filters: (a.filters as Record<string, unknown>) ?? {},
           callback: async (e) => void (await fn(e)),
+          location: a.location as SourceLocation | undefined,
         });
       }
       case "monitor_stateful": {
@@ -584,11 +586,14 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           kind: "monitor",
           form: "stateful",
           name: a.name as string,
-          on: on ? async (e) => (await on(e)).truth : async (e) => matchesFilters(e, filters ?? {}),
+          on: on
+            ? wrapFn(on, (f) => async (e: StoredEvent) => (await f(e)).truth)!
+            : async (e) => matchesFilters(e, filters ?? {}),
           stateInit: a.state_init,
-          update: a.update ? async (e, s) => (a.update as Fn)(e, s) : undefined,
-          check: a.check ? async (e, s) => (a.check as Fn)(e, s) : undefined,
+          update: wrapFn(a.update, (f) => async (e: StoredEvent, s: unknown) => f(e, s)),
+          check: wrapFn(a.check, (f) => async (e: StoredEvent, s: unknown) => f(e, s)),
           truthy: (v) => (isBoxed(v) ? v.truth : Boolean(v)),
+          location: a.location as SourceLocation | undefined,
         });
       }
       // ---- while a test runs ----
@@ -687,12 +692,25 @@ function unboxNone(b: Boxed): Boxed | undefined {
   return b.none ? undefined : b;
 }
 
-function scenarioRef(s: { ref: { name: string; fn: () => Promise<unknown> } } | Fn): {
-  name: string;
-  fn: () => Promise<unknown>;
-} {
-  if (typeof s === "function") return { name: s.fnName, fn: async () => unboxNone(await s()) };
-  return s.ref;
+/** A scenario function (a def, or what scenario(fn) returned); anything else is left for the builder to refuse. */
+function scenarioRef(s: unknown): { name: string; fn: () => Promise<unknown> } {
+  if (typeof s === "function") {
+    const f = s as Fn;
+    return { name: f.fnName, fn: async () => unboxNone(await f()) };
+  }
+  const ref = (s as { kind?: string; ref?: { name: string; fn: () => Promise<unknown> } } | null)?.ref;
+  return ref ?? (s as { name: string; fn: () => Promise<unknown> });
+}
+
+/** Adapts a Starlark callable; anything else is passed on as it is, for the builder to refuse by name. */
+function wrapFn<T>(v: unknown, wrap: (f: Fn) => T): T | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === "function" ? wrap(v as Fn) : (v as T);
+}
+
+/** A Starlark callable whose result is ignored (expect=). */
+function voidFn(v: unknown): ((r: unknown) => Promise<void>) | undefined {
+  return wrapFn(v, (f) => async (r: unknown) => void (await f(r)));
 }
 
 function stringDict(v: unknown, where: string): Record<string, string> | undefined {

@@ -363,6 +363,12 @@ export class ResponseValue extends HostObject {
       case "duration_ms":
         return this.r.duration_ms;
       case "data":
+        // A failed step has no data: reading it says why, instead of handing back None or "" that a
+        // spec would index into ("index 0 out of range") or take for an empty result.
+        if (!this.r.ok && (this.r.data === null || this.r.data === undefined))
+          throw new EvalError(
+            `${this.r.step ?? "the step"}() failed, so its response has no .data: ${this.r.error || "no reason given"} (check .ok before using .data)`,
+          );
         return (this.data ??= fromJS(this.r.data));
     }
     throw new EvalError(`response has no .${name} attribute`);

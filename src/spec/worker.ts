@@ -61,6 +61,7 @@ const builtins = createBuiltins(
   memo,
   data.observers ?? {},
   data.ruleActions ?? {},
+  () => callerLocation(),
 );
 const interp = new Interpreter({
   predeclared: builtins,
@@ -79,17 +80,29 @@ const interp = new Interpreter({
 // engine abandons that work (load time limit, test timeout, Ctrl-C).
 const thread = interp.newThread({ print, interrupt: () => channel.cancelled() }) as StarThread;
 
+/** A position in the user's own files, not in the embedded stdlib (@faultbox/...). */
+const inUserFile = (p: Position | undefined): p is Position =>
+  p !== undefined && !p.file.name.startsWith(STDLIB_PREFIX);
+
 /**
  * Where an error is reported: the innermost place in the user's own files. An error raised inside the
  * embedded stdlib (@faultbox/...) is the user's call into it gone wrong, so it names the user's line
  * that called the stdlib function, not a line of ours they never wrote.
  */
 function userPosition(err: StarlarkError): Position | undefined {
-  const inUserFile = (p: Position | undefined): p is Position =>
-    p !== undefined && !p.file.name.startsWith(STDLIB_PREFIX);
   if (inUserFile(err.pos)) return err.pos;
   for (const frame of [...err.frames].reverse()) if (inUserFile(frame.pos)) return frame.pos;
   return err.pos ?? [...err.frames].reverse().find((f) => f.pos)?.pos;
+}
+
+/** Where the spec is calling a builtin from: the innermost position in the user's own files. */
+function callerLocation(): { file: string; line: number; column: number } | undefined {
+  const stack = thread.callStack();
+  for (let i = stack.length - 1; i >= 0; i--) {
+    const pos = stack[i]!.pos;
+    if (inUserFile(pos)) return { file: pos.file.name, line: pos.line, column: pos.col };
+  }
+  return undefined;
 }
 
 /** Classifies an error raised by Starlark code for the engine's verdict. */

@@ -65,8 +65,12 @@ function parseMaxFires(ctor: string, value: number | undefined): number | undefi
   return value;
 }
 
-/** Go-style duration ("250ms", "1.5s", "1m30s") or a number of milliseconds, as everywhere in specs. */
+/**
+ * The spec's one duration grammar (core/duration.ts: "250ms", "1.5s", "1m30s"); in this TypeScript API a
+ * number is a count of milliseconds, as its type says (specs refuse bare numbers).
+ */
 export function parseDuration(ctor: string, value: string | number): number {
+  if (typeof value === "number" && value >= 0) return value;
   try {
     return parseSpecDuration(value, `${ctor}()`);
   } catch {

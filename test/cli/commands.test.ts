@@ -69,6 +69,14 @@ test("faultbox init writes a starter spec that loads, and never overwrites", () 
   const text = readFileSync(join(dir, "faultbox.star"), "utf8");
   assert.match(text, /shop = service\("shop", "\.\/server",\n {4}interface\("main", "http", 9090\)/);
   assert.match(text, /def test_health_check\(\):/);
+  // The starter names ./server, which does not exist yet: check says so (a set-up error), then passes.
+  const missing = faultbox(["check", "faultbox.star"], dir);
+  assert.equal(missing.status, 1);
+  assert.match(
+    missing.stderr,
+    /SETUP_ERROR\] faultbox\.star:\d+: service "shop": binary "\.\/server" not found/,
+  );
+  writeFileSync(join(dir, "server"), "#!/bin/sh\n", { mode: 0o755 });
   const check = faultbox(["check", "faultbox.star"], dir);
   assert.equal(check.status, 0, check.stderr);
   assert.equal(faultbox(["init"], dir).status, 1);

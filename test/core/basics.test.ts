@@ -9,7 +9,7 @@ test("durations in Go syntax", () => {
   assert.equal(parseDuration("1.5s"), 1500);
   assert.equal(parseDuration("2m"), 120_000);
   assert.equal(parseDuration("1h30m"), 5_400_000);
-  assert.equal(parseDuration(250), 250);
+  assert.throws(() => parseDuration(250), /250 has no unit; write a duration such as "250s" or "250ms"/);
   assert.throws(() => parseDuration("3 seconds"), /bad duration "3 seconds"/);
   assert.throws(() => parseDuration(""), /bad duration/);
 });

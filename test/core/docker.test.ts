@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { DockerLogDemuxer, findEngine } from "../../src/launch/docker-api.js";
 import { containerLauncherFor } from "../../src/launch/container.js";
 import { SpecBuilder } from "../../src/core/builder.js";
+import "../../src/index.js"; // registers the protocols interfaces name
 
 function frame(stream: 1 | 2, text: string): Buffer {
   const payload = Buffer.from(text);

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { SpecBuilder } from "../../src/core/builder.js";
+import "../../src/index.js"; // registers the protocols interfaces name
 import { resolveEnvValue, startOrder, proxyPlaceholder } from "../../src/core/topology.js";
 
 const lang = { repr: String, equals: Object.is, truthy: Boolean };

@@ -117,14 +117,15 @@ test("a service that crashes on start fails the test with its last output lines"
   });
 });
 
-test("an image service without a container engine names the alternatives", () => {
+test("an image service without a container engine is a set-up error (exit 1) naming the alternatives", () => {
   const r = faultbox(["test", "examples/http-failing/container.spec.ts", "--format", "json"], {
     DOCKER_HOST: "unix:///nonexistent/docker.sock",
     XDG_RUNTIME_DIR: "/nonexistent",
   });
-  assert.equal(r.status, 2);
-  const t = byName(JSON.parse(r.stdout) as JsonResult, "test_serves");
-  assert.match(t.reason!, /no container engine is reachable \(tried \/nonexistent\/docker\.sock \(absent\)/);
-  assert.match(t.reason!, /podman\.socket/);
-  assert.match(t.reason!, /remote="host:port"/);
+  assert.equal(r.status, 1);
+  assert.equal(r.stdout, "", "no test ran, so no result document");
+  assert.match(r.stderr, /SETUP_ERROR\] .*container\.spec\.ts:\d+: service "web": image .* cannot run here/);
+  assert.match(r.stderr, /no container engine is reachable \(tried \/nonexistent\/docker\.sock \(absent\)/);
+  assert.match(r.stderr, /podman\.socket/);
+  assert.match(r.stderr, /remote="host:port"/);
 });

@@ -3,10 +3,14 @@ import { parseDuration as parseSpecDuration } from "../../../core/duration.js";
 import { describe, validateMatch, type FaultRule, type RuleMatch } from "./rule.js";
 
 /**
- * A duration in the one grammar of core/duration.ts ("250ms", "1.5s", "1m30s") or a number of
- * milliseconds; `what` names the argument in the error.
+ * The spec's one duration grammar (core/duration.ts: "3s", "250ms", "1.5s", "1h30m"); in this
+ * TypeScript API a number is a count of milliseconds, as its type says. `what` names the argument.
  */
 export function parseDuration(d: string | number, what = "duration"): number {
+  if (typeof d === "number") {
+    if (!(d >= 0)) throw new Error(`${what}: must be a non-negative number of milliseconds, got ${d}`);
+    return d;
+  }
   return parseSpecDuration(d, what);
 }
 
