@@ -3,19 +3,11 @@
 // keyword is read at load, never silently taken as milliseconds or seconds.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { parseDuration } from "../../src/core/duration.js";
 import { delay } from "../../src/protocols/kafka/rules/index.js";
-
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
-const root = new URL("../..", import.meta.url).pathname;
-
-function faultbox(args: string[], cwd = root) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd, timeout: 120_000 });
-}
+import { faultbox, root, specFile } from "./helpers.js";
 
 test("the grammar: units ns to h, fractions, compound forms, 0; bare numbers and junk refused with a hint", () => {
   assert.equal(parseDuration("1h30m"), 5_400_000);
@@ -54,12 +46,10 @@ const cases: [string, RegExp][] = [
 
 for (const [statement, message] of cases) {
   test(`a bare number is a load error with a hint: ${statement}`, () => {
-    const dir = mkdtempSync(join(tmpdir(), "fb-dur-"));
-    writeFileSync(
-      join(dir, "faultbox.star"),
+    const file = specFile(
       `api = service("api", "/bin/sh", interface("main", "http", 0))\ndef hit():\n    pass\n${statement}\ndef test_x():\n    pass\n`,
     );
-    const r = faultbox(["check", join(dir, "faultbox.star")]);
+    const r = faultbox(["check", file]);
     assert.equal(r.status, 1, r.stdout + r.stderr);
     assert.match(r.stderr, /faultbox\.star:4:/);
     assert.match(r.stderr, message);
@@ -67,12 +57,10 @@ for (const [statement, message] of cases) {
 }
 
 test("assert_eventually(timeout=2) fails the test with the hint, not a 2 s (or 2 ms) wait", () => {
-  const dir = mkdtempSync(join(tmpdir(), "fb-dur-"));
-  writeFileSync(
-    join(dir, "faultbox.star"),
-    `def test_x():\n    assert_eventually(where = lambda e: True, timeout = 2)\n`,
-  );
-  const r = faultbox(["test", join(dir, "faultbox.star")]);
+  const r = faultbox([
+    "test",
+    specFile(`def test_x():\n    assert_eventually(where = lambda e: True, timeout = 2)\n`),
+  ]);
   assert.equal(r.status, 2, r.stdout + r.stderr);
   assert.match(r.stdout, /assert_eventually\(timeout=\): 2 has no unit/);
   assert.match(r.stdout, /at: .*faultbox\.star:2/);
@@ -85,7 +73,7 @@ test("every example and seed spec still loads", () => {
       if (f.endsWith(".star") || f === "faultbox.spec.ts") specs.push(join("examples", dir, f));
   assert.ok(specs.length > 5);
   for (const spec of specs) {
-    const r = faultbox(["check", spec, "--allow-empty"], root);
+    const r = faultbox(["check", spec, "--allow-empty"]);
     assert.doesNotMatch(r.stderr, /no unit|bad duration/, `${spec}: ${r.stderr}`);
   }
 });

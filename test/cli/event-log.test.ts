@@ -3,39 +3,18 @@
 // (with a fresh broker per test, and with a reused one whose proxy keeps its connections).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { specFile, testWithJson, type JsonTest } from "./helpers.js";
 
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
-
-interface JsonEvent {
-  seq: number;
-  type: string;
-  data: Record<string, unknown>;
-}
-
-function run(reuse: boolean): { name: string; events: JsonEvent[] }[] {
-  const dir = mkdtempSync(join(tmpdir(), "fb-log-"));
-  writeFileSync(
-    join(dir, "faultbox.star"),
-    `load("@faultbox/mocks/kafka.star", "kafka")
+function run(reuse: boolean): JsonTest[] {
+  const r = testWithJson(
+    specFile(`load("@faultbox/mocks/kafka.star", "kafka")
 bus = kafka.broker(name = "bus", topics = {"orders": {"partitions": 1}}, reuse = ${reuse ? "True" : "False"})
 def publish(data):
     assert_true(bus.broker.publish(topic = "orders", data = data).ok)
-${["a", "b", "c"].map((n) => `def test_${n}():\n    publish("${n}")\n`).join("")}`,
-  );
-  const r = spawnSync(
-    process.execPath,
-    [bin, "test", join(dir, "faultbox.star"), "--output", join(dir, "out.json")],
-    {
-      encoding: "utf8",
-      timeout: 120_000,
-    },
+${["a", "b", "c"].map((n) => `def test_${n}():\n    publish("${n}")\n`).join("")}`),
   );
   assert.equal(r.status, 0, r.stdout + r.stderr);
-  return JSON.parse(readFileSync(join(dir, "out.json"), "utf8")).tests;
+  return r.tests;
 }
 
 for (const reuse of [false, true]) {
@@ -44,7 +23,7 @@ for (const reuse of [false, true]) {
     assert.equal(tests.length, 3);
     for (const t of tests) {
       const opened = new Map<unknown, number>();
-      for (const e of t.events) {
+      for (const e of t.events ?? []) {
         if (e.type === "proxy_conn_open") opened.set(e.data.conn_id, e.seq);
         if (e.type !== "proxy_conn_close") continue;
         assert.ok(
@@ -54,7 +33,7 @@ for (const reuse of [false, true]) {
         opened.delete(e.data.conn_id);
       }
       assert.ok(
-        t.events.some((e) => e.type === "proxy_conn_open"),
+        (t.events ?? []).some((e) => e.type === "proxy_conn_open"),
         `${t.name} opened connections through the proxy`,
       );
     }

@@ -3,13 +3,8 @@
 // happens inside a monitor, the violation carries the monitor's spec line.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
+import { specFile, testWithJson, type JsonTest } from "./helpers.js";
 
 /** A loopback port nobody listens on (taken, then released). */
 async function closedPort(): Promise<number> {
@@ -20,32 +15,15 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-interface JsonTest {
-  name: string;
-  result: string;
-  reason?: string;
-  failure_type?: string;
-  location?: { line: number };
-  events: { type: string; data: Record<string, unknown> }[];
-}
-
 async function run(body: string): Promise<JsonTest[]> {
   const port = await closedPort();
-  const dir = mkdtempSync(join(tmpdir(), "fb-step-"));
-  writeFileSync(
-    join(dir, "faultbox.star"),
-    `db = service("db", interface("main", "postgres", ${port}), remote = "127.0.0.1:${port}")\n${body}`,
-  );
-  const r = spawnSync(
-    process.execPath,
-    [bin, "test", join(dir, "faultbox.star"), "--output", join(dir, "out.json")],
-    {
-      encoding: "utf8",
-      timeout: 120_000,
-    },
+  const r = testWithJson(
+    specFile(
+      `db = service("db", interface("main", "postgres", ${port}), remote = "127.0.0.1:${port}")\n${body}`,
+    ),
   );
   assert.equal(r.status, 2, r.stdout + r.stderr);
-  return JSON.parse(readFileSync(join(dir, "out.json"), "utf8")).tests;
+  return r.tests;
 }
 
 test("a failed step is ok=False with its cause; reading its .data raises an error naming the step and cause", async () => {
@@ -61,7 +39,7 @@ test("a failed step is ok=False with its cause; reading its .data raises an erro
     /^db\.main\.query\(\) failed, so its response has no \.data: .+ \(check \.ok before using \.data\)$/,
   );
   assert.equal(t!.location?.line, 6, "the line that read .data");
-  const recv = t!.events.find((e) => e.type === "step_recv")!;
+  const recv = (t!.events ?? []).find((e) => e.type === "step_recv")!;
   assert.equal(recv.data.ok, false);
   assert.ok(String(recv.data.error).length > 0);
 });

@@ -4,28 +4,8 @@
 // time or a test failure (exit 2) per test.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
-const root = new URL("../..", import.meta.url).pathname;
-
-function faultbox(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    cwd: root,
-    timeout: 120_000,
-    env: { ...process.env, ...env },
-  });
-}
-
-function specFile(text: string, name = "faultbox.star"): string {
-  const dir = mkdtempSync(join(tmpdir(), "fb-load-"));
-  writeFileSync(join(dir, name), text);
-  return join(dir, name);
-}
+import { faultbox, root, specFile } from "./helpers.js";
 
 const prelude = `api = service("api", "/bin/sh", interface("main", "http", 0))
 loss = fault_assumption("loss", target = api.main, rules = [error(status = 503)])
@@ -179,7 +159,7 @@ test("an image with no container engine and no local stand-in is a set-up error 
   );
   const noEngine = { DOCKER_HOST: "unix:///nonexistent/docker.sock", XDG_RUNTIME_DIR: "/nonexistent" };
   for (const cmd of ["check", "test"]) {
-    const r = faultbox([cmd, file], noEngine);
+    const r = faultbox([cmd, file], { env: noEngine });
     assert.equal(r.status, 1, `${cmd}: ${r.stdout}${r.stderr}`);
     assert.match(
       r.stderr,
@@ -191,5 +171,5 @@ test("an image with no container engine and no local stand-in is a set-up error 
   const kafka = specFile(
     `k = service("k", interface("broker", "kafka", 9092), image = "apache/kafka:4.1.1")\ndef test_x():\n    assert_true(True)\n`,
   );
-  assert.equal(faultbox(["check", kafka], noEngine).status, 0);
+  assert.equal(faultbox(["check", kafka], { env: noEngine }).status, 0);
 });

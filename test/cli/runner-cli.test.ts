@@ -4,24 +4,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { bin, faultbox, root, specFile, testWithJson } from "./helpers.js";
 
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
-const root = new URL("../..", import.meta.url).pathname;
 const server = join(root, "examples", "http-failing", "server.mjs");
-
-function faultbox(args: string[], cwd = root) {
-  return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd, timeout: 120_000 });
-}
-
-function specFile(text: string, name = "faultbox.star"): string {
-  const dir = mkdtempSync(join(tmpdir(), "fb-cli-"));
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
 
 /** Runs a printed replay command through sh, with `faultbox` meaning this checkout's CLI. */
 function runReplay(command: string) {
@@ -47,7 +35,7 @@ test("every subcommand answers --help (and -h) with its own usage, exit 0", () =
     assert.match(help, new RegExp(flag), `test --help documents ${flag}`);
   // init --help does not write a starter spec.
   const dir = mkdtempSync(join(tmpdir(), "fb-init-help-"));
-  assert.equal(faultbox(["init", "--help"], dir).status, 0);
+  assert.equal(faultbox(["init", "--help"], { cwd: dir }).status, 0);
   assert.equal(spawnSync("ls", [dir], { encoding: "utf8" }).stdout, "");
 });
 
@@ -74,16 +62,11 @@ test("the replay command is shell-quoted and selects exactly the failed test (co
     `test("globXlike", body = passes)\n`,
     `test("~tildeX", body = passes)\n`,
   ].join("");
-  const file = specFile(text);
-  const out = join(file, "..", "out.json");
-  const r = faultbox(["test", file, "--seed", "11", "--output", out]);
+  const r = testWithJson(specFile(text), ["--seed", "11"]);
   assert.equal(r.status, 2, r.stderr);
   const consoleCommands = [...r.stdout.matchAll(/^ {2}replay: (.*)$/gm)].map((m) => m[1]!);
-  const json = JSON.parse(spawnSync("cat", [out], { encoding: "utf8" }).stdout) as {
-    tests: { name: string; replay_command?: string }[];
-  };
   for (const name of names) {
-    const fromJson = json.tests.find((t) => t.name === `test_${name}`)!.replay_command!;
+    const fromJson = r.tests.find((t) => t.name === `test_${name}`)!.replay_command!;
     assert.ok(fromJson, `JSON has a replay command for ${name}`);
     assert.ok(consoleCommands.includes(fromJson), `console prints the same command: ${fromJson}`);
     const replay = runReplay(fromJson);

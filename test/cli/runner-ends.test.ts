@@ -4,51 +4,31 @@
 // would; a hang shows as the spawn's generous timeout (never a timing assertion).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processesWith } from "../integration/runtime/cli-helpers.js";
+import { bin, faultbox as run, root, specFile, testWithJson, type JsonTest } from "./helpers.js";
 
-const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
-const root = new URL("../..", import.meta.url).pathname;
 const server = join(root, "examples", "http-failing", "server.mjs");
 /** A hang is a failure; this bound is far above the few seconds each run takes when it works. */
 const HANG_MS = 45_000;
 
-function specFile(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), "fb-ends-"));
-  const file = join(dir, "faultbox.star");
-  writeFileSync(file, text);
-  return file;
-}
-
+/** Runs the CLI; a run that does not end within HANG_MS fails the test. */
 function faultbox(args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    cwd: root,
-    timeout: HANG_MS,
-    killSignal: "SIGKILL",
-  });
+  const r = run(args, { timeoutMs: HANG_MS });
   assert.equal(r.error, undefined, `faultbox ${args.join(" ")} did not end\n${r.stdout}${r.stderr}`);
   return r;
 }
 
-/** Pids of live processes whose command line contains marker. */
-function processesWith(marker: string): number[] {
-  const out: number[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${name}/cmdline`, "utf8");
-      if (cmd.includes(marker) && !/\) Z /.test(readFileSync(`/proc/${name}/stat`, "utf8")))
-        out.push(Number(name));
-    } catch {
-      /* exited meanwhile */
-    }
-  }
-  return out;
+/** A test run through --output, checked to have ended. */
+function runTests(spec: string, args: string[] = []) {
+  const r = testWithJson(spec, args);
+  assert.equal(r.error, undefined, `faultbox test ${spec} did not end\n${r.stdout}${r.stderr}`);
+  return r;
 }
 
 function listening(port: number): Promise<boolean> {
@@ -63,13 +43,10 @@ function listening(port: number): Promise<boolean> {
 }
 
 /** Service and proxy ports the run used (from its JSON events): none may still accept connections. */
-async function assertNothingLeft(marker: string, jsonFile: string): Promise<void> {
+async function assertNothingLeft(marker: string, tests: JsonTest[]): Promise<void> {
   assert.deepEqual(processesWith(marker), [], "no service process is left");
-  const doc = JSON.parse(readFileSync(jsonFile, "utf8")) as {
-    tests: { events: { type: string; data: Record<string, unknown> }[] | null }[];
-  };
   const ports = new Set<number>();
-  for (const t of doc.tests)
+  for (const t of tests)
     for (const e of t.events ?? [])
       for (const k of ["listen", "target", "addr"])
         if (typeof e.data[k] === "string" && /:\d+$/.test(e.data[k] as string))
@@ -116,13 +93,12 @@ def test_b_monitor_loops():
 def test_c_runs_after():
     assert_eq(api.main.get(path = "/health").status, 200)
 `);
-  const out = join(file, "..", "out.json");
-  const r = faultbox(["test", file, "--timeout", "3", "--output", out]);
+  const r = runTests(file, ["--timeout", "3"]);
   assert.equal(r.status, 3, r.stdout + r.stderr);
   assert.match(r.stdout, /--- INCONCLUSIVE: test_a_loops .*\n {2}reason: test timed out after 3s/);
   assert.match(r.stdout, /--- INCONCLUSIVE: test_b_monitor_loops .*\n {2}reason: test timed out after 3s/);
   assert.match(r.stdout, /--- PASS: test_c_runs_after/, "the worker was free again for the next test");
-  await assertNothingLeft(marker, out);
+  await assertNothingLeft(marker, r.tests);
 });
 
 const delayed = (marker: string, delay: string) => `
@@ -155,15 +131,14 @@ test("kafka", body = lambda: fault(bus.broker, delay(topic = "orders", delay = "
 test("requests a proxy holds for a 60 s delay are released when the test times out (HTTP, TCP, Kafka)", async () => {
   const marker = `fb-delay-${randomBytes(4).toString("hex")}`;
   const file = specFile(delayed(marker, "60s"));
-  const out = join(file, "..", "out.json");
-  const r = faultbox(["test", file, "--output", out]);
+  const r = runTests(file);
   assert.equal(r.status, 3, r.stdout + r.stderr);
   for (const name of ["http", "tcp", "kafka"])
     assert.match(
       r.stdout,
       new RegExp(`--- INCONCLUSIVE: test_${name} .*\\n {2}reason: test timed out after 2s`),
     );
-  await assertNothingLeft(marker, out);
+  await assertNothingLeft(marker, r.tests);
 });
 
 test("Ctrl-C while a proxy holds a request for a 60 s delay ends the run at once (exit 3)", async () => {
