@@ -81,7 +81,7 @@ export class ActiveMonitor {
         this.onViolation({
           monitor: def.name,
           message: `monitor "${def.name}" update raised: ${errorMessage(err)}`,
-          location: def.location,
+          location: raisedAt(err) ?? def.location,
         });
         return;
       }

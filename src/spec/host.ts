@@ -482,9 +482,12 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         });
       case "proxy_rule": {
         const params = { ...(a.params as Record<string, unknown>) };
-        if (params.delay !== undefined) {
-          params.delayMs = parseDuration(params.delay as string, `${a.action}(delay=)`);
-          delete params.delay;
+        // Duration parameters (delay=, throttle's time=) read the one grammar here, so a bare number is
+        // refused at load instead of reaching a proxy that takes numbers as milliseconds.
+        for (const name of ["delay", "time"]) {
+          if (params[name] === undefined) continue;
+          params[`${name}Ms`] = parseDuration(params[name], `${a.action}(${name}=)`);
+          delete params[name];
         }
         return b.proxyRule(
           a.action as string,

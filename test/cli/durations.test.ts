@@ -41,6 +41,7 @@ const cases: [string, RegExp][] = [
     `web = service("web", "/bin/sh", healthcheck = tcp("127.0.0.1:1", timeout = 10))`,
     /tcp\(timeout=\): 10 has no unit/,
   ],
+  [`t = throttle(api = "fetch", time = 2)`, /throttle\(time=\): 2 has no unit/],
   [`d = delay(5)`, /delay\(\): "5" has no unit|bad duration|no unit/],
 ];
 
