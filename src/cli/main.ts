@@ -56,7 +56,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`faultbox: unknown command "${name}"\n\n${USAGE}\n`);
     return 1;
   }
-  if (wantsHelp(rest)) {
+  // Commands without an entry here (proxy) answer --help themselves.
+  if (COMMAND_USAGE[name] !== undefined && wantsHelp(rest)) {
     process.stdout.write(COMMAND_USAGE[name] + "\n");
     return 0;
   }

@@ -21,7 +21,7 @@ function runReplay(command: string) {
 }
 
 test("every subcommand answers --help (and -h) with its own usage, exit 0", () => {
-  for (const cmd of ["test", "check", "init", "starlark"]) {
+  for (const cmd of ["test", "check", "init", "starlark", "proxy"]) {
     for (const flag of ["--help", "-h"]) {
       const r = faultbox([cmd, flag]);
       assert.equal(r.status, 0, `${cmd} ${flag}: ${r.stderr}`);
