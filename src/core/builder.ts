@@ -39,7 +39,7 @@ import {
   INTERFACE,
   MONITOR,
   OBSERVE_SOURCE,
-  PROXY_RULE,
+  RULE,
   SCENARIO,
   SERVICE_OR_NAME,
   checkList,
@@ -514,7 +514,7 @@ export class SpecBuilder {
     if (!name) throw new SpecError("fault_assumption() requires a name", { location: o.location });
     const where = `fault_assumption("${name}")`;
     const repr = this.suite.repr;
-    checkList(where, "rules", o.rules, PROXY_RULE, repr, o.location);
+    checkList(where, "rules", o.rules, RULE, repr, o.location);
     checkList(where, "monitors", o.monitors, MONITOR, repr, o.location);
     checkList(where, "faults", o.faults, FAULT_ASSUMPTION, repr, o.location);
     let targetService: ServiceDef | undefined;

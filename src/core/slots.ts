@@ -14,6 +14,11 @@ export function describeValue(v: unknown, repr: (v: unknown) => string): string 
       return `the rule ${String(o.text)}`;
     case "syscall_fault":
       return `the syscall fault ${String(o.text)}`;
+    case "service_action":
+      return `the service action ${String(o.text)}`;
+    case "node_ref":
+    case "link_ref":
+      return String(o.text);
     case "fault_assumption":
       return `fault_assumption("${String(o.name)}")`;
     case "monitor":
@@ -47,16 +52,18 @@ export interface SlotCheck {
 }
 
 export const FAULT_ASSUMPTION: SlotCheck = {
-  expected: "fault_assumption(...) values (a rule such as drop(...) goes in fault_assumption(rules=[...]))",
+  expected:
+    "fault_assumption(...) values (a rule such as drop(...) or an action such as kill() goes in fault_assumption(rules=[...]))",
   accepts: (v) => hasKind(v, "fault_assumption"),
 };
 export const MONITOR: SlotCheck = {
   expected: "monitor(...) values",
   accepts: (v) => hasKind(v, "monitor"),
 };
-export const PROXY_RULE: SlotCheck = {
-  expected: "protocol rules: drop(), delay(delay=), error(), response(), duplicate(), disconnect()",
-  accepts: (v) => hasKind(v, "proxy_rule"),
+export const RULE: SlotCheck = {
+  expected:
+    "protocol rules (drop(), delay(delay=), error(), response(), duplicate(), disconnect(), ...) or service actions (kill(), restart(), stop(), pause(), isolate(), cut())",
+  accepts: (v) => hasKind(v, "proxy_rule") || hasKind(v, "service_action"),
 };
 export const FUNCTION: SlotCheck = { expected: "a function", accepts: (v) => typeof v === "function" };
 export const SCENARIO: SlotCheck = {
