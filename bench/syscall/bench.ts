@@ -1,5 +1,5 @@
 // bench/syscall: what the seccomp supervisor costs, next to the same target with no filter.
-//   npx tsx bench/syscall/bench.ts [--n 200000] [--only wakeup]
+//   npx tsx bench/syscall/bench.ts [--n 200000] [--rounds 5] [--only wakeup]
 // Prints ns per syscall for: no filter; a filter that does not name write; a filter naming write
 // with no rule (each write is a round trip answered "continue"); a rule on write whose path does not
 // match (round trip + resolving the fd's path); a rule that denies (round trip + path + event).
@@ -108,7 +108,7 @@ function row(name: string, runs: number[], base?: number[]): string {
   return `${name.padEnd(44)} ${med.toFixed(0).padStart(10)} ${min.toFixed(0).padStart(8)} ${vs}`;
 }
 
-async function wakeupTable(writer: string, file: string, n: number): Promise<void> {
+async function wakeupTable(writer: string, file: string, n: number, rounds: number): Promise<void> {
   const configs: Config[] = [
     { name: "no filter" },
     { name: "intercepted, ordinary wake-up (before)", syscalls: ["write"], syncWakeup: false },
@@ -116,7 +116,6 @@ async function wakeupTable(writer: string, file: string, n: number): Promise<voi
   ];
   const regimes = ["idle", "busy"] as const;
   const runs = new Map<string, number[]>();
-  const rounds = 5;
   const loadBefore = loadavg()[0]!;
   for (let r = 0; r < rounds; r++) {
     for (const regime of regimes) {
@@ -157,11 +156,14 @@ async function main(): Promise<void> {
   const nIdx = process.argv.indexOf("--n");
   const n = nIdx > 0 ? Number(process.argv[nIdx + 1]) : 200_000;
   const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : undefined;
+  const rounds = process.argv.includes("--rounds")
+    ? Number(process.argv[process.argv.indexOf("--rounds") + 1])
+    : 5;
   const writer = buildWriter();
   const dir = mkdtempSync(join(tmpdir(), "faultbox-bench-"));
   const file = join(dir, "out.dat");
   if (only === "wakeup") {
-    await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)));
+    await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)), rounds);
     rmSync(dir, { recursive: true, force: true });
     return;
   }
@@ -180,7 +182,6 @@ async function main(): Promise<void> {
   ];
   // Configurations take turns within each round, so a load spike on this shared machine hits all
   // of them rather than one.
-  const rounds = 5;
   for (const mode of ["small", "heavy"] as const) {
     const count = mode === "heavy" ? Math.max(1, Math.floor(n / 4)) : n;
     // Nothing is written when every write is denied, so the write-heavy run skips that row.
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
       );
     }
   }
-  await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)));
+  await wakeupTable(writer, file, Math.max(1, Math.floor(n / 10)), rounds);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -65,6 +65,12 @@ test("deny/delay keywords, probability forms and matched vs fired counts", { ski
       ],
     );
     assert.deepEqual([window("test_delay_max_fires").matched, window("test_delay_max_fires").fired], [5, 2]);
+    // allow(): counted as matched, never fires, and is not reported as a fault that never fired.
+    assert.deepEqual(window("test_allow_matches_and_never_fires").rules, [
+      { rule: "data=allow()", matched: 6, fired: 0 },
+    ]);
+    assert.doesNotMatch(r.stdout, /data=allow\(\) on "app" never fired/);
+    assert.equal(window("test_errno_in_any_case").fired, 2);
     // Proxy rules: matched and fired from the proxy's counters.
     assert.deepEqual(window("test_proxy_probability_zero_never_fires").rules, [
       { rule: "error(status=503, probability=0)", matched: 10, fired: 0 },
