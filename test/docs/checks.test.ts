@@ -71,6 +71,9 @@ test("a flag that is not in the command's --help, an unknown subcommand and a mi
   assert.deepEqual(await commandProblems("npx faultbox frobnicate", specs), [
     '"faultbox frobnicate" is not a command (faultbox --help lists the commands)',
   ]);
+  assert.deepEqual(await commandProblems("scripts/kafka/start --nodes 3 --brokers 2", specs), [
+    "scripts/kafka/start: --brokers is not among the options it knows",
+  ]);
   assert.deepEqual(await commandProblems("faultbox check examples/nowhere/faultbox.star", specs), [
     "no such file: examples/nowhere/faultbox.star",
   ]);

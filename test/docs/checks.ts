@@ -112,6 +112,36 @@ export function commandLines(code: string): string[] {
   return out;
 }
 
+function flagsIn(args: string): string[] {
+  return [...args.matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)].map((m) => m[0]).filter((f) => f !== "--help");
+}
+
+function mentions(help: string, flag: string): boolean {
+  return new RegExp(`(?<![\\w-])${flag}(?![\\w-])`).test(help);
+}
+
+// The repository's scripts that answer --help (or an unknown option) with the options they know.
+// scripts/setup.sh is never run here: it installs packages.
+const SCRIPT =
+  /^(?:[A-Z_][A-Z0-9_]*=\S*\s+)*(?:bash\s+|\.\/)?(scripts\/(?:kafka\/(?:start|resolve)|postgres\/start))\b(.*)$/;
+const scriptHelps = new Map<string, Promise<string | undefined>>();
+
+function scriptHelp(script: string): Promise<string | undefined> {
+  let h = scriptHelps.get(script);
+  if (!h) {
+    h = new Promise((done) => {
+      const child = spawn(join(root, script), ["--help"], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      child.stdout.on("data", (d) => (out += d));
+      child.stderr.on("data", (d) => (out += d));
+      child.on("error", () => done(undefined));
+      child.on("close", () => done(out.includes("--") ? out : undefined));
+    });
+    scriptHelps.set(script, h);
+  }
+  return h;
+}
+
 function tokens(line: string): string[] {
   return [...line.matchAll(/'[^']*'|"[^"]*"|\S+/g)].map((m) => m[0]);
 }
@@ -124,6 +154,13 @@ export async function commandProblems(line: string, specs: Set<string>): Promise
       const path = t.replace(/^['"]|['"]$/g, "");
       if (REPO_PATH.test(path) && !existsSync(join(root, path))) problems.push(`no such file: ${path}`);
     }
+    const script = SCRIPT.exec(part.trim());
+    if (script) {
+      const help = await scriptHelp(script[1]!);
+      for (const f of help ? flagsIn(script[2]!) : []) {
+        if (!mentions(help!, f)) problems.push(`${script[1]}: ${f} is not among the options it knows`);
+      }
+    }
     const m = FAULTBOX.exec(part.trim());
     if (!m) continue;
     const [command, ...rest] = tokens(m[1]!);
@@ -133,10 +170,8 @@ export async function commandProblems(line: string, specs: Set<string>): Promise
       problems.push(`"faultbox ${command}" is not a command (faultbox --help lists the commands)`);
       continue;
     }
-    for (const f of rest.join(" ").matchAll(/(?<![\w-])--[a-z][a-z0-9-]*/g)) {
-      if (!new RegExp(`(?<![\\w-])${f[0]}(?![\\w-])`).test(help) && f[0] !== "--help") {
-        problems.push(`faultbox ${command}: ${f[0]} is not in its --help`);
-      }
+    for (const f of flagsIn(rest.join(" "))) {
+      if (!mentions(help, f)) problems.push(`faultbox ${command}: ${f} is not in its --help`);
     }
     if (command === "test" || command === "check") {
       const spec = rest.find((t) => !t.startsWith("-") && /\.(star|ts|mts)$/.test(t));

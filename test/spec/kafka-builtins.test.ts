@@ -106,6 +106,10 @@ test("an unknown Kafka error name is a load error naming the closest valid names
   const e3 = await loadError(KAFKA_SVC + rules('error(topic = "t")'));
   assert.match(e3.message, /a kafka error rule needs code=/);
   assert.deepEqual(closestKafkaErrorNames("request timed out", 1), ["REQUEST_TIMED_OUT"]);
+  // A misspelt start of a long name suggests that name (not short names at a smaller edit distance).
+  assert.deepEqual(closestKafkaErrorNames("NOT_LEADR", 1), ["NOT_LEADER_OR_FOLLOWER"]);
+  assert.deepEqual(closestKafkaErrorNames("not_enough_replica", 1), ["NOT_ENOUGH_REPLICAS"]);
+  assert.deepEqual(closestKafkaErrorNames("COORDINATOR_NOT_AVALABLE", 1), ["COORDINATOR_NOT_AVAILABLE"]);
 });
 
 test("rule constructors reject unknown keywords by name and bad counts", async () => {

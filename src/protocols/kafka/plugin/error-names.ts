@@ -5,10 +5,17 @@ import { KAFKA_ERRORS, kafkaErrorCode } from "../wire/errors.js";
 
 const NAMES = Object.keys(KAFKA_ERRORS).filter((n) => n !== "NONE");
 
-/** The `count` error names closest to `written`: names containing it (or contained in it) first. */
+/**
+ * The `count` error names closest to `written`: names containing it (or contained in it) first, then by
+ * edit distance to the whole name or, one more, to its start (so "NOT_LEADR" finds NOT_LEADER_OR_FOLLOWER
+ * before the shorter NOT_CONTROLLER).
+ */
 export function closestKafkaErrorNames(written: string, count = 3): string[] {
   const w = written.toUpperCase().replace(/[\s-]+/g, "_");
-  const score = (n: string) => (n.includes(w) || w.includes(n) ? 0 : 1000) + editDistance(w, n);
+  const toStart = (n: string) =>
+    Math.min(...[-1, 0, 1].map((d) => editDistance(w, n.slice(0, Math.max(1, w.length + d))))) + 1;
+  const score = (n: string) =>
+    (n.includes(w) || w.includes(n) ? 0 : 1000) + Math.min(editDistance(w, n), toStart(n));
   return [...NAMES].sort((a, b) => score(a) - score(b) || a.localeCompare(b)).slice(0, count);
 }
 
