@@ -5,6 +5,8 @@ import { extname, resolve } from "node:path";
 import "../index.js";
 import { loadTypeScriptSpec } from "../core/define.js";
 import type { SpecBuilder } from "../core/builder.js";
+import { DEFAULT_LOAD_TIMEOUT_MS } from "../core/engine.js";
+import { processStallGuard } from "../core/stall-guard.js";
 import { UsageError } from "./args.js";
 
 export interface LoadOptions {
@@ -20,7 +22,17 @@ export async function loadSpec(path: string | undefined, options: LoadOptions = 
     );
   }
   const ext = extname(file);
-  if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) return loadTypeScriptSpec(file);
+  if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {
+    // A TypeScript spec's top level runs on this thread: a synchronous endless loop there can only be
+    // ended by the stall guard (a Starlark spec loads in a worker the engine stops by itself).
+    const guard = processStallGuard();
+    guard.arm(`loading ${path ?? "faultbox.star"}`, options.timeoutMs ?? DEFAULT_LOAD_TIMEOUT_MS);
+    try {
+      return await loadTypeScriptSpec(file);
+    } finally {
+      guard.disarm();
+    }
+  }
   // The Starlark front end is loaded on demand so TypeScript specs work without it.
   const specModule = "../spec/load.js";
   const { loadStarlarkSpec } = (await import(specModule)) as {

@@ -66,3 +66,14 @@ export async function main(argv: string[]): Promise<number> {
 
 endQuietlyOnClosedOutput();
 process.exitCode = await main(process.argv.slice(2));
+
+// The command is done and has stopped everything it started, so nothing should keep the process alive.
+// Should something still do (a leaked socket or timer, a dependency's handle), a finished run must not
+// hang on it: say what it was and exit. (Unref'd: when nothing is left, the process ends at once.)
+setTimeout(() => {
+  const held = process.getActiveResourcesInfo().filter((r) => r !== "Timeout" && r !== "TTYWrap");
+  process.stderr.write(
+    `faultbox: the run is over, but ${held.join(", ") || "something"} still held the process open after 5 s; exiting anyway (a bug worth reporting)\n`,
+  );
+  process.exit();
+}, 5000).unref();

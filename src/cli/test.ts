@@ -14,6 +14,7 @@ import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadSpec } from "./load.js";
 import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
 import { checkSetup } from "../core/services.js";
+import { processStallGuard } from "../core/stall-guard.js";
 
 const FLAGS = {
   test: true,
@@ -123,6 +124,7 @@ export async function run(argv: string[]): Promise<number> {
       shard,
       signal: abort.signal,
       testTimeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
+      stallGuard: processStallGuard(),
       onTestStart: (n, i, t) => reporter.testStart(n, i, t),
       onTestEnd: (r) => reporter.testEnd(r),
       onWarning: (m) => reporter.warning(m),

@@ -10,6 +10,7 @@ import { TestRun } from "./run.js";
 import { ServiceManager } from "./services.js";
 import { getProtocol, protocolNames } from "./protocol.js";
 import { formatDuration } from "./duration.js";
+import type { StallGuard } from "./stall-guard.js";
 import { pickShard, type Shard } from "./shard.js";
 
 /** Front ends reach the running test through this (builtins like events() are global in a spec). */
@@ -29,6 +30,11 @@ export class Runtime {
   }
 }
 
+/** A test's time limit unless it or --timeout says otherwise. */
+export const DEFAULT_TEST_TIMEOUT_MS = 300_000;
+/** Loading a spec normally takes milliseconds; past this, its top level is taken to loop. */
+export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
+
 export interface RunOptions {
   seed: bigint;
   runs?: number;
@@ -39,6 +45,11 @@ export interface RunOptions {
   /** SIGTERM → SIGKILL grace. */
   stopGraceMs?: number;
   testTimeoutMs?: number;
+  /**
+   * Ends the process when a test's code blocks the main thread past its time limit (a TypeScript
+   * spec's synchronous endless loop, which nothing on this thread can interrupt). See stall-guard.ts.
+   */
+  stallGuard?: Pick<StallGuard, "arm" | "disarm">;
   onTestStart?: (name: string, index: number, total: number) => void;
   onTestEnd?: (result: TestResult) => void;
   onWarning?: (message: string) => void;
@@ -172,7 +183,9 @@ async function runTest(
     ...(run.faultWindows.length ? { faultWindows: run.faultWindows } : {}),
     ...partial,
   });
-  const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? 300_000;
+  const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
+  // Hooks (seed/reset) get the test's limit each, the body its own: armed again when it starts.
+  options.stallGuard?.arm(`test "${test.name}"`, timeoutMs);
   // Stopping a test (timeout, interrupt, end) takes effect at once: its Starlark work is abandoned, the
   // requests its proxies hold are released, and its steps and waits are cut short (they get the signal).
   run.abort.signal.addEventListener(
@@ -242,6 +255,7 @@ async function runTest(
       }
     }
     for (const m of suite.monitors) run.registerMonitor(m);
+    options.stallGuard?.arm(`test "${test.name}"`, timeoutMs);
     const timer = setTimeout(
       () => run.abort.abort(new TestTimeout(`test timed out after ${formatDuration(timeoutMs)}`)),
       timeoutMs,
@@ -284,6 +298,7 @@ async function runTest(
       clearTimeout(timer);
     }
   } finally {
+    options.stallGuard?.disarm();
     options.signal?.removeEventListener("abort", onAbort);
     run.abort.abort(new TestTimeout("the test ended")); // no-op when it was stopped already
     run.stopMonitors();

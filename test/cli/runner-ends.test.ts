@@ -10,24 +10,30 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { processesWith } from "../integration/runtime/cli-helpers.js";
+import { processesWith, waitUntil } from "../integration/runtime/cli-helpers.js";
 import { bin, faultbox as run, root, specFile, testWithJson, type JsonTest } from "./helpers.js";
 
 const server = join(root, "examples", "http-failing", "server.mjs");
 /** A hang is a failure; this bound is far above the few seconds each run takes when it works. */
 const HANG_MS = 45_000;
 
+/** The run ended by itself: not killed at HANG_MS, and not by the backstop for a handle left open. */
+function assertEnded(r: { error?: Error; stdout: string; stderr: string }, what: string): void {
+  assert.equal(r.error, undefined, `${what} did not end\n${r.stdout}${r.stderr}`);
+  assert.doesNotMatch(r.stderr, /still held the process open/, `${what} left something running`);
+}
+
 /** Runs the CLI; a run that does not end within HANG_MS fails the test. */
 function faultbox(args: string[]) {
   const r = run(args, { timeoutMs: HANG_MS });
-  assert.equal(r.error, undefined, `faultbox ${args.join(" ")} did not end\n${r.stdout}${r.stderr}`);
+  assertEnded(r, `faultbox ${args.join(" ")}`);
   return r;
 }
 
 /** A test run through --output, checked to have ended. */
 function runTests(spec: string, args: string[] = []) {
   const r = testWithJson(spec, args);
-  assert.equal(r.error, undefined, `faultbox test ${spec} did not end\n${r.stdout}${r.stderr}`);
+  assertEnded(r, `faultbox test ${spec}`);
   return r;
 }
 
@@ -161,6 +167,7 @@ test("Ctrl-C while a proxy holds a request for a 60 s delay ends the run at once
   clearTimeout(guard);
   assert.equal(code, 3, output);
   assert.match(output, /reason: interrupted/);
+  assert.doesNotMatch(output, /still held the process open/);
   assert.deepEqual(processesWith(marker), []);
 });
 
@@ -194,4 +201,46 @@ def test_x():
   assert.match(output, /reason: interrupted/);
   assert.equal(existsSync(join(dir, "second-started")), false, "the second service was never started");
   assert.deepEqual(processesWith(`${dir}/first-started`), [], "the first service was stopped");
+});
+
+/** A TypeScript spec with `body` as the test's body, its service marked with `marker`. */
+function tsSpec(marker: string, topLevel: string, body: string): string {
+  return specFile(
+    `import { defineSpec } from ${JSON.stringify(join(root, "src", "index.ts"))};
+${topLevel}
+export default defineSpec((fb) => {
+  const main = fb.interface("main", "http", 0);
+  fb.service("api", {
+    binary: "node",
+    args: [${JSON.stringify(server)}, "${marker}"],
+    env: { ROLE: "inventory", PORT: String(main.port) },
+    interfaces: [main],
+    healthcheck: fb.ready({ timeout: "30s" }),
+  });
+  fb.test("spins", () => {
+    ${body}
+  }, { timeout: "2s" });
+});
+`,
+    "faultbox.spec.mts",
+  );
+}
+
+test("a TypeScript test stuck in a synchronous loop ends the run past its time limit; nothing is left", async () => {
+  const marker = `fb-ts-loop-${randomBytes(4).toString("hex")}`;
+  const r = run(["test", tsSpec(marker, "", "for (;;) {}")], { timeoutMs: HANG_MS });
+  assert.equal(r.error, undefined, `the run did not end\n${r.stdout}${r.stderr}`);
+  assert.equal(r.signal, "SIGKILL", r.stdout + r.stderr);
+  assert.match(
+    r.stderr,
+    /faultbox: test "test_spins" has blocked the JavaScript event loop for \d+ s, past its time limit/,
+  );
+  await waitUntil(() => processesWith(marker).length === 0, 15_000, "the watchdog to stop the service");
+});
+
+test("a TypeScript spec whose top level loops ends past the load time limit", () => {
+  const r = run(["check", tsSpec("unused", "for (;;) {}", ""), "--timeout", "2"], { timeoutMs: HANG_MS });
+  assert.equal(r.error, undefined, `the run did not end\n${r.stdout}${r.stderr}`);
+  assert.equal(r.signal, "SIGKILL", r.stdout + r.stderr);
+  assert.match(r.stderr, /faultbox: loading .*faultbox\.spec\.mts has blocked the JavaScript event loop/);
 });
