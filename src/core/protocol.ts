@@ -9,6 +9,11 @@ import { nearest } from "../util/spell.js";
 export interface Address {
   host: string;
   port: number;
+  /**
+   * Other addresses serving the same interface: the other nodes of a cluster. A proxy or an observer
+   * that cannot reach this one (the node is down) may use them.
+   */
+  alternates?: Address[];
 }
 
 export interface StepCall {

@@ -1,6 +1,13 @@
 // Apache Kafka as local processes: resolve the jars from Maven Central, start KRaft nodes, run tools.
 export { startKafka, stopKafkaRecord } from "./start.js";
-export type { StartKafkaOptions, KafkaCluster, KafkaClusterRecord, KafkaBroker } from "./start.js";
+export type {
+  StartKafkaOptions,
+  KafkaCluster,
+  KafkaClusterRecord,
+  KafkaBroker,
+  InterBrokerTarget,
+  InterBrokerRoutes,
+} from "./start.js";
 export type { KafkaNodeControl } from "./nodes.js";
 export { resolveKafka, faultboxCacheDir } from "./resolve.js";
 export type { KafkaInstall } from "./resolve.js";

@@ -10,7 +10,25 @@ export interface NodePorts {
   controllerPort: number;
   /** Port of the SASL_PLAINTEXT listener, when the cluster has one. */
   saslPort?: number;
+  /**
+   * With inter-broker routes: this node's replication listener for each source node, by source node
+   * id (listener REPL_<j>, where node j's replica fetchers and other inter-broker requests arrive).
+   */
+  replicationPorts?: Record<number, number>;
 }
+
+/**
+ * Where one node reaches another, when inter-broker traffic crosses proxies (link proxies): node
+ * `from` sends its replication requests to node `to` at `replication(from, to)` and its controller
+ * quorum traffic at `controller(from, to)`.
+ */
+export interface InterBrokerAddresses {
+  replication(from: number, to: number): { host: string; port: number };
+  controller(from: number, to: number): { host: string; port: number };
+}
+
+/** The listener node j's inter-broker traffic arrives on, at every node. */
+export const replicationListener = (from: number) => `REPL_${from}`;
 
 export function serverProperties(
   node: NodePorts,
@@ -21,6 +39,13 @@ export function serverProperties(
   overrides: Record<string, string> = {},
   /** Entries of the SASL listener (see sasl.ts); used only when node.saslPort is set. */
   saslProps: Record<string, string> = {},
+  /**
+   * Inter-broker traffic through proxies: each node has one replication listener per source node
+   * (REPL_<j>, advertised at the address node j reaches it through) and uses REPL_<own id> as its
+   * inter-broker listener, so every node sees its peers at addresses of their link; the controller
+   * quorum voters of each node are likewise the links to the other nodes (its own is direct).
+   */
+  routes?: InterBrokerAddresses,
 ): string {
   const rf = Math.min(3, all.length);
   const minIsr = Math.min(2, rf);
@@ -47,6 +72,29 @@ export function serverProperties(
     "num.io.threads": "2",
     "log.cleaner.threads": "1",
   };
+  if (routes && node.replicationPorts) {
+    const at = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
+    const names = all.map((n) => replicationListener(n.nodeId));
+    props["controller.quorum.voters"] = all
+      .map((n) =>
+        n.nodeId === node.nodeId
+          ? `${n.nodeId}@${host}:${n.controllerPort}`
+          : `${n.nodeId}@${at(routes.controller(node.nodeId, n.nodeId))}`,
+      )
+      .join(",");
+    props.listeners += all
+      .map((n) => `,${replicationListener(n.nodeId)}://${host}:${node.replicationPorts![n.nodeId]}`)
+      .join("");
+    props["advertised.listeners"] += all
+      .map((n) =>
+        n.nodeId === node.nodeId
+          ? `,${replicationListener(n.nodeId)}://${host}:${node.replicationPorts![n.nodeId]}`
+          : `,${replicationListener(n.nodeId)}://${at(routes.replication(n.nodeId, node.nodeId))}`,
+      )
+      .join("");
+    props["listener.security.protocol.map"] += names.map((l) => `,${l}:PLAINTEXT`).join("");
+    props["inter.broker.listener.name"] = replicationListener(node.nodeId);
+  }
   if (node.saslPort !== undefined) {
     // PLAINTEXT stays the inter-broker listener; clients choose the SASL one by its port.
     props.listeners += `,${SASL_LISTENER}://${host}:${node.saslPort}`;

@@ -16,7 +16,7 @@ import {
   type GuardedProcess,
 } from "../process-guard/guarded-process.js";
 import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
-import { serverProperties, type NodePorts } from "./server-properties.js";
+import { serverProperties, type InterBrokerAddresses, type NodePorts } from "./server-properties.js";
 import { kafkaToolMainClass } from "./versions.js";
 import { nodeControl, type KafkaNodeControl } from "./nodes.js";
 import { waitForProduce, type ReadinessProbe } from "./readiness.js";
@@ -60,6 +60,27 @@ export interface StartKafkaOptions {
    * faults target the broker. One node only (the prefix serves one process).
    */
   commandPrefix?: string[];
+  /**
+   * Routes inter-broker traffic through proxies of the caller's (link proxies): called once the
+   * ports are chosen, with every ordered pair of nodes and the real listeners of the second; returns
+   * where the first must connect instead. The nodes are configured with those addresses (see
+   * server-properties.ts); the routes are closed when the cluster stops or fails to start.
+   */
+  interBroker?: (targets: InterBrokerTarget[]) => Promise<InterBrokerRoutes>;
+}
+
+/** One ordered pair of nodes and the real listeners of `to` that `from` needs. */
+export interface InterBrokerTarget {
+  from: number;
+  to: number;
+  /** `to`'s replication listener for `from` (REPL_<from>). */
+  replication: { host: string; port: number };
+  /** `to`'s controller listener. */
+  controller: { host: string; port: number };
+}
+
+export interface InterBrokerRoutes extends InterBrokerAddresses {
+  close(): Promise<void>;
 }
 
 export interface KafkaBroker {
@@ -85,6 +106,8 @@ export interface KafkaClusterRecord {
 
 export interface KafkaCluster extends KafkaClusterRecord {
   stop(): Promise<void>;
+  /** The inter-broker routes the cluster was started with (opts.interBroker). */
+  routes?: InterBrokerRoutes;
   /** Kill, stop, start, pause and resume one node, on its own data (see nodes.ts). */
   nodes: KafkaNodeControl[];
 }
@@ -143,11 +166,21 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   }
   const ports = await freePorts(nodeCount * (opts.brokerPorts ? 1 : 2), host);
   const saslPorts = sasl ? await freePorts(nodeCount, host) : [];
+  if (sasl && opts.interBroker)
+    throw new Error("a SASL listener and inter-broker routes together are not supported");
+  const replPorts = opts.interBroker ? await freePorts(nodeCount * nodeCount, host) : [];
   const nodes: NodePorts[] = Array.from({ length: nodeCount }, (_, i) => ({
     nodeId: i + 1,
     brokerPort: opts.brokerPorts ? opts.brokerPorts[i]! : ports[2 * i]!,
     controllerPort: opts.brokerPorts ? ports[i]! : ports[2 * i + 1]!,
     ...(sasl ? { saslPort: saslPorts[i]! } : {}),
+    ...(opts.interBroker
+      ? {
+          replicationPorts: Object.fromEntries(
+            Array.from({ length: nodeCount }, (_, j) => [j + 1, replPorts[i * nodeCount + j]!]),
+          ),
+        }
+      : {}),
   }));
   const dir = mkdtempSync(join(opts.workDir ?? tmpdir(), `faultbox-kafka-${install.version}-`));
   const owner = opts.ownerPid === undefined ? process.pid : (opts.ownerPid ?? undefined);
@@ -174,8 +207,10 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         }
       : {}),
   };
+  let routes: InterBrokerRoutes | undefined;
   const fail = async (err: LaunchError): Promise<never> => {
     await stopKafkaRecord(record);
+    await routes?.close();
     throw err;
   };
 
@@ -212,6 +247,20 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   };
 
   try {
+    if (opts.interBroker) {
+      routes = await opts.interBroker(
+        nodes.flatMap((to) =>
+          nodes
+            .filter((from) => from.nodeId !== to.nodeId)
+            .map((from) => ({
+              from: from.nodeId,
+              to: to.nodeId,
+              replication: { host, port: to.replicationPorts![from.nodeId]! },
+              controller: { host, port: to.controllerPort },
+            })),
+        ),
+      );
+    }
     const id = clusterId();
     // Format every node's storage (in parallel: each is a short JVM run).
     const formatted = await Promise.all(
@@ -229,6 +278,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
             install.release,
             opts.serverProperties,
             sasl ? saslServerProperties(sasl) : {},
+            routes,
           ),
         );
         const log = join(nodeDir, "format.log");
@@ -307,11 +357,16 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   } catch (err) {
     if (err instanceof LaunchError) throw err;
     await stopKafkaRecord(record);
+    await routes?.close();
     throw err;
   }
   return {
     ...record,
-    stop: () => stopKafkaRecord(record),
+    ...(routes ? { routes } : {}),
+    stop: async () => {
+      await stopKafkaRecord(record);
+      await routes?.close();
+    },
     nodes: nodes.map((n, i) =>
       nodeControl({
         nodeId: n.nodeId,

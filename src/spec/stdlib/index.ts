@@ -14,7 +14,7 @@ export function loadStdlib(module: string): { filename: string; source: string }
   const path = join(root, rel);
   if (rel.startsWith("..") || !rel.endsWith(".star") || !existsSync(path)) {
     throw new Error(
-      `${module}: no such module in the embedded stdlib (available: @faultbox/mocks/kafka.star)`,
+      `${module}: no such module in the embedded stdlib (available: @faultbox/kafka.star, @faultbox/mocks/kafka.star)`,
     );
   }
   return { filename: module, source: readFileSync(path, "utf8") };

@@ -9,6 +9,7 @@ import { registerImageSubstitute } from "../../../launch/image-substitutes.js";
 import { closeStepClients } from "./clients.js";
 import { localKafkaSubstitute } from "./local-broker.js";
 import { embeddedKafkaSubstitute } from "../broker/spec-service.js";
+import { kafkaClusterSubstitute } from "../cluster/service.js";
 import { kafkaReadyProbe } from "./healthcheck.js";
 import { topicSource } from "./observer/topic-observer.js";
 import { kafkaProxyPlugin } from "./proxy-plugin.js";
@@ -60,6 +61,7 @@ export function registerKafkaProtocol(): void {
   registerProtocol(kafkaProtocol);
   registerImageSubstitute(localKafkaSubstitute);
   registerImageSubstitute(embeddedKafkaSubstitute);
+  registerImageSubstitute(kafkaClusterSubstitute);
 }
 
 export { topicSource, type TopicOptions } from "./observer/topic-observer.js";
@@ -69,5 +71,17 @@ export { toKafkaRule, kafkaRuleSupport, checkKafkaRule } from "./rules.js";
 export { kafkaProxyPlugin } from "./proxy-plugin.js";
 export { closestKafkaErrorNames, resolveKafkaError } from "./error-names.js";
 export { closeStepClients } from "./clients.js";
-export { kafkaNodeSelectors, partitionState, type PartitionState } from "./node-selectors.js";
+export {
+  kafkaNodeSelectors,
+  partitionState,
+  topicPartitions,
+  type PartitionState,
+} from "./node-selectors.js";
 export { localKafkaSubstitute, isKafkaImage } from "./local-broker.js";
+export {
+  kafkaCluster,
+  parseClusterSettings,
+  KAFKA_CLUSTER_IMAGE,
+  KAFKA_CLUSTER_ENV,
+  type KafkaClusterSettings,
+} from "../cluster/service.js";

@@ -4,7 +4,7 @@
 // rested on (leader epoch, replicas, ISR) goes into the action's event.
 import { setTimeout as sleep } from "node:timers/promises";
 import { SpecError } from "../../../core/errors.js";
-import type { NodeSelectCall, ProtocolNodeSelector } from "../../../core/protocol.js";
+import type { Address, NodeSelectCall, ProtocolNodeSelector } from "../../../core/protocol.js";
 import { kafkaErrorName } from "../wire/errors.js";
 import { API_KEYS, WireConnection } from "./observer/wire-client.js";
 import { saslFromEnv } from "./sasl.js";
@@ -33,44 +33,89 @@ function where(call: NodeSelectCall): { topic: string; partition: number } {
   return { topic, partition };
 }
 
-/** The partition's leader, replicas and ISR as the cluster's Metadata reports them now. */
+type MetadataCall = Pick<NodeSelectCall, "target" | "serviceEnv" | "service" | "signal">;
+
+/** How long one broker may take to answer; a paused broker must not hold a selector long. */
+const BROKER_TIMEOUT_MS = 5000;
+
+async function metadataFrom(call: MetadataCall, at: Address, topic: string) {
+  const conn = new WireConnection(at, saslFromEnv(call.serviceEnv, call.service), BROKER_TIMEOUT_MS);
+  try {
+    return await conn.request(API_KEYS.Metadata, METADATA_V, {
+      topics: [{ name: topic }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * Every partition of a topic (leader -1 while it has none), as the cluster knows it now. A broker cut
+ * off from the others (a partition) still answers with what it last knew, so every broker is asked,
+ * each through its listener on the proxy, and each partition's answer with the highest leader epoch
+ * wins: that is the newest leader the cluster elected.
+ */
+export async function topicPartitions(call: MetadataCall, topic: string): Promise<PartitionState[]> {
+  const first = await metadataFrom(call, call.target, topic);
+  const answers = [first];
+  const others = await Promise.allSettled(
+    first.brokers.map((b) =>
+      metadataFrom(call, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }, topic),
+    ),
+  );
+  for (const r of others) if (r.status === "fulfilled") answers.push(r.value);
+  const t = first.topics.find((x) => x.name === topic);
+  if (!t) throw new Error(`topic "${topic}" is not in the metadata`);
+  if (t.errorCode !== 0) throw new Error(`topic "${topic}": ${kafkaErrorName(t.errorCode)}`);
+  const newest = new Map<number, PartitionState>();
+  for (const md of answers) {
+    const mt = md.topics.find((x) => x.name === topic && x.errorCode === 0);
+    for (const p of mt?.partitions ?? []) {
+      const state: PartitionState = {
+        topic,
+        partition: p.partitionIndex,
+        leader: p.leaderId,
+        leaderEpoch: p.leaderEpoch ?? -1,
+        replicas: [...p.replicaNodes],
+        isr: [...p.isrNodes],
+      };
+      const known = newest.get(state.partition);
+      if (!known || state.leaderEpoch > known.leaderEpoch) newest.set(state.partition, state);
+    }
+  }
+  return [...newest.values()].sort((a, b) => a.partition - b.partition);
+}
+
+/**
+ * The partition's leader, replicas and ISR as the cluster's Metadata reports them now; asks again for
+ * a while when the topic is not there yet or the partition has no leader (an election).
+ */
 export async function partitionState(
-  call: Pick<NodeSelectCall, "target" | "serviceEnv" | "service" | "signal">,
+  call: MetadataCall,
   topic: string,
   partition: number,
 ): Promise<PartitionState> {
   const deadline = Date.now() + NO_LEADER_WAIT_MS;
   let last = "";
   for (;;) {
-    const conn = new WireConnection(call.target, saslFromEnv(call.serviceEnv, call.service));
     try {
-      const md = await conn.request(API_KEYS.Metadata, METADATA_V, {
-        topics: [{ name: topic }],
-        allowAutoTopicCreation: false,
-        includeTopicAuthorizedOperations: false,
-      });
-      const t = md.topics.find((x) => x.name === topic);
-      if (!t || t.errorCode !== 0) {
-        last = `topic "${topic}": ${t ? kafkaErrorName(t.errorCode) : "not in the metadata"}`;
-        if (t && t.errorCode !== 3 && t.errorCode !== 5) throw new Error(last); // not UNKNOWN_TOPIC / LEADER_NOT_AVAILABLE
-      } else {
-        const p = t.partitions.find((x) => x.partitionIndex === partition);
-        if (!p)
-          throw new Error(`topic "${topic}" has partitions 0..${t.partitions.length - 1}, not ${partition}`);
-        if (p.leaderId >= 0) {
-          return {
-            topic,
-            partition,
-            leader: p.leaderId,
-            leaderEpoch: p.leaderEpoch ?? -1,
-            replicas: [...p.replicaNodes],
-            isr: [...p.isrNodes],
-          };
-        }
-        last = `partition ${topic}/${partition} has no leader (${kafkaErrorName(p.errorCode)})`;
-      }
-    } finally {
-      conn.close();
+      const all = await topicPartitions(call, topic);
+      const p = all.find((x) => x.partition === partition);
+      if (!p) throw new SpecError(`topic "${topic}" has partitions 0..${all.length - 1}, not ${partition}`);
+      if (p.leader >= 0) return p;
+      last = `partition ${topic}/${partition} has no leader`;
+    } catch (err) {
+      if (err instanceof SpecError) throw err;
+      last = (err as Error).message;
+      // An unknown topic or a leader election may pass; anything else will not.
+      if (
+        !/UNKNOWN_TOPIC_OR_PARTITION|LEADER_NOT_AVAILABLE|not in the metadata|ECONNREFUSED|did not (answer|accept)/.test(
+          last,
+        )
+      )
+        throw err;
     }
     if (Date.now() > deadline || call.signal.aborted) throw new Error(last);
     await sleep(250);

@@ -19,29 +19,31 @@ export interface RetargetableProxy extends ProtocolProxy {
   retarget(upstream: Address): Promise<void>;
 }
 
+/** The data of a `proxy` event for a rule that acted (also used by a cluster's link proxies). */
+export function proxyEventData(e: KafkaProxyEvent): Record<string, unknown> | undefined {
+  if (e.type !== "fault") return undefined;
+  return {
+    protocol: "kafka",
+    action: e.kind,
+    rule: e.rule,
+    api: e.api,
+    ...(e.topic !== undefined ? { topic: e.topic } : {}),
+    ...(e.partition !== undefined ? { partition: e.partition } : {}),
+    ...(e.records !== undefined ? { records: e.records } : {}),
+    ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
+    ...(e.throttleMs !== undefined ? { throttle_ms: e.throttleMs } : {}),
+    ...(e.lostAfter !== undefined ? { lost_after: e.lostAfter } : {}),
+    ...(e.clientId !== undefined ? { client_id: e.clientId } : {}),
+    ...(e.code !== undefined ? { code: e.code } : {}),
+    conn_id: e.connection,
+  };
+}
+
 /** Proxy events -> event log entries. `proxy` events with an action are what core counts as "fired". */
 function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | undefined): void {
   switch (e.type) {
     case "fault":
-      options.onEvent(
-        "proxy",
-        {
-          protocol: "kafka",
-          action: e.kind,
-          rule: e.rule,
-          api: e.api,
-          ...(e.topic !== undefined ? { topic: e.topic } : {}),
-          ...(e.partition !== undefined ? { partition: e.partition } : {}),
-          ...(e.records !== undefined ? { records: e.records } : {}),
-          ...(e.delayMs !== undefined ? { delay_ms: e.delayMs } : {}),
-          ...(e.throttleMs !== undefined ? { throttle_ms: e.throttleMs } : {}),
-          ...(e.lostAfter !== undefined ? { lost_after: e.lostAfter } : {}),
-          ...(e.clientId !== undefined ? { client_id: e.clientId } : {}),
-          ...(e.code !== undefined ? { code: e.code } : {}),
-          conn_id: e.connection,
-        },
-        rule,
-      );
+      options.onEvent("proxy", proxyEventData(e)!, rule);
       return;
     case "connection":
       options.onEvent(e.action === "open" ? "proxy_conn_open" : "proxy_conn_close", {
@@ -96,7 +98,8 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
     const ruleOf = new Map<number, ProxyRule>();
     const mine = ++generation;
     const proxy = await startKafkaProxy({
-      upstream: `${up.host}:${up.port}`,
+      // A cluster's other brokers too, so a client still bootstraps while one of them is down.
+      upstream: [up, ...(up.alternates ?? [])].map((a) => `${a.host}:${a.port}`).join(","),
       host: options.listenHost,
       seed,
       onEvent: (e) => {

@@ -6,6 +6,7 @@ import { parseDuration } from "../../../core/duration.js";
 import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
 import { kafkaErrorName } from "../wire/errors.js";
 import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
+import { topicPartitions } from "./node-selectors.js";
 import { saslFromEnv } from "./sasl.js";
 
 const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
@@ -269,7 +270,35 @@ async function consume(call: StepCall): Promise<StepOutcome> {
   };
 }
 
+/**
+ * metadata(topic=): the topic's partitions as the cluster's Metadata reports them now, through the
+ * proxy: `{"topic", "partitions": [{"partition", "leader", "leader_epoch", "replicas", "isr"}]}`.
+ * For specs that wait for a leader to move or a follower to leave the ISR.
+ */
+async function metadata(call: StepCall): Promise<StepOutcome> {
+  const topic = requireTopic(call, "metadata");
+  try {
+    const partitions = await topicPartitions(call, topic);
+    return outcome(
+      {
+        topic,
+        partitions: partitions.map((p) => ({
+          partition: p.partition,
+          leader: p.leader,
+          leader_epoch: p.leaderEpoch,
+          replicas: p.replicas,
+          isr: p.isr,
+        })),
+      },
+      { topic },
+    );
+  } catch (err) {
+    return { ok: false, error: `kafka metadata of "${topic}": ${(err as Error).message}` };
+  }
+}
+
 export const kafkaSteps: Record<string, StepMethod> = {
   publish: { params: ["topic", "data", "key", "acks"], required: ["topic"], run: publish },
   consume: { params: ["topic", "group", "timeout"], required: ["topic"], run: consume },
+  metadata: { params: ["topic"], required: ["topic"], run: metadata },
 };

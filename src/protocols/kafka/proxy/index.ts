@@ -31,7 +31,7 @@ export type {
 export type { ProxyStats } from "./connection.js";
 
 export interface KafkaProxyOptions {
-  /** Bootstrap address of the real cluster, "host:port". */
+  /** Bootstrap address of the real cluster, "host:port", or several, "host:port,host:port". */
   upstream: string;
   /** Interface the proxy listens on (and advertises to clients). Default 127.0.0.1. */
   host?: string;
@@ -89,7 +89,21 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   if (maxBytes !== undefined && !(Number.isSafeInteger(maxBytes) && maxBytes > 0)) {
     throw new Error(`maxDecompressedBytes must be a positive whole number of bytes, got ${maxBytes}`);
   }
-  const bootstrapUpstream = parseHostPort(options.upstream);
+  // Several bootstrap addresses ("a:1,b:2"): the brokers of one cluster. A new bootstrap connection
+  // goes to the first that has not refused a connection lately, so clients still find the cluster
+  // while one broker is down (killed or stopped by a service action).
+  const bootstrapCandidates = options.upstream.split(",").map((a) => parseHostPort(a.trim()));
+  const refusedAt = new Map<string, number>();
+  const REFUSED_MEMORY_MS = 5000;
+  const bootstrapTarget = () => {
+    const now = Date.now();
+    return (
+      bootstrapCandidates.find(
+        (a) => now - (refusedAt.get(`${a.host}:${a.port}`) ?? 0) > REFUSED_MEMORY_MS,
+      ) ?? bootstrapCandidates[0]!
+    );
+  };
+  const bootstrapUpstream = bootstrapCandidates[0]!;
   const emit = (e: KafkaProxyEvent) => {
     try {
       options.onEvent?.(e);
@@ -149,7 +163,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     topicName: (id) => topicNames.get(id),
     resolveTopicIds: async (ids, connection) => {
       try {
-        const body = await lookupTopicNames(bootstrapUpstream, ids);
+        const body = await lookupTopicNames(bootstrapTarget(), ids);
         shared.learnTopicIds(body);
       } catch (e) {
         emit({ type: "warning", connection, message: `topic id lookup failed: ${(e as Error).message}` });
@@ -180,6 +194,11 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     const id = `c${++connSeq}`;
     const up = target();
     const upstream = connect({ host: up.host, port: up.port });
+    if (bootstrapCandidates.length > 1 && listenerName === "bootstrap") {
+      upstream.once("error", (err: NodeJS.ErrnoException) => {
+        if (err.code === "ECONNREFUSED") refusedAt.set(`${up.host}:${up.port}`, Date.now());
+      });
+    }
     sockets.add(client);
     sockets.add(upstream);
     client.once("close", () => sockets.delete(client));
@@ -202,7 +221,9 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     if (closing) throw new Error("the Kafka proxy is closed");
     const listener: Listener = { server: createServer(), port: 0, upstream };
     const name = node === "bootstrap" ? "bootstrap" : `node ${node}`;
-    listener.server.on("connection", (s) => onConnection(name, () => listener.upstream, s));
+    listener.server.on("connection", (s) =>
+      onConnection(name, node === "bootstrap" ? bootstrapTarget : () => listener.upstream, s),
+    );
     await new Promise<void>((resolve, reject) => {
       listener.server.once("error", reject);
       listener.server.listen({ host, port: 0 }, () => resolve());

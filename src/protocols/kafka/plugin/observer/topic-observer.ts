@@ -106,7 +106,7 @@ class TopicObserver implements Observer {
 
   /** Metadata from the bootstrap broker, or from any broker it named when that one is gone (killed). */
   private async metadata(): Promise<ResponseBody<typeof API_KEYS.Metadata>> {
-    const candidates = [this.bootstrap, ...this.brokers.values()];
+    const candidates = [this.bootstrap, ...(this.bootstrap.alternates ?? []), ...this.brokers.values()];
     let firstError: unknown;
     for (const a of candidates) {
       try {

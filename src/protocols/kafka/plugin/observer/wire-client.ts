@@ -33,6 +33,8 @@ export class WireConnection {
   constructor(
     readonly address: Address,
     sasl?: KafkaSaslCredentials,
+    /** How long a connect or an answer may take before the connection is given up. */
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
   ) {
     this.socket = connect({ host: address.host, port: address.port });
     this.socket.setNoDelay(true);
@@ -122,11 +124,11 @@ export class WireConnection {
       new Promise<void>((_, reject) => {
         timer = setTimeout(() => {
           const err = new Error(
-            `${this.address.host}:${this.address.port} did not accept the connection within ${REQUEST_TIMEOUT_MS / 1000} s`,
+            `${this.address.host}:${this.address.port} did not accept the connection within ${this.timeoutMs / 1000} s`,
           );
           this.fail(err);
           reject(err);
-        }, REQUEST_TIMEOUT_MS);
+        }, this.timeoutMs);
       }),
     ]).finally(() => clearTimeout(timer));
     return this.send(apiKey, version, body);
@@ -147,10 +149,10 @@ export class WireConnection {
         () =>
           this.fail(
             new Error(
-              `${this.address.host}:${this.address.port} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`,
+              `${this.address.host}:${this.address.port} did not answer within ${this.timeoutMs / 1000} s`,
             ),
           ),
-        REQUEST_TIMEOUT_MS,
+        this.timeoutMs,
       );
     }).finally(() => clearTimeout(timer));
     return decodeResponse(apiKey, version, frame).body;

@@ -1,0 +1,85 @@
+// A real 3-node Apache Kafka cluster from a spec (kafka_cluster(), nodes=3), every broker's
+// inter-broker traffic crossing faultbox's link gates, driven through the CLI:
+//   - specs/leader.star: kafka.leader(topic=) resolved when a kill fires (as a step and as a fault
+//     window), recorded in the event; another node takes over; the killed node starts on its data.
+//   - specs/partition.spec.ts: the leader isolated from the other brokers; leadership moves, Kafka's
+//     VerifiableProducer (acks=all, through the proxy) follows, and no acknowledged record is lost.
+//   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
+//     follower leaves the ISR (Metadata and Java's kafka-topics agree) and rejoins after the window.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { faultboxTest, type JsonEvent, type JsonTest } from "../seed/cli.js";
+
+const specs = "test/integration/kafka-cluster/specs";
+
+async function passing(spec: string, name: string): Promise<JsonTest> {
+  const r = await faultboxTest(`${specs}/${spec}`, "--seed", "13");
+  const t = r.json.tests.find((x) => x.name === name);
+  assert.ok(t, `no result for ${name}; stderr:\n${r.stderr.slice(-3000)}`);
+  assert.equal(t.result, "pass", `${t.reason}\n${r.stderr.slice(-3000)}`);
+  return t;
+}
+const actions = (t: JsonTest): Record<string, unknown>[] =>
+  (t.events ?? []).filter((e: JsonEvent) => e.type === "service_action").map((e) => e.data);
+
+test("a leader-aware kill resolves the partition's leader when it fires and records it", async () => {
+  const r = await faultboxTest(`${specs}/leader.star`, "--seed", "13");
+  assert.equal(r.code, 0, r.stderr.slice(-3000));
+  for (const name of ["test_kill_the_leader", "test_writes_survive_a_leader_crash"]) {
+    const t = r.json.tests.find((x) => x.name === name)!;
+    assert.equal(t.result, "pass", t.reason);
+    const [kill, start] = actions(t);
+    assert.equal(kill!.action, "kill");
+    assert.equal(kill!.selected_by, 'kafka.leader(topic="orders")');
+    assert.equal(kill!.node, kill!.leader, "the node killed is the leader Metadata named");
+    assert.deepEqual([...(kill!.replicas as number[])].sort(), [1, 2, 3]);
+    assert.equal(start!.action, "start");
+    assert.equal(start!.node, kill!.node, "the same node started again");
+  }
+  const windowed = actions(r.json.tests.find((x) => x.name === "test_writes_survive_a_leader_crash")!);
+  assert.deepEqual(
+    windowed.map((a) => a.cause),
+    ['fault "leader_crash"', 'fault "leader_crash"'],
+  );
+});
+
+test("isolating the leader moves leadership; an acks=all producer follows through the proxy and loses nothing", async () => {
+  const t = await passing("partition.spec.ts", "test_isolated_leader_loses_no_acknowledged_record");
+  const events = t.events ?? [];
+  const [isolate, heal] = actions(t);
+  assert.equal(isolate!.action, "isolate");
+  assert.equal(isolate!.node, isolate!.leader);
+  assert.deepEqual(
+    [...(heal!.links as string[])].sort(),
+    ["1", "2", "3"]
+      .filter((n) => n !== String(isolate!.node))
+      .flatMap((n) => [`${n}->${isolate!.node}`, `${isolate!.node}->${n}`])
+      .sort(),
+    "every link to and from the isolated node was cut, and healed",
+  );
+  const acked = new Set(
+    events
+      .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
+      .map((e) => e.data.value),
+  );
+  const stored = events.filter((e) => e.type === "topic").map((e) => e.data.value);
+  assert.ok(acked.size >= 40, `acknowledged records: ${acked.size}`);
+  assert.deepEqual(
+    [...acked].filter((v) => !stored.includes(v)),
+    [],
+    "every acknowledged record is stored",
+  );
+});
+
+test("a replica Fetch delay on one link takes the follower out of the ISR until the window closes", async () => {
+  const t = await passing("isr.spec.ts", "test_delayed_replica_fetch_drops_the_follower_from_the_isr");
+  const events = t.events ?? [];
+  const applied = events.find((e) => e.type === "proxy_fault_applied");
+  assert.ok(applied, "the rule was installed on a link");
+  const delays = events.filter((e) => e.type === "proxy" && e.data.action === "delay");
+  assert.ok(delays.length > 0);
+  assert.ok(delays.every((e) => e.data.link === applied.data.link && e.data.api === "fetch"));
+  const windows = (t as unknown as { fault_windows: { rules: { rule: string; fired: number }[] }[] })
+    .fault_windows;
+  assert.ok(windows[0]!.rules[0]!.fired >= 1, "the window reports the delay as fired");
+});

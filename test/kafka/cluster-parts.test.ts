@@ -1,0 +1,201 @@
+// The parts of a multi-broker Kafka service that need no Kafka: the settings a spec writes
+// (kafka_cluster() / kafkaCluster()) and their errors, the server.properties of a node whose
+// inter-broker traffic crosses link gates, the gates themselves (cut swallows and holds, heal closes
+// what was held), and the proxy's bootstrap failing over to the next broker of a cluster.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createServer, connect, type AddressInfo, type Server, type Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseClusterSettings, clusterServerProperties } from "../../src/protocols/kafka/cluster/service.js";
+import { openLinks } from "../../src/protocols/kafka/cluster/links.js";
+import { serverProperties } from "../../src/launch/kafka-local/server-properties.js";
+import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
+
+const settings = (o: Record<string, unknown>) => parseClusterSettings("kafka", JSON.stringify(o));
+
+test("cluster settings: defaults, broker config, and errors naming the service and the setting", () => {
+  assert.deepEqual(settings({}), {
+    nodes: 3,
+    version: "4",
+    replicationFactor: 3,
+    partitions: 1,
+    config: {},
+    links: true,
+  });
+  const s = settings({
+    nodes: 5,
+    minInsyncReplicas: 2,
+    config: { "unclean.leader.election.enable": true, "replica.lag.time.max.ms": 5000 },
+  });
+  assert.equal(s.replicationFactor, 3, "at most 3 by default");
+  assert.deepEqual(clusterServerProperties(s), {
+    "default.replication.factor": "3",
+    "num.partitions": "1",
+    "min.insync.replicas": "2",
+    "unclean.leader.election.enable": "true",
+    "replica.lag.time.max.ms": "5000",
+  });
+  assert.equal(settings({ nodes: 1 }).links, false, "one node has no links");
+  assert.throws(
+    () => settings({ nodes: 0 }),
+    /service "kafka" \(Kafka cluster\): nodes= must be an int from 1 to 9, got 0/,
+  );
+  assert.throws(
+    () => settings({ nodes: 2, replicationFactor: 3 }),
+    /replication_factor=3 needs at least that many nodes \(nodes=2\)/,
+  );
+  assert.throws(
+    () => settings({ minInsyncReplicas: 4 }),
+    /min_insync_replicas=4 is more than replication_factor=3/,
+  );
+  assert.throws(
+    () => settings({ config: { "node.id": "7" } }),
+    /config\["node\.id"\] is set by faultbox for each node/,
+  );
+  assert.throws(
+    () => settings({ config: { "Bad Key": "x" } }),
+    /config key "Bad Key" is not a broker setting name/,
+  );
+  assert.throws(() => settings({ config: { "a.b": [1] } }), /config\["a\.b"\] must be a string, int or bool/);
+  assert.throws(() => settings({ node: 3 }), /unknown setting "node"; valid: nodes, version/);
+  assert.throws(() => parseClusterSettings("kafka", "{"), /FAULTBOX_KAFKA_CLUSTER is not valid JSON/);
+});
+
+test("server.properties with links: a replication listener per source node, peers and voters at their links", () => {
+  const nodes = [1, 2, 3].map((id) => ({
+    nodeId: id,
+    brokerPort: 9000 + id,
+    controllerPort: 9100 + id,
+    replicationPorts: { 1: 9200 + id * 10 + 1, 2: 9200 + id * 10 + 2, 3: 9200 + id * 10 + 3 },
+  }));
+  const routes = {
+    replication: (from: number, to: number) => ({ host: "127.0.0.1", port: 7000 + from * 10 + to }),
+    controller: (from: number, to: number) => ({ host: "127.0.0.1", port: 8000 + from * 10 + to }),
+  };
+  const text = serverProperties(
+    nodes[1]!,
+    nodes,
+    "127.0.0.1",
+    "/data",
+    { major: 4, minor: 1 } as never,
+    {},
+    {},
+    routes,
+  );
+  const props = Object.fromEntries(
+    text
+      .trim()
+      .split("\n")
+      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
+  );
+  assert.equal(props["inter.broker.listener.name"], "REPL_2");
+  assert.equal(
+    props["controller.quorum.voters"],
+    "1@127.0.0.1:8021,2@127.0.0.1:9102,3@127.0.0.1:8023",
+    "node 2 reaches the other voters through its links, itself directly",
+  );
+  assert.equal(
+    props.listeners,
+    "PLAINTEXT://127.0.0.1:9002,CONTROLLER://127.0.0.1:9102,REPL_1://127.0.0.1:9221,REPL_2://127.0.0.1:9222,REPL_3://127.0.0.1:9223",
+  );
+  assert.equal(
+    props["advertised.listeners"],
+    "PLAINTEXT://127.0.0.1:9002,REPL_1://127.0.0.1:7012,REPL_2://127.0.0.1:9222,REPL_3://127.0.0.1:7032",
+    "node j finds node 2 on REPL_j at the link j -> 2",
+  );
+  assert.match(
+    props["listener.security.protocol.map"]!,
+    /REPL_1:PLAINTEXT,REPL_2:PLAINTEXT,REPL_3:PLAINTEXT$/,
+  );
+});
+
+/** A TCP server that answers every chunk with "echo:<chunk>". */
+async function echoServer(): Promise<{ port: number; server: Server; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.on("data", (d) => s.write(`echo:${d.toString()}`));
+    s.on("error", () => undefined);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { port: (server.address() as AddressInfo).port, server, sockets };
+}
+
+function client(port: number): Promise<{ socket: Socket; received: string[]; closed: Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1");
+    const received: string[] = [];
+    const closed = new Promise<void>((r) => socket.once("close", () => r()));
+    socket.on("data", (d) => received.push(d.toString()));
+    socket.on("error", () => undefined);
+    socket.once("connect", () => resolve({ socket, received, closed }));
+    socket.once("error", reject);
+  });
+}
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200 && !cond(); i++) await sleep(10);
+  assert.ok(cond(), what);
+}
+
+test("a link gate relays, swallows and holds while cut, and closes what it held when healed", async () => {
+  const controller = await echoServer();
+  const links = await openLinks(
+    [
+      {
+        from: 1,
+        to: 2,
+        replication: { host: "127.0.0.1", port: controller.port },
+        controller: { host: "127.0.0.1", port: controller.port },
+      },
+    ],
+    { seed: 1 },
+  );
+  try {
+    const gate = links.controller(1, 2).port;
+    const before = await client(gate);
+    before.socket.write("a");
+    await until(() => before.received.join("") === "echo:a", "relayed before the cut");
+    links.cut(1, 2);
+    before.socket.write("b");
+    const held = await client(gate);
+    held.socket.write("c");
+    await sleep(200);
+    assert.equal(before.received.join(""), "echo:a", "nothing passes an open connection while cut");
+    assert.deepEqual(held.received, [], "a new connection is accepted and never answered");
+    assert.equal(controller.sockets.size, 1, "the held connection never reached the node");
+    links.heal(1, 2);
+    await before.closed;
+    await held.closed;
+    const after = await client(gate);
+    after.socket.write("d");
+    await until(() => after.received.join("") === "echo:d", "relayed again after the heal");
+    after.socket.destroy();
+    assert.throws(() => links.cut(2, 1), /no link from node 2 to node 1/);
+  } finally {
+    await links.close();
+    controller.server.close();
+  }
+});
+
+test("the proxy's bootstrap fails over to the next broker while the first refuses connections", async () => {
+  const alive = await echoServer();
+  const dead = createServer();
+  await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise<void>((r) => dead.close(() => r()));
+  const proxy = await startKafkaProxy({ upstream: `127.0.0.1:${deadPort},127.0.0.1:${alive.port}` });
+  try {
+    const port = Number(proxy.bootstrap.split(":")[1]);
+    // The first connection goes to the refusing broker and is closed; the next goes to the live one.
+    const first = await client(port);
+    await first.closed;
+    const second = await client(port);
+    await until(() => alive.sockets.size === 1, "the second bootstrap connection reached the live broker");
+    second.socket.destroy();
+  } finally {
+    await proxy.close();
+    alive.server.close();
+  }
+});
