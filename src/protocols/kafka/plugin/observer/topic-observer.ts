@@ -32,6 +32,8 @@ const FETCH_V = 12;
 const OFFSET_FOR_LEADER_EPOCH_V = 4;
 const CONSUMER_REPLICA_ID = -1;
 const POLL_MS = 100;
+/** How long a pass waits for the other brokers' Metadata (they answer in milliseconds when up). */
+const OTHER_BROKERS_WAIT_MS = 2000;
 const UNKNOWN_TOPIC = 3;
 const LATEST = -1n;
 
@@ -75,6 +77,8 @@ class TopicObserver implements Observer {
   private readonly partitions = new Map<number, PartitionState>();
   private readonly brokers = new Map<number, Address>();
   private readonly conns = new Map<string, WireConnection>();
+  /** Metadata questions to other brokers still unanswered, by address. */
+  private readonly asking = new Map<string, Promise<ResponseBody<typeof API_KEYS.Metadata> | undefined>>();
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
   private loop: Promise<void> | undefined;
@@ -104,22 +108,73 @@ class TopicObserver implements Observer {
     return c;
   }
 
-  /** Metadata from the bootstrap broker, or from any broker it named when that one is gone (killed). */
+  /**
+   * Metadata from the bootstrap broker, or from any broker it named when that one is gone (killed).
+   * In a cluster the other brokers are asked too, and each partition takes the answer with the
+   * highest leader epoch: a broker cut off from the others (a network partition) still answers, with
+   * its stale view, and would send the observer to a leader that is no longer one.
+   */
   private async metadata(): Promise<ResponseBody<typeof API_KEYS.Metadata>> {
     const candidates = [this.bootstrap, ...(this.bootstrap.alternates ?? []), ...this.brokers.values()];
     let firstError: unknown;
+    let first: ResponseBody<typeof API_KEYS.Metadata> | undefined;
+    let from: Address | undefined;
     for (const a of candidates) {
       try {
-        return await this.conn(a).request(API_KEYS.Metadata, METADATA_V, {
-          topics: [{ name: this.topic }],
-          allowAutoTopicCreation: false,
-          includeTopicAuthorizedOperations: false,
-        });
+        first = await this.askMetadata(a);
+        from = a;
+        break;
       } catch (err) {
         firstError ??= err;
       }
     }
-    throw firstError;
+    if (!first || !from) throw firstError;
+    const others = first.brokers
+      .map((b) => ({ host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }))
+      .filter((a) => a.host !== from.host || a.port !== from.port);
+    if (others.length === 0) return first;
+    const answers = await Promise.all(others.map((a) => this.askOnce(a)));
+    const topic = first.topics.find((x) => x.name === this.topic);
+    if (!topic || topic.errorCode !== 0) return first;
+    const newest = new Map(topic.partitions.map((p) => [p.partitionIndex, p]));
+    for (const md of answers) {
+      const t = md?.topics.find((x) => x.name === this.topic && x.errorCode === 0);
+      for (const p of t?.partitions ?? []) {
+        const known = newest.get(p.partitionIndex);
+        if (!known || (p.leaderEpoch ?? -1) > (known.leaderEpoch ?? -1)) newest.set(p.partitionIndex, p);
+      }
+    }
+    return {
+      ...first,
+      topics: first.topics.map((t) => (t === topic ? { ...t, partitions: [...newest.values()] } : t)),
+    };
+  }
+
+  private askMetadata(a: Address): Promise<ResponseBody<typeof API_KEYS.Metadata>> {
+    return this.conn(a).request(API_KEYS.Metadata, METADATA_V, {
+      topics: [{ name: this.topic }],
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false,
+    });
+  }
+
+  /**
+   * Another broker's view, if it comes within a moment: one question per broker at a time, so a
+   * paused broker holds no pass (its answer, or its connection's timeout, comes later).
+   */
+  private askOnce(a: Address): Promise<ResponseBody<typeof API_KEYS.Metadata> | undefined> {
+    const key = `${a.host}:${a.port}`;
+    let asked = this.asking.get(key);
+    if (!asked) {
+      asked = this.askMetadata(a)
+        .catch(() => undefined)
+        .finally(() => this.asking.delete(key));
+      this.asking.set(key, asked);
+    }
+    return Promise.race([
+      asked,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), OTHER_BROKERS_WAIT_MS).unref()),
+    ]);
   }
 
   /** Partitions and their leaders; new partitions start at offset 0 (all their records are new). */
