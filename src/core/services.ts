@@ -300,7 +300,7 @@ export class ServiceManager {
         service: svc,
         env,
         wrapper,
-        emit: (type, data) => this.log?.append(type, svc.name, data),
+        emit: (type, data) => events.log?.append(type, svc.name, data),
         onLine: (stream, line) => {
           ownLines.push(line);
           if (ownLines.length > 50) ownLines.shift();
