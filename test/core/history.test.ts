@@ -203,6 +203,17 @@ test("a send acknowledged with acks=0 was not acknowledged at all: it is indeter
   assert.equal(v.counts.indeterminate, 2);
 });
 
+test("a send that ended before the observer started is not checked against storage (a service's seed, an earlier step)", () => {
+  const log = new Log();
+  log.publish("seeded", "before", { partition: 0, offset: 0 });
+  log.add("topic_observed", { observer: 'topic("t")', topic: "t", from: { 0: 1 } });
+  log.publish("a", "1", { partition: 0, offset: 1 });
+  log.stored("a", "1", 0, 1);
+  const v = log.check();
+  assert.deepEqual(found(v), {});
+  assert.equal(v.counts.sent, 1);
+});
+
 test("reordered: a producer's later send stored before its earlier one in the same partition", () => {
   const log = new Log();
   log.publish("first", "1", { partition: 0, offset: 1 });

@@ -2,7 +2,8 @@
 //
 //   sends   the kafka publish step (step_recv, method "publish"), and any event whose data has
 //           history: "send" (a user's service printing JSON lines, decoded by stdout(json_decoder()))
-//   stored  topic events of the topic() observer, and its topic_truncated events
+//   stored  topic events of the topic() observer, and its topic_truncated events (a send that ended
+//           before the observer's topic_observed event is left out: its record is before what is read)
 //   reads   the kafka consume step (step_recv, method "consume", ok), and any event whose data has
 //           history: "read"
 //
@@ -27,7 +28,7 @@ export interface Extracted {
 }
 
 /** Event types the checker reads besides `history:` events. */
-export const HISTORY_EVENT_TYPES = ["step_recv", "topic", "topic_truncated"];
+export const HISTORY_EVENT_TYPES = ["step_recv", "topic", "topic_truncated", "topic_observed"];
 
 function num(v: unknown): number | undefined {
   if (typeof v === "number" && Number.isSafeInteger(v)) return v;
@@ -101,8 +102,19 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
     return n;
   };
 
+  // Topics whose observer has started (a send that ended before that is not checked against storage).
+  const observing = new Set<string>();
+  const unobservedYet = new Set<string>();
+  const beforeObserving = (topic: string) => unobservedYet.has(topic) && !observing.has(topic);
+  for (const e of events)
+    if (e.type === "topic_observed" && typeof e.data.topic === "string") unobservedYet.add(e.data.topic);
+
   for (const e of events) {
     const d = e.data;
+    if (e.type === "topic_observed") {
+      if (typeof d.topic === "string") observing.add(d.topic);
+      continue;
+    }
     if (e.type === "topic") {
       const topic = str(d.topic);
       const partition = num(d.partition);
@@ -132,7 +144,7 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
     }
     if (e.type === "step_recv" && d.method === "publish") {
       const topic = str(d.topic);
-      if (topic === undefined || !wanted(topic)) continue;
+      if (topic === undefined || !wanted(topic) || beforeObserving(topic)) continue;
       const key = str(d.key) ?? "";
       const value = str(d.value);
       const id = identify(`publish step #${e.seq} to "${topic}"`, key, value, undefined);
@@ -180,6 +192,7 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
     if (id === undefined) continue;
     const order = num(d.seq);
     if (kind === "send") {
+      if (beforeObserving(topic)) continue;
       const ok = truthy(d.ok);
       if (ok === undefined) {
         problems.push(`${where} has no "ok" (true when the broker acknowledged the record)`);

@@ -281,11 +281,16 @@ class TopicObserver implements Observer {
   /** Records the end offsets at test start: earlier records belong to earlier tests. */
   async begin(): Promise<void> {
     await this.refreshMetadata();
+    const from: Record<string, number> = {};
     for (const [p, end] of await this.endOffsets()) {
       const st = this.partitions.get(p)!;
       st.position = end;
       st.start = end;
+      from[p] = Number(end);
     }
+    // Where observing starts: records before it (and sends acknowledged before this event) belong to
+    // the time before the test, which the history checker leaves out.
+    this.ctx.emit("topic_observed", { observer: this.name, topic: this.topic, from });
     this.loop = this.poll();
   }
 
