@@ -14,6 +14,11 @@ export interface LaunchRequest {
   wrapper?: LaunchWrapper;
   /** Events of the launcher itself (a cluster's link proxies: their `proxy` events), on the service. */
   emit?: (type: string, data: Record<string, unknown>) => void;
+  /**
+   * Aborted when the run is asked to stop (Ctrl-C, SIGTERM): a launcher may give up long work (an
+   * image pull) instead of finishing it. What it returns anyway is stopped by the caller.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ExitStatus {

@@ -65,6 +65,12 @@ export class ServiceManager {
   readonly running = new Map<string, RunningService>();
   private readonly proxies = new Map<string, ProxyEntry>();
   private readonly lines: string[] = [];
+  /**
+   * The startAll() under way, if any. A test stopped while its services start (Ctrl-C, SIGTERM) is
+   * over at once, but a launcher may still be bringing a service up (a container the engine just
+   * started): afterTest() and shutdown() wait for it, and it stops what it started late itself.
+   */
+  private starting: Promise<void> | undefined;
 
   constructor(
     private readonly suite: Suite,
@@ -195,6 +201,26 @@ export class ServiceManager {
     rng: Rng = this.rng,
     test: { signal?: AbortSignal; hookTimeoutMs?: number } = {},
   ): Promise<void> {
+    const work = this.startEach(log, warn, rng, test);
+    this.starting = work.then(
+      () => undefined,
+      () => undefined,
+    );
+    return work;
+  }
+
+  /** Waits for a startAll() under way to give up or finish (see `starting`). */
+  private async settleStarting(): Promise<void> {
+    await this.starting;
+    this.starting = undefined;
+  }
+
+  private async startEach(
+    log: EventLog,
+    warn: (msg: string) => void,
+    rng: Rng,
+    test: { signal?: AbortSignal; hookTimeoutMs?: number },
+  ): Promise<void> {
     for (const p of this.proxies.values())
       p.proxy.reseed?.(rng.fork(`proxy:${interfaceKey(p.service, p.iface)}`).seed);
     // Once asked to stop (Ctrl-C, SIGTERM, the test's time is up), start nothing more.
@@ -229,7 +255,7 @@ export class ServiceManager {
         continue;
       }
       if (existing) await this.stopOne(existing);
-      await this.launch(svc, log, warn, rng);
+      await this.launch(svc, log, warn, rng, stopping);
       this.announceProxies(svc, "passthrough", log);
       if (stopping()) throw new TestTimeout("interrupted");
       if (svc.seed) {
@@ -268,7 +294,13 @@ export class ServiceManager {
     }
   }
 
-  private async launch(svc: ServiceDef, log: EventLog, warn: (msg: string) => void, rng: Rng): Promise<void> {
+  private async launch(
+    svc: ServiceDef,
+    log: EventLog,
+    warn: (msg: string) => void,
+    rng: Rng,
+    stopping: () => boolean,
+  ): Promise<void> {
     const kind = launchKind(svc);
     const launcher = getLauncher(kind);
     if (!launcher) throw new ServiceStartError(svc.name, `no launcher registered for ${kind} services`);
@@ -301,6 +333,7 @@ export class ServiceManager {
         env,
         wrapper,
         emit: (type, data) => events.log?.append(type, svc.name, data),
+        signal: this.options.signal,
         onLine: (stream, line) => {
           ownLines.push(line);
           if (ownLines.length > 50) ownLines.shift();
@@ -314,6 +347,13 @@ export class ServiceManager {
         svc.name,
         `service "${svc.name}" could not be launched: ${errorMessage(err)}`,
       );
+    }
+    if (stopping()) {
+      // Asked to stop while the launcher worked: nothing waits for this service any more, and nobody
+      // else knows it runs. Stop it here rather than leave it running (and the run unable to end).
+      wrapper?.dispose?.();
+      await proc.stop(this.options.stopGraceMs).catch(() => undefined);
+      throw new TestTimeout("interrupted");
     }
     const entry: RunningService = {
       def: svc,
@@ -481,6 +521,7 @@ export class ServiceManager {
 
   /** After a test: stop fresh services (reverse order), keep reused ones, clear every proxy's rules. */
   async afterTest(): Promise<void> {
+    await this.settleStarting();
     await this.undoActions();
     for (const p of this.proxies.values()) {
       p.proxy.clearRules();
@@ -507,6 +548,7 @@ export class ServiceManager {
 
   /** End of suite (or interrupt): stop everything, close proxies. */
   async shutdown(): Promise<void> {
+    await this.settleStarting();
     for (const svc of [...this.order].reverse()) {
       const r = this.running.get(svc.name);
       if (r) await this.stopOne(r);

@@ -8,7 +8,7 @@ import type {
   ServiceActions,
 } from "../core/launcher.js";
 import { envName } from "../core/topology.js";
-import { DockerLogDemuxer, findEngine, type DockerClient } from "./docker-api.js";
+import { DockerLogDemuxer, ENGINE_REQUEST_TIMEOUT_MS, findEngine, type DockerClient } from "./docker-api.js";
 import { openHostRelay } from "./host-relay.js";
 import { guardContainer, releaseContainer } from "./watchdog.js";
 
@@ -34,7 +34,7 @@ function splitImage(image: string): { name: string; tag: string } {
   return { name: image, tag: "latest" };
 }
 
-async function ensureImage(client: DockerClient, image: string): Promise<void> {
+async function ensureImage(client: DockerClient, image: string, signal?: AbortSignal): Promise<void> {
   try {
     // Image references keep their slashes and colons in the path, as the Engine API's router expects.
     await client.json("GET", `/images/${image.replace(/[^\w.\-/:@]/g, encodeURIComponent)}/json`);
@@ -48,7 +48,15 @@ async function ensureImage(client: DockerClient, image: string): Promise<void> {
     `/images/create?fromImage=${encodeURIComponent(name)}&tag=${encodeURIComponent(tag)}`,
   );
   let text = "";
-  for await (const c of res) text += (c as Buffer).toString("utf8");
+  // A pull can take minutes: Ctrl-C ends it rather than wait for an image nobody needs any more.
+  const onAbort = () => res.destroy(new Error(`pulling ${image}: interrupted`));
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    if (signal?.aborted) onAbort();
+    for await (const c of res) text += (c as Buffer).toString("utf8");
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
   for (const line of text.split("\n")) {
     if (!line.trim()) continue;
     try {
@@ -151,7 +159,8 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
     async launch(req: LaunchRequest): Promise<RunningProcess> {
       const svc = req.service;
       const client = await getClient();
-      await ensureImage(client, svc.image!);
+      await ensureImage(client, svc.image!, req.signal);
+      if (req.signal?.aborted) throw new Error("interrupted before its container was created");
       const exposed: Record<string, object> = {};
       const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
       const addresses: RunningProcess["addresses"] = {};
@@ -284,7 +293,9 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
           down = true;
           if (paused) await client.json("POST", `/containers/${id}/unpause`);
           paused = false;
-          await client.json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`);
+          await client.json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`, undefined, {
+            timeoutMs: stopTimeoutMs(graceMs),
+          });
           await run.ended;
         },
         async start(node) {
@@ -337,7 +348,9 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
           if (paused) await client.json("POST", `/containers/${id}/unpause`).catch(() => undefined);
           paused = false;
           await client
-            .json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`)
+            .json("POST", `/containers/${id}/stop?t=${Math.ceil(graceMs / 1000)}`, undefined, {
+              timeoutMs: stopTimeoutMs(graceMs),
+            })
             .catch(() => undefined);
           await client.json("DELETE", `/containers/${id}?force=1`).catch(() => undefined);
           releaseContainer(id);
@@ -349,6 +362,11 @@ export function containerLauncherFor(getClient: () => Promise<DockerClient>): La
       };
     },
   };
+}
+
+/** A stop waits up to the grace period inside the engine before it answers: that on top of a request's time. */
+function stopTimeoutMs(graceMs: number): number {
+  return Math.ceil(graceMs / 1000) * 1000 + ENGINE_REQUEST_TIMEOUT_MS;
 }
 
 /** One run of a container (from a start to its exit): `exited` skips exits an action caused. */
@@ -364,7 +382,8 @@ function containerRun(client: DockerClient, id: string): ContainerRun {
     byAction: false,
     exited: new Promise<ExitStatus>((res) => (markExited = res)),
     ended: client
-      .json<{ StatusCode: number }>("POST", `/containers/${id}/wait`)
+      // Answers when the container exits, however long it runs: no request timeout.
+      .json<{ StatusCode: number }>("POST", `/containers/${id}/wait`, undefined, { timeoutMs: 0 })
       .then((r) => ({ code: r.StatusCode, signal: null }))
       .catch(() => ({ code: null, signal: null })),
   };

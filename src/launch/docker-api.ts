@@ -3,6 +3,7 @@ import { request, type IncomingMessage } from "node:http";
 import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { formatDuration } from "../core/duration.js";
 
 export class DockerApiError extends Error {
   constructor(
@@ -13,14 +14,40 @@ export class DockerApiError extends Error {
   }
 }
 
-export interface DockerClient {
-  socketPath: string;
-  json<T>(method: string, path: string, body?: unknown): Promise<T>;
-  stream(method: string, path: string, body?: unknown): Promise<IncomingMessage>;
+/** Thrown when the engine accepts a request but sends nothing back for too long (a hung engine). */
+export class DockerApiTimeout extends Error {}
+
+export interface DockerRequestOptions {
+  /**
+   * Give up when the engine sends nothing for this long (ms). 0: wait as long as it takes, for
+   * requests that answer only when something happens (POST /containers/{id}/wait). For stream(),
+   * only the wait for the response's head: a log or pull stream's body may be quiet for a long time.
+   */
+  timeoutMs?: number;
 }
 
-export function dockerClient(socketPath: string): DockerClient {
-  const send = (method: string, path: string, body?: unknown) =>
+export interface DockerClient {
+  socketPath: string;
+  json<T>(method: string, path: string, body?: unknown, options?: DockerRequestOptions): Promise<T>;
+  stream(
+    method: string,
+    path: string,
+    body?: unknown,
+    options?: DockerRequestOptions,
+  ): Promise<IncomingMessage>;
+}
+
+/**
+ * How long a request may go without a byte from the engine. Engines answer in milliseconds to
+ * seconds (a busy rootful Podman: a few seconds); an engine that says nothing for two minutes is
+ * hung (a container lock held by a dead or stuck process, a wedged storage), and waiting longer
+ * only turns a clear error into a run that never ends.
+ */
+export const ENGINE_REQUEST_TIMEOUT_MS = 120_000;
+
+export function dockerClient(socketPath: string, defaults: { timeoutMs?: number } = {}): DockerClient {
+  const defaultTimeoutMs = defaults.timeoutMs ?? ENGINE_REQUEST_TIMEOUT_MS;
+  const send = (method: string, path: string, body: unknown, timeoutMs: number) =>
     new Promise<IncomingMessage>((resolve, reject) => {
       const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
       const req = request(
@@ -35,6 +62,17 @@ export function dockerClient(socketPath: string): DockerClient {
         },
         resolve,
       );
+      if (timeoutMs > 0) {
+        req.setTimeout(timeoutMs, () =>
+          req.destroy(
+            new DockerApiTimeout(
+              `the container engine at ${socketPath} did not answer ${method} ${path.split("?")[0]} ` +
+                `within ${formatDuration(timeoutMs)}: it looks hung. Check it with \`podman ps\` or ` +
+                `\`docker ps\` (a command that hangs too confirms it) and restart the engine`,
+            ),
+          ),
+        );
+      }
       req.on("error", reject);
       req.end(payload);
     });
@@ -45,8 +83,9 @@ export function dockerClient(socketPath: string): DockerClient {
   };
   const client: DockerClient = {
     socketPath,
-    async json<T>(method: string, path: string, body?: unknown): Promise<T> {
-      const res = await send(method, path, body);
+    async json<T>(method: string, path: string, body?: unknown, options?: DockerRequestOptions): Promise<T> {
+      // The idle timeout stays on while the body is read: a head and then silence is a hang too.
+      const res = await send(method, path, body, options?.timeoutMs ?? defaultTimeoutMs);
       const text = await readAll(res);
       const status = res.statusCode ?? 0;
       if (status >= 400) {
@@ -65,8 +104,10 @@ export function dockerClient(socketPath: string): DockerClient {
         return text as T;
       }
     },
-    async stream(method: string, path: string, body?: unknown) {
-      const res = await send(method, path, body);
+    async stream(method: string, path: string, body?: unknown, options?: DockerRequestOptions) {
+      const res = await send(method, path, body, options?.timeoutMs ?? defaultTimeoutMs);
+      // From here on the stream's own pace: a followed log is silent while the service is.
+      res.socket?.setTimeout(0);
       if ((res.statusCode ?? 0) >= 400) {
         const text = await readAll(res);
         throw new DockerApiError(`${method} ${path}: ${res.statusCode} ${text.trim()}`, res.statusCode ?? 0);
@@ -93,6 +134,9 @@ export function candidateSockets(env: NodeJS.ProcessEnv = process.env): string[]
 }
 
 /** The first socket answering /_ping, or an error naming every socket tried and the alternatives. */
+/** How long /_ping may take: a socket that accepts and never answers is not an engine to use. */
+const PING_TIMEOUT_MS = 10_000;
+
 export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<DockerClient> {
   const tried: string[] = [];
   if (env.DOCKER_HOST && !env.DOCKER_HOST.startsWith("unix://")) {
@@ -105,7 +149,7 @@ export async function findEngine(env: NodeJS.ProcessEnv = process.env): Promise<
     }
     const client = dockerClient(path);
     try {
-      await client.json("GET", "/_ping");
+      await client.json("GET", "/_ping", undefined, { timeoutMs: PING_TIMEOUT_MS });
       return client;
     } catch (err) {
       tried.push(`${path} (${(err as Error).message})`);

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { DockerLogDemuxer, findEngine } from "../../src/launch/docker-api.js";
+import { DockerLogDemuxer, dockerClient, findEngine } from "../../src/launch/docker-api.js";
 import { containerLauncherFor } from "../../src/launch/container.js";
 import { SpecBuilder } from "../../src/core/builder.js";
 import "../../src/index.js"; // registers the protocols interfaces name
@@ -172,6 +172,62 @@ test("container launch through the Engine API: pull, create with port bindings a
         "DELETE /containers/c1",
       ],
     );
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
+test("an engine that stops answering: the launch fails with an error naming the engine and the request, the container is removed; the wait for the container's exit is never cut short", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-docker-hung-"));
+  const socket = join(dir, "docker.sock");
+  const calls: string[] = [];
+  let inspectHangs = true;
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    for await (const _ of req) void _;
+    const path = req.url!.replace(/^\/v1\.41/, "");
+    calls.push(`${req.method} ${path.split("?")[0]}`);
+    const json = (status: number, v: unknown) => {
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(v));
+    };
+    if (path.startsWith("/images/")) return json(200, { Id: "sha256:1" });
+    if (path === "/version" || path === "/networks/bridge") return json(200, {});
+    if (path.startsWith("/containers/create")) return json(201, { Id: "c1" });
+    if (path === "/containers/c1/start") return json(204, "");
+    // A hung engine: the container started, and then nothing answers (a lock held forever).
+    if (path === "/containers/c1/json" && inspectHangs) return;
+    if (path === "/containers/c1/json") return json(200, { NetworkSettings: { Ports: {} } });
+    if (path === "/containers/c1/wait") return; // answers only when the container exits
+    if (path.startsWith("/containers/c1/logs")) return res.writeHead(200).write("");
+    if (path.startsWith("/containers/c1")) return json(204, "");
+    json(404, { message: `unexpected ${path}` });
+  });
+  await new Promise<void>((r) => server.listen(socket, r));
+  try {
+    const client = dockerClient(socket, { timeoutMs: 300 });
+    const launcher = containerLauncherFor(async () => client);
+    const b = new SpecBuilder(join(dir, "spec.star"), { repr: String, equals: Object.is, truthy: Boolean });
+    const svc = b.service("web", { image: "web:1", interfaces: [b.interface("main", "http", 80)] });
+    const launch = () => launcher.launch({ service: svc, env: {}, onLine: () => undefined });
+    await assert.rejects(launch(), (err: Error) => {
+      assert.equal(
+        err.message,
+        `the container engine at ${socket} did not answer GET /containers/c1/json within 300ms: it looks hung. ` +
+          "Check it with `podman ps` or `docker ps` (a command that hangs too confirms it) and restart the engine",
+      );
+      return true;
+    });
+    assert.ok(calls.includes("DELETE /containers/c1"), "the container it created is removed again");
+
+    // The same engine answering again: the long-poll for the container's exit outlasts the request timeout.
+    inspectHangs = false;
+    const proc = await launch();
+    let exited = false;
+    void proc.exited.then(() => (exited = true));
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(exited, false, "a container that runs on is not taken for one that exited");
+    await proc.stop(1000);
   } finally {
     server.closeAllConnections();
     server.close();
