@@ -4,8 +4,7 @@
 // action left (paused inside a pause() window). After every run no container is left.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { byName, faultbox, type JsonResult } from "../runtime/cli-helpers.js";
 import { TEST_IMAGE, podmanUnavailableReason, startPodman, type PodmanEngine } from "./podman.js";
@@ -14,14 +13,14 @@ const skip = podmanUnavailableReason();
 
 describe("service actions on containers (Podman's Docker-compatible API)", { skip }, () => {
   let engine: PodmanEngine;
-  const dir = mkdtempSync(join(tmpdir(), "fb-podman-actions-"));
+  let dir: string;
 
   before(async () => {
     engine = await startPodman();
+    dir = engine.workDir;
   });
   after(async () => {
     await engine?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   const runSpec = (name: string, body: string) => {

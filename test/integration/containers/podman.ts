@@ -21,9 +21,13 @@
 //     what this process holds, and without CAP_SYS_RESOURCE runc fails ("error setting rlimit type 7:
 //     operation not permitted"). Soft and hard are equal because Podman 4.3's compatible API swaps them
 //     when they differ ("rlimit type 7: invalid argument").
+//   - lock_type "file": the default "shm" locks live in one segment for every rootful Podman on the
+//     machine (/dev/shm/libpod_lock), and each fresh service (a new tmpdir) frees all of them at start:
+//     two test runs at once (or a run after one killed while holding a lock) hand the same lock to
+//     different containers. File locks live in our tmpdir and go with the process that holds them.
 //   - the image: a static C program (test/integration/containers/image/server.c) on `scratch`, built
 //     with the C compiler the syscall supervisor already needs; no registry is reachable here.
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import {
   closeSync,
   existsSync,
@@ -31,6 +35,7 @@ import {
   mkdtempSync,
   openSync,
   readFileSync,
+  readdirSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -66,8 +71,21 @@ export interface PodmanEngine {
   serviceLog(): string;
   /** Figures for the report: how long starting the service and building the image took. */
   timings: { serviceMs: number; imageMs: number };
+  /** For the test's own files (specs): deleted with everything else by stop() or on SIGTERM. */
+  workDir: string;
+  /** A faultbox run of the test's: killed by stop() (and on SIGTERM) if still running then. */
+  adopt(child: ChildProcess): void;
+  /**
+   * Removes the containers (through the engine, then the CLI), stops the service, kills whatever of
+   * Podman's is left (conmon, container processes), unmounts and deletes the temporary directory.
+   */
   stop(): Promise<void>;
 }
+
+/** Requests of the tests' own: shorter than faultbox's, the engine here is private and idle. */
+const TEST_REQUEST_TIMEOUT_MS = 60_000;
+/** Podman CLI commands (build, rm, rmi) and the compiler; a hung one is killed and reported. */
+const COMMAND_TIMEOUT_MS = 120_000;
 
 /** Why the real-engine tests cannot run here, or undefined when they can. */
 export function podmanUnavailableReason(): string | undefined {
@@ -99,6 +117,7 @@ export async function startPodman(): Promise<PodmanEngine> {
       "[containers]",
       `default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=4096:4096"]`,
       "[engine]",
+      'lock_type = "file"',
       'cgroup_manager = "cgroupfs"',
       'events_logger = "file"',
       `events_logfile_path = "${join(dir, "events.log")}"`,
@@ -107,7 +126,7 @@ export async function startPodman(): Promise<PodmanEngine> {
       "",
     ].join("\n"),
   );
-  for (const d of ["root", "runroot", "tmp", "networks", "image"]) mkdirSync(join(dir, d));
+  for (const d of ["root", "runroot", "tmp", "networks", "image", "work"]) mkdirSync(join(dir, d));
   const globalArgs = [
     "--root",
     join(dir, "root"),
@@ -124,17 +143,43 @@ export async function startPodman(): Promise<PodmanEngine> {
   ];
   const env = { ...process.env, CONTAINERS_CONF: conf };
   const podman = async (...args: string[]) =>
-    (await run(tool("podman"), [...globalArgs, ...args], { env, maxBuffer: 16 << 20 })).stdout;
+    (
+      await run(tool("podman"), [...globalArgs, ...args], {
+        env,
+        maxBuffer: 16 << 20,
+        timeout: COMMAND_TIMEOUT_MS,
+        killSignal: "SIGKILL",
+      })
+    ).stdout;
 
   const logFile = join(dir, "service.log");
   let service: ChildProcess | undefined;
-  const client = dockerClient(socket);
+  const runs = new Set<ChildProcess>();
+  const client = dockerClient(socket, { timeoutMs: TEST_REQUEST_TIMEOUT_MS });
   const containers = () => client.json<ContainerSummary[]>("GET", "/containers/json?all=1");
+  // Killed by the test runner (its per-file timeout sends SIGTERM): no after() hook runs, so leave
+  // nothing behind from here, synchronously, then die of the signal as we would have.
+  const onSigterm = () => {
+    sweep();
+    process.kill(process.pid, "SIGTERM");
+  };
+  process.once("SIGTERM", onSigterm);
+  /** Kills what is left (runs, service, conmon, containers), unmounts, deletes the directory. */
+  const sweep = () => {
+    process.removeListener("SIGTERM", onSigterm);
+    for (const child of runs) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    if (service?.pid && service.exitCode === null) killGroup(service.pid);
+    killContainerProcesses(join(dir, "runroot"));
+    unmountUnder(dir);
+    rmSync(dir, { recursive: true, force: true });
+  };
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     try {
+      for (const child of runs)
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       if (service?.exitCode === null) {
         for (const c of await containers().catch(() => []))
           await client.json("DELETE", `/containers/${c.Id}?force=1`).catch(() => undefined);
@@ -165,7 +210,7 @@ export async function startPodman(): Promise<PodmanEngine> {
         });
         releaseProcessGroup(service.pid);
       }
-      rmSync(dir, { recursive: true, force: true });
+      sweep();
     }
   };
 
@@ -202,7 +247,10 @@ export async function startPodman(): Promise<PodmanEngine> {
 
     const t1 = Date.now();
     const context = join(dir, "image");
-    await run(tool("cc"), ["-static", "-O2", "-o", join(context, "server"), serverSource]);
+    await run(tool("cc"), ["-static", "-O2", "-o", join(context, "server"), serverSource], {
+      timeout: COMMAND_TIMEOUT_MS,
+      killSignal: "SIGKILL",
+    });
     writeFileSync(
       join(context, "Containerfile"),
       'FROM scratch\nCOPY server /server\nENTRYPOINT ["/server"]\n',
@@ -217,10 +265,97 @@ export async function startPodman(): Promise<PodmanEngine> {
       containers,
       serviceLog: () => (existsSync(logFile) ? readFileSync(logFile, "utf8") : ""),
       timings: { serviceMs, imageMs },
+      workDir: join(dir, "work"),
+      adopt: (child) => {
+        runs.add(child);
+        child.once("exit", () => runs.delete(child));
+      },
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, "SIGKILL");
+  } catch {
+    /* gone */
+  }
+}
+
+/**
+ * conmon and the container's own processes do not belong to the service's process group (conmon
+ * starts a session of its own): when the service dies before removing its containers, they run on.
+ * Their pids are in the runroot; a pid is only killed while it is still that container's (the
+ * container id in its command line or cgroup), never a process that reused the number.
+ */
+function killContainerProcesses(runroot: string): void {
+  let ids: string[] = [];
+  try {
+    ids = readdirSync(join(runroot, "vfs-containers")).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  } catch {
+    return;
+  }
+  for (const id of ids) {
+    releaseAddress(id);
+    for (const file of ["pidfile", "conmon.pid"]) {
+      let pid: number;
+      try {
+        pid = Number(readFileSync(join(runroot, "vfs-containers", id, "userdata", file), "utf8").trim());
+      } catch {
+        continue;
+      }
+      if (!Number.isInteger(pid) || pid <= 1) continue;
+      let owned = false;
+      try {
+        owned =
+          readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(id) ||
+          readFileSync(`/proc/${pid}/cgroup`, "utf8").includes(id);
+      } catch {
+        /* gone */
+      }
+      if (owned) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* gone meanwhile */
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The default bridge's address book (CNI host-local IPAM) is the host's, shared with every rootful
+ * Podman: an address a killed container held stays taken unless its file (named by the address,
+ * holding the container id) goes. Only files naming one of our containers are removed.
+ */
+function releaseAddress(id: string): void {
+  const ipam = "/var/lib/cni/networks/podman";
+  let names: string[] = [];
+  try {
+    names = readdirSync(ipam);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    try {
+      if (readFileSync(join(ipam, name), "utf8").startsWith(id)) rmSync(join(ipam, name), { force: true });
+    } catch {
+      /* not a file of ours, or gone */
+    }
+  }
+}
+
+/** A container's /dev/shm is a tmpfs mounted inside the storage; deleting the directory needs it gone. */
+function unmountUnder(dir: string): void {
+  const mounts = readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ")[4])
+    .filter((m): m is string => m !== undefined && m.startsWith(dir + "/"))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync("umount", ["-l", m], { timeout: 10_000 });
 }

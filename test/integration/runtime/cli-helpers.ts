@@ -19,6 +19,9 @@ export function faultbox(args: string[], env: Record<string, string> = {}, timeo
     encoding: "utf8",
     env: { ...process.env, NO_COLOR: "1", ...env },
     timeout: timeoutMs,
+    // A run that does not end within the limit is killed outright: spawnSync waits for the child to
+    // exit, so a SIGTERM it handles without ending would hold this (and the test's timeout) forever.
+    killSignal: "SIGKILL",
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
