@@ -3,6 +3,9 @@
 //   --unit         only tests outside test/integration/
 //   --only PATTERN only files whose path contains PATTERN
 // Each test times out after FAULTBOX_TEST_TIMEOUT_MS (default 10 minutes).
+// Test files run FAULTBOX_TEST_CONCURRENCY at a time (default 3; node --test alone would run one at a
+// time on a 2-core machine): integration files spend most of their time waiting on real brokers and
+// databases, so several share the two cores well.
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
@@ -30,9 +33,12 @@ function walk(dir) {
   return out;
 }
 
+// Integration files first: they are the long ones, and the short unit files then fill the gaps at the
+// end instead of a long file starting last and running alone.
+const integrationFirst = (f) => (f.startsWith("test/integration/") ? 0 : 1);
 let files = walk(join(root, "test"))
   .map((f) => relative(root, f))
-  .sort();
+  .sort((a, b) => integrationFirst(a) - integrationFirst(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (unitOnly) files = files.filter((f) => !f.startsWith("test/integration/"));
 if (only) files = files.filter((f) => f.includes(only));
 if (files.length === 0) {
@@ -66,6 +72,11 @@ function cleanUp() {
 
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
+const concurrency = process.env.FAULTBOX_TEST_CONCURRENCY ?? "3";
+if (!/^[1-9]\d*$/.test(concurrency)) {
+  console.error(`FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${concurrency}"`);
+  process.exit(1);
+}
 // The spec reporter for people; a TAP copy to a file, read at the end for the closing summary line.
 const tapFile = join(tmpdir(), `faultbox-test-${process.pid}.tap`);
 const nodeArgs = [
@@ -77,6 +88,7 @@ const nodeArgs = [
   "--test-reporter=tap",
   `--test-reporter-destination=${tapFile}`,
   `--test-timeout=${testTimeout}`,
+  `--test-concurrency=${concurrency}`,
 ];
 
 /** Prints "N passed, N failed, N skipped" from the TAP totals, as the run's last line. */
