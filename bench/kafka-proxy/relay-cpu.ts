@@ -143,7 +143,11 @@ async function measure(address: string, label: string, frames: Buffer[], mbPerRe
 /** The proxy in a child process (bench/kafka-proxy/proxy-child.ts), so its CPU time can be read alone. */
 async function startProxyProcess(upstream: string, pipe = false) {
   const child: ChildProcess = fork(new URL("./proxy-child.ts", import.meta.url), {
-    execArgv: ["--import", "tsx"],
+    execArgv: [
+      "--import",
+      "tsx",
+      ...(process.env.PROXY_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PROXY_CPU_PROF}`] : []),
+    ],
   });
   const ask = <T>(msg: object): Promise<T> =>
     new Promise((resolve) => {

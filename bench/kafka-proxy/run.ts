@@ -3,10 +3,13 @@
 // With records above 1 MiB (e.g. --record-size 4194304 --records 100), requests and fetch responses
 // are above the proxy's cut-through threshold: this measures the streamed relay.
 // Prints producer throughput (saturated), producer latency percentiles at a fixed rate, consumer
-// throughput, and the proxy/direct ratios. No rules are installed: this measures the relay itself.
+// throughput, and the proxy/direct ratios, for two proxies side by side: one with no rules (the relay
+// itself) and one with a rule installed that matches nothing (drop on a topic nobody uses: every
+// request is then inspected by the rules, and none acts).
 import { spawn } from "node:child_process";
 import { useKafka, kafkaTool } from "../../test/support/index.js";
 import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
+import { drop } from "../../src/protocols/kafka/rules/index.js";
 import { kafkajs, uniqueTopic } from "../../test/integration/kafka-proxy/helpers.js";
 
 const args = process.argv.slice(2);
@@ -139,61 +142,73 @@ async function consumerPerf(bootstrap: string, topic: string, records: number) {
 
 const kafka = await useKafka({ nodes: 1, version: VERSION });
 const proxy = await startKafkaProxy({ upstream: kafka.bootstrap });
+const ruled = await startKafkaProxy({ upstream: kafka.bootstrap });
+ruled.addRule(drop({ topic: "faultbox-bench-no-such-topic" }));
 try {
-  const topics = { direct: uniqueTopic("bench-direct"), proxy: uniqueTopic("bench-proxy") };
-  await createTopic(kafka.bootstrap, topics.direct);
-  await createTopic(kafka.bootstrap, topics.proxy);
+  const topics = {
+    direct: uniqueTopic("bench-direct"),
+    proxy: uniqueTopic("bench-proxy"),
+    ruled: uniqueTopic("bench-ruled"),
+  };
+  for (const t of Object.values(topics)) await createTopic(kafka.bootstrap, t);
   const warm = uniqueTopic("bench-warm");
   await createTopic(kafka.bootstrap, warm);
   await producerPerf(kafka.bootstrap, warm, Math.min(50000, RECORDS), -1); // JIT and page cache warm-up
 
   // Alternate direct and proxied runs and keep the median of each: other load on the machine then
-  // disturbs both sides alike.
+  // disturbs every side alike.
   const median = <T>(xs: T[], key: (x: T) => number): T =>
     [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)]!;
-  const pd: ProducerFigures[] = [];
-  const pp: ProducerFigures[] = [];
-  const ld: ProducerFigures[] = [];
-  const lp: ProducerFigures[] = [];
-  const cd: ReturnType<typeof parseConsumer>[] = [];
-  const cp: ReturnType<typeof parseConsumer>[] = [];
+  const sides = [
+    { name: "direct", bootstrap: kafka.bootstrap, topic: topics.direct },
+    { name: "proxy", bootstrap: proxy.bootstrap, topic: topics.proxy },
+    { name: "proxy+rule", bootstrap: ruled.bootstrap, topic: topics.ruled },
+  ] as const;
+  const figures = sides.map(() => ({
+    produce: [] as ProducerFigures[],
+    latency: [] as ProducerFigures[],
+    consume: [] as ReturnType<typeof parseConsumer>[],
+  }));
   for (let round = 0; round < ROUNDS; round++) {
-    pd.push(await producerPerf(kafka.bootstrap, topics.direct, RECORDS, -1));
-    pp.push(await producerPerf(proxy.bootstrap, topics.proxy, RECORDS, -1));
-    ld.push(await producerPerf(kafka.bootstrap, topics.direct, LATENCY_RECORDS, LATENCY_RATE));
-    lp.push(await producerPerf(proxy.bootstrap, topics.proxy, LATENCY_RECORDS, LATENCY_RATE));
-    cd.push(await consumerPerf(kafka.bootstrap, topics.direct, RECORDS));
-    cp.push(await consumerPerf(proxy.bootstrap, topics.proxy, RECORDS));
+    for (const [i, s] of sides.entries())
+      figures[i]!.produce.push(await producerPerf(s.bootstrap, s.topic, RECORDS, -1));
+    for (const [i, s] of sides.entries())
+      figures[i]!.latency.push(await producerPerf(s.bootstrap, s.topic, LATENCY_RECORDS, LATENCY_RATE));
+    for (const [i, s] of sides.entries())
+      figures[i]!.consume.push(await consumerPerf(s.bootstrap, s.topic, RECORDS));
   }
-  const prodDirect = median(pd, (x) => x.recordsPerSec);
-  const prodProxy = median(pp, (x) => x.recordsPerSec);
-  const latDirect = { p50: median(ld, (x) => x.p50).p50, p99: median(ld, (x) => x.p99).p99 };
-  const latProxy = { p50: median(lp, (x) => x.p50).p50, p99: median(lp, (x) => x.p99).p99 };
-  const consDirect = median(cd, (x) => x.recordsPerSec);
-  const consProxy = median(cp, (x) => x.recordsPerSec);
-
+  const summary = figures.map((f) => ({
+    produce: median(f.produce, (x) => x.recordsPerSec),
+    p50: median(f.latency, (x) => x.p50).p50,
+    p99: median(f.latency, (x) => x.p99).p99,
+    consume: median(f.consume, (x) => x.recordsPerSec),
+    fetch: median(f.consume, (x) => x.fetchRecordsPerSec).fetchRecordsPerSec,
+  }));
+  const direct = summary[0]!;
   const ratio = (a: number, b: number) => (b / a).toFixed(3);
+  const [l1, l5, l15] = (await import("node:os")).loadavg();
   console.log(
-    `Kafka ${kafka.version}, 1 node, ${RECORDS} records of ${RECORD_SIZE} B, acks=1, no rules, median of ${ROUNDS} alternating rounds`,
+    `Kafka ${kafka.version}, 1 node, ${RECORDS} records of ${RECORD_SIZE} B, acks=1, median of ${ROUNDS} alternating rounds (load average ${l1!.toFixed(1)} ${l5!.toFixed(1)} ${l15!.toFixed(1)})`,
   );
-  console.log(
-    `producer throughput  direct ${prodDirect.recordsPerSec.toFixed(0)} rec/s (${prodDirect.mbPerSec} MB/s)  proxy ${prodProxy.recordsPerSec.toFixed(0)} rec/s (${prodProxy.mbPerSec} MB/s)  ratio ${ratio(prodDirect.recordsPerSec, prodProxy.recordsPerSec)}`,
-  );
-  console.log(
-    `producer latency at ${LATENCY_RATE} rec/s  direct p50 ${latDirect.p50} ms p99 ${latDirect.p99} ms  proxy p50 ${latProxy.p50} ms p99 ${latProxy.p99} ms  added p50 ${latProxy.p50 - latDirect.p50} ms p99 ${latProxy.p99 - latDirect.p99} ms`,
-  );
-  console.log(
-    `consumer throughput  direct ${consDirect.recordsPerSec.toFixed(0)} rec/s (${consDirect.mbPerSec} MB/s)  proxy ${consProxy.recordsPerSec.toFixed(0)} rec/s (${consProxy.mbPerSec} MB/s)  ratio ${ratio(consDirect.recordsPerSec, consProxy.recordsPerSec)}`,
-  );
-  const fetchDirect = median(cd, (x) => x.fetchRecordsPerSec).fetchRecordsPerSec;
-  const fetchProxy = median(cp, (x) => x.fetchRecordsPerSec).fetchRecordsPerSec;
-  console.log(
-    `consumer fetch-only  direct ${fetchDirect.toFixed(0)} rec/s  proxy ${fetchProxy.toFixed(0)} rec/s  ratio ${ratio(fetchDirect, fetchProxy)} (without the group join)`,
-  );
-  console.log(
-    `proxy relayed ${proxy.stats.requests} requests, ${(proxy.stats.bytesFromClients / 1e6).toFixed(1)} MB up, ${(proxy.stats.bytesFromBrokers / 1e6).toFixed(1)} MB down; frames relayed in parts: ${proxy.stats.requestsStreamed} requests, ${proxy.stats.responsesStreamed} responses`,
-  );
+  for (const [i, s] of sides.entries()) {
+    const f = summary[i]!;
+    const vs = (a: number, b: number) => (i === 0 ? "" : `  ratio ${ratio(a, b)}`);
+    console.log(
+      `${s.name.padEnd(11)} producer ${f.produce.recordsPerSec.toFixed(0)} rec/s (${f.produce.mbPerSec} MB/s)${vs(direct.produce.recordsPerSec, f.produce.recordsPerSec)}` +
+        ` | latency at ${LATENCY_RATE} rec/s p50 ${f.p50} ms p99 ${f.p99} ms` +
+        ` | consumer ${f.consume.recordsPerSec.toFixed(0)} rec/s (${f.consume.mbPerSec} MB/s)${vs(direct.consume.recordsPerSec, f.consume.recordsPerSec)}` +
+        ` | fetch-only ${f.fetch.toFixed(0)} rec/s${vs(direct.fetch, f.fetch)}`,
+    );
+  }
+  for (const [name, p] of [
+    ["proxy", proxy],
+    ["proxy+rule", ruled],
+  ] as const)
+    console.log(
+      `${name} relayed ${p.stats.requests} requests, ${(p.stats.bytesFromClients / 1e6).toFixed(1)} MB up, ${(p.stats.bytesFromBrokers / 1e6).toFixed(1)} MB down; frames relayed in parts: ${p.stats.requestsStreamed} requests, ${p.stats.responsesStreamed} responses`,
+    );
 } finally {
   await proxy.close();
+  await ruled.close();
 }
 process.exit(0);

@@ -122,6 +122,16 @@ interface Expected {
   saslToken?: true;
 }
 
+/**
+ * Responses above this size are relayed in parts as they arrive (cut-through) when only their
+ * correlation id changes (and, for Fetch v16+, the small tagged tail): a consumer starts reading a
+ * fetch while the broker is still sending it, instead of after the proxy has gathered all of it.
+ * Responses that must be seen whole are gathered at any size.
+ */
+const STREAM_RESPONSES_ABOVE = 64 * 1024;
+/** Of such a response, the bytes handed out first: the correlation id is all the relay decides from. */
+const RESPONSE_HEAD_BYTES = 1024;
+
 const MAX_QUEUED_REQUESTS = 256;
 /** Client bytes queued behind a held request before the client is paused. */
 const MAX_QUEUED_BYTES = 4 * 1024 * 1024;
@@ -200,7 +210,7 @@ function produceAcks(frame: Buffer, h: RequestHeader): number {
 
 export class ProxyConnection {
   private readonly clientFrames = new FrameSplitter();
-  private readonly upstreamFrames = new FrameSplitter();
+  private readonly upstreamFrames = new FrameSplitter(STREAM_RESPONSES_ABOVE, RESPONSE_HEAD_BYTES);
   private readonly slots: Slot[] = [];
   private readonly expected: Expected[] = [];
   private readonly incoming: FrameEvent[] = [];
@@ -341,7 +351,10 @@ export class ProxyConnection {
     }
     if (this.incoming.length > MAX_QUEUED_REQUESTS || this.queuedBytes > MAX_QUEUED_BYTES)
       this.pauseClient("queue");
+    // The requests relayed without waiting (most) leave in one write, not one system call each.
+    this.upstream.cork();
     void this.pump();
+    this.upstream.uncork();
   }
 
   private async pump(): Promise<void> {
@@ -460,7 +473,9 @@ export class ProxyConnection {
   private rawForwardPlan(h: RequestHeader, frame: Buffer): Omit<Expected, "upstreamId"> | null | "inspect" {
     const supported = isSupported(h.apiKey, h.apiVersion);
     if (h.apiKey === API_KEYS.Produce && supported) {
-      if (produceNeedsInspection(this.produceContext(h))) return "inspect";
+      // Read from the shared state directly: a ProduceContext is built only for a request inspected.
+      const { sequences, droppedPlain } = this.shared;
+      if (produceNeedsInspection({ rules: this.shared.rules(), sequences, droppedPlain })) return "inspect";
       const acks = produceAcks(frame, h);
       return acks !== 0
         ? { slot: this.newSlot(h.correlationId), apiKey: h.apiKey, apiVersion: h.apiVersion }
@@ -717,16 +732,22 @@ export class ProxyConnection {
     } catch (e) {
       return this.malformed("upstream", e);
     }
-    for (const event of events) {
-      try {
-        if (event.kind === "frame") this.onResponseFrame(event.frame);
-        else if (event.kind === "start") this.startResponseInParts(event.size, event.head);
-        else if (event.kind === "part") this.responsePart(event.bytes);
-        else this.endResponseInParts();
-      } catch (e) {
-        return this.malformed("upstream", e);
+    // The responses of one chunk leave in one write, not one system call each.
+    this.client.cork();
+    try {
+      for (const event of events) {
+        try {
+          if (event.kind === "frame") this.onResponseFrame(event.frame);
+          else if (event.kind === "start") this.startResponseInParts(event.size, event.head);
+          else if (event.kind === "part") this.responsePart(event.bytes);
+          else this.endResponseInParts();
+        } catch (e) {
+          return this.malformed("upstream", e);
+        }
+        if (this.closed && this.upstream.destroyed) return;
       }
-      if (this.closed && this.upstream.destroyed) return;
+    } finally {
+      this.client.uncork();
     }
     // Draining after a lost response: every forwarded request has been answered.
     if (this.closed && this.expected.length === 0 && !this.responseInParts) this.upstream.destroy();

@@ -129,7 +129,9 @@ const batchKey = (topic: string, partition: number, b: RecordBatchView): string 
     : `${topic}:${partition}:crc${b.header.crc}`;
 
 /** Whether any rule could apply to Produce at all (so the common no-fault path stays cheap). */
-export function produceNeedsInspection(ctx: ProduceContext): boolean {
+export function produceNeedsInspection(
+  ctx: Pick<ProduceContext, "rules" | "sequences" | "droppedPlain">,
+): boolean {
   return ctx.rules.length > 0 || ctx.sequences.size > 0 || ctx.droppedPlain.size > 0;
 }
 
