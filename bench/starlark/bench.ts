@@ -9,15 +9,14 @@
 // the repository; without Go the TS figures are printed alone. Prints ns/op and the ratio ours/theirs
 // (below 1.0 means we are faster).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Interpreter, makeBuiltin, Struct, type Value } from "../../src/starlark/index.js";
+import { buildGoDriver } from "./go-driver.js";
 import { type BenchResult, runBenchFile } from "./runner.js";
 import { generateSpec, MONITOR_BENCH, SPEC_STUBS } from "./workloads.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const argVal = (flag: string) => {
   const i = args.indexOf(flag);
@@ -36,33 +35,6 @@ function readBenchmarkStar(): string | undefined {
       encoding: "utf8",
     });
   } catch {
-    return undefined;
-  }
-}
-
-function buildGoDriver(): string | undefined {
-  const dir = join(work, "go");
-  const bin = join(dir, "benchgo");
-  try {
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, "main.go"), readFileSync(join(here, "gomain.go.tmpl"), "utf8"));
-    const env = { ...process.env, GOFLAGS: "-mod=mod" };
-    if (!existsSync(join(dir, "go.mod")))
-      execFileSync("go", ["mod", "init", "benchgo"], { cwd: dir, env, stdio: "ignore" });
-    execFileSync("go", ["get", "go.starlark.net@latest"], { cwd: dir, env, stdio: "ignore" });
-    execFileSync("go", ["mod", "tidy"], { cwd: dir, env, stdio: "ignore" });
-    execFileSync("go", ["build", "-o", bin, "."], { cwd: dir, env, stdio: "ignore" });
-    const v = execFileSync("go", ["list", "-m", "go.starlark.net"], {
-      cwd: dir,
-      env,
-      encoding: "utf8",
-    }).trim();
-    console.log(`starlark-go: ${v} (built in ${dir})`);
-    return bin;
-  } catch (e) {
-    console.log(
-      `starlark-go: not available (${(e as Error).message.split("\n")[0]}); printing our figures only`,
-    );
     return undefined;
   }
 }
@@ -90,7 +62,7 @@ function tsLoad(file: string, src: string, iter: number): BenchResult {
 }
 
 const rows: { name: string; ts: number; go?: number }[] = [];
-const goBin = buildGoDriver();
+const goBin = buildGoDriver(work);
 
 const benchmarkStar = readBenchmarkStar();
 if (benchmarkStar === undefined)
