@@ -505,3 +505,39 @@ test("a large request behind a held (delayed) request waits for it: the broker s
     await up.close();
   }
 });
+
+test("a 300 KiB fetch response (below 1 MiB) is relayed as it arrives: the client has its first bytes before the broker sent the rest", async () => {
+  const up = await scriptedUpstream();
+  const proxy = await startKafkaProxy({ upstream: `127.0.0.1:${up.port}` });
+  const client = await connected(Number(proxy.bootstrap.split(":")[1]));
+  try {
+    client.write(fetchRequest(21));
+    await until(() => up.frames().length === 1, "the fetch request reached the broker");
+    const records = Buffer.alloc(300 * 1024);
+    for (let i = 0; i < records.length; i += 4096) records.writeUInt32BE(i, i);
+    const whole = fetchResponse(up.frames()[0]!.readInt32BE(4), records, []);
+    let received = 0;
+    const chunks: Buffer[] = [];
+    client.on("data", (c: Buffer) => {
+      chunks.push(c);
+      received += c.length;
+    });
+    // The broker sends the first 200 KiB and stops: a proxy that gathers whole frames would send nothing.
+    up.write(whole.subarray(0, 200 * 1024));
+    await until(() => received >= 128 * 1024, "the client got the response's first bytes");
+    assert.equal(proxy.stats.responsesStreamed, 1);
+    up.write(whole.subarray(200 * 1024));
+    await until(() => received === whole.length, "the whole response");
+    const [frame] = new FrameReader().push(Buffer.concat(chunks));
+    const fetched = decodeResponse(1, 16, frame!);
+    assert.equal(fetched.correlationId, 21);
+    assert.ok(
+      Buffer.from(fetched.body.responses[0]!.partitions[0]!.records!).equals(records),
+      "records intact",
+    );
+  } finally {
+    client.destroy();
+    await proxy.close();
+    await up.close();
+  }
+});
