@@ -29,9 +29,12 @@ export async function javaProducerSteps(
  * Every value of `topic` a Java 4 console consumer reads with the given isolation level. No maximum: it
  * reads until nothing came for 8 s, so an extra record shows too.
  */
+// The console consumer's idle timeout also covers joining its group before the first record: on a
+// loaded machine (npm test runs several files at once) that took more than 8 s and the read came back
+// empty.
 export const javaConsume = (bootstrap: string, topic: string, isolation: string): Promise<string[]> =>
   javaConsoleConsume("4", bootstrap, topic, {
-    idleMs: 8000,
+    idleMs: 20000,
     args: ["--consumer-property", `isolation.level=${isolation}`],
   });
 
