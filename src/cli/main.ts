@@ -13,6 +13,7 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
                    [--html FILE] [--timeout SECONDS] [--allow-empty] [--verbose] [--shard I/N]
+                   [--pool] [--parallel N]
                                run a spec (.star, or a TypeScript module .ts/.mts)
   faultbox merge-reports REPORT.json... [--output FILE] [--junit FILE] [--html FILE]
                                one report from the JSON results of --shard runs

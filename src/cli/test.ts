@@ -1,16 +1,18 @@
 // `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE] [--html FILE]`
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { NoTestMatched, runSuite } from "../core/engine.js";
+import { NoTestMatched, runSuite, type RunOptions } from "../core/engine.js";
+import { runInLanes } from "../core/lanes.js";
 import { SpecError, errorMessage } from "../core/errors.js";
 import { randomSeed } from "../core/random.js";
 import { parseShard, type Shard } from "../core/shard.js";
-import { exitCode } from "../core/results.js";
-import { consoleReporter } from "../report/console.js";
+import { exitCode, type TestResult } from "../core/results.js";
+import { consoleReporter, lanesLine } from "../report/console.js";
 import { toJson } from "../report/json.js";
 import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
+import { loadLanes } from "./lanes.js";
 import { loadSpec } from "./load.js";
 import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
 import { checkSetup } from "../core/services.js";
@@ -27,6 +29,8 @@ const FLAGS = {
   timeout: true,
   shard: true,
   "allow-empty": false,
+  parallel: true,
+  pool: false,
   verbose: false,
 };
 
@@ -59,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   let runs: number | undefined;
   let timeoutSeconds: number | undefined;
   let shard: Shard | undefined;
+  let parallel: number | undefined;
   try {
     parsed = parseArgs(argv, FLAGS);
     if (parsed.positional.length > 1)
@@ -74,6 +79,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const flag of ["output", "junit", "html"] as const) checkWritable(flag, parsed.flags[flag]);
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
     if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
+    parallel = intFlag(parsed.flags, "parallel", 1);
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
     return 1;
@@ -82,11 +88,10 @@ export async function run(argv: string[]): Promise<number> {
   // With --format json, stdout carries only the JSON document.
   const human = (s: string) => (json ? process.stderr : process.stdout).write(s);
 
+  const loadOptions = { timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined };
   let builder;
   try {
-    builder = await loadSpec(parsed.positional[0], {
-      timeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
-    });
+    builder = await loadSpec(parsed.positional[0], loadOptions);
   } catch (err) {
     return reportLoadError(err);
   }
@@ -117,7 +122,18 @@ export async function run(argv: string[]): Promise<number> {
   process.on("SIGTERM", onSignal);
   let result;
   try {
-    result = await runSuite(suite, builder.runtime, {
+    const pool = parsed.flags.pool === "true";
+    const plan =
+      parallel !== undefined || pool
+        ? await loadLanes(builder, () => loadSpec(parsed.positional[0], loadOptions), {
+            parallel: parallel ?? 1,
+            pool,
+            filter: parsed.flags.test,
+            shard,
+          })
+        : undefined;
+    if (plan?.note) reporter.warning(plan.note);
+    const options = {
       seed,
       runs,
       filter: parsed.flags.test,
@@ -125,12 +141,16 @@ export async function run(argv: string[]): Promise<number> {
       signal: abort.signal,
       testTimeoutMs: timeoutSeconds !== undefined ? timeoutSeconds * 1000 : undefined,
       stallGuard: processStallGuard(),
-      onTestStart: (n, i, t) => reporter.testStart(n, i, t),
-      onTestEnd: (r) => reporter.testEnd(r),
-      onWarning: (m) => reporter.warning(m),
-      echo: parsed.flags.verbose ? (svc, line) => human(`  [${svc}] ${line}\n`) : undefined,
-    });
+      onTestStart: (n: string, i: number, t: number) => reporter.testStart(n, i, t),
+      onTestEnd: (r: TestResult) => reporter.testEnd(r),
+      onWarning: (m: string) => reporter.warning(m),
+      echo: parsed.flags.verbose ? (svc: string, line: string) => human(`  [${svc}] ${line}\n`) : undefined,
+    } satisfies RunOptions;
+    result = plan
+      ? await runInLanes(plan.lanes, { ...options, parallel: parallel ?? 1, pool })
+      : await runSuite(suite, builder.runtime, options);
   } catch (err) {
+    if (err instanceof UsageError) return reportLoadError(err);
     if (err instanceof NoTestMatched) {
       process.stderr.write(`ERROR: ${err.message}\n`);
       return 1;
@@ -142,6 +162,7 @@ export async function run(argv: string[]): Promise<number> {
     process.off("SIGTERM", onSignal);
   }
   reporter.summary(result);
+  if (result.lanes) human(lanesLine(result.lanes, result.durationMs) + "\n");
   const doc = JSON.stringify(toJson(result), null, 2) + "\n";
   if (json) process.stdout.write(doc);
   if (parsed.flags.output) writeFileSync(parsed.flags.output, doc);

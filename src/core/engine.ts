@@ -55,6 +55,16 @@ export interface RunOptions {
   onWarning?: (message: string) => void;
   /** Service output lines, for live display. */
   echo?: (service: string, line: string) => void;
+  /**
+   * Lanes (--parallel, --pool; core/lanes.ts): whether this lane takes the test (false: another lane
+   * took it, this one skips it). Every lane walks the tests in the same order, so each test runs once.
+   */
+  claim?: (testName: string) => boolean;
+  /**
+   * Lanes: a body slot, waited for once the test's services are up and released when its body and
+   * monitors are done; how many bodies run at once. Time spent waiting is not the test's duration.
+   */
+  bodySlot?: (signal: AbortSignal) => Promise<() => void>;
 }
 
 export class NoTestMatched extends Error {}
@@ -106,6 +116,7 @@ export async function runSuite(suite: Suite, runtime: Runtime, options: RunOptio
         notRun.push(test.name);
         continue;
       }
+      if (options.claim && !options.claim(test.name)) continue;
       options.onTestStart?.(test.name, index, tests.length);
       const runs = Math.max(1, options.runs ?? 1);
       let result: TestResult | undefined;
@@ -164,6 +175,8 @@ async function runTest(
   nonce: string,
 ): Promise<TestResult> {
   const started = performance.now();
+  /** Time spent waiting for a body slot (lanes): another test's time, not this one's. */
+  let queuedMs = 0;
   const seedRng = createRng(seed);
   const run = new TestRun(suite, test, services, seedRng.fork(`test:${test.name}`), `${nonce}-${test.name}`);
   runtime.current = run;
@@ -175,7 +188,8 @@ async function runTest(
   };
   const finish = (partial: Partial<TestResult> & Pick<TestResult, "result">): TestResult => ({
     ...base,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(performance.now() - started - queuedMs),
+    ...(queuedMs >= 1 ? { queuedMs: Math.round(queuedMs) } : {}),
     assertions: run.assertions,
     warnings: run.warnings,
     events: run.log.all().map(({ seq, time, type, service, data }) => ({ seq, time, type, service, data })),
@@ -255,6 +269,13 @@ async function runTest(
       }
     }
     for (const m of suite.monitors) run.registerMonitor(m);
+    let releaseSlot: (() => void) | undefined;
+    if (options.bodySlot) {
+      const queued = performance.now();
+      releaseSlot = await options.bodySlot(run.abort.signal);
+      queuedMs = performance.now() - queued;
+    }
+    // Armed once the body may run: waiting for a body slot is not the body blocking the thread.
     options.stallGuard?.arm(`test "${test.name}"`, timeoutMs);
     const timer = setTimeout(
       () => run.abort.abort(new TestTimeout(`test timed out after ${formatDuration(timeoutMs)}`)),
@@ -296,6 +317,7 @@ async function runTest(
       });
     } finally {
       clearTimeout(timer);
+      releaseSlot?.();
     }
   } finally {
     options.stallGuard?.disarm();
@@ -303,9 +325,10 @@ async function runTest(
     run.abort.abort(new TestTimeout("the test ended")); // no-op when it was stopped already
     run.stopMonitors();
     await run.stopObservers();
+    const addresses = services.addresses();
     for (const name of protocolNames())
       await getProtocol(name)
-        ?.afterTest?.()
+        ?.afterTest?.({ addresses })
         .catch(() => undefined);
     runtime.current = undefined;
     run.log.close();

@@ -153,8 +153,12 @@ export interface ProtocolPlugin {
   healthcheck?: (target: Address, ctx: HealthcheckContext) => Promise<void>;
   /** Constructors for observe= sources this protocol offers (e.g. kafka's topic()). */
   observers?: Record<string, (...args: unknown[]) => ObserveSource>;
-  /** Called when a test ends, before its services stop: close clients the steps kept open. */
-  afterTest?: () => Promise<void>;
+  /**
+   * Called when a test ends, before its services stop: close clients the steps kept open. `addresses`
+   * are the test's own (its proxies' and services'): with lanes (--parallel) other tests run at the
+   * same time on other addresses, and their clients stay open.
+   */
+  afterTest?: (scope: { addresses: Address[] }) => Promise<void>;
   /** Selectors of one node of a service with this interface (`kafka.leader(topic=)`), by name. */
   nodeSelectors?: Record<string, ProtocolNodeSelector>;
 }

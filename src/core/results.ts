@@ -42,6 +42,8 @@ export interface TestResult {
   /** Last output lines of a service that failed to start. */
   serviceOutput?: { service: string; lines: string[] };
   runs?: { total: number; passed: number };
+  /** Lanes: how long the test, its services up, waited for a body slot (not part of durationMs). */
+  queuedMs?: number;
 }
 
 export interface SuiteResult {
@@ -56,8 +58,23 @@ export interface SuiteResult {
   warnings: string[];
   /** Tests not run because the run was interrupted. */
   notRun: string[];
+  /** Set when tests ran in lanes (--parallel, --pool): how, and the time it saved. */
+  lanes?: LaneSummary;
   /** Set with --shard: which share of how many tests this run was. */
   shard?: { index: number; count: number; selected: number };
+}
+
+export interface LaneSummary {
+  /** Lanes, each with its own copy of every service, proxy and Starlark worker. */
+  lanes: number;
+  /** Test bodies that ran at once (--parallel). */
+  parallel: number;
+  /** Whether lanes beyond the running bodies start the next tests' services ahead (--pool). */
+  pool: boolean;
+  /** The tests' own durations added up: about what a serial run takes. */
+  testsMs: number;
+  /** testsMs minus the run's wall time: what running in lanes saved. */
+  savedMs: number;
 }
 
 export function exitCode(r: SuiteResult): number {

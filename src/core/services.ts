@@ -519,6 +519,15 @@ export class ServiceManager {
     return this.running.get(service)?.process.lastLines(n) ?? this.lines.slice(-n);
   }
 
+  /** Every address of this run's proxies and services (a test's clients connect to these). */
+  addresses(): Address[] {
+    const out: Address[] = [];
+    for (const p of this.proxies.values()) out.push(p.proxy.listen);
+    for (const svc of this.suite.services)
+      for (const i of svc.interfaces) out.push(this.upstream(svc, i.name));
+    return out;
+  }
+
   /** After a test: stop fresh services (reverse order), keep reused ones, clear every proxy's rules. */
   async afterTest(): Promise<void> {
     await this.settleStarting();

@@ -2,7 +2,7 @@
 // and the summary line.
 import { relative } from "node:path";
 import type { Event } from "../core/events.js";
-import type { SuiteResult, TestResult } from "../core/results.js";
+import type { LaneSummary, SuiteResult, TestResult } from "../core/results.js";
 import { NO_ASSERTIONS, replayCommand } from "./replay.js";
 
 export interface ConsoleReporter {
@@ -152,4 +152,11 @@ export function matrixTable(r: SuiteResult, cells: TestResult[]): string {
     for (const c of failed) out.push(`  ${c.matrix!.scenario} × ${c.matrix!.fault}: ${c.reason ?? c.result}`);
   }
   return out.join("\n");
+}
+
+/** How a run in lanes went: "pool: 2 lanes, 1 test at a time: the tests took 82.1 s together, ..." */
+export function lanesLine(l: LaneSummary, wallMs: number): string {
+  const how = l.pool ? (l.parallel > 1 ? `parallel ${l.parallel} + pool` : "pool") : `parallel ${l.parallel}`;
+  const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  return `${how}: ${l.lanes} lanes, ${l.parallel} test${l.parallel > 1 ? "s" : ""} at a time; the tests took ${s(l.testsMs)} together, the run ${s(wallMs)}: ${s(l.savedMs)} saved`;
 }

@@ -53,6 +53,17 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
     ...(r.notRun.length ? { not_run: r.notRun } : {}),
     ...(r.warnings.length ? { warnings: r.warnings } : {}),
     ...(r.shard ? { shard: r.shard } : {}),
+    ...(r.lanes
+      ? {
+          lanes: {
+            lanes: r.lanes.lanes,
+            parallel: r.lanes.parallel,
+            pool: r.lanes.pool,
+            tests_ms: r.lanes.testsMs,
+            saved_ms: r.lanes.savedMs,
+          },
+        }
+      : {}),
     tests: r.tests.map((t) => ({
       name: t.name,
       result: t.result,

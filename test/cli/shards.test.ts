@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { comparable, junitComparable, type Json } from "./compare-results.js";
 
 const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
 const spec = new URL("./specs/shards.star", import.meta.url).pathname;
@@ -12,35 +13,6 @@ const spec = new URL("./specs/shards.star", import.meta.url).pathname;
 function faultbox(cwd: string, ...args: string[]) {
   return spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd });
 }
-
-type Json = Record<string, unknown>;
-
-/**
- * What two runs of one spec with one seed share: everything but wall-clock figures, the ports the
- * proxies drew, and the connection open/close events (whose moment relative to steps is timing).
- */
-function comparable(doc: Json): Json {
-  const strip = (v: unknown): unknown => {
-    if (typeof v === "string") return v.replace(/127\.0\.0\.1:\d+/g, "ADDR");
-    if (Array.isArray(v)) return v.map(strip);
-    if (v && typeof v === "object") {
-      const out: Json = {};
-      for (const [k, x] of Object.entries(v))
-        if (!["duration_ms", "timestamp", "seq", "conn_id"].includes(k)) out[k] = strip(x);
-      return out;
-    }
-    return v;
-  };
-  const tests = (doc.tests as Json[]).map((t) => ({
-    ...t,
-    events: ((t.events as Json[] | null) ?? []).filter((e) => !String(e.type).startsWith("proxy_conn_")),
-  }));
-  return strip({ ...doc, tests }) as Json;
-}
-
-/** JUnit without times, and without the last events (compared above, in the JSON, without timing). */
-const junitComparable = (xml: string) =>
-  xml.replace(/ time="[\d.]+"/g, "").replace(/\nlast events:\n[^<]*<\//g, "</");
 
 test("shards 1/2 and 2/2 merged equal the unsharded report (JSON, JUnit); each shard runs about half", () => {
   const dir = mkdtempSync(join(tmpdir(), "faultbox-shards-"));

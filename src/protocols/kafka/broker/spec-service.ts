@@ -113,7 +113,9 @@ export function parseEmbeddedSettings(service: string, json: string | undefined)
 
 // One set of ports per service for the whole run, so the proxy in front of it and the env of other
 // services stay valid when a fresh broker replaces the last one (reuse=False: a fresh broker per test).
-const portsByService = new Map<string, number[]>();
+// Keyed by the service's definition: each loaded copy of a spec (the lanes of --parallel and --pool)
+// has its own brokers.
+const portsByService = new WeakMap<object, number[]>();
 
 async function launchEmbedded(req: LaunchRequest): Promise<RunningProcess> {
   const svc = req.service;
@@ -127,10 +129,10 @@ async function launchEmbedded(req: LaunchRequest): Promise<RunningProcess> {
     svc.name,
     svc.env[EMBEDDED_KAFKA_ENV] ?? req.env[EMBEDDED_KAFKA_ENV],
   );
-  let ports = portsByService.get(svc.name);
+  let ports = portsByService.get(svc);
   if (!ports || ports.length !== settings.brokers) {
     ports = await freePorts(settings.brokers, LOOPBACK);
-    portsByService.set(svc.name, ports);
+    portsByService.set(svc, ports);
   }
   const lines: string[] = [];
   const kafka = await startEmbeddedKafka({

@@ -9,7 +9,8 @@ import { kafkajsSasl, type KafkaSaslCredentials } from "./sasl.js";
 const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 const producers = new Map<string, Promise<Producer>>();
-const openClients = new Set<{ disconnect(): Promise<void> }>();
+/** Every open client and the address it talks to (tests in other lanes use other addresses). */
+const openClients = new Map<{ disconnect(): Promise<void> }, Address>();
 
 function addrKey(a: Address, sasl?: KafkaSaslCredentials): string {
   return `${a.host}:${a.port}${sasl ? ` as ${sasl.mechanism}:${sasl.username}` : ""}`;
@@ -45,7 +46,7 @@ export function stepProducer(target: Address, sasl?: KafkaSaslCredentials): Prom
         maxInFlightRequests: 1,
         retry: { retries: 0 },
       });
-      openClients.add(producer);
+      openClients.set(producer, target);
       await producer.connect();
       return producer;
     })();
@@ -55,9 +56,9 @@ export function stepProducer(target: Address, sasl?: KafkaSaslCredentials): Prom
   return p;
 }
 
-/** Registers a client (a consumer) so that a test ending mid-step still closes it. */
-export function trackClient(c: { disconnect(): Promise<void> }): () => void {
-  openClients.add(c);
+/** Registers a client (a consumer of `target`) so that a test ending mid-step still closes it. */
+export function trackClient(c: { disconnect(): Promise<void> }, target: Address): () => void {
+  openClients.set(c, target);
   return () => openClients.delete(c);
 }
 
@@ -74,9 +75,15 @@ export function dropProducer(target: Address, sasl?: KafkaSaslCredentials): void
     .catch(() => undefined);
 }
 
-export async function closeStepClients(): Promise<void> {
-  const all = [...openClients];
-  openClients.clear();
-  producers.clear();
-  await Promise.all(all.map((c) => c.disconnect().catch(() => undefined)));
+/**
+ * Closes the step clients of a test that ended: those talking to one of its `addresses` (all of them
+ * when none are given). Tests running at the same time in other lanes keep theirs.
+ */
+export async function closeStepClients(scope?: { addresses: Address[] }): Promise<void> {
+  const mine = scope ? new Set(scope.addresses.map((a) => addrKey(a))) : undefined;
+  const closing = [...openClients].filter(([, target]) => !mine || mine.has(addrKey(target)));
+  for (const [c] of closing) openClients.delete(c);
+  for (const key of [...producers.keys()])
+    if (!mine || [...mine].some((m) => key === m || key.startsWith(`${m} as `))) producers.delete(key);
+  await Promise.all(closing.map(([c]) => c.disconnect().catch(() => undefined)));
 }

@@ -24,9 +24,11 @@ export function isKafkaImage(image: string): boolean {
   return KAFKA_IMAGES.some((re) => re.test(image.trim()));
 }
 
-const portsByService = new Map<string, number>();
+// Keyed by the service's definition, not its name: each loaded copy of a spec (the lanes of
+// --parallel and --pool) runs its own broker beside the others, on its own port.
+const portsByService = new WeakMap<object, number>();
 
-async function brokerPort(service: string): Promise<number> {
+async function brokerPort(service: object): Promise<number> {
   let p = portsByService.get(service);
   if (p === undefined) {
     [p] = await freePorts(1, LOOPBACK);
@@ -51,7 +53,7 @@ async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
   }
   // Syscall faults: the broker JVM runs under the supervisor (every JVM thread inherits its filter).
   const commandPrefix = req.wrapper?.argvPrefix;
-  let port = await brokerPort(svc.name);
+  let port = await brokerPort(svc);
   let cluster: KafkaCluster;
   try {
     cluster = await startKafka({ brokerPorts: [port], commandPrefix });
@@ -59,7 +61,7 @@ async function launchLocalKafka(req: LaunchRequest): Promise<RunningProcess> {
     // The port this service had may have been taken meanwhile; the proxy follows a move (retarget),
     // so one more try on a new port costs nothing but time.
     [port] = await freePorts(1, LOOPBACK);
-    portsByService.set(svc.name, port!);
+    portsByService.set(svc, port!);
     try {
       cluster = await startKafka({ brokerPorts: [port!], commandPrefix });
     } catch {

@@ -190,7 +190,7 @@ async function consume(call: StepCall): Promise<StepOutcome> {
       restartOnFailure: async () => !finished,
     },
   });
-  const untrack = trackClient(consumer);
+  const untrack = trackClient(consumer, call.target);
   let got: Consumed | undefined;
   let resolveGot!: () => void;
   const gotOne = new Promise<void>((r) => (resolveGot = r));

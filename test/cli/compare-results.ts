@@ -1,0 +1,31 @@
+// What two runs of one spec with one seed must share, for tests that run it two ways (sharded and
+// merged, serial and in lanes) and compare the reports.
+
+export type Json = Record<string, unknown>;
+
+/**
+ * What two runs of one spec with one seed share: everything but wall-clock figures, the ports the
+ * proxies drew, and the connection open/close events (whose moment relative to steps is timing).
+ */
+export function comparable(doc: Json): Json {
+  const strip = (v: unknown): unknown => {
+    if (typeof v === "string") return v.replace(/127\.0\.0\.1:\d+/g, "ADDR");
+    if (Array.isArray(v)) return v.map(strip);
+    if (v && typeof v === "object") {
+      const out: Json = {};
+      for (const [k, x] of Object.entries(v))
+        if (!["duration_ms", "timestamp", "seq", "conn_id"].includes(k)) out[k] = strip(x);
+      return out;
+    }
+    return v;
+  };
+  const tests = (doc.tests as Json[]).map((t) => ({
+    ...t,
+    events: ((t.events as Json[] | null) ?? []).filter((e) => !String(e.type).startsWith("proxy_conn_")),
+  }));
+  return strip({ ...doc, tests }) as Json;
+}
+
+/** JUnit without times, and without the last events (compared above, in the JSON, without timing). */
+export const junitComparable = (xml: string) =>
+  xml.replace(/ time="[\d.]+"/g, "").replace(/\nlast events:\n[^<]*<\//g, "</");
