@@ -214,15 +214,15 @@ function mergeLaneResults(
 const MIB = 1024 * 1024;
 
 /**
- * About how much memory one lane's copy of the suite's services takes: a Kafka broker (a JVM) about
- * 700 MiB, any other service 150 MiB, and the lane's own worker and proxies 100 MiB. A guess on the
- * safe side, used only to bound the pool.
+ * About how much memory one lane's copy of the suite's services takes: a Kafka broker (a JVM whose
+ * heap may grow to 1 GiB) 1 GiB, any other service 150 MiB, and the lane's own worker and proxies
+ * 100 MiB. A guess on the safe side, used only to bound the pool.
  */
 export function laneMemoryEstimate(suite: Suite): number {
   let bytes = 100 * MIB;
   for (const svc of suite.services) {
     if (svc.remote) continue;
-    bytes += svc.interfaces.some((i) => i.protocol === "kafka") ? 700 * MIB : 150 * MIB;
+    bytes += svc.interfaces.some((i) => i.protocol === "kafka") ? 1024 * MIB : 150 * MIB;
   }
   return bytes;
 }

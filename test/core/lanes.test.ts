@@ -75,11 +75,11 @@ test("the pool is bounded by available memory; parallel bodies are kept; no more
   const fb = createApi(b);
   fb.service("kafka", { image: "apache/kafka:4.1.1", interfaces: [fb.interface("broker", "kafka", 0)] });
   fb.service("api", { binary: "/bin/true", interfaces: [fb.interface("main", "http", 0)] });
-  // One lane: 100 + 700 (Kafka) + 150 MiB.
+  // One lane: 100 + 1024 (Kafka) + 150 MiB.
   assert.deepEqual(laneCount(b.suite, 10, 2, true, 100_000 * MIB), { lanes: 4 });
-  const tight = laneCount(b.suite, 10, 2, true, 3000 * MIB); // 3/4 of it fits 2 lanes
+  const tight = laneCount(b.suite, 10, 2, true, 4000 * MIB); // 3/4 of it fits 2 lanes
   assert.equal(tight.lanes, 2);
-  assert.match(tight.boundedBy!, /3000 MiB available, about 950 MiB per lane/);
+  assert.match(tight.boundedBy!, /4000 MiB available, about 1274 MiB per lane/);
   assert.equal(laneCount(b.suite, 10, 2, true, 100 * MIB).lanes, 2);
   assert.deepEqual(laneCount(b.suite, 10, 3, false, 100 * MIB), { lanes: 3 });
   assert.deepEqual(laneCount(b.suite, 3, 2, true, 100_000 * MIB), { lanes: 3 });
