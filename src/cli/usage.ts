@@ -14,6 +14,10 @@ export const COMMAND_USAGE: Record<string, string> = {
                      loading the spec (default: 60)
   --shard I/N        run only shard I of N (round robin over the name-sorted tests), for CI
                      matrices; faultbox merge-reports joins the shards' JSON results
+  --parallel N       run N tests at once, each with its own services, ports, proxies and logs
+                     (the spec is loaded once per lane); results in the serial order
+  --pool             while a test runs, start the next test's fresh services (bounded by memory);
+                     with --parallel N, one warming lane per running test
   --allow-empty      a spec that declares no tests passes (by default it is an error)
   --format json      print the JSON result document on stdout (human output goes to stderr)
   --output FILE      write the JSON result document to FILE
