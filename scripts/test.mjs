@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 // `npm test`: runs every test/**/*.test.ts with Node's built-in test runner (through tsx).
 //   --unit         only tests outside test/integration/
-//   --only PATTERN only files whose path contains PATTERN
+//   --only PATTERN only files whose path contains PATTERN (repeat it for several)
 // Each test times out after FAULTBOX_TEST_TIMEOUT_MS (default 10 minutes).
-// Test files run FAULTBOX_TEST_CONCURRENCY at a time (default 3; node --test alone would run one at a
-// time on a 2-core machine): integration files spend most of their time waiting on real brokers and
-// databases, so several share the two cores well.
+//
+// Two lanes run side by side, each a `node --test` process:
+// - heavy: the integration files that start Kafka JVMs (single brokers, 3-node clusters, a fresh broker
+//   per test in specs) or run the Java client tools, ONE AT A TIME. Two of them at once on a 2-core
+//   machine starve each other's JVMs: brokers and consumer groups miss their timeouts and tests flake.
+// - light: everything else (unit files, integration files that start no JVM: HTTP services, PostgreSQL,
+//   syscall faults), FAULTBOX_TEST_CONCURRENCY - 1 files at a time beside the heavy one (default 3 in
+//   all, so 2 light files), or FAULTBOX_TEST_CONCURRENCY when there is no heavy file (--unit).
+// FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other in one process.
+// The heavy lane's output streams as it comes; the light lane's is printed as one block when it ends. At the end: the slowest files, then "N passed, N failed, N
+// skipped" (both lanes) as the last line.
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
@@ -20,8 +28,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
-const onlyIdx = args.indexOf("--only");
-const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
+const only = args.flatMap((arg, i) => (arg === "--only" && i + 1 < args.length ? [args[i + 1]] : []));
 
 function walk(dir) {
   const out = [];
@@ -33,14 +40,11 @@ function walk(dir) {
   return out;
 }
 
-// Integration files first: they are the long ones, and the short unit files then fill the gaps at the
-// end instead of a long file starting last and running alone.
-const integrationFirst = (f) => (f.startsWith("test/integration/") ? 0 : 1);
 let files = walk(join(root, "test"))
   .map((f) => relative(root, f))
-  .sort((a, b) => integrationFirst(a) - integrationFirst(b) || (a < b ? -1 : a > b ? 1 : 0));
+  .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 if (unitOnly) files = files.filter((f) => !f.startsWith("test/integration/"));
-if (only) files = files.filter((f) => f.includes(only));
+if (only.length > 0) files = files.filter((f) => only.some((pattern) => f.includes(pattern)));
 if (files.length === 0) {
   console.error("no test files matched");
   process.exit(1);
@@ -70,60 +74,134 @@ function cleanUp() {
   return cleaning;
 }
 
+// Integration files that start no JVM (no Kafka broker, no Java tool): HTTP services, PostgreSQL,
+// syscall faults. They run in the light lane. Every other integration file is heavy, so a new one is
+// kept apart from the others until someone checks it belongs here.
+const LIGHT_INTEGRATION = new Set(
+  [
+    "foundation/postgres",
+    "runtime/actions",
+    "runtime/daemons",
+    "runtime/failing",
+    "runtime/http-basic",
+    "runtime/interrupt",
+    "runtime/parity",
+    "runtime/postgres",
+    "runtime/syscall",
+    "syscall/fault-keywords",
+    "syscall/postgres",
+    "syscall/spec",
+  ].map((name) => `test/integration/${name}.test.ts`),
+);
+const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.has(f);
+
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
-const concurrency = process.env.FAULTBOX_TEST_CONCURRENCY ?? "3";
-if (!/^[1-9]\d*$/.test(concurrency)) {
-  console.error(`FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${concurrency}"`);
+const concurrency = Number(process.env.FAULTBOX_TEST_CONCURRENCY ?? "3");
+if (!/^[1-9]\d*$/.test(process.env.FAULTBOX_TEST_CONCURRENCY ?? "3")) {
+  console.error(
+    `FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${process.env.FAULTBOX_TEST_CONCURRENCY}"`,
+  );
   process.exit(1);
 }
-// The spec reporter for people; a TAP copy to a file, read at the end for the closing summary line.
-const tapFile = join(tmpdir(), `faultbox-test-${process.pid}.tap`);
-const nodeArgs = [
-  "--import",
-  "tsx",
-  "--test",
-  "--test-reporter=spec",
-  "--test-reporter-destination=stdout",
-  "--test-reporter=tap",
-  `--test-reporter-destination=${tapFile}`,
-  `--test-timeout=${testTimeout}`,
-  `--test-concurrency=${concurrency}`,
-];
+const heavy = files.filter(isHeavy);
+const light = files.filter((f) => !isHeavy(f));
+/** @type {{name: string, files: string[], concurrency: number}[]} */
+const lanes =
+  concurrency === 1 || heavy.length === 0 || light.length === 0
+    ? [{ name: "all", files: [...heavy, ...light], concurrency: heavy.length > 0 ? 1 : concurrency }]
+    : [
+        { name: "heavy", files: heavy, concurrency: 1 },
+        { name: "light", files: light, concurrency: concurrency - 1 },
+      ];
 
-/** Prints "N passed, N failed, N skipped" from the TAP totals, as the run's last line. */
-function printSummary() {
-  let tap = "";
-  try {
-    tap = readFileSync(tapFile, "utf8");
-  } catch {
-    return;
-  } finally {
-    rmSync(tapFile, { force: true });
+const reporterDir = mkdtempSync(join(tmpdir(), "faultbox-test-reports-"));
+const totalsReporter = pathToFileURL(join(root, "scripts", "test-totals.mjs")).href;
+
+/** Runs one lane's `node --test`; `onLine` gets its stdout line by line, or it inherits stdout. */
+function startLane(lane, onLine) {
+  // The spec reporter for people; the totals and per-file durations to a file, read at the end.
+  lane.totalsFile = join(reporterDir, `${lane.name}.json`);
+  const nodeArgs = [
+    "--import",
+    "tsx",
+    "--test",
+    "--test-reporter=spec",
+    "--test-reporter-destination=stdout",
+    `--test-reporter=${totalsReporter}`,
+    `--test-reporter-destination=${lane.totalsFile}`,
+    `--test-timeout=${testTimeout}`,
+    `--test-concurrency=${lane.concurrency}`,
+  ];
+  lane.child = spawn(process.execPath, [...nodeArgs, ...lane.files], {
+    cwd: root,
+    stdio: ["inherit", onLine ? "pipe" : "inherit", "inherit"],
+    env,
+  });
+  if (onLine) {
+    let pending = "";
+    lane.child.stdout.setEncoding("utf8");
+    lane.child.stdout.on("data", (chunk) => {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop();
+      for (const line of lines) onLine(line);
+    });
+    lane.child.stdout.on("end", () => pending && onLine(pending));
   }
-  const total = (name) => {
-    const all = [...tap.matchAll(new RegExp(`^# ${name} (\\d+)$`, "gm"))];
-    return Number(all.at(-1)?.[1] ?? 0);
-  };
-  const failed = total("fail") + total("cancelled");
-  console.log(`\n${total("pass")} passed, ${failed} failed, ${total("skipped")} skipped`);
+  lane.done = new Promise((resolve) =>
+    lane.child.on("close", (code, signal) => resolve(code ?? (signal ? 1 : 0))),
+  );
 }
-const child = spawn(process.execPath, [...nodeArgs, ...files], {
-  cwd: root,
-  stdio: "inherit",
-  env,
-});
+
+/** The slowest files, then "N passed, N failed, N skipped" over all lanes as the last line. */
+function printSummary() {
+  const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
+  const perFile = {};
+  for (const lane of lanes) {
+    let report;
+    try {
+      report = JSON.parse(readFileSync(lane.totalsFile, "utf8"));
+    } catch {
+      continue; // the lane was stopped before it wrote its totals
+    }
+    for (const name of Object.keys(totals)) totals[name] += report.totals[name] ?? 0;
+    for (const [file, ms] of Object.entries(report.files))
+      perFile[`${lanes.length > 1 ? `${lane.name.padEnd(5)}  ` : ""}${relative(root, file)}`] = ms;
+  }
+  const slowest = Object.entries(perFile)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 15);
+  if (slowest.length > 0) {
+    const how = lanes.map((l) => `${l.name} lane: ${l.concurrency} file(s) at a time`).join(", ");
+    console.log(`\nslowest test files (their tests' durations added up; ${how}):`);
+    for (const [file, ms] of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}`);
+  }
+  const failed = totals.fail + totals.cancelled;
+  console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);
+}
+
+if (lanes.length === 1) startLane(lanes[0]);
+else {
+  // The heavy lane's output goes out a whole line at a time, so the light lane's output, kept in
+  // memory, can go out as one block as soon as that lane ends without cutting a heavy line in half.
+  const lightLines = [];
+  startLane(lanes[0], (line) => process.stdout.write(`${line}\n`));
+  startLane(lanes[1], (line) => lightLines.push(line));
+  lanes[1].done.then(() =>
+    process.stdout.write(`\n== the light lane (${light.length} files) ended:\n${lightLines.join("\n")}\n\n`),
+  );
+}
 let signalled = 0;
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     signalled++;
-    child.kill(sig);
+    for (const lane of lanes) lane.child.kill(sig);
     // A second signal: stop waiting for the tests.
     if (signalled > 1) cleanUp().then(() => process.exit(130));
   });
 }
-child.on("exit", async (code, signal) => {
-  await cleanUp();
-  printSummary();
-  process.exit(code ?? (signal ? 1 : 0));
-});
+const codes = await Promise.all(lanes.map((lane) => lane.done));
+await cleanUp();
+printSummary();
+rmSync(reporterDir, { recursive: true, force: true });
+process.exit(codes.find((code) => code !== 0) ?? 0);
