@@ -1,19 +1,24 @@
 #!/usr/bin/env node
 // `npm test`: runs every test/**/*.test.ts with Node's built-in test runner (through tsx).
-//   --unit         only tests outside test/integration/
-//   --only PATTERN only files whose path contains PATTERN (repeat it for several)
+//   --unit                only tests outside test/integration/
+//   --only PATTERN        only files whose path contains PATTERN (repeat it for several)
+//   --unit-also-on NODE   also run the unit files (those outside test/integration/) under the Node
+//                         binary NODE, in the light lane after its own files (repeat it for several;
+//                         CI gives Node 22 and 24 here)
 // Each test times out after FAULTBOX_TEST_TIMEOUT_MS (default 10 minutes).
 //
-// Two lanes run side by side, each a `node --test` process:
+// Two lanes run side by side, each a `node --test` process at a time:
 // - heavy: the integration files that start Kafka JVMs (single brokers, 3-node clusters, a fresh broker
 //   per test in specs) or run the Java client tools, ONE AT A TIME. Two of them at once on a 2-core
 //   machine starve each other's JVMs: brokers and consumer groups miss their timeouts and tests flake.
 // - light: everything else (unit files, integration files that start no JVM: HTTP services, PostgreSQL,
-//   syscall faults), FAULTBOX_TEST_CONCURRENCY - 1 files at a time beside the heavy one (default 3 in
-//   all, so 2 light files), or FAULTBOX_TEST_CONCURRENCY when there is no heavy file (--unit).
-// FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other in one process.
-// The heavy lane's output streams as it comes; the light lane's is printed as one block when it ends. At the end: the slowest files, then "N passed, N failed, N
-// skipped" (both lanes) as the last line.
+//   syscall faults), FAULTBOX_TEST_CONCURRENCY - 1 files at a time beside the heavy one (default 2 in
+//   all: one heavy and one light file, as many as there are cores), or FAULTBOX_TEST_CONCURRENCY when
+//   there is no heavy file (--unit); then the unit files again under each --unit-also-on Node.
+// FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other.
+// With both lanes, the heavy lane's output streams as it comes and each light run's is printed as one
+// block when it ends. At the end: the slowest files, then "N passed, N failed, N skipped" (every run
+// added up) as the last line.
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
@@ -22,13 +27,16 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(fileURLToPath(import.meta.url), "..", "..");
 const args = process.argv.slice(2);
 const unitOnly = args.includes("--unit");
-const only = args.flatMap((arg, i) => (arg === "--only" && i + 1 < args.length ? [args[i + 1]] : []));
+const valuesOf = (flag) =>
+  args.flatMap((arg, i) => (arg === flag && i + 1 < args.length ? [args[i + 1]] : []));
+const only = valuesOf("--only");
+const otherNodes = valuesOf("--unit-also-on");
 
 function walk(dir) {
   const out = [];
@@ -97,29 +105,58 @@ const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.h
 
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
-const concurrency = Number(process.env.FAULTBOX_TEST_CONCURRENCY ?? "3");
-if (!/^[1-9]\d*$/.test(process.env.FAULTBOX_TEST_CONCURRENCY ?? "3")) {
-  console.error(
-    `FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${process.env.FAULTBOX_TEST_CONCURRENCY}"`,
-  );
+const concurrencyText = process.env.FAULTBOX_TEST_CONCURRENCY ?? "2";
+if (!/^[1-9]\d*$/.test(concurrencyText)) {
+  console.error(`FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${concurrencyText}"`);
   process.exit(1);
 }
+const concurrency = Number(concurrencyText);
 const heavy = files.filter(isHeavy);
 const light = files.filter((f) => !isHeavy(f));
-/** @type {{name: string, files: string[], concurrency: number}[]} */
-const lanes =
-  concurrency === 1 || heavy.length === 0 || light.length === 0
-    ? [{ name: "all", files: [...heavy, ...light], concurrency: heavy.length > 0 ? 1 : concurrency }]
-    : [
-        { name: "heavy", files: heavy, concurrency: 1 },
-        { name: "light", files: light, concurrency: concurrency - 1 },
-      ];
+const unitFiles = light.filter((f) => !f.startsWith("test/integration/"));
+const twoLanes = concurrency > 1 && heavy.length > 0 && light.length > 0;
+const lightConcurrency = twoLanes ? concurrency - 1 : heavy.length > 0 ? 1 : concurrency;
+/**
+ * Runs, each a `node --test` process. Runs in one track follow each other; the two tracks (heavy,
+ * light) run side by side.
+ * @typedef {{name: string, files: string[], concurrency: number, node: string}} Run
+ * @type {Run[][]}
+ */
+const tracks = [];
+const versionOf = (node) => {
+  try {
+    return execFileSync(node, ["--version"], { encoding: "utf8" }).trim();
+  } catch (err) {
+    console.error(`--unit-also-on ${node}: not a Node binary that runs (${err.message})`);
+    process.exit(1);
+  }
+};
+const otherNodeRuns = (unitFiles.length > 0 ? otherNodes : []).map((node) => ({
+  name: `unit on Node ${versionOf(node)}`,
+  files: unitFiles,
+  concurrency: lightConcurrency,
+  node,
+}));
+if (twoLanes)
+  tracks.push(
+    [{ name: "heavy", files: heavy, concurrency: 1, node: process.execPath }],
+    [
+      { name: "light", files: light, concurrency: lightConcurrency, node: process.execPath },
+      ...otherNodeRuns,
+    ],
+  );
+else
+  tracks.push([
+    { name: "all", files: [...heavy, ...light], concurrency: lightConcurrency, node: process.execPath },
+    ...otherNodeRuns,
+  ]);
+const runs = tracks.flat();
 
 const reporterDir = mkdtempSync(join(tmpdir(), "faultbox-test-reports-"));
 const totalsReporter = pathToFileURL(join(root, "scripts", "test-totals.mjs")).href;
 
-/** Runs one lane's `node --test`; `onLine` gets its stdout line by line, or it inherits stdout. */
-function startLane(lane, onLine) {
+/** Starts one run's `node --test`; `onLine` gets its stdout line by line, or it inherits stdout. */
+function startRun(lane, onLine) {
   // The spec reporter for people; the totals and per-file durations to a file, read at the end.
   lane.totalsFile = join(reporterDir, `${lane.name}.json`);
   const nodeArgs = [
@@ -133,7 +170,7 @@ function startLane(lane, onLine) {
     `--test-timeout=${testTimeout}`,
     `--test-concurrency=${lane.concurrency}`,
   ];
-  lane.child = spawn(process.execPath, [...nodeArgs, ...lane.files], {
+  lane.child = spawn(lane.node, [...nodeArgs, ...lane.files], {
     cwd: root,
     stdio: ["inherit", onLine ? "pipe" : "inherit", "inherit"],
     env,
@@ -157,7 +194,7 @@ function startLane(lane, onLine) {
 function printSummary() {
   const totals = { pass: 0, fail: 0, cancelled: 0, skipped: 0 };
   const perFile = {};
-  for (const lane of lanes) {
+  for (const lane of runs) {
     let report;
     try {
       report = JSON.parse(readFileSync(lane.totalsFile, "utf8"));
@@ -166,13 +203,13 @@ function printSummary() {
     }
     for (const name of Object.keys(totals)) totals[name] += report.totals[name] ?? 0;
     for (const [file, ms] of Object.entries(report.files))
-      perFile[`${lanes.length > 1 ? `${lane.name.padEnd(5)}  ` : ""}${relative(root, file)}`] = ms;
+      perFile[`${runs.length > 1 ? `${lane.name}: ` : ""}${relative(root, file)}`] = ms;
   }
   const slowest = Object.entries(perFile)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 15);
   if (slowest.length > 0) {
-    const how = lanes.map((l) => `${l.name} lane: ${l.concurrency} file(s) at a time`).join(", ");
+    const how = runs.map((l) => `${l.name}: ${l.concurrency} file(s) at a time`).join(", ");
     console.log(`\nslowest test files (their tests' durations added up; ${how}):`);
     for (const [file, ms] of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}`);
   }
@@ -180,27 +217,38 @@ function printSummary() {
   console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);
 }
 
-if (lanes.length === 1) startLane(lanes[0]);
-else {
-  // The heavy lane's output goes out a whole line at a time, so the light lane's output, kept in
-  // memory, can go out as one block as soon as that lane ends without cutting a heavy line in half.
-  const lightLines = [];
-  startLane(lanes[0], (line) => process.stdout.write(`${line}\n`));
-  startLane(lanes[1], (line) => lightLines.push(line));
-  lanes[1].done.then(() =>
-    process.stdout.write(`\n== the light lane (${light.length} files) ended:\n${lightLines.join("\n")}\n\n`),
-  );
+/** Runs a track's runs one after the other; the exit codes. */
+async function runTrack(track, onLine) {
+  const codes = [];
+  for (const run of track) {
+    const lines = [];
+    if (!onLine && track.length > 1) console.log(`\n== ${run.name} (${run.files.length} files)`);
+    startRun(run, onLine === "block" ? (line) => lines.push(line) : onLine);
+    codes.push(await run.done);
+    // The heavy lane's output goes out a whole line at a time, so a light run's output, kept in
+    // memory, can go out as one block when it ends without cutting a heavy line in half.
+    if (onLine === "block")
+      process.stdout.write(`\n== ${run.name} (${run.files.length} files) ended:\n${lines.join("\n")}\n\n`);
+    if (signalled > 0) break;
+  }
+  return codes;
 }
 let signalled = 0;
 for (const sig of ["SIGINT", "SIGTERM"]) {
   process.on(sig, () => {
     signalled++;
-    for (const lane of lanes) lane.child.kill(sig);
+    for (const run of runs) run.child?.kill(sig);
     // A second signal: stop waiting for the tests.
     if (signalled > 1) cleanUp().then(() => process.exit(130));
   });
 }
-const codes = await Promise.all(lanes.map((lane) => lane.done));
+const codes = (
+  await Promise.all(
+    tracks.length === 1
+      ? [runTrack(tracks[0])]
+      : [runTrack(tracks[0], (line) => process.stdout.write(`${line}\n`)), runTrack(tracks[1], "block")],
+  )
+).flat();
 await cleanUp();
 printSummary();
 rmSync(reporterDir, { recursive: true, force: true });
