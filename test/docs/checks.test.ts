@@ -65,8 +65,8 @@ test("a flag that is not in the command's --help, an unknown subcommand and a mi
   );
   assert.deepEqual([...specs], ["examples/quickstart/faultbox.star"]);
   assert.deepEqual(
-    await commandProblems("ORDERS_MODE=naive ./bin/faultbox.js test x.star --parallel 4", specs),
-    ["faultbox test: --parallel is not in its --help"],
+    await commandProblems("ORDERS_MODE=naive ./bin/faultbox.js test x.star --workers 4", specs),
+    ["faultbox test: --workers is not in its --help"],
   );
   assert.deepEqual(await commandProblems("npx faultbox frobnicate", specs), [
     '"faultbox frobnicate" is not a command (faultbox --help lists the commands)',
