@@ -12,11 +12,14 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-                   [--html FILE] [--timeout SECONDS] [--allow-empty] [--verbose] [--shard I/N]
-                   [--pool] [--parallel N]
-                               run a spec (.star, or a TypeScript module .ts/.mts)
+                   [--html FILE] [--normalize FILE] [--timeout SECONDS] [--allow-empty] [--verbose]
+                   [--shard I/N] [--pool] [--parallel N] [--dry-run]
+                               run a spec (.star, or a TypeScript module .ts/.mts); --dry-run
+                               lists the services, tests and matrix cells and starts nothing
   faultbox merge-reports REPORT.json... [--output FILE] [--junit FILE] [--html FILE]
                                one report from the JSON results of --shard runs
+  faultbox diff A B            compare two normalized traces (or JSON results): exit 0 identical,
+                               2 different
   faultbox check SPEC [--format json] [--timeout SECONDS] [--allow-empty]
                                load and validate a spec, check its set-up, run nothing
   faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
@@ -40,6 +43,7 @@ const commands: Record<string, () => Promise<Command>> = {
   starlark: async () => (await import("./starlark.js")).run,
   proxy: async () => (await import("./proxy.js")).run,
   "merge-reports": async () => (await import("./merge-reports.js")).run,
+  diff: async () => (await import("./diff.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

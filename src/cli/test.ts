@@ -1,9 +1,11 @@
-// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE] [--html FILE]`
+// `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE]
+//  [--html FILE] [--normalize FILE] [--dry-run]`
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { NoTestMatched, runSuite, type RunOptions } from "../core/engine.js";
 import { runInLanes } from "../core/lanes.js";
 import { SpecError, errorMessage } from "../core/errors.js";
+import type { Suite } from "../core/model.js";
 import { randomSeed } from "../core/random.js";
 import { parseShard, type Shard } from "../core/shard.js";
 import { exitCode, type TestResult } from "../core/results.js";
@@ -11,12 +13,15 @@ import { consoleReporter, lanesLine } from "../report/console.js";
 import { toJson } from "../report/json.js";
 import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
+import type { JsonDoc } from "../report/doc.js";
+import { normalizeDoc } from "../report/normalize.js";
 import { UsageError, intFlag, parseArgs } from "./args.js";
 import { loadLanes } from "./lanes.js";
 import { loadSpec } from "./load.js";
 import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
 import { checkSetup } from "../core/services.js";
 import { processStallGuard } from "../core/stall-guard.js";
+import { dryRunPlan, formatDryRun } from "./dry-run.js";
 
 const FLAGS = {
   test: true,
@@ -32,6 +37,8 @@ const FLAGS = {
   parallel: true,
   pool: false,
   verbose: false,
+  normalize: true,
+  "dry-run": false,
 };
 
 /** Fails before the run (which may take minutes) when a report could not be written afterwards. */
@@ -76,7 +83,8 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--seed must be a non-negative integer, got "${s}"`);
     seed = s !== undefined ? BigInt(s) : randomSeed();
     runs = intFlag(parsed.flags, "runs", 1);
-    for (const flag of ["output", "junit", "html"] as const) checkWritable(flag, parsed.flags[flag]);
+    for (const flag of ["output", "junit", "html", "normalize"] as const)
+      checkWritable(flag, parsed.flags[flag]);
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
     if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
     parallel = intFlag(parsed.flags, "parallel", 1);
@@ -100,6 +108,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`WARNING: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
     return 1;
   }
+  if (parsed.flags["dry-run"]) return dryRun(suite, parsed.flags.test, json, runs ?? 1);
   const setup = await checkSetup(suite);
   if (setup.length) {
     for (const p of setup) process.stderr.write(`error: [SETUP_ERROR] ${setupErrorLine(p)}\n`);
@@ -168,5 +177,21 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.flags.output) writeFileSync(parsed.flags.output, doc);
   if (parsed.flags.junit) writeFileSync(parsed.flags.junit, toJUnit(result));
   if (parsed.flags.html) writeFileSync(parsed.flags.html, toHtml(result));
+  if (parsed.flags.normalize)
+    writeFileSync(parsed.flags.normalize, normalizeDoc(toJson(result) as JsonDoc, dirname(suite.file)));
   return exitCode(result);
+}
+
+/** --dry-run: the plan from the loaded spec; nothing starts. */
+function dryRun(suite: Suite, filter: string | undefined, json: boolean, runs: number): number {
+  let plan;
+  try {
+    plan = dryRunPlan(suite, filter);
+  } catch (err) {
+    if (!(err instanceof NoTestMatched)) throw err;
+    process.stderr.write(`ERROR: ${err.message}\n`);
+    return 1;
+  }
+  process.stdout.write(json ? JSON.stringify(plan, null, 2) + "\n" : formatDryRun(plan, runs));
+  return 0;
 }

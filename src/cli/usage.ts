@@ -22,7 +22,9 @@ export const COMMAND_USAGE: Record<string, string> = {
   --format json      print the JSON result document on stdout (human output goes to stderr)
   --output FILE      write the JSON result document to FILE
   --junit FILE       write JUnit XML to FILE
-  --html FILE        write a self-contained HTML report to FILE
+  --html FILE        write a self-contained HTML report to FILE (timeline, plots; docs/reports.md)
+  --normalize FILE   write the normalized trace (stable, timing-free; compare with faultbox diff)
+  --dry-run          list the services, tests and matrix cells a run would have, and start nothing
   --verbose          echo every service's output lines
 
   Exit codes: 0 all passed, 1 usage, spec or set-up error, 2 a test failed, 3 inconclusive only

@@ -3,58 +3,11 @@
 // JSON document (toJson), so the two reports never disagree. No external assets: it opens offline and can
 // be attached to a CI run as one file.
 import type { SuiteResult } from "../core/results.js";
+import type { JsonDoc, JsonTest } from "./doc.js";
 import { toJson } from "./json.js";
 
-interface JsonEvent {
-  seq: number;
-  timestamp: string;
-  type: string;
-  service?: string;
-  data?: Record<string, unknown>;
-}
-export interface JsonTest {
-  name: string;
-  result: string;
-  reason?: string;
-  failure_type?: string;
-  seed: string;
-  duration_ms: number;
-  replay_command?: string;
-  expectation_violated?: boolean;
-  location?: { file: string; line: number };
-  faults?: string[];
-  fault_windows?: {
-    assumption: string;
-    target?: string;
-    rules: { rule: string; matched?: number; fired: number }[];
-    matched?: number;
-    fired: number;
-  }[];
-  runs?: { total: number; passed: number };
-  service_output?: { service: string; lines: string[] };
-  assertions: number;
-  diagnostics?: { level: string; code: string; message: string }[];
-  events: JsonEvent[] | null;
-}
-interface JsonCell {
-  scenario: string;
-  fault: string;
-  passed: boolean;
-  outcome: string;
-  reason?: string;
-}
-export interface JsonDoc {
-  star_file: string;
-  seed: string;
-  duration_ms: number;
-  pass: number;
-  fail: number;
-  inconclusive?: number;
-  not_run?: string[];
-  warnings?: string[];
-  tests: JsonTest[];
-  matrix?: { scenarios: string[]; faults: string[]; cells: JsonCell[]; excluded?: unknown[] };
-}
+/** The document types, where merge.ts and others have found them. */
+export type { JsonDoc, JsonTest } from "./doc.js";
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
