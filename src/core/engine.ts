@@ -5,7 +5,7 @@ import { AssertionFailure, ServiceStartError, SpecError, TestTimeout, errorMessa
 import { matchTestFilter } from "./filter.js";
 import type { Suite, TestDef } from "./model.js";
 import { createRng } from "./random.js";
-import type { SuiteResult, TestResult } from "./results.js";
+import type { FailureMoment, SuiteResult, TestResult } from "./results.js";
 import { TestRun } from "./run.js";
 import { ServiceManager } from "./services.js";
 import { getProtocol, protocolNames } from "./protocol.js";
@@ -177,9 +177,11 @@ async function runTest(
   const started = performance.now();
   /** Time spent waiting for a body slot (lanes): another test's time, not this one's. */
   let queuedMs = 0;
+  const startedAt = new Date().toISOString();
   const seedRng = createRng(seed);
   const run = new TestRun(suite, test, services, seedRng.fork(`test:${test.name}`), `${nonce}-${test.name}`);
   runtime.current = run;
+  services.traffic = run.traffic;
   const base = {
     name: test.name,
     seed: seed.toString(),
@@ -195,6 +197,9 @@ async function runTest(
     events: run.log.all().map(({ seq, time, type, service, data }) => ({ seq, time, type, service, data })),
     faults: [...new Set([...test.faults, ...run.faultsApplied])],
     ...(run.faultWindows.length ? { faultWindows: run.faultWindows } : {}),
+    startedAt,
+    ...(partial.result !== "pass" ? { failedAt: failureMoment(run) } : {}),
+    ...(run.traffic.all().length ? { traffic: run.traffic.all() } : {}),
     ...partial,
   });
   const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
@@ -332,6 +337,13 @@ async function runTest(
         .catch(() => undefined);
     runtime.current = undefined;
     run.log.close();
+    run.traffic.close();
+    if (services.traffic === run.traffic) services.traffic = undefined;
     await services.afterTest();
   }
+}
+
+/** The first failure's moment, or now (an error or timeout that no assertion raised). */
+function failureMoment(run: TestRun): FailureMoment {
+  return run.failedAt ?? { time: new Date().toISOString(), afterSeq: run.log.size };
 }

@@ -3,6 +3,7 @@
 // its healthcheck for ready(), and event sources (observers) a service can declare in observe=.
 import type { ObserveSource } from "./model.js";
 import type { ProxyRule } from "./model.js";
+import type { RequestSample } from "./traffic.js";
 import type { RuleCounts } from "./syscall.js";
 import { nearest } from "../util/spell.js";
 
@@ -96,6 +97,11 @@ export interface ProxyOptions {
    * `proxy_conn_close`) into the current test's log (service = the proxied service).
    */
   onEvent: (type: string, data: Record<string, unknown>, rule?: ProxyRule) => void;
+  /**
+   * Reports each request relayed, with its latency, for the report's plots (optional: a proxy without
+   * a notion of requests reports none). Called often: keep it cheap.
+   */
+  onRequest?: (sample: RequestSample) => void;
   /** 127.0.0.1 in specs; `faultbox proxy` may name another interface. */
   listenHost: string;
   /** Port to listen on; absent or 0: any free port (read it from the proxy's `listen`). */

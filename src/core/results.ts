@@ -2,6 +2,7 @@
 import type { SourceLocation } from "./errors.js";
 import type { Event } from "./events.js";
 import type { MatrixCell } from "./model.js";
+import type { InterfaceTraffic } from "./traffic.js";
 
 export type Verdict = "pass" | "fail" | "error" | "inconclusive";
 
@@ -19,6 +20,17 @@ export interface FaultWindowRecord {
   /** Sums over the rules; fired 0 means the window's faults never fired. */
   matched?: number;
   fired: number;
+  /** When the window opened and closed (ISO 8601), for timelines. */
+  openedAt?: string;
+  closedAt?: string;
+}
+
+/** The moment a test failed: when its failing assertion (or error) was raised. */
+export interface FailureMoment {
+  /** ISO 8601. */
+  time: string;
+  /** Events logged by then: the failure comes after event #afterSeq. */
+  afterSeq: number;
 }
 
 export interface TestResult {
@@ -44,6 +56,11 @@ export interface TestResult {
   runs?: { total: number; passed: number };
   /** Lanes: how long the test, its services up, waited for a body slot (not part of durationMs). */
   queuedMs?: number;
+  /** When the test started (ISO 8601). */
+  startedAt?: string;
+  failedAt?: FailureMoment;
+  /** Requests each proxy relayed during the test (latency and throughput plots). */
+  traffic?: InterfaceTraffic[];
 }
 
 export interface SuiteResult {

@@ -17,7 +17,8 @@ import type { Observer } from "./observer.js";
 import { getProtocol } from "./protocol.js";
 import type { Rng } from "./random.js";
 import type { RuleCounts } from "./syscall.js";
-import type { FaultWindowRecord } from "./results.js";
+import type { FailureMoment, FaultWindowRecord } from "./results.js";
+import { TrafficLog } from "./traffic.js";
 import { decodeBody, type Response } from "./response.js";
 import type { ServiceManager } from "./services.js";
 import { formatAddr } from "./topology.js";
@@ -36,6 +37,10 @@ export class TestRun {
   readonly faultsApplied = new Set<string>();
   /** Every window opened, with per-rule firing counts (filled in when the window closes). */
   readonly faultWindows: FaultWindowRecord[] = [];
+  /** Requests the proxies relayed during the test. */
+  readonly traffic = new TrafficLog();
+  /** When the test's first failure was raised (an assertion, a monitor violation). */
+  failedAt: FailureMoment | undefined;
   private readonly monitors = new Set<ActiveMonitor>();
   readonly observers: Observer[] = [];
   /** events() calls since the last assertion, for vacuous-assertion warnings. */
@@ -195,7 +200,13 @@ export class TestRun {
   }
 
   private failure(assertion: string, message: string): AssertionFailure {
+    this.noteFailure();
     return new AssertionFailure(assertion, message, this.locate());
+  }
+
+  /** Remembers the moment of the test's first failure (reports pin it on the timeline). */
+  noteFailure(): void {
+    this.failedAt ??= { time: new Date().toISOString(), afterSeq: this.log.size };
   }
 
   private counted(): { empty: number; nonEmpty: number } {
@@ -339,7 +350,10 @@ export class TestRun {
   // ---- monitors -------------------------------------------------------------------------------------
 
   registerMonitor(def: MonitorDef): () => void {
-    const m = new ActiveMonitor(def, this.log, (v) => this.monitorViolations.push(v));
+    const m = new ActiveMonitor(def, this.log, (v) => {
+      this.noteFailure();
+      this.monitorViolations.push(v);
+    });
     this.monitors.add(m);
     return () => {
       m.stop();
@@ -402,6 +416,7 @@ export class TestRun {
         ],
         matched: 0,
         fired: 0,
+        openedAt: new Date().toISOString(),
       };
       records.set(a, record);
       this.faultWindows.push(record);
@@ -420,6 +435,8 @@ export class TestRun {
           undoFailure ??= err;
         }
       }
+      const closedAt = new Date().toISOString();
+      for (const record of records.values()) record.closedAt = closedAt;
       // A composite assumption (faults=[...]) matched and fired as often as the windows inside it.
       const total = (a: FaultAssumption, field: "matched" | "fired"): number | undefined => {
         let n: number | undefined = 0;

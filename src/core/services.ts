@@ -2,6 +2,7 @@
 // start in dependency order with healthchecks, fresh per test unless reuse=True, stop in reverse order.
 import { ServiceStartError, TestTimeout, errorMessage, type SourceLocation } from "./errors.js";
 import type { EventLog } from "./events.js";
+import type { TrafficLog } from "./traffic.js";
 import { waitHealthy } from "./healthcheck.js";
 import { getLauncher, launchKind, type RunningProcess } from "./launcher.js";
 import type { LaunchWrapper } from "./syscall.js";
@@ -64,6 +65,8 @@ export class ServiceManager {
   private readonly order: ServiceDef[];
   readonly running = new Map<string, RunningService>();
   private readonly proxies = new Map<string, ProxyEntry>();
+  /** Where proxies report the requests they relay: the running test's, set by the engine. */
+  traffic: TrafficLog | undefined;
   private readonly lines: string[] = [];
   /**
    * The startAll() under way, if any. A test stopped while its services start (Ctrl-C, SIGTERM) is
@@ -143,6 +146,7 @@ export class ServiceManager {
               }
               log?.append(type, svc.name, { interface: i.name, ...data });
             },
+            onRequest: (sample) => this.traffic?.record(svc.name, i.name, i.protocol, sample),
           });
           this.proxies.set(interfaceKey(svc.name, i.name), {
             service: svc.name,

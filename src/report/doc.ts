@@ -33,8 +33,8 @@ export interface JsonTraffic {
   /** Milliseconds until the response left the proxy; -1 when no response was sent (dropped, closed). */
   latency_ms: number[];
   api: number[];
-  /** Kafka client id / HTTP path of each request, when known ("" otherwise). */
-  client?: string[];
+  /** What the protocol says about each request (Kafka: client id, HTTP: path; "" when nothing). */
+  detail?: string[];
   /** Requests beyond the per-test sample limit: counted, not listed. */
   unlisted?: number;
 }

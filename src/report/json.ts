@@ -2,6 +2,7 @@
 import { relative } from "node:path";
 import type { SuiteResult, TestResult } from "../core/results.js";
 import { NO_ASSERTIONS, replayCommand } from "./replay.js";
+import type { InterfaceTraffic } from "../core/traffic.js";
 
 function diagnostics(t: TestResult): object {
   const out = t.warnings.map((w) => ({
@@ -21,6 +22,30 @@ function diagnostics(t: TestResult): object {
     });
   }
   return out.length ? { diagnostics: out } : {};
+}
+
+/** Column by column (one index per request), times in ms from the test's start: compact for 20,000 rows. */
+function trafficJson(t: InterfaceTraffic, startedAt: string): object {
+  const origin = Date.parse(startedAt);
+  const apis: string[] = [];
+  const apiIndex = new Map<string, number>();
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const api = t.samples.map((s) => {
+    let i = apiIndex.get(s.api);
+    if (i === undefined) apiIndex.set(s.api, (i = apis.push(s.api) - 1));
+    return i;
+  });
+  return {
+    service: t.service,
+    interface: t.iface,
+    protocol: t.protocol,
+    apis,
+    t: t.samples.map((s) => round(s.startedAt - origin)),
+    latency_ms: t.samples.map((s) => (s.latencyMs < 0 ? -1 : round(s.latencyMs))),
+    api,
+    ...(t.samples.some((s) => s.detail) ? { detail: t.samples.map((s) => s.detail ?? "") } : {}),
+    ...(t.unlisted ? { unlisted: t.unlisted } : {}),
+  };
 }
 
 export function toJson(r: SuiteResult, cwd = process.cwd()): object {
@@ -86,10 +111,16 @@ export function toJson(r: SuiteResult, cwd = process.cwd()): object {
               rules: w.rules,
               ...(w.matched !== undefined ? { matched: w.matched } : {}),
               fired: w.fired,
+              ...(w.openedAt ? { opened_at: w.openedAt, closed_at: w.closedAt } : {}),
             })),
           }
         : {}),
       ...(t.runs ? { runs: t.runs } : {}),
+      ...(t.startedAt ? { started_at: t.startedAt } : {}),
+      ...(t.failedAt ? { failed_at: { timestamp: t.failedAt.time, after_seq: t.failedAt.afterSeq } } : {}),
+      ...(t.traffic?.length && t.startedAt
+        ? { traffic: t.traffic.map((x) => trafficJson(x, t.startedAt!)) }
+        : {}),
       ...(t.serviceOutput ? { service_output: t.serviceOutput } : {}),
       assertions: t.assertions,
       ...diagnostics(t),

@@ -8,6 +8,8 @@ import { createApi, type ServiceHandle, type SpecApi } from "../../src/core/defi
 import { SpecBuilder } from "../../src/core/builder.js";
 import { runSuite } from "../../src/core/engine.js";
 import { isDeepStrictEqual } from "node:util";
+import { toJson } from "../../src/report/json.js";
+import type { JsonDoc } from "../../src/report/doc.js";
 
 async function withService(fn: (port: number) => Promise<void>) {
   let hits = 0;
@@ -195,4 +197,77 @@ test("steps outside a running test are a spec error", () => {
   });
   const fb = createApi(b);
   assert.throws(() => fb.assertTrue(true), /assert_true\(\) can only be used while a test runs/);
+});
+
+// What the engine records for the reports' timelines and plots.
+test("fault windows carry their open/close times, a failure its moment, proxies every request with its latency", async () => {
+  await withService(async (port) => {
+    const r = await suiteOf((fb, svc) => {
+      const main = svc.iface("main");
+      fb.test("fails_in_window", async () => {
+        await main.get({ path: "/before" });
+        await fb.fault(
+          main,
+          async () => {
+            await main.get({ path: "/slow" });
+            fb.assertEq(1, 2, "inside the window");
+          },
+          fb.rules.delay({ delay: "200ms", path: "/slow" }),
+        );
+      });
+      fb.test("passes", async () => void (await main.get({ path: "/x" })));
+    }, port);
+    const failed = r.tests.find((t) => t.name === "test_fails_in_window")!;
+    const passed = r.tests.find((t) => t.name === "test_passes")!;
+    assert.equal(failed.result, "fail");
+
+    const w = failed.faultWindows![0]!;
+    const at = (iso: string | undefined) => Date.parse(iso!);
+    assert.ok(at(failed.startedAt) <= at(w.openedAt), "the window opens after the test starts");
+    assert.ok(at(w.openedAt) <= at(failed.failedAt!.time), "the assertion failed inside the window");
+    assert.ok(at(failed.failedAt!.time) <= at(w.closedAt), "and before the window closed");
+    // The failure comes right after the slow step's answer, before the window's removal is logged.
+    const last = failed.events.find((e) => e.seq === failed.failedAt!.afterSeq)!;
+    assert.equal(last.type, "step_recv");
+    assert.equal(last.data.ok, true);
+    assert.ok(
+      failed.events.some((e) => e.seq > failed.failedAt!.afterSeq && e.type === "proxy_fault_removed"),
+    );
+    assert.equal(passed.failedAt, undefined);
+
+    const traffic = failed.traffic!;
+    assert.deepEqual(
+      traffic.map((t) => [t.service, t.iface, t.protocol]),
+      [["svc", "main", "http"]],
+    );
+    assert.deepEqual(
+      traffic[0]!.samples.map((s) => [s.api, s.detail]),
+      [
+        ["GET", "/before"],
+        ["GET", "/slow"],
+      ],
+    );
+    // The delay rule holds the request at least 200 ms: a lower bound the rule guarantees.
+    assert.ok(traffic[0]!.samples[1]!.latencyMs >= 200, `latency ${traffic[0]!.samples[1]!.latencyMs}`);
+    assert.deepEqual(
+      passed.traffic![0]!.samples.map((s) => s.detail),
+      ["/x"],
+    );
+
+    // The JSON result: times relative to the test's start, columns, the window's times.
+    const doc = toJson(r, "/tmp") as JsonDoc;
+    const jt = doc.tests.find((t) => t.name === "test_fails_in_window")!;
+    assert.equal(jt.started_at, failed.startedAt);
+    assert.deepEqual(jt.failed_at, {
+      timestamp: failed.failedAt!.time,
+      after_seq: failed.failedAt!.afterSeq,
+    });
+    assert.equal(jt.fault_windows![0]!.opened_at, w.openedAt);
+    assert.equal(jt.fault_windows![0]!.closed_at, w.closedAt);
+    const jtraffic = jt.traffic![0]!;
+    assert.deepEqual(jtraffic.apis, ["GET"]);
+    assert.deepEqual(jtraffic.api, [0, 0]);
+    assert.deepEqual(jtraffic.detail, ["/before", "/slow"]);
+    assert.ok(jtraffic.t[0]! >= 0 && jtraffic.t[0]! <= jtraffic.t[1]!);
+  });
 });

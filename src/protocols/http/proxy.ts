@@ -16,6 +16,29 @@ export function ruleMatches(pattern: string | undefined, value: string): boolean
   return pattern.toLowerCase() === value.toLowerCase();
 }
 
+/** Reports the request's latency once its response is sent (-1 when the connection closed first). */
+function timeRequest(
+  onRequest: NonNullable<ProxyOptions["onRequest"]>,
+  method: string,
+  path: string,
+  res: ServerResponse,
+): void {
+  const startedAt = performance.timeOrigin + performance.now();
+  let reported = false;
+  const report = (answered: boolean) => {
+    if (reported) return;
+    reported = true;
+    const latencyMs = answered ? performance.timeOrigin + performance.now() - startedAt : -1;
+    try {
+      onRequest({ api: method, startedAt, latencyMs, detail: path });
+    } catch {
+      // a report's bookkeeping must never break the traffic
+    }
+  };
+  res.once("finish", () => report(true));
+  res.once("close", () => report(res.writableFinished));
+}
+
 export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const rules = new ProxyRuleSet();
   let rng = createRng(o.seed);
@@ -53,6 +76,7 @@ export async function startHttpProxy(o: ProxyOptions): Promise<ProtocolProxy> {
   const server = createServer(async (req, res) => {
     const method = req.method ?? "GET";
     const path = (req.url ?? "/").split("?")[0]!;
+    if (o.onRequest) timeRequest(o.onRequest, method, path, res);
     for (const rule of rules.rules) {
       if (!ruleMatches(rule.match.method, method) || !ruleMatches(rule.match.path, path) || !fires(rule))
         continue;

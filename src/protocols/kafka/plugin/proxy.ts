@@ -11,7 +11,12 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import type { ProxyRule } from "../../../core/model.js";
 import type { Address, ProtocolProxy, ProxyOptions } from "../../../core/protocol.js";
 import type { RuleCounts } from "../../../core/syscall.js";
-import { startKafkaProxy, type KafkaProxy, type KafkaProxyEvent } from "../proxy/index.js";
+import {
+  startKafkaProxy,
+  type KafkaProxy,
+  type KafkaProxyEvent,
+  type RequestTiming,
+} from "../proxy/index.js";
 import { toKafkaRule } from "./rules.js";
 
 export interface RetargetableProxy extends ProtocolProxy {
@@ -73,6 +78,20 @@ function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | un
   }
 }
 
+/** A request's timing for the report's plots; the Kafka client id says who asked. */
+function timed(options: ProxyOptions, r: RequestTiming): void {
+  try {
+    options.onRequest?.({
+      api: r.api,
+      startedAt: r.startedAt,
+      latencyMs: r.latencyMs,
+      ...(r.clientId ? { detail: r.clientId } : {}),
+    });
+  } catch {
+    // a report's bookkeeping must never break the traffic
+  }
+}
+
 function hostPort(a: string): Address {
   const i = a.lastIndexOf(":");
   return { host: a.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(a.slice(i + 1)) };
@@ -105,6 +124,13 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       onEvent: (e) => {
         if (mine === generation) forward(options, e, e.type === "fault" ? ruleOf.get(e.ruleId) : undefined);
       },
+      ...(options.onRequest
+        ? {
+            onRequest: (r: RequestTiming) => {
+              if (mine === generation) timed(options, r);
+            },
+          }
+        : {}),
     });
     return { proxy, ruleOf, idOf: new Map() };
   };

@@ -70,6 +70,8 @@ export interface ProxyShared {
   /** What delay rules hold (requests, responses, a throttle's mute): released when the test stops. */
   held: HeldRequests;
   emit(e: KafkaProxyEvent): void;
+  /** Told of each answered request (latency -1: the connection closed first); absent = not timed. */
+  onRequest?: (r: RequestTiming) => void;
   stats: ProxyStats;
 }
 
@@ -95,8 +97,19 @@ export interface ProxyStats {
   responsesLost: number;
 }
 
+/** One request's turn through the proxy: arrival to the response's last byte leaving. */
+export interface RequestTiming {
+  api: string;
+  clientId: string | null;
+  /** ms since the Unix epoch (fractional). */
+  startedAt: number;
+  latencyMs: number;
+}
+
 interface Slot {
   clientCorrelationId: number;
+  /** Set when requests are timed (ProxyShared.onRequest). */
+  timing?: { apiKey: number; clientId: string | null; startedAt: number };
   ready: Buffer | null;
   /** A response relayed in parts: its bytes so far not yet written, and whether the last has come. */
   stream?: { chunks: Buffer[]; done: boolean };
@@ -269,6 +282,7 @@ export class ProxyConnection {
       return;
     }
     this.closed = true;
+    for (const slot of this.slots) this.timed(slot, false);
     this.shared.stats.connectionsActive--;
     this.client.destroy();
     for (const slot of this.slots) slot.hold?.cancel?.();
@@ -478,11 +492,11 @@ export class ProxyConnection {
       if (produceNeedsInspection({ rules: this.shared.rules(), sequences, droppedPlain })) return "inspect";
       const acks = produceAcks(frame, h);
       return acks !== 0
-        ? { slot: this.newSlot(h.correlationId), apiKey: h.apiKey, apiVersion: h.apiVersion }
+        ? { slot: this.newSlot(h.correlationId, undefined, h), apiKey: h.apiKey, apiVersion: h.apiVersion }
         : null;
     }
     if (supported && this.shared.rules().length > 0 && h.apiKey !== API_KEYS.ApiVersions) return "inspect";
-    return { slot: this.newSlot(h.correlationId), apiKey: h.apiKey, apiVersion: h.apiVersion };
+    return { slot: this.newSlot(h.correlationId, undefined, h), apiKey: h.apiKey, apiVersion: h.apiVersion };
   }
 
   private produceContext(h: RequestHeader): ProduceContext {
@@ -505,8 +519,27 @@ export class ProxyConnection {
     if (actions?.lose) slot.lose = actions.lose;
     if (actions?.throttle && h)
       slot.throttle = { ...actions.throttle, apiKey: h.apiKey as ApiKey, apiVersion: h.apiVersion };
+    if (h && this.shared.onRequest)
+      slot.timing = {
+        apiKey: h.apiKey,
+        clientId: h.clientId,
+        startedAt: performance.timeOrigin + performance.now(),
+      };
     this.slots.push(slot);
     return slot;
+  }
+
+  /** Reports a timed request whose response left (or never will: latency -1). */
+  private timed(slot: Slot, answered: boolean): void {
+    const t = slot.timing;
+    if (!t || !this.shared.onRequest) return;
+    const now = performance.timeOrigin + performance.now();
+    this.shared.onRequest({
+      api: apiSchema(t.apiKey)?.name ?? `api ${t.apiKey}`,
+      clientId: t.clientId,
+      startedAt: t.startedAt,
+      latencyMs: answered ? now - t.startedAt : -1,
+    });
   }
 
   private emitWarnings(messages: readonly string[]): void {
@@ -1014,7 +1047,7 @@ export class ProxyConnection {
         if (!out) return; // unreadable: the connection was closed
         this.writeClient(out);
       }
-      this.slots.shift();
+      this.timed(this.slots.shift()!, true);
     }
     if (wrote) this.client.uncork();
     if (this.heldResponseBytes < MAX_HELD_RESPONSE_BYTES / 2) this.resumeUpstream("order");

@@ -14,7 +14,7 @@
 import { createServer, connect, type Server, type Socket, type AddressInfo } from "node:net";
 import { ActiveRule, type FaultRule } from "../rules/index.js";
 import { DEFAULT_MAX_DECOMPRESSED_BYTES, ZERO_UUID, type MetadataResponse } from "../wire/index.js";
-import { ProxyConnection, type ProxyShared, type ProxyStats } from "./connection.js";
+import { ProxyConnection, type ProxyShared, type ProxyStats, type RequestTiming } from "./connection.js";
 import type { KafkaProxyEvent } from "./events.js";
 import { SequenceTranslator } from "./sequences.js";
 import { lookupTopicNames } from "./topic-lookup.js";
@@ -28,7 +28,7 @@ export type {
   WarningEvent,
   ListenerEvent,
 } from "./events.js";
-export type { ProxyStats } from "./connection.js";
+export type { ProxyStats, RequestTiming } from "./connection.js";
 
 export interface KafkaProxyOptions {
   /** Bootstrap address of the real cluster, "host:port", or several, "host:port,host:port". */
@@ -43,6 +43,8 @@ export interface KafkaProxyOptions {
    */
   maxDecompressedBytes?: number;
   onEvent?: (e: KafkaProxyEvent) => void;
+  /** Each request relayed, with its latency (arrival to the response leaving the proxy). */
+  onRequest?: (r: RequestTiming) => void;
 }
 
 export interface KafkaProxy {
@@ -182,6 +184,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     duplicated: new Set(),
     droppedPlain: new Set(),
     emit,
+    ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     stats,
   };
 
