@@ -3,7 +3,7 @@
 #   - apt packages: Java 17 (with javac: the proxy's Java example is compiled by its test), Maven,
 #     PostgreSQL server, kcat, kafka-python, python3-venv, the zstd and lz4 tools (test fixtures of
 #     compressed record batches), Podman with runc (the container tests start their own private
-#     Podman API service), gcc, iproute2 (only those missing)
+#     Podman API service), gcc, iproute2, Chromium (the HTML report's browser tests) (only those missing)
 #   - npm dependencies (npm ci; skipped when node_modules exists, unless CI=true)
 #   - a Python venv with pytest and confluent-kafka for the faultbox proxy examples (once)
 #   - kafka-python (test/support/python-requirements.txt) from PyPI into a venv in ~/.cache/faultbox/python
@@ -37,9 +37,10 @@ step "apt packages"
 # gcc and libc6-dev: the syscall supervisor is compiled on first use (and the tests' C fixtures);
 # iproute2: `ss`, with which tests watch a client's connections; python3-venv: the venvs below;
 # python3-kafka: kafka-python 2.0.2 in Debian's /usr/bin/python3, the client the proxy and SASL tests
-# were written against (the kafka-python venv has kafka-python 3, with an idempotent producer).
+# were written against (the kafka-python venv has kafka-python 3, with an idempotent producer);
+# chromium: the HTML report's browser tests.
 packages=(openjdk-17-jre-headless openjdk-17-jdk-headless maven postgresql kcat python3-kafka python3-confluent-kafka
-  python3-venv util-linux procps zstd lz4 podman runc gcc libc6-dev iproute2)
+  python3-venv util-linux procps zstd lz4 podman runc gcc libc6-dev iproute2 chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
