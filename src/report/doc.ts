@@ -39,15 +39,26 @@ export interface JsonTraffic {
   unlisted?: number;
 }
 
-/**
- * What a history checker found (the `history` builtin): counts of acknowledged, lost, duplicated...
- * records and a few examples. Reports show every count it gives; the keys are the checker's.
- */
-export interface JsonHistory {
-  checker?: string;
+/** A history check's verdict, as the `history_check` event carries it (src/core/history). */
+export interface JsonHistoryCheck {
+  check?: string;
   ok?: boolean;
-  counts: Record<string, number>;
-  examples?: { kind: string; description: string }[];
+  summary?: string;
+  topics?: string[];
+  counts?: Record<string, number>;
+  allowed?: string[];
+  /** Per anomaly kind, every example; `events` are the seq numbers of the events that show it. */
+  anomalies?: Record<
+    string,
+    {
+      topic?: string;
+      key?: string;
+      partition?: number;
+      offset?: number;
+      detail?: string;
+      events?: number[];
+    }[]
+  >;
 }
 
 export interface JsonTest {
@@ -71,7 +82,6 @@ export interface JsonTest {
   assertions: number;
   diagnostics?: { level: string; code: string; message: string }[];
   traffic?: JsonTraffic[];
-  history?: JsonHistory | JsonHistory[];
   events: JsonEvent[] | null;
 }
 

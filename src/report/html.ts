@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { SuiteResult } from "../core/results.js";
-import type { JsonDoc, JsonHistory, JsonTest } from "./doc.js";
+import type { JsonDoc, JsonHistoryCheck, JsonTest } from "./doc.js";
 import { toJson } from "./json.js";
 import { buildTimeline } from "./timeline.js";
 
@@ -80,28 +80,40 @@ function events(t: JsonTest, id: string, origin: number): string {
   return `<details class="events-box"><summary>Events (${t.events.length})</summary>${filter}<table class="events"><tr><th>#</th><th>time</th><th>type</th><th>service</th><th>data</th></tr>${rows.join("")}</table></details>`;
 }
 
-/** A history checker's counts (lost, duplicated, ...) as bars, and its examples. */
-function history(t: JsonTest): string {
-  const checks: JsonHistory[] = t.history ? (Array.isArray(t.history) ? t.history : [t.history]) : [];
-  return checks
-    .map((h) => {
-      const counts = Object.entries(h.counts ?? {});
-      const max = Math.max(1, ...counts.map(([, n]) => n));
-      const verdict =
-        h.ok === undefined
-          ? ""
-          : `<span class="badge ${h.ok ? "pass" : "fail"}">${h.ok ? "OK" : "VIOLATION"}</span> `;
-      const bars = counts
+/**
+ * Each history check of the test (its `history_check` events): the verdict, what was sent, stored and
+ * read, and every anomaly kind as a bar (red when found and not allowed), then examples; an example's
+ * click selects the events that show it on the timeline.
+ */
+function history(t: JsonTest, id: string): string {
+  return (t.events ?? [])
+    .filter((e) => e.type === "history_check")
+    .map((e) => {
+      const h = (e.data ?? {}) as JsonHistoryCheck;
+      const anomalies = h.anomalies ?? {};
+      const allowed = new Set(h.allowed ?? []);
+      const counts = Object.entries(h.counts ?? {})
+        .map(([k, n]) => `<span class="${n ? "" : "dim"}">${escapeHtml(k)} <b>${n}</b></span>`)
+        .join(" · ");
+      const kinds = Object.entries(anomalies);
+      const max = Math.max(1, ...kinds.map(([, list]) => list.length));
+      const verdict = `<span class="badge ${h.ok ? "pass" : "fail"}">${h.ok ? "OK" : "VIOLATION"}</span>`;
+      const bars = kinds
+        .map(([k, list]) => {
+          const n = list.length;
+          const cls = n === 0 ? "none" : allowed.has(k) ? "allowed" : "bad";
+          return `<tr class="hist-${cls}"><th>${escapeHtml(k)}${allowed.has(k) ? " (allowed)" : ""}</th><td class="num">${n}</td><td class="bar"><span style="width:${((n / max) * 100).toFixed(1)}%"></span></td></tr>`;
+        })
+        .join("");
+      const examples = Object.entries(anomalies)
+        .flatMap(([kind, list]) => list.slice(0, 5).map((x) => ({ kind, ...x })))
+        .slice(0, 30)
         .map(
-          ([k, n]) =>
-            `<tr class="hist-${/lost|missing|duplicat|unexpected|violat/i.test(k) && n > 0 ? "bad" : "ok"}"><th>${escapeHtml(k)}</th><td class="num">${n}</td><td class="bar"><span style="width:${((n / max) * 100).toFixed(1)}%"></span></td></tr>`,
+          (x) =>
+            `<li${x.events?.length ? ` class="hist-example" data-test="${id}" data-seq="${x.events[0]}"` : ""}><b>${escapeHtml(x.kind)}</b>: ${x.key !== undefined ? `key ${escapeHtml(JSON.stringify(x.key))} ` : ""}${x.topic !== undefined ? `at ${escapeHtml(x.topic)}${x.partition !== undefined ? `/${x.partition}` : ""}${x.offset !== undefined ? ` offset ${x.offset}` : ""}` : ""}: ${escapeHtml(x.detail ?? "")}${x.events?.length ? ` <span class="dim">(event${x.events.length > 1 ? "s" : ""} #${x.events.join(", #")})</span>` : ""}</li>`,
         )
         .join("");
-      const examples = (h.examples ?? [])
-        .slice(0, 20)
-        .map((x) => `<li><b>${escapeHtml(x.kind)}</b>: ${escapeHtml(x.description)}</li>`)
-        .join("");
-      return `<div class="history"><h4>${verdict}History${h.checker ? ` (${escapeHtml(h.checker)})` : ""}</h4><table class="hist">${bars}</table>${examples ? `<ul>${examples}</ul>` : ""}</div>`;
+      return `<div class="history"><h4>${verdict} History check <code>${escapeHtml(h.check ?? "")}</code>${h.topics?.length ? ` <span class="dim">on ${h.topics.map(escapeHtml).join(", ")}</span>` : ""}</h4><p class="hist-counts">${counts}</p><table class="hist">${bars}</table>${examples ? `<ul>${examples}</ul>` : ""}</div>`;
     })
     .join("");
 }
@@ -126,7 +138,7 @@ function testSection(t: JsonTest, id: string, origin: number): string {
     parts.push(
       `<div class="timeline" id="${id}-timeline"><noscript><p class="dim">The timeline needs JavaScript; the events are listed below.</p></noscript></div>`,
     );
-  parts.push(history(t));
+  parts.push(history(t, id));
   parts.push(faultWindows(t));
   if (t.service_output)
     parts.push(
@@ -175,7 +187,9 @@ table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding
 .fb-tip{position:fixed;display:none;z-index:10;max-width:min(560px,90vw);background:#0f172a;color:#f8fafc;padding:.4em .6em;border-radius:5px;font:12px/1.4 ui-monospace,monospace;white-space:pre-wrap;pointer-events:none;box-shadow:0 4px 14px rgba(0,0,0,.25)}
 .fb-tip b{font-family:system-ui,sans-serif}
 .history{margin:.4em 0}.hist th{font-weight:normal}.hist td.num{text-align:right;min-width:3em}.hist td.bar{width:320px}
-.hist td.bar span{display:block;height:.8em;background:#93c5fd;border-radius:2px}.hist-bad td.bar span{background:#f87171}.hist-bad th{color:#b91c1c;font-weight:600}`;
+.hist td.bar span{display:block;height:.8em;background:#93c5fd;border-radius:2px}.hist-bad td.bar span{background:#f87171}.hist-bad th{color:#b91c1c;font-weight:600}
+.hist-allowed td.bar span{background:#fcd34d}.hist-none th,.hist-none td{color:#94a3b8}.hist td,.hist th{padding:.05em .5em}.hist-example{cursor:pointer}.hist-example:hover{text-decoration:underline}
+.fb-anomaly{fill:none;stroke:#dc2626;stroke-width:2;pointer-events:none}`;
 
 /** The page's script (src/report/assets/report.js): draws and drives the timelines and plots. */
 const SCRIPT = readFileSync(new URL("./assets/report.js", import.meta.url), "utf8");

@@ -108,9 +108,31 @@ function eventLine(e: JsonEvent): string | undefined {
     case "proxy_started":
     case "proxy_active":
       return `${e.type}${fields(d, ["target"])}`;
+    case "history_check":
+      return historyLines(d);
     default:
       return `${e.type}${fields(d)}`;
   }
+}
+
+/**
+ * A history check: its verdict, counts and every anomaly's description; not the event numbers the
+ * anomalies cite (numbering follows the interleaving of lanes, a race).
+ */
+function historyLines(d: Record<string, unknown>): string {
+  const lines = [
+    `history_check ${str(d.check)}: ${d.ok ? "ok" : "violation"}${fields(d, ["check", "ok", "summary", "anomalies", "counts", "allowed"])}`,
+  ];
+  const counts = (d.counts ?? {}) as Record<string, unknown>;
+  lines.push(`  counts${fields(counts)}`);
+  if (Array.isArray(d.allowed) && d.allowed.length) lines.push(`  allowed ${d.allowed.join(", ")}`);
+  const anomalies = (d.anomalies ?? {}) as Record<string, Record<string, unknown>[]>;
+  for (const kind of Object.keys(anomalies).sort())
+    for (const a of anomalies[kind] ?? [])
+      lines.push(
+        `  ${kind}: ${str(a.key)} at ${str(a.topic)}[${str(a.partition ?? "?")}]@${str(a.offset ?? "?")}: ${str(a.detail)}`,
+      );
+  return lines.join("\n");
 }
 
 function isTopicRecord(e: JsonEvent): boolean {

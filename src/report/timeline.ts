@@ -5,7 +5,7 @@
 import type { JsonEvent, JsonFaultWindow, JsonTest, JsonTraffic } from "./doc.js";
 
 export type Category =
-  "lifecycle" | "step" | "fault" | "topic" | "output" | "connection" | "warning" | "other";
+  "lifecycle" | "step" | "fault" | "topic" | "check" | "output" | "connection" | "warning" | "other";
 
 export interface Lane {
   id: string;
@@ -55,6 +55,13 @@ export interface Span {
   label: string;
 }
 
+/** An anomaly a history check found, with the events that show it (indexes): ringed on the timeline. */
+export interface Anomaly {
+  kind: string;
+  detail: string;
+  events: number[];
+}
+
 export interface TimelineModel {
   /** Epoch ms of t = 0 (the test's start, else its first event). */
   origin: number;
@@ -66,6 +73,7 @@ export interface TimelineModel {
   spans: Span[];
   bands: Band[];
   failure?: { t: number; afterSeq: number; text: string };
+  anomalies: Anomaly[];
   /** Request arrows left out because there were too many to read (the plots show them all). */
   requestsNotDrawn: number;
   types: string[];
@@ -81,6 +89,7 @@ export function categoryOf(e: JsonEvent): Category {
   const t = e.type;
   if (t === "step_send" || t === "step_recv") return "step";
   if (t === "topic") return "topic";
+  if (t === "history_check") return "check";
   if (t === "stdout" || t === "stderr") return "output";
   if (t === "proxy_conn_open" || t === "proxy_conn_close") return "connection";
   if (t === "proxy" || t === "syscall" || t.includes("fault")) return "fault";
@@ -262,6 +271,7 @@ export function buildTimeline(test: JsonTest): TimelineModel {
     }
 
   const bands = (test.fault_windows ?? []).map((w) => band(w, events, marks, at, laneOf));
+  const anomalies = historyAnomalies(events);
 
   let failure: TimelineModel["failure"];
   if (test.failed_at) {
@@ -290,9 +300,33 @@ export function buildTimeline(test: JsonTest): TimelineModel {
     spans,
     bands,
     ...(failure ? { failure } : {}),
+    anomalies,
     requestsNotDrawn,
     types: [...new Set(events.map((e) => e.type))].sort(),
   };
+}
+
+/** The most anomalies ringed on one timeline (the history panel lists them all by count). */
+const MAX_ANOMALIES = 500;
+
+function historyAnomalies(events: JsonEvent[]): Anomaly[] {
+  const index = new Map(events.map((e, i) => [e.seq, i]));
+  const out: Anomaly[] = [];
+  for (const e of events) {
+    if (e.type !== "history_check") continue;
+    const allowed = new Set((e.data?.allowed as string[] | undefined) ?? []);
+    const byKind = (e.data?.anomalies ?? {}) as Record<string, { detail?: unknown; events?: unknown }[]>;
+    for (const [kind, list] of Object.entries(byKind)) {
+      if (allowed.has(kind) || !Array.isArray(list)) continue;
+      for (const a of list) {
+        if (out.length >= MAX_ANOMALIES) return out;
+        const seqs = Array.isArray(a.events) ? (a.events as number[]) : [];
+        const idx = seqs.map((q) => index.get(q)).filter((i): i is number => i !== undefined);
+        if (idx.length) out.push({ kind, detail: str(a.detail), events: idx });
+      }
+    }
+  }
+  return out;
 }
 
 function clientLane(client: string, lanes: Lane[], laneOf: Map<string, number>): number {

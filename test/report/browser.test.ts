@@ -150,3 +150,36 @@ fault_matrix(scenarios = [publish_evil], faults = [evil_fault])
   await page.screenshot({ path: artifactPath("report-escaping.png"), fullPage: true });
   assert.deepEqual(errors, []);
 });
+
+test("a history check's counts, its anomalies ringed on the timeline, an example's click selects its event", async () => {
+  const { url, doc } = report("test/report/specs/history.star", "history");
+  const check = doc.tests[0]!.events!.find((e) => e.type === "history_check")!;
+  const lost = (check.data!.anomalies as Record<string, { events: number[] }[]>).lost!;
+  assert.equal(lost.length, 1);
+  const { page, errors } = await browser.page();
+  await page.goto(url);
+  await page.waitForSelector(".fb-timeline");
+  const history = page.locator(".history");
+  assert.match(
+    (await history.locator("h4").textContent()) ?? "",
+    /VIOLATION\s+History check assert_history\(\) on orders/,
+  );
+  assert.match(
+    (await history.locator(".hist-counts").textContent()) ?? "",
+    /sent 10 · acked 10 ·.*stored 10/,
+  );
+  const row = (kind: string) => history.locator("tr", { has: page.locator(`th:text-is("${kind}")`) });
+  assert.equal(await row("lost").locator("td.num").textContent(), "1");
+  assert.equal(await row("duplicated").locator("td.num").textContent(), "1");
+  assert.equal(await row("lost").getAttribute("class"), "hist-bad");
+  assert.equal(await row("skipped").getAttribute("class"), "hist-none");
+  assert.ok((await page.locator(".fb-anomaly").count()) >= 2, "the anomalies' events are ringed");
+
+  await history.locator("li.hist-example", { hasText: "lost:" }).click();
+  assert.match(
+    (await page.locator(".fb-detail").textContent()) ?? "",
+    new RegExp(`Event #${lost[0]!.events[0]}: `),
+  );
+  await page.screenshot({ path: artifactPath("report-history.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+});

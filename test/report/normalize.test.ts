@@ -172,3 +172,41 @@ test("the line diff is minimal and its hunks name the test and lane of the chang
     ["--- A", "+++ B", "@@ -5,3 +5,3 @@ test_a: pass, kafka", " l1", "-l2", "+L2", " l3", ""].join("\n"),
   );
 });
+
+test("a history check keeps its verdict, counts and anomalies, not the event numbers they cite", () => {
+  const check = (events: number[]) =>
+    normalizeDoc(
+      doc([
+        {
+          events: [
+            ev("history_check", "test", {
+              check: "assert_history()",
+              ok: false,
+              summary: "…",
+              topics: ["orders"],
+              counts: { sent: 2, stored: 1 },
+              allowed: [],
+              anomalies: {
+                lost: [
+                  {
+                    topic: "orders",
+                    key: "o-1",
+                    partition: 0,
+                    offset: 3,
+                    detail: "acknowledged, not stored",
+                    events,
+                  },
+                ],
+                duplicated: [],
+              },
+            }),
+          ],
+        },
+      ]),
+    );
+  assert.match(
+    check([14]),
+    /^history_check assert_history\(\): violation topics=\["orders"\]\n {2}counts sent=2 stored=1\n {2}lost: o-1 at orders\[0\]@3: acknowledged, not stored$/m,
+  );
+  assert.equal(check([14]), check([17]));
+});

@@ -18,6 +18,7 @@
     step: "#2563eb",
     fault: "#dc2626",
     topic: "#16a34a",
+    check: "#7c3aed",
     output: "#a8a29e",
     connection: "#cbd5e1",
     warning: "#d97706",
@@ -108,9 +109,11 @@
   function eventLines(test, i) {
     const e = test.events[i];
     const m = test.model.marks[i];
+    const anomalies = test.model.anomalies.filter((a) => a.events.includes(i));
     return [
       "#" + e.seq + " " + e.type + (e.service ? " · " + e.service : ""),
       "+" + fmtMs(m.t),
+      ...anomalies.slice(0, 3).map((a) => "⚠ " + a.kind + ": " + a.detail),
       shortJson(e.data || {}, 900),
     ];
   }
@@ -487,13 +490,27 @@
         el.setAttribute("data-type", test.events[i].type);
       });
 
+      // Anomalies a history check found: a red ring around each event that shows one.
+      const ringed = new Set();
+      model.anomalies.forEach((a) =>
+        a.events.forEach((i) => {
+          const p = placed.get(i);
+          if (!p || ringed.has(i)) return;
+          ringed.add(i);
+          s("circle", { cx: p.cx, cy: p.cy, r: 9, class: "fb-anomaly" }, body);
+        }),
+      );
+
       // The failure's moment.
       if (model.failure && inView(model.failure.t)) {
         const fx = x(model.failure.t);
         const g = s("g", { class: "fb-failure", "data-failure": 1 }, svg);
         s("line", { x1: fx, x2: fx, y1: AXIS, y2: H - 4 }, g);
-        const label = "✗ " + model.failure.text;
         const anchorEnd = fx > GUTTER + plotW * 0.6;
+        // Cut to the room beside the line (about 7 px a character); the whole reason is a click away.
+        const room = Math.max(12, Math.floor(((anchorEnd ? fx : W - fx) - 12) / 7));
+        const full = "✗ " + model.failure.text;
+        const label = full.length > room ? full.slice(0, room - 1) + "…" : full;
         const text = svgText(g, anchorEnd ? fx - 5 : fx + 5, H - 8, label, {
           "text-anchor": anchorEnd ? "end" : "start",
         });
@@ -750,6 +767,16 @@
       });
       svg.addEventListener("mouseleave", hideTip);
     }
+
+    // A history check's examples select the first event that shows them.
+    document.querySelectorAll('li.hist-example[data-test="' + test.id + '"]').forEach((li) => {
+      li.addEventListener("click", () => {
+        const i = test.events.findIndex((e) => String(e.seq) === li.getAttribute("data-seq"));
+        if (i < 0) return;
+        select("event", i);
+        canvas.scrollIntoView({ block: "nearest" });
+      });
+    });
 
     // Rows of the events table select their mark.
     document.querySelectorAll("#" + CSS.escape(test.id) + " tr[data-index]").forEach((tr) => {
