@@ -1,8 +1,9 @@
 // `faultbox diff A B`: compares two normalized traces. Each side may be a normalized trace
-// (--normalize) or a JSON result (--output / --format json), normalized first. Exit 0 identical,
-// 2 different, 1 a side cannot be read.
+// (--normalize), a JSON result (--output / --format json, normalized first) or a bundle (--bundle, its
+// trace). Exit 0 identical, 2 different, 1 a side cannot be read.
 import { readFileSync } from "node:fs";
 import { errorMessage } from "../core/errors.js";
+import { readBundle } from "../report/bundle.js";
 import { isResultDoc } from "../report/doc.js";
 import { unifiedDiff } from "../report/diff.js";
 import { NORMALIZED_HEADER, normalizeDoc } from "../report/normalize.js";
@@ -16,20 +17,40 @@ export async function traceOf(path: string): Promise<string> {
   } catch (err) {
     throw new UsageError(`cannot read ${path}: ${errorMessage(err)}`);
   }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return readBundle(path).normalized;
+    } catch (err) {
+      throw new UsageError(errorMessage(err));
+    }
+  }
   const text = bytes.toString("utf8");
   if (text.startsWith(NORMALIZED_HEADER)) return text;
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch {
-    throw new UsageError(`${path} is neither a normalized trace (--normalize) nor a JSON result (--output)`);
+    throw new UsageError(
+      `${path} is neither a normalized trace (--normalize), a JSON result (--output) nor a bundle (--bundle)`,
+    );
   }
   if (!isResultDoc(doc))
     throw new UsageError(`${path} is JSON but not a faultbox result (no star_file and tests fields)`);
   return normalizeDoc(doc);
 }
 
+export const USAGE = `Usage: faultbox diff A B
+
+Compares two normalized traces. A and B may each be a normalized trace (faultbox test --normalize), a
+JSON result (--output, --format json; normalized first) or a bundle (--bundle; its trace).
+Prints "traces are identical" (exit 0) or a unified diff whose hunks name the test and lane (exit 2).
+Exit 1: a file cannot be read or is none of these.`;
+
 export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(USAGE + "\n");
+    return 0;
+  }
   let a: string;
   let b: string;
   let traces: [string, string];
@@ -37,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     const parsed = parseArgs(argv, {});
     if (parsed.positional.length !== 2)
       throw new UsageError(
-        `faultbox diff takes two files (normalized traces or JSON results), got ${parsed.positional.length}`,
+        `faultbox diff takes two files (normalized traces, JSON results or bundles), got ${parsed.positional.length}`,
       );
     [a, b] = parsed.positional as [string, string];
     traces = [await traceOf(a), await traceOf(b)];

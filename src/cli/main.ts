@@ -12,14 +12,17 @@ const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distribu
 
 Usage:
   faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--format json] [--output FILE] [--junit FILE]
-                   [--html FILE] [--normalize FILE] [--timeout SECONDS] [--allow-empty] [--verbose]
-                   [--shard I/N] [--pool] [--parallel N] [--dry-run]
+                   [--html FILE] [--normalize FILE] [--bundle FILE | --no-bundle] [--timeout SECONDS]
+                   [--allow-empty] [--verbose] [--shard I/N] [--pool] [--parallel N] [--dry-run]
                                run a spec (.star, or a TypeScript module .ts/.mts); --dry-run
-                               lists the services, tests and matrix cells and starts nothing
+                               lists the services, tests and matrix cells and starts nothing; a run
+                               with a failing test writes a bundle to .faultbox/bundles/
   faultbox merge-reports REPORT.json... [--output FILE] [--junit FILE] [--html FILE]
                                one report from the JSON results of --shard runs
-  faultbox diff A B            compare two normalized traces (or JSON results): exit 0 identical,
-                               2 different
+  faultbox replay BUNDLE [--test NAME] [--dir DIR] [--html FILE] [--output FILE] [--normalize FILE]
+                               re-run a bundle (on any machine) and compare with its verdicts and trace
+  faultbox diff A B            compare two normalized traces (or JSON results, or bundles): exit 0
+                               identical, 2 different
   faultbox check SPEC [--format json] [--timeout SECONDS] [--allow-empty]
                                load and validate a spec, check its set-up, run nothing
   faultbox init [BINARY] [--name NAME] [--port N] [--protocol http|tcp] [--output FILE|-]
@@ -44,6 +47,7 @@ const commands: Record<string, () => Promise<Command>> = {
   proxy: async () => (await import("./proxy.js")).run,
   "merge-reports": async () => (await import("./merge-reports.js")).run,
   diff: async () => (await import("./diff.js")).run,
+  replay: async () => (await import("./replay.js")).run,
 };
 
 export async function main(argv: string[]): Promise<number> {

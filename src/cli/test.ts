@@ -22,6 +22,7 @@ import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
 import { checkSetup } from "../core/services.js";
 import { processStallGuard } from "../core/stall-guard.js";
 import { dryRunPlan, formatDryRun } from "./dry-run.js";
+import { bundleAfterRun } from "./bundling.js";
 
 const FLAGS = {
   test: true,
@@ -39,6 +40,8 @@ const FLAGS = {
   verbose: false,
   normalize: true,
   "dry-run": false,
+  bundle: true,
+  "no-bundle": false,
 };
 
 /** Fails before the run (which may take minutes) when a report could not be written afterwards. */
@@ -83,7 +86,7 @@ export async function run(argv: string[]): Promise<number> {
       throw new UsageError(`--seed must be a non-negative integer, got "${s}"`);
     seed = s !== undefined ? BigInt(s) : randomSeed();
     runs = intFlag(parsed.flags, "runs", 1);
-    for (const flag of ["output", "junit", "html", "normalize"] as const)
+    for (const flag of ["output", "junit", "html", "normalize", "bundle"] as const)
       checkWritable(flag, parsed.flags[flag]);
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
     if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
@@ -179,6 +182,15 @@ export async function run(argv: string[]): Promise<number> {
   if (parsed.flags.html) writeFileSync(parsed.flags.html, toHtml(result));
   if (parsed.flags.normalize)
     writeFileSync(parsed.flags.normalize, normalizeDoc(toJson(result) as JsonDoc, dirname(suite.file)));
+  bundleAfterRun({
+    suite,
+    result,
+    doc: toJson(result) as JsonDoc,
+    specGiven: parsed.positional[0] ?? "faultbox.star",
+    bundle: parsed.flags.bundle,
+    noBundle: parsed.flags["no-bundle"] === "true",
+    options: { test: parsed.flags.test, runs, timeout: timeoutSeconds },
+  });
   return exitCode(result);
 }
 

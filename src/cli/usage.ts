@@ -25,6 +25,10 @@ export const COMMAND_USAGE: Record<string, string> = {
   --html FILE        write a self-contained HTML report to FILE (timeline, plots; docs/reports.md)
   --normalize FILE   write the normalized trace (stable, timing-free; compare with faultbox diff)
   --dry-run          list the services, tests and matrix cells a run would have, and start nothing
+  --bundle FILE      write a bundle (spec, seed, results, environment, replay script) to FILE;
+                     a run with a failed or inconclusive test writes one to $FAULTBOX_BUNDLE_DIR
+                     or .faultbox/bundles/ by default (faultbox replay runs it again)
+  --no-bundle        write no bundle by default
   --verbose          echo every service's output lines
 
   Exit codes: 0 all passed, 1 usage, spec or set-up error, 2 a test failed, 3 inconclusive only

@@ -5,6 +5,26 @@ import { isAbsolute, relative, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { SpecError } from "./errors.js";
 
+/** Every file the spec loaded or read so far (absolute real paths), for bundles. One spec per process. */
+const specFiles = new Set<string>();
+let forward: ((path: string) => void) | undefined;
+
+/** Records a file the spec read (load(), load_file/json/yaml), from whichever thread read it. */
+export function noteSpecFile(path: string): void {
+  if (specFiles.has(path)) return;
+  specFiles.add(path);
+  forward?.(path);
+}
+
+/** A thread that reads spec files for another (the Starlark worker) passes each new one on. */
+export function forwardSpecFiles(to: (path: string) => void): void {
+  forward = to;
+}
+
+export function specFilesRead(): string[] {
+  return [...specFiles].sort();
+}
+
 export function resolveInside(dir: string, path: string, what: string): string {
   const full = resolve(dir, path);
   let real = full;
@@ -22,12 +42,20 @@ export function resolveInside(dir: string, path: string, what: string): string {
   return real;
 }
 
+/** Reads a file for load_file/load_json/load_yaml, noting it as one the spec read. */
+function readSpecFile(dir: string, path: string, what: string): string {
+  const real = resolveInside(dir, path, what);
+  const text = readFileSync(real, "utf8");
+  noteSpecFile(real);
+  return text;
+}
+
 export function loadFile(dir: string, path: string): string {
-  return readFileSync(resolveInside(dir, path, "load_file"), "utf8");
+  return readSpecFile(dir, path, "load_file");
 }
 
 export function loadJson(dir: string, path: string): unknown {
-  const text = readFileSync(resolveInside(dir, path, "load_json"), "utf8");
+  const text = readSpecFile(dir, path, "load_json");
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -36,7 +64,7 @@ export function loadJson(dir: string, path: string): unknown {
 }
 
 export function loadYaml(dir: string, path: string): unknown {
-  const text = readFileSync(resolveInside(dir, path, "load_yaml"), "utf8");
+  const text = readSpecFile(dir, path, "load_yaml");
   try {
     return parseYaml(text);
   } catch (err) {

@@ -7,6 +7,7 @@ import type { ActionTarget } from "../core/actions.js";
 import { SpecBuilder } from "../core/builder.js";
 import { AssertionFailure, SpecError, TestTimeout, type SourceLocation } from "../core/errors.js";
 import { emissionOrigin, type StoredEvent } from "../core/events.js";
+import { noteSpecFile } from "../core/files.js";
 import type {
   ActionName,
   FaultAssumption,
@@ -276,6 +277,9 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     switch (m.t) {
       case "print":
         process.stderr.write(m.text + "\n");
+        return;
+      case "file":
+        noteSpecFile(m.path);
         return;
       case "loaded":
         this.loaded(m.ok ? undefined : m.error);

@@ -26,6 +26,8 @@ export type ToMain =
   | { t: "reply"; id: number; ok: true; value: BoxedWire }
   | { t: "reply"; id: number; ok: false; error: ErrorInfo }
   | { t: "print"; text: string }
+  /** The spec read a file (load(), load_file/json/yaml): bundles carry it. */
+  | { t: "file"; path: string }
   | { t: "loaded"; ok: true }
   | { t: "loaded"; ok: false; error: ErrorInfo };
 

@@ -12,7 +12,7 @@ import {
   type StarThread,
   type Value,
 } from "../starlark/index.js";
-import { resolveInside } from "../core/files.js";
+import { forwardSpecFiles, noteSpecFile, resolveInside } from "../core/files.js";
 import { createBuiltins, type FailureMemo } from "./builtins.js";
 import { WorkerChannel, RemoteError } from "./channel.js";
 import { Marshal } from "./marshal.js";
@@ -25,6 +25,8 @@ const data = workerData as WorkerData & { observers: Record<string, string[]> };
 const channel = new WorkerChannel(data.port, data.flag, data.loadTimeoutMs);
 const memo: FailureMemo = {};
 const specDir = dirname(data.file);
+// Files the spec reads here (load(), load_file/json/yaml) are recorded by the engine's thread too.
+forwardSpecFiles((path) => channel.post({ t: "file", path }));
 
 /** An engine request from a value (service actions, node handles); errors become Starlark errors. */
 function engineCall<T>(request: () => T): T {
@@ -72,7 +74,9 @@ const interp = new Interpreter({
       module.startsWith("/") ? module : `${dirname(from)}/${module}`.replace(`${specDir}/`, ""),
       "load()",
     );
-    return { filename: path, source: readFileSync(path, "utf8") };
+    const source = readFileSync(path, "utf8");
+    noteSpecFile(path);
+    return { filename: path, source };
   },
   thread: { print },
 });

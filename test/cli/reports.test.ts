@@ -101,7 +101,11 @@ test("--normalize writes the same trace for two runs with the same seed; diff sa
   writeFileSync(bad, "hello");
   const unreadable = faultbox(["diff", a, bad]);
   assert.equal(unreadable.status, 1);
-  assert.match(unreadable.stderr, /bad\.txt is neither a normalized trace \(--normalize\) nor a JSON result/);
+  assert.match(
+    unreadable.stderr,
+    /bad\.txt is neither a normalized trace \(--normalize\), a JSON result \(--output\) nor a bundle/,
+  );
   assert.match(faultbox(["diff", a]).stderr, /faultbox diff takes two files/);
+  assert.match(faultbox(["diff", "--help"]).stdout, /^Usage: faultbox diff A B\n/);
   assert.equal(faultbox(["diff", a, join(dir, "missing")]).status, 1);
 });

@@ -44,15 +44,25 @@ function embeddedCopy(): string {
   return base;
 }
 
-async function traceOf(spec: string, out: string): Promise<string> {
+async function traceOf(spec: string, out: string, ...flags: string[]): Promise<string> {
   const r = await runCommand(
-    [process.execPath, join(root, "bin", "faultbox.js"), "test", spec, "--seed", SEED, "--normalize", out],
+    [
+      process.execPath,
+      join(root, "bin", "faultbox.js"),
+      "test",
+      spec,
+      "--seed",
+      SEED,
+      "--normalize",
+      out,
+      ...flags,
+    ],
     { timeoutMs: 300_000 },
   );
   assert.equal(
     r.code,
     0,
-    `faultbox test ${spec} exit ${r.code}${r.timedOut ? " (timed out)" : ""}\n${r.stderr}`,
+    `faultbox test ${spec} exit ${r.code}${r.timedOut ? " (timed out)" : ""}\n${r.stdout}\n${r.stderr}`,
   );
   return readFileSync(out, "utf8");
 }
@@ -125,7 +135,7 @@ test(`every seed example gives its golden trace ${RUNS} times in a row (embedded
   }
 });
 
-test(`publish_consume.star on real Apache Kafka gives the same golden trace ${REAL_RUNS} times`, async () => {
+test(`publish_consume.star on real Apache Kafka gives the same golden trace ${REAL_RUNS} times, and again replayed from its bundle`, async () => {
   const out = mkdtempSync(join(tmpdir(), "fb-golden-kafka-"));
   try {
     const traces: string[] = [];
@@ -134,7 +144,8 @@ test(`publish_consume.star on real Apache Kafka gives the same golden trace ${RE
     for (let i = 0; i < REAL_RUNS; i++) {
       const file = join(out, `${i}.norm`);
       files.push(file);
-      traces.push(await traceOf(join(seedDir, "publish_consume.star"), file));
+      const bundle = i === 0 ? ["--bundle", join(out, "run.tar.gz")] : [];
+      traces.push(await traceOf(join(seedDir, "publish_consume.star"), file, ...bundle));
     }
     // Checked against the golden the embedded runs keep (never rewritten from here).
     for (let i = 1; i < traces.length; i++)
@@ -145,6 +156,24 @@ test(`publish_consume.star on real Apache Kafka gives the same golden trace ${RE
       );
     const golden = join(goldenDir, "publish_consume.norm");
     assert.equal(traces[0], readFileSync(golden, "utf8"), await diffText(golden, files[0]!));
+
+    // The first run's bundle, replayed from the folder it unpacks to, gives the same trace.
+    const replayed = join(out, "replay.norm");
+    const r = await runCommand(
+      [
+        process.execPath,
+        join(root, "bin", "faultbox.js"),
+        "replay",
+        join(out, "run.tar.gz"),
+        "--normalize",
+        replayed,
+      ],
+      { timeoutMs: 300_000 },
+    );
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stderr, /^Verdicts: the same as the bundle's \(5 test\(s\): 5 passed, 0 failed\)$/m);
+    assert.match(r.stderr, /^Normalized trace: identical to the bundle's$/m);
+    assert.equal(readFileSync(replayed, "utf8"), traces[0]);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
