@@ -23,7 +23,7 @@ export interface AfterRun {
   /** --bundle FILE, or undefined. */
   bundle?: string;
   noBundle: boolean;
-  options: { test?: string; runs?: number; timeout?: number };
+  options: { test?: string; runs?: number; timeout?: number; shard?: string };
 }
 
 /** A free default name: the run's time and seed, with -2, -3... when two runs share both. */

@@ -2,6 +2,7 @@
 // from the loaded spec alone. Nothing starts: no service, proxy or observer.
 import { relative } from "node:path";
 import { selectTests } from "../core/engine.js";
+import { pickShard, type Shard } from "../core/shard.js";
 import type { ServiceDef, Suite } from "../core/model.js";
 import { getProtocol } from "../core/protocol.js";
 import { startOrder } from "../core/topology.js";
@@ -31,8 +32,13 @@ export interface DryRunPlan {
   };
 }
 
-export function dryRunPlan(suite: Suite, filter: string | undefined, cwd = process.cwd()): DryRunPlan {
-  const tests = selectTests(suite, filter);
+export function dryRunPlan(
+  suite: Suite,
+  filter: string | undefined,
+  shard?: Shard,
+  cwd = process.cwd(),
+): DryRunPlan {
+  const tests = pickShard(selectTests(suite, filter), shard);
   const cells = tests.filter((t) => t.matrix).map((t) => t.matrix!);
   return {
     spec: relative(cwd, suite.file) || suite.file,

@@ -100,6 +100,10 @@ export async function run(argv: string[]): Promise<number> {
       ...(test !== undefined ? ["--test", test] : []),
       ...(m.options.runs !== undefined ? ["--runs", String(m.options.runs)] : []),
       ...(m.options.timeout !== undefined ? ["--timeout", String(m.options.timeout)] : []),
+      // A --test of the replay's own picks from the whole spec, not from the original run's shard.
+      ...(m.options.shard !== undefined && parsed.flags.test === undefined
+        ? ["--shard", m.options.shard]
+        : []),
       "--output",
       output,
       "--normalize",

@@ -111,7 +111,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`WARNING: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
     return 1;
   }
-  if (parsed.flags["dry-run"]) return dryRun(suite, parsed.flags.test, json, runs ?? 1);
+  if (parsed.flags["dry-run"]) return dryRun(suite, parsed.flags.test, json, runs ?? 1, shard);
   const setup = await checkSetup(suite);
   if (setup.length) {
     for (const p of setup) process.stderr.write(`error: [SETUP_ERROR] ${setupErrorLine(p)}\n`);
@@ -189,16 +189,22 @@ export async function run(argv: string[]): Promise<number> {
     specGiven: parsed.positional[0] ?? "faultbox.star",
     bundle: parsed.flags.bundle,
     noBundle: parsed.flags["no-bundle"] === "true",
-    options: { test: parsed.flags.test, runs, timeout: timeoutSeconds },
+    options: { test: parsed.flags.test, runs, timeout: timeoutSeconds, shard: parsed.flags.shard },
   });
   return exitCode(result);
 }
 
 /** --dry-run: the plan from the loaded spec; nothing starts. */
-function dryRun(suite: Suite, filter: string | undefined, json: boolean, runs: number): number {
+function dryRun(
+  suite: Suite,
+  filter: string | undefined,
+  json: boolean,
+  runs: number,
+  shard?: Shard,
+): number {
   let plan;
   try {
-    plan = dryRunPlan(suite, filter);
+    plan = dryRunPlan(suite, filter, shard);
   } catch (err) {
     if (!(err instanceof NoTestMatched)) throw err;
     process.stderr.write(`ERROR: ${err.message}\n`);

@@ -38,8 +38,8 @@ export interface BundleManifest {
   spec: string;
   /** The spec as it was given on the command line (relative to where faultbox ran). */
   spec_given: string;
-  /** `faultbox test` options that shape the run: --test, --runs, --timeout. */
-  options: { test?: string; runs?: number; timeout?: number };
+  /** `faultbox test` options that shape the run: --test, --runs, --timeout, --shard. */
+  options: { test?: string; runs?: number; timeout?: number; shard?: string };
   tests: { name: string; result: string }[];
   summary: { pass: number; fail: number; inconclusive: number };
   files: { path: string; size: number; mode: number; why: string }[];
@@ -168,6 +168,7 @@ function replayScript(m: BundleManifest): string {
     ...(m.options.test !== undefined ? ["--test", m.options.test] : []),
     ...(m.options.runs !== undefined ? ["--runs", String(m.options.runs)] : []),
     ...(m.options.timeout !== undefined ? ["--timeout", String(m.options.timeout)] : []),
+    ...(m.options.shard !== undefined ? ["--shard", m.options.shard] : []),
   ];
   return `#!/bin/sh
 # Re-runs the bundled spec with the seed and selection it ran with (faultbox ${m.faultbox_version}).
