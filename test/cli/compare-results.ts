@@ -3,6 +3,19 @@
 
 export type Json = Record<string, unknown>;
 
+/** Wall-clock figures: durations, times of events, tests, fault windows and the failure, the requests the proxies timed. */
+const TIMING = [
+  "duration_ms",
+  "timestamp",
+  "seq",
+  "conn_id",
+  "started_at",
+  "opened_at",
+  "closed_at",
+  "failed_at",
+  "traffic",
+];
+
 /**
  * What two runs of one spec with one seed share: everything but wall-clock figures, the ports the
  * proxies drew, and the connection open/close events (whose moment relative to steps is timing).
@@ -13,8 +26,7 @@ export function comparable(doc: Json): Json {
     if (Array.isArray(v)) return v.map(strip);
     if (v && typeof v === "object") {
       const out: Json = {};
-      for (const [k, x] of Object.entries(v))
-        if (!["duration_ms", "timestamp", "seq", "conn_id"].includes(k)) out[k] = strip(x);
+      for (const [k, x] of Object.entries(v)) if (!TIMING.includes(k)) out[k] = strip(x);
       return out;
     }
     return v;
