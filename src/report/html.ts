@@ -176,7 +176,7 @@ table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding
 .fb-arrow{stroke:#475569;stroke-width:1.4;cursor:pointer}.fb-arrow.failed{stroke:#dc2626}
 .fb-arrow-record,.fb-arrow-read{stroke:#16a34a;stroke-dasharray:4 3}.fb-arrow-request,.fb-arrow-response{stroke:#94a3b8;stroke-width:1}
 .fb-mark{cursor:pointer;stroke:#fff;stroke-width:1}.fb-mark:hover{stroke:#0f172a;stroke-width:2}.fb-mark.selected{stroke:#0f172a;stroke-width:2.5}
-.fb-failure line,.fb-failure-line{stroke:#dc2626;stroke-width:2;stroke-dasharray:6 3}.fb-failure{cursor:pointer}
+.fb-failure line,.fb-failure-line{stroke:#dc2626;stroke-width:2;stroke-dasharray:6 3;pointer-events:none}.fb-failure{cursor:pointer}
 .fb-failure-label{fill:#b91c1c;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:3px}
 .fb-brush{fill:#3b82f6;fill-opacity:.12;stroke:#3b82f6}
 .fb-plot{margin-top:.4em;border-top:1px dashed #e2e8f0;padding-top:.3em}.fb-plot-title{font-size:.9em}

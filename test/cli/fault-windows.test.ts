@@ -7,25 +7,12 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { JsonTest as FullTest } from "../../src/report/doc.js";
 
 const bin = new URL("../../bin/faultbox.js", import.meta.url).pathname;
 const spec = new URL("./specs/fault-windows.star", import.meta.url).pathname;
 
-interface Window {
-  assumption: string;
-  target?: string;
-  rules: { rule: string; matched?: number; fired: number }[];
-  matched?: number;
-  fired: number;
-  opened_at?: string;
-  closed_at?: string;
-}
-interface JsonTest {
-  name: string;
-  result: string;
-  faults?: string[];
-  fault_windows?: Window[];
-}
+type JsonTest = Pick<FullTest, "name" | "result" | "faults" | "fault_windows">;
 
 const dir = mkdtempSync(join(tmpdir(), "fb-fault-windows-"));
 const outFile = join(dir, "results.json");
