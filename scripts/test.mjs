@@ -63,6 +63,8 @@ const env = {
   ...process.env,
   FAULTBOX_TEST_STATE_DIR: stateDir,
   FAULTBOX_TEST_OWNER_PID: String(process.pid),
+  // Tests run failing specs from the checkout; their default bundles go here, not into ./.faultbox.
+  FAULTBOX_BUNDLE_DIR: process.env.FAULTBOX_BUNDLE_DIR || join(stateDir, "bundles"),
 };
 
 let cleaning;

@@ -5,15 +5,10 @@ import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { errorMessage } from "../core/errors.js";
 import type { Suite } from "../core/model.js";
 import { exitCode, type SuiteResult } from "../core/results.js";
-import {
-  defaultBundleDir,
-  defaultBundleName,
-  pruneBundles,
-  shellQuote,
-  writeBundle,
-} from "../report/bundle.js";
+import { defaultBundleDir, defaultBundleName, pruneBundles, writeBundle } from "../report/bundle.js";
 import type { JsonDoc } from "../report/doc.js";
 import { normalizeDoc } from "../report/normalize.js";
+import { exactTestFilter, shellQuote } from "../report/replay.js";
 
 export interface AfterRun {
   suite: Suite;
@@ -59,5 +54,7 @@ export function bundleAfterRun(a: AfterRun): void {
   const shown = rel && !rel.startsWith("..") && !isAbsolute(rel) ? rel : resolve(path);
   process.stderr.write(`Bundle: ${shown}\n`);
   for (const t of a.result.tests.filter((x) => x.result !== "pass"))
-    process.stderr.write(`Replay: faultbox replay ${shellQuote(shown)} --test ${shellQuote(t.name)}\n`);
+    process.stderr.write(
+      `Replay: faultbox replay ${shellQuote(shown)} --test ${shellQuote(exactTestFilter(t.name))}\n`,
+    );
 }

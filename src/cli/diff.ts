@@ -39,18 +39,7 @@ export async function traceOf(path: string): Promise<string> {
   return normalizeDoc(doc);
 }
 
-export const USAGE = `Usage: faultbox diff A B
-
-Compares two normalized traces. A and B may each be a normalized trace (faultbox test --normalize), a
-JSON result (--output, --format json; normalized first) or a bundle (--bundle; its trace).
-Prints "traces are identical" (exit 0) or a unified diff whose hunks name the test and lane (exit 2).
-Exit 1: a file cannot be read or is none of these.`;
-
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE + "\n");
-    return 0;
-  }
   let a: string;
   let b: string;
   let traces: [string, string];

@@ -51,19 +51,7 @@ function missingPrograms(b: Bundle): string[] {
     .map((x) => `service "${x.service}" runs ${x.program} (${x.why}), which is not here`);
 }
 
-export const USAGE = `Usage: faultbox replay BUNDLE [--test NAME] [--dir DIR] [--format json] [--output FILE] [--junit FILE]
-                       [--html FILE] [--normalize FILE] [--verbose]
-
-Unpacks a bundle (written by faultbox test --bundle FILE, or by default after a failing run into
-.faultbox/bundles/), runs its spec with the bundle's seed and options, and compares the verdicts and the
-normalized trace with the bundle's. --test narrows the tests; --dir unpacks into DIR and keeps it.
-Exit code: the replayed run's (0 pass, 2 a test failed, 3 inconclusive); 1 when BUNDLE cannot be read.`;
-
 export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE + "\n");
-    return 0;
-  }
   let parsed;
   let bundle: Bundle;
   try {

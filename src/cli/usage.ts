@@ -53,6 +53,28 @@ export const COMMAND_USAGE: Record<string, string> = {
        faultbox starlark --test [--mode=exec|parse|resolve] FILE
   Runs a plain Starlark file (Faultbox's dialect; load() relative to the file), or with --test a
   chunked conformance file in starlark-go's test convention.`,
+  diff: `Usage: faultbox diff A B
+  Compares two normalized traces. A and B may each be a normalized trace (faultbox test
+  --normalize), a JSON result (--output, --format json; normalized first) or a bundle (--bundle;
+  its trace). Prints "traces are identical", or a unified diff whose hunks name the test and lane.
+
+  Exit codes: 0 identical, 2 different, 1 a file cannot be read or is none of these.`,
+  replay: `Usage: faultbox replay BUNDLE [flags]
+  Unpacks a bundle (written by faultbox test --bundle FILE, or by default after a failing run into
+  .faultbox/bundles/), runs its spec with the bundle's seed and options, and compares the verdicts
+  and the normalized trace with the bundle's.
+
+  --test NAME        run only matching tests of the bundle's spec (faultbox test --help has the forms)
+  --dir DIR          unpack into DIR and keep it (by default a temporary folder, removed afterwards)
+  --format json      print the replay's JSON result document on stdout
+  --output FILE      write the replay's JSON result document to FILE
+  --junit FILE       write JUnit XML to FILE
+  --html FILE        write the replay's HTML report to FILE
+  --normalize FILE   write the replay's normalized trace to FILE
+  --verbose          echo every service's output lines
+
+  Exit codes: the replayed run's (0 pass, 2 a test failed, 3 inconclusive); 1 when BUNDLE cannot
+  be read or its spec cannot be loaded.`,
 };
 
 /** True when the arguments ask for help (`--help` or `-h` anywhere before a `--`). */

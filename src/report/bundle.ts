@@ -19,6 +19,7 @@ import { specFilesRead } from "../core/files.js";
 import type { Suite } from "../core/model.js";
 import { canonicalKafkaVersion } from "../launch/kafka-local/versions.js";
 import type { JsonDoc } from "./doc.js";
+import { shellQuote } from "./replay.js";
 import { readTar, writeTar, type TarEntry } from "./tar.js";
 
 export const BUNDLE_FORMAT = "faultbox-bundle";
@@ -72,12 +73,6 @@ export interface Bundle {
 function faultboxVersion(): string {
   const pkg = new URL("../../package.json", import.meta.url);
   return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
-}
-
-/** Quotes one argument for a POSIX shell; plain words stay as they are. */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_./,:=@%+-]+$/.test(arg)) return arg;
-  return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
 /** The deepest folder holding every path. */

@@ -173,5 +173,18 @@ test("--bundle FILE writes one for a passing run; --no-bundle writes none; FAULT
   assert.match(faultbox(["replay"], a).stderr, /faultbox replay takes one bundle file, got 0/);
   const help = faultbox(["replay", "--help"], a);
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /^Usage: faultbox replay BUNDLE \[--test NAME\]/);
+  assert.match(help.stdout, /^Usage: faultbox replay BUNDLE /);
+  // Every flag replay takes is in its help (and -h says the same).
+  for (const flag of [
+    "--test NAME",
+    "--dir DIR",
+    "--format json",
+    "--output FILE",
+    "--junit FILE",
+    "--html FILE",
+    "--normalize FILE",
+    "--verbose",
+  ])
+    assert.ok(help.stdout.includes(flag), `replay --help documents ${flag}`);
+  assert.equal(faultbox(["replay", "-h"], a).stdout, help.stdout);
 });

@@ -106,6 +106,9 @@ test("--normalize writes the same trace for two runs with the same seed; diff sa
     /bad\.txt is neither a normalized trace \(--normalize\), a JSON result \(--output\) nor a bundle/,
   );
   assert.match(faultbox(["diff", a]).stderr, /faultbox diff takes two files/);
-  assert.match(faultbox(["diff", "--help"]).stdout, /^Usage: faultbox diff A B\n/);
+  const help = faultbox(["diff", "--help"]);
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /^Usage: faultbox diff A B\n/);
+  assert.match(help.stdout, /Exit codes: 0 identical, 2 different, 1 /);
   assert.equal(faultbox(["diff", a, join(dir, "missing")]).status, 1);
 });
