@@ -76,7 +76,7 @@ test("a failing run's bundle, replayed in another directory, gives the same verd
   assert.ok(shown, `the bundle's path is printed:\n${run.stderr}`);
   assert.match(
     run.stderr,
-    new RegExp(`^Replay: faultbox replay ${shown.replace(/\./g, "\\.")} --test test_all_stored$`, "m"),
+    new RegExp(`^Replay: faultbox replay ${shown.replace(/\./g, "\\.")} --test all_stored$`, "m"),
   );
   const original = readFileSync(join(a, "a.norm"), "utf8");
 
