@@ -38,6 +38,8 @@ const REPLACEMENTS: [RegExp, string][] = [
   [/\b(?:\d{1,3}\.){3}\d{1,3}:\d{1,5}\b/g, "<addr>"],
   [/\[[0-9a-f:]*\]:\d{1,5}\b/gi, "<addr>"],
   [/\blocalhost:\d{1,5}\b/g, "<addr>"],
+  // Names made from a run's nonce (consumer groups): 8 hex digits that may all be decimal ones.
+  [/\bfaultbox-[0-9a-f]{8}-/g, "faultbox-<hex>-"],
   // Temporary files and directories (mkdtemp names are random).
   [/(?:\/tmp|\/var\/tmp|\/dev\/shm)\/[^\s"'`,;:)\]}]+/g, "<tmp>"],
   [/\bpid[=: ]\s*\d+/gi, "pid=<pid>"],
