@@ -8,6 +8,7 @@ import {
   commandLines,
   commandProblems,
   excerptProblems,
+  explains,
   snippetSource,
   syntaxProblems,
   typeCheck,
@@ -77,6 +78,13 @@ test("a flag that is not in the command's --help, an unknown subcommand and a mi
   assert.deepEqual(await commandProblems("faultbox check examples/nowhere/faultbox.star", specs), [
     "no such file: examples/nowhere/faultbox.star",
   ]);
+});
+
+test("a flag named only in a usage synopsis is not explained; one named in prose is", () => {
+  const synopsisOnly = "```\nfaultbox test SPEC [--seed N] [--verbose]\n```\n`--seed N` replays a run.";
+  assert.equal(explains(synopsisOnly, "--verbose"), false);
+  assert.equal(explains(synopsisOnly, "--seed"), true);
+  assert.equal(explains("`--verbose-ish` is not it", "--verbose"), false);
 });
 
 test("a spec with a misspelt keyword is refused; a correct one loads", async () => {

@@ -61,6 +61,26 @@ export function runFaultbox(args: string[], cwd = root): Promise<{ code: number 
 let topHelp: Promise<string> | undefined;
 const commandHelp = new Map<string, Promise<string | undefined>>();
 
+/** The subcommands `faultbox --help` lists. */
+export async function commands(): Promise<string[]> {
+  topHelp ??= runFaultbox(["--help"]).then((r) => r.out);
+  const top = await topHelp;
+  return [...new Set([...top.matchAll(/^\s+faultbox ([a-z][a-z-]*)/gm)].map((m) => m[1]!))];
+}
+
+/** The flags a help text names. */
+export function flagsOf(help: string): string[] {
+  return [...new Set(flagsIn(help))];
+}
+
+/**
+ * Whether the docs say what a flag does: a mention outside a usage synopsis's `[--flag ARG]` group,
+ * since a synopsis only names it.
+ */
+export function explains(docs: string, flag: string): boolean {
+  return mentions(docs.replace(/\[[^[\]]*--[^[\]]*\]/g, ""), flag);
+}
+
 export function helpOf(command: string): Promise<string | undefined> {
   topHelp ??= runFaultbox(["--help"]).then((r) => r.out);
   let h = commandHelp.get(command);

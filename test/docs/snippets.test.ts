@@ -21,8 +21,12 @@ import {
   checkSpec,
   commandLines,
   commandProblems,
+  commands,
   excerptProblems,
+  explains,
   fileLabel,
+  flagsOf,
+  helpOf,
   kindOf,
   parseJsonBlock,
   root,
@@ -125,6 +129,21 @@ test("inline `faultbox ...` command lines use only commands and flags their --he
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test("every flag a command's --help offers is documented", async () => {
+  const docs = docFiles.map((f) => readFileSync(join(root, f), "utf8")).join("\n");
+  const undocumented: string[] = [];
+  for (const command of await commands()) {
+    for (const flag of flagsOf((await helpOf(command)) ?? "")) {
+      if (!explains(docs, flag)) undocumented.push(`faultbox ${command} ${flag}`);
+    }
+  }
+  assert.deepEqual(
+    undocumented,
+    [],
+    "flags in --help that README.md and docs/*.md name at most in a usage synopsis",
+  );
 });
 
 test("relative links and repository paths named in the docs exist", () => {
