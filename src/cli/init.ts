@@ -21,15 +21,18 @@ export function starterSpec(o: {
     assert_eq(resp.data, "PONG")`;
   const fault =
     o.protocol === "http"
-      ? `# A protocol fault: while the window is open, every request to /health is answered with 503.
+      ? `# A protocol fault: while the window is open, every request to /health is answered with 503 (expect sees it).
+# def health_status():
+#     return ${o.name}.main.get(path = "/health").status
+#
 # unavailable = fault_assumption("unavailable",
 #     target = ${o.name}.main,
 #     rules = [error(status = 503, path = "/health")],
 # )
 # fault_scenario("health_under_outage",
-#     scenario = test_health_check,
+#     scenario = health_status,
 #     faults = unavailable,
-#     expect = lambda r: assert_true(True),
+#     expect = lambda status: assert_eq(status, 503),
 # )`
       : `# A protocol fault: while the window is open, connections are reset.
 # def test_ping_reset():

@@ -1,7 +1,7 @@
 // Loads a spec file into a SpecBuilder: TypeScript modules through the TS API, .star through the
 // Starlark builtins (src/spec/).
-import { existsSync } from "node:fs";
-import { extname, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
 import "../index.js";
 import { loadTypeScriptSpec } from "../core/define.js";
 import type { SpecBuilder } from "../core/builder.js";
@@ -15,11 +15,27 @@ export interface LoadOptions {
 }
 
 export async function loadSpec(path: string | undefined, options: LoadOptions = {}): Promise<SpecBuilder> {
-  const file = resolve(path ?? "faultbox.star");
+  let file = resolve(path ?? "faultbox.star");
   if (!existsSync(file)) {
     throw new UsageError(
       path ? `spec file not found: ${path}` : "no spec given and ./faultbox.star does not exist",
     );
+  }
+  // A directory stands for its faultbox.star, as no argument stands for ./faultbox.star.
+  if (statSync(file).isDirectory()) {
+    const inside = join(file, "faultbox.star");
+    if (!existsSync(inside)) {
+      const specs = readdirSync(file)
+        .filter((f) => /\.(star|spec\.ts|spec\.mts)$/.test(f))
+        .sort()
+        .slice(0, 3)
+        .map((f) => join(path!, f));
+      throw new UsageError(
+        `${path} is a directory without a faultbox.star; give the spec file` +
+          (specs.length ? `, e.g. ${specs.join(" or ")}` : " (a .star, .ts or .mts file)"),
+      );
+    }
+    file = inside;
   }
   const ext = extname(file);
   if ([".ts", ".mts", ".js", ".mjs"].includes(ext)) {

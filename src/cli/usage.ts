@@ -1,7 +1,8 @@
 // Usage text of each subcommand: `faultbox CMD --help` prints it, `faultbox --help` lists them all.
 export const COMMAND_USAGE: Record<string, string> = {
   test: `Usage: faultbox test [SPEC] [flags]
-  Runs a spec (.star, or a TypeScript module .ts/.mts); SPEC defaults to ./faultbox.star.
+  Runs a spec (.star, or a TypeScript module .ts/.mts); SPEC defaults to ./faultbox.star, and a
+  directory stands for the faultbox.star in it.
 
   --test NAME        run only matching tests: a name (with or without test_), a glob, ~regex,
                      or matrix_<scenario> for a whole matrix row
@@ -35,7 +36,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   (a test timed out, or the run was interrupted).`,
   check: `Usage: faultbox check [SPEC] [flags]
   Loads and validates a spec and checks that its services can be set up (binaries exist, images
-  have a container engine or a local stand-in); runs nothing.
+  have a container engine or a local stand-in); runs nothing. SPEC defaults to ./faultbox.star,
+  and a directory stands for the faultbox.star in it.
 
   --timeout SECONDS  time limit of loading the spec (default: 60)
   --allow-empty      a spec that declares no tests is fine (by default it is an error)

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,26 @@ test("usage errors exit 1 naming the problem", () => {
   assert.match(missing.stderr, /spec file not found: nope\.star/);
 });
 
+test("a directory as SPEC stands for its faultbox.star; one without it is an error naming its specs", () => {
+  const check = faultbox(["check", "examples/quickstart"]);
+  assert.equal(check.status, 0, check.stderr);
+  assert.match(check.stdout, /^ok {2}examples\/quickstart\/faultbox\.star — /m);
+  const seed = faultbox(["test", "examples/seed"]);
+  assert.equal(seed.status, 1);
+  assert.match(
+    seed.stderr,
+    /^error: examples\/seed is a directory without a faultbox\.star; give the spec file, e\.g\. examples\/seed\/faults\.star or /m,
+  );
+  assert.doesNotMatch(seed.stderr, /EISDIR/);
+  const empty = mkdtempSync(join(tmpdir(), "fb-dir-"));
+  const none = faultbox(["check", "."], empty);
+  assert.equal(none.status, 1);
+  assert.match(
+    none.stderr,
+    /^error: \. is a directory without a faultbox\.star; give the spec file \(a \.star, \.ts or \.mts file\)/m,
+  );
+});
+
 test("faultbox init writes a starter spec that loads, and never overwrites", () => {
   const dir = mkdtempSync(join(tmpdir(), "fb-init-"));
   const r = faultbox(["init", "./server", "--name", "shop", "--port", "9090"], dir);
@@ -88,3 +109,68 @@ test("faultbox init writes a starter spec that loads, and never overwrites", () 
     /--protocol must be http or tcp/,
   );
 });
+
+/** A free TCP port on 127.0.0.1 (closed again before it is returned). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function faultboxAsync(
+  args: string[],
+  cwd: string,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** The starter spec with its commented-out fault example uncommented, as a user would. */
+function uncommentFault(text: string): string {
+  const at = text.indexOf("# A protocol fault");
+  assert.ok(at > 0, "the starter has a commented-out fault example");
+  const fault = text
+    .slice(at)
+    .split("\n")
+    .map((l, i) => (i === 0 ? l : l.replace(/^# ?/, "")))
+    .join("\n");
+  return text.slice(0, at) + fault;
+}
+
+for (const protocol of ["http", "tcp"] as const) {
+  test(`faultbox init --protocol ${protocol}: the starter passes with its fault example uncommented`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), `fb-init-${protocol}-`));
+    // A service that does what the starter's test expects: /health answers 200, or PING answers PONG.
+    writeFileSync(
+      join(dir, "server.mjs"),
+      protocol === "http"
+        ? `import http from "node:http";
+http.createServer((req, res) => res.end(req.url === "/health" ? "ok" : "?")).listen(Number(process.env.PORT), "127.0.0.1");\n`
+        : `import net from "node:net";
+net.createServer((s) => s.on("data", (d) => s.write(String(d).trim() === "PING" ? "PONG\\n" : "?\\n"))).listen(Number(process.env.PORT), "127.0.0.1");\n`,
+    );
+    writeFileSync(join(dir, "server"), `#!/bin/sh\nexec "${process.execPath}" server.mjs\n`, { mode: 0o755 });
+    const port = await freePort();
+    const init = faultbox(["init", "./server", "--protocol", protocol, "--port", String(port)], dir);
+    assert.equal(init.status, 0, init.stderr);
+    const spec = join(dir, "faultbox.star");
+    writeFileSync(spec, uncommentFault(readFileSync(spec, "utf8")));
+    const r = await faultboxAsync(["test", "faultbox.star", "--format", "json"], dir);
+    assert.equal(r.status, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { pass: number; fail: number; tests: { name: string }[] };
+    assert.equal(doc.fail, 0, r.stderr);
+    assert.equal(doc.pass, 2, "the starter's test and the uncommented fault example both ran and passed");
+  });
+}
