@@ -423,7 +423,9 @@ export function createBuiltins(
       }
       const extra = kwargs.filter(([k]) => k !== "run");
       if (extra.length)
-        throw new EvalError(`fault(interface_ref, ...): unknown keyword argument "${extra[0]![0]}"`);
+        throw new EvalError(
+          `fault(interface_ref, ...): unknown keyword argument "${extra[0]![0]}"; valid: run`,
+        );
       return ask("fault_window", {
         target: w(target),
         label: `${target.service}.${target.iface.name}`,
@@ -452,7 +454,7 @@ export function createBuiltins(
       if (!(target instanceof ServiceValue)) {
         const extra = kwargs.filter(([k]) => k !== "run");
         if (extra.length)
-          throw new EvalError(`fault(${label}, ...): unknown keyword argument "${extra[0]![0]}"`);
+          throw new EvalError(`fault(${label}, ...): unknown keyword argument "${extra[0]![0]}"; valid: run`);
       }
       if (target instanceof ServiceValue && rules.length === 0 && kwargs.length === 1)
         throw new EvalError(

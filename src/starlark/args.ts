@@ -36,7 +36,7 @@ export function unpackArgs(
     if (i < 0) {
       const hint = nearest(k, names);
       throw new EvalError(
-        `${fnName}: unexpected keyword argument ${k}${hint ? ` (did you mean ${hint}?)` : ""}`,
+        `${fnName}: unexpected keyword argument ${k}${hint ? ` (did you mean ${hint}?)` : ""}; valid: ${names.join(", ")}`,
       );
     }
     if (out[i] !== undefined) throw new EvalError(`${fnName}: got multiple values for keyword argument ${k}`);
@@ -51,7 +51,10 @@ export function unpackArgs(
 
 /** Checks a builtin that takes only positional arguments, between min and max of them. */
 export function positional(fnName: string, args: Value[], kwargs: ArgsKw, min: number, max: number): void {
-  if (kwargs.length > 0) throw new EvalError(`${fnName}: unexpected keyword arguments`);
+  if (kwargs.length > 0)
+    throw new EvalError(
+      `${fnName}: unexpected keyword arguments (it takes none, got ${kwargs.map(([k]) => k).join(", ")})`,
+    );
   if (args.length < min)
     throw new EvalError(
       `${fnName}: got ${args.length} arguments, want ${min === max ? "" : "at least "}${min}`,

@@ -281,9 +281,10 @@ function bindArgs(fn: StarFunction, locals: Slot[], args: Value[], kwargs: ArgsK
       continue;
     }
     if (kwdict === undefined) {
-      const hint = nearest(k, names.slice(0, nparams));
+      const valid = names.slice(0, nparams);
+      const hint = nearest(k, valid);
       throw new EvalError(
-        `function ${name} got an unexpected keyword argument "${k}"${hint ? ` (did you mean ${hint}?)` : ""}`,
+        `function ${name} got an unexpected keyword argument "${k}"${hint ? ` (did you mean ${hint}?)` : ""}; valid: ${valid.join(", ")}`,
       );
     }
     const old = kwdict.map.size;

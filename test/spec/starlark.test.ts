@@ -226,6 +226,12 @@ test("an error raised inside the @faultbox/ stdlib names the user's line that ca
   const kw = await call('name = "bus", partitons = 3');
   assert.match(kw.message, /unexpected keyword argument "partitons" \(did you mean partitions\?\)/);
   assert.equal(kw.location?.line, 3);
+  // ... and lists the keywords it takes, as service() and fault_assumption() do.
+  const topics = await call('name = "bus", topcs = {}');
+  assert.match(
+    topics.message,
+    /unexpected keyword argument "topcs" \(did you mean topics\?\); valid: name, interface, port, topics, partitions, brokers, auto_create_topics, observe, depends_on, reuse, healthcheck, advertise_host$/,
+  );
 });
 
 test('kafka.broker() takes Go Faultbox\'s interface=interface(name, "kafka", port) form', async () => {

@@ -126,7 +126,11 @@ test("eval: argument binding errors name the function and parameter", () => {
   failsWith("def f(a): pass\nf(1, 2)", /function f accepts 1 positional argument \(2 given\)/);
   failsWith(
     "def f(abc): pass\nf(abd = 1)",
-    /function f got an unexpected keyword argument "abd" \(did you mean abc\?\)/,
+    /function f got an unexpected keyword argument "abd" \(did you mean abc\?\); valid: abc$/,
+  );
+  failsWith(
+    "def f(name, port = 1, reuse = False): pass\nf('x', prot = 2)",
+    /function f got an unexpected keyword argument "prot" \(did you mean port\?\); valid: name, port, reuse$/,
   );
   failsWith("def f(a): pass\nf(1, a = 2)", /function f got multiple values for parameter "a"/);
   failsWith("def f(*, k): pass\nf()", /function f missing 1 argument \(k\)/);

@@ -36,7 +36,7 @@ test("host: makeBuiltin + unpackArgs reject unknown, repeated and missing argume
   ]);
   failsWith(
     'emit("t", data = 1, kee = "k")',
-    /^emit: unexpected keyword argument kee \(did you mean key\?\)$/,
+    /^emit: unexpected keyword argument kee \(did you mean key\?\); valid: topic, data, key$/,
     opts,
   );
   failsWith('emit("t")', /^emit: missing argument for data$/, opts);

@@ -381,7 +381,8 @@ export function jsonModule(): Module {
         "decode",
         mk("decode", (a, k) => {
           for (const [name] of k)
-            if (name !== "default") throw new EvalError(`unexpected keyword argument ${name}`);
+            if (name !== "default")
+              throw new EvalError(`decode: unexpected keyword argument ${name}; valid: default`);
           if (a.length < 1) throw new EvalError("missing argument for x");
           const x = a[0]!;
           const [dflt] = unpackArgs("decode", a.slice(1), k, ["default?"]);
