@@ -1,7 +1,14 @@
 // Runs a suite: per test, start services, register monitors and observers, run the body, settle,
 // decide the verdict, stop what is not reused. Interrupts stop everything before returning.
 import { randomBytes } from "node:crypto";
-import { AssertionFailure, ServiceStartError, SpecError, TestTimeout, errorMessage } from "./errors.js";
+import {
+  AssertionFailure,
+  ServiceExited,
+  ServiceStartError,
+  SpecError,
+  TestTimeout,
+  errorMessage,
+} from "./errors.js";
 import { matchTestFilter } from "./filter.js";
 import type { Suite, TestDef } from "./model.js";
 import { createRng } from "./random.js";
@@ -202,6 +209,20 @@ async function runTest(
     ...(run.traffic.all().length ? { traffic: run.traffic.all() } : {}),
     ...partial,
   });
+  /**
+   * A service that exited on its own during the test fails it, naming the service, whatever the body
+   * did (`after`: the body's own failure, kept as what followed).
+   */
+  const exitVerdict = (after?: string): TestResult | undefined => {
+    const exit = services.exitsDuringTest()[0];
+    if (!exit) return undefined;
+    return finish({
+      result: "fail",
+      failureType: "service_exited",
+      reason: after && after !== exit.reason ? `${exit.reason}; then: ${after}` : exit.reason,
+      serviceOutput: { service: exit.service, lines: exit.lastLines },
+    });
+  };
   const timeoutMs = test.timeoutMs ?? options.testTimeoutMs ?? DEFAULT_TEST_TIMEOUT_MS;
   // Hooks (seed/reset) get the test's limit each, the body its own: armed again when it starts.
   options.stallGuard?.arm(`test "${test.name}"`, timeoutMs);
@@ -216,12 +237,14 @@ async function runTest(
     { once: true },
   );
   const stopped = new Promise<never>((_, reject) => {
-    const stop = () =>
+    const stop = () => {
+      const reason: unknown = run.abort.signal.reason;
       reject(
-        run.abort.signal.reason instanceof TestTimeout
-          ? run.abort.signal.reason
+        reason instanceof TestTimeout || reason instanceof ServiceExited
+          ? reason
           : new TestTimeout("interrupted"),
       );
+    };
     if (run.abort.signal.aborted) stop();
     else run.abort.signal.addEventListener("abort", stop, { once: true });
   });
@@ -273,6 +296,10 @@ async function runTest(
         }
       }
     }
+    const exitedWhileStarting = exitVerdict();
+    if (exitedWhileStarting) return exitedWhileStarting;
+    // From here a service's own exit ends the body at once (its steps would only see refusals).
+    services.onExit = (exit) => run.abort.abort(new ServiceExited(exit.reason, exit.service, exit.lastLines));
     for (const m of suite.monitors) run.registerMonitor(m);
     let releaseSlot: (() => void) | undefined;
     if (options.bodySlot) {
@@ -296,11 +323,20 @@ async function runTest(
         })(),
         stopped,
       ]);
-      return finish({
-        result: "pass",
-        ...(value !== undefined && value !== null ? { returnValue: suite.repr(value) } : {}),
-      });
+      await services.settleExits(30);
+      return (
+        exitVerdict() ??
+        finish({
+          result: "pass",
+          ...(value !== undefined && value !== null ? { returnValue: suite.repr(value) } : {}),
+        })
+      );
     } catch (err) {
+      // A failing body may be failing because a service died (its proxy answered 502 before the exit
+      // was reported): let a dead service's exit notice arrive, then name it as the cause.
+      if (!(err instanceof TestTimeout) && !(err instanceof ServiceExited)) await services.settleExits(200);
+      const exited = options.signal?.aborted ? undefined : exitVerdict(errorMessage(err));
+      if (exited) return exited;
       if (err instanceof TestTimeout)
         return finish({ result: "inconclusive", failureType: "timeout", reason: err.message });
       if (err instanceof AssertionFailure) {
@@ -325,6 +361,7 @@ async function runTest(
       releaseSlot?.();
     }
   } finally {
+    services.onExit = undefined;
     options.stallGuard?.disarm();
     options.signal?.removeEventListener("abort", onAbort);
     run.abort.abort(new TestTimeout("the test ended")); // no-op when it was stopped already

@@ -42,6 +42,18 @@ export class ServiceStartError extends Error {
   }
 }
 
+/** A service ended during a test on its own (not stopped by the runner or a service action). */
+export class ServiceExited extends Error {
+  constructor(
+    message: string,
+    readonly service: string,
+    readonly lastLines: string[],
+  ) {
+    super(message);
+    this.name = "ServiceExited";
+  }
+}
+
 /** The test ran out of time: the verdict is inconclusive, not failed. */
 export class TestTimeout extends Error {
   constructor(message: string) {

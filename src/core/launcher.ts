@@ -71,6 +71,11 @@ export interface RunningProcess {
    * actions.start() it is the new run's promise, so read it again after each start.
    */
   readonly exited: Promise<ExitStatus>;
+  /**
+   * Whether the service's process is still there, read now (a local process: from /proc), for an exit
+   * whose notice has not arrived yet. Absent where it cannot be told cheaply.
+   */
+  alive?(): boolean;
   /** Last lines of output, for start failures. */
   lastLines(n: number): string[];
   pid?: number;

@@ -37,7 +37,7 @@ export interface TestResult {
   name: string;
   result: Verdict;
   reason?: string;
-  failureType?: "assertion" | "timeout" | "service_start" | "monitor" | "error";
+  failureType?: "assertion" | "timeout" | "service_start" | "service_exited" | "monitor" | "error";
   /** Spec line of the failing assertion. */
   location?: SourceLocation;
   seed: string;

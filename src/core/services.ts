@@ -39,6 +39,8 @@ export interface RunningService {
   unsupervised?: string;
   /** Set when the process exited on its own. */
   exitedEarly?: string;
+  /** Set once the runner stops it (end of test, end of run): its exit is expected. */
+  stopping?: boolean;
   /** Nodes a service action took down (kill, stop) and has not started again. */
   down: Set<number>;
   /** Nodes paused by an action and not resumed. */
@@ -47,6 +49,16 @@ export interface RunningService {
   cuts: Set<string>;
   /** Syscall rules of the open window, set again on the fresh supervisor of a restarted process. */
   syscallRules?: SyscallRule[];
+}
+
+/** A service that ended during a test without the runner or a service action stopping it. */
+export interface ServiceExit {
+  service: string;
+  code: number | null;
+  signal: string | null;
+  /** `service "api" exited with code 7 during the test` */
+  reason: string;
+  lastLines: string[];
 }
 
 interface ProxyEntry {
@@ -74,6 +86,10 @@ export class ServiceManager {
    * started): afterTest() and shutdown() wait for it, and it stops what it started late itself.
    */
   private starting: Promise<void> | undefined;
+  /** Services that exited on their own during the current test, in order. */
+  private exits: ServiceExit[] = [];
+  /** Told of each such exit as it happens (the engine ends the test's body). */
+  onExit: ((exit: ServiceExit) => void) | undefined;
 
   constructor(
     private readonly suite: Suite,
@@ -225,6 +241,7 @@ export class ServiceManager {
     rng: Rng,
     test: { signal?: AbortSignal; hookTimeoutMs?: number },
   ): Promise<void> {
+    this.exits = [];
     for (const p of this.proxies.values())
       p.proxy.reseed?.(rng.fork(`proxy:${interfaceKey(p.service, p.iface)}`).seed);
     // Once asked to stop (Ctrl-C, SIGTERM, the test's time is up), start nothing more.
@@ -389,10 +406,58 @@ export class ServiceManager {
    */
   private watchExit(entry: RunningService): Promise<string> {
     return entry.process.exited.then(({ code, signal }) => {
-      const reason = `service "${entry.def.name}" exited${signal ? ` on ${signal}` : ` with code ${code}`}`;
+      const how = signal ? ` on ${signal}` : code !== null ? ` with code ${code}` : "";
+      const reason = `service "${entry.def.name}" exited${how}`;
       entry.exitedEarly = reason;
+      // Ended while it belongs to a test and nobody stopped it: the test must not pass by accident.
+      const log = entry.events.log;
+      if (log && !entry.stopping && this.running.get(entry.def.name) === entry) {
+        log.append("service_exited", entry.def.name, { code, signal });
+        const exit: ServiceExit = {
+          service: entry.def.name,
+          code,
+          signal,
+          reason: `${reason} during the test`,
+          lastLines: entry.process.lastLines(10),
+        };
+        this.exits.push(exit);
+        this.onExit?.(exit);
+      }
       return reason;
     });
+  }
+
+  /** The services that exited on their own since the current test began. */
+  exitsDuringTest(): readonly ServiceExit[] {
+    return this.exits;
+  }
+
+  /**
+   * Lets the exit of a service that is already gone be reported: a body can end, or fail on its
+   * proxy's 502, before the notice of a dying service arrives (its sockets close before the process is
+   * a zombie), and the exit must still be the verdict. Looks at the processes for `probeMs` (alive()),
+   * and waits up to `noticeMs` for the notice of one that is gone.
+   */
+  async settleExits(probeMs: number, noticeMs = 5000): Promise<void> {
+    const deadline = performance.now() + probeMs;
+    for (;;) {
+      if (this.exits.length) return;
+      const gone = [...this.running.values()].filter(
+        (e) =>
+          !e.stopping && e.events.log && !e.exitedEarly && e.down.size === 0 && e.process.alive?.() === false,
+      );
+      if (gone.length) {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([
+          ...gone.map((e) => e.process.exited.then(() => undefined)),
+          new Promise<void>((r) => (timer = setTimeout(r, noticeMs))),
+        ]);
+        clearTimeout(timer);
+        return; // the exit's own handler (watchExit, registered first) has run by now
+      }
+      if (performance.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** The service's healthcheck, if it has one (after a launch, and after an action started it again). */
@@ -554,6 +619,7 @@ export class ServiceManager {
   }
 
   private async stopOne(r: RunningService): Promise<void> {
+    r.stopping = true;
     this.running.delete(r.def.name);
     await r.syscall?.close().catch(() => undefined);
     await r.process.stop(this.options.stopGraceMs).catch(() => undefined);

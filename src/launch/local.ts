@@ -5,7 +5,7 @@
 // runs the same command again (same argv, env and working directory), so whatever the service keeps
 // on disk is there for the new run.
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync } from "node:fs";
+import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import {
@@ -56,6 +56,41 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     /* already gone */
   }
+}
+
+/** The state letter of a pid from /proc/<pid>/stat (R, S, T, Z, ...); undefined when it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return text.slice(text.lastIndexOf(")") + 2).split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+const living = (pid: number) => {
+  const s = procState(pid);
+  return s !== undefined && s !== "Z" && s !== "X";
+};
+
+/**
+ * Whether the service of a run still lives: its leader, or under a supervisor (the leader) the
+ * supervisor's child, which is the service; a supervisor outlives its service by the moment it takes
+ * to reap what the service left.
+ */
+function runAlive(run: Run): boolean {
+  if (run.endedWith || !living(run.pid)) return false;
+  if (!run.supervised) return true;
+  let children: number[];
+  try {
+    children = readFileSync(`/proc/${run.pid}/task/${run.pid}/children`, "utf8")
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return true; // no /proc children list: assume alive, the exit notice will tell
+  }
+  return children.some(living);
 }
 
 /** How long a supervisor gets to kill what a service left before its process group is SIGKILLed. */
@@ -220,6 +255,7 @@ export async function startLocalProcess(o: LocalProcessOptions): Promise<LocalPr
       return current.exited;
     },
     lastLines: (n) => tail.slice(-n),
+    alive: () => runAlive(current),
     async stop(graceMs: number) {
       await endRun(current, "SIGTERM", graceMs);
     },

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { faultbox, byName, type JsonResult } from "./cli-helpers.js";
@@ -128,4 +128,74 @@ test("an image service without a container engine is a set-up error (exit 1) nam
   assert.match(r.stderr, /no container engine is reachable \(tried \/nonexistent\/docker\.sock \(absent\)/);
   assert.match(r.stderr, /podman\.socket/);
   assert.match(r.stderr, /remote="host:port"/);
+});
+
+test("a service that exits during a test fails it naming the service, its exit code and last output; a kill() does not", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fb-exit-mid-test-"));
+  // /crash prints a fatal line and exits 7; /abort dies on SIGKILL; / answers 200.
+  writeFileSync(
+    join(dir, "crashmid.mjs"),
+    `import http from "node:http";
+http.createServer((req, res) => {
+  if (req.url === "/crash") {
+    console.error("fatal: corrupted state");
+    process.exit(7);
+  }
+  if (req.url === "/abort") process.kill(process.pid, "SIGKILL");
+  res.end("ok");
+}).listen(Number(process.env.PORT), "127.0.0.1");
+`,
+  );
+  writeFileSync(
+    join(dir, "faultbox.star"),
+    `main = interface("main", "http", 0)
+api = service("api", "node", main, args = ["crashmid.mjs"], env = {"PORT": str(main.port)}, healthcheck = ready())
+
+def test_crash_then_assert():
+    api.main.get(path = "/crash")
+    assert_eq(api.main.get(path = "/").status, 200)
+
+def test_crash_unchecked():
+    api.main.get(path = "/crash")
+
+def test_sigkill():
+    api.main.get(path = "/abort")
+    assert_eq(api.main.get(path = "/").status, 200)
+
+def test_kill_action():
+    fault(api, kill(), run = lambda: api.main.get(path = "/"))
+    assert_eq(len(events(type = "service_exited")), 0)
+
+def test_stays_up():
+    assert_eq(api.main.get(path = "/").status, 200)
+`,
+  );
+  const r = faultbox(["test", join(dir, "faultbox.star"), "--format", "json"]);
+  assert.equal(r.status, 2, r.stderr);
+  const json = JSON.parse(r.stdout) as JsonResult;
+  for (const name of ["test_crash_then_assert", "test_crash_unchecked"]) {
+    const t = byName(json, name);
+    assert.equal(t.result, "fail", name);
+    assert.equal(t.failure_type, "service_exited", name);
+    assert.match(t.reason!, /^service "api" exited with code 7 during the test/, name);
+    assert.deepEqual(t.service_output?.service, "api");
+    assert.ok(t.service_output!.lines.includes("fatal: corrupted state"), JSON.stringify(t.service_output));
+    const exits = (t.events ?? []).filter((e) => e.type === "service_exited");
+    assert.deepEqual(
+      exits.map((e) => [e.service, e.data]),
+      [["api", { code: 7, signal: null }]],
+      name,
+    );
+  }
+  const killed = byName(json, "test_sigkill");
+  assert.equal(killed.failure_type, "service_exited");
+  // Under the reaper the service's SIGKILL shows as the supervisor's exit code 128+9.
+  assert.match(killed.reason!, /^service "api" exited (on SIGKILL|with code 137) during the test/);
+  assert.equal(byName(json, "test_kill_action").result, "pass", "a kill() action is not an unexpected exit");
+  assert.equal(byName(json, "test_stays_up").result, "pass");
+  // The console names the service and shows its last output, as for a start failure.
+  const text = faultbox(["test", join(dir, "faultbox.star"), "--test", "crash_unchecked"]);
+  assert.equal(text.status, 2);
+  assert.match(text.stdout, /reason: service "api" exited with code 7 during the test/);
+  assert.match(text.stdout, /last output of api:\n(.*\n)*? {4}\| fatal: corrupted state/);
 });
