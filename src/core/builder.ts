@@ -57,6 +57,8 @@ export interface ServiceOptions {
   dependsOn?: (string | ServiceDef)[];
   healthcheck?: Healthcheck;
   reuse?: boolean;
+  /** The service may end on its own during a test (see ServiceDef.mayExit). */
+  mayExit?: boolean;
   observe?: ObserveSource[];
   ports?: Record<number, number>;
   seed?: () => Promise<unknown>;
@@ -202,9 +204,9 @@ export class SpecBuilder {
       }
       i.service = name;
     }
-    if (o.remote && (o.args?.length || o.observe?.length || o.reuse)) {
+    if (o.remote && (o.args?.length || o.observe?.length || o.reuse || o.mayExit)) {
       throw new SpecError(
-        `service("${name}"): a remote service has no process, so args=, observe= and reuse= do not apply`,
+        `service("${name}"): a remote service has no process, so args=, observe=, reuse= and may_exit= do not apply`,
         { location: o.location },
       );
     }
@@ -225,6 +227,7 @@ export class SpecBuilder {
       dependsOn: (o.dependsOn ?? []).map((d) => (typeof d === "string" ? d : d.name)),
       healthcheck: o.healthcheck,
       reuse: o.reuse ?? false,
+      mayExit: o.mayExit ?? false,
       observe: o.observe ?? [],
       ports: o.ports ?? {},
       seed: o.seed,

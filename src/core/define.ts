@@ -655,6 +655,7 @@ const SERVICE_KEYS = Object.keys({
   dependsOn: true,
   healthcheck: true,
   reuse: true,
+  mayExit: true,
   observe: true,
   ports: true,
   seed: true,

@@ -49,6 +49,8 @@ export interface ServiceDef {
   dependsOn: string[];
   healthcheck?: Healthcheck;
   reuse: boolean;
+  /** Its own exit during a test is recorded (service_exited) but does not fail the test. */
+  mayExit?: boolean;
   observe: ObserveSource[];
   /** Container port → host port for image services (0 = any). */
   ports: Record<number, number>;

@@ -412,7 +412,16 @@ export class ServiceManager {
       // Ended while it belongs to a test and nobody stopped it: the test must not pass by accident.
       const log = entry.events.log;
       if (log && !entry.stopping && this.running.get(entry.def.name) === entry) {
-        log.append("service_exited", entry.def.name, { code, signal });
+        // Expected exits are recorded and leave the verdict to the test's assertions: a service
+        // declared may_exit=True, and one that a syscall fault reached in this test (a broker that
+        // halts on EIO is the fault's outcome, which the spec asserts on).
+        const expected = entry.def.mayExit
+          ? "may_exit"
+          : log.all().some((e) => e.type === "fault_applied" && e.service === entry.def.name)
+            ? "fault"
+            : undefined;
+        log.append("service_exited", entry.def.name, { code, signal, ...(expected ? { expected } : {}) });
+        if (expected) return reason;
         const exit: ServiceExit = {
           service: entry.def.name,
           code,

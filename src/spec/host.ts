@@ -427,6 +427,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           dependsOn: a.depends_on as (string | ServiceDef)[] | undefined,
           healthcheck: (a.healthcheck as { check: Healthcheck } | undefined)?.check,
           reuse: a.reuse as boolean | undefined,
+          mayExit: a.may_exit as boolean | undefined,
           observe: (a.observe as { source: ObserveSource }[] | undefined)?.map((o) => o.source),
           ports: a.ports
             ? Object.fromEntries(Object.entries(a.ports as object).map(([k, v]) => [Number(k), Number(v)]))

@@ -74,6 +74,8 @@ interface Pending {
   resolve: (stats: RuleStats[]) => void;
   reject: (err: Error) => void;
   stats: RuleStats[];
+  /** A request that only clears the rules: answered from the events if the target dies first. */
+  clear: boolean;
 }
 
 export function openChannel(socket: Duplex, opts: ChannelOptions): Channel {
@@ -183,11 +185,7 @@ export function openChannel(socket: Duplex, opts: ChannelOptions): Channel {
   async function setRules(rules: readonly SyscallRule[]): Promise<RuleStats[]> {
     if (gone !== undefined) {
       if (rules.length > 0) throw new SyscallFaultError("SUPERVISOR", gone);
-      // Clearing after the target died (often because of the fault): report what the events
-      // showed; only fires are known, so matches is a lower bound.
-      const stats = [...liveRules.values()].map((r) => ({ ...r, matches: r.fires }));
-      liveRules.clear();
-      return stats;
+      return statsFromEvents();
     }
     const lines: string[] = [];
     const added: RuleStats[] = [];
@@ -222,16 +220,31 @@ export function openChannel(socket: Duplex, opts: ChannelOptions): Channel {
         },
         reject,
         stats: [],
+        clear: rules.length === 0,
       });
       socket.write(`rules ${gen} ${lines.length}\n${lines.map((l) => l + "\n").join("")}`);
     });
+  }
+
+  /**
+   * The rules' counts after the target died (often because of the fault): what the events showed;
+   * only fires are known, so matches is a lower bound. The rules are gone with it.
+   */
+  function statsFromEvents(): RuleStats[] {
+    const stats = [...liveRules.values()].map((r) => ({ ...r, matches: r.fires }));
+    liveRules.clear();
+    return stats;
   }
 
   function markGone(reason: string): void {
     if (gone !== undefined) return;
     gone = reason;
     const err = new SyscallFaultError("SUPERVISOR", reason);
-    for (const p of pending.values()) p.reject(err);
+    // A clear that was on its way when the target died (often of the fault) needs no answer.
+    for (const p of pending.values()) {
+      if (p.clear) p.resolve([...p.stats, ...statsFromEvents()]);
+      else p.reject(err);
+    }
     pending.clear();
     settleReady.reject(new SyscallFaultError("LAUNCH_FAILED", reason));
   }

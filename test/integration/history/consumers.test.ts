@@ -158,7 +158,13 @@ test("3-node Kafka: a crash between processing and commit: the group processes t
   const group = `${topic}-g`;
   const spec = specFile([
     ...kafkaService(k, [topic]),
-    consumerService("crasher", { TOPIC: topic, GROUP: group, SESSION_MS: "6000", CRASH_AFTER: "4" }),
+    // It kills itself on purpose: may_exit=True, or its exit would fail the test.
+    consumerService(
+      "crasher",
+      { TOPIC: topic, GROUP: group, SESSION_MS: "6000", CRASH_AFTER: "4" },
+      undefined,
+      { mayExit: true },
+    ),
     ...STARLARK_HELPERS,
     "def test_crash_before_commit():",
     `    publish("${topic}", "r", 8)`,

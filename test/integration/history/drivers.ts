@@ -78,12 +78,14 @@ export function consumerService(
   name: string,
   env: Record<string, string>,
   brokers = "kafka.broker.addr",
+  { mayExit = false }: { mayExit?: boolean } = {},
 ): string {
   const all: Record<string, string> = { KAFKA_BROKERS: brokers, CONSUMER: star(name) };
   for (const [k, v] of Object.entries(env)) all[k] = star(v);
   return [
     `${name} = service(${star(name)}, ${star(process.execPath)}, args = ${starList([NODE_CONSUMER])},`,
     `    env = ${starDict(all)},`,
+    ...(mayExit ? ["    may_exit = True,"] : []),
     "    observe = [stdout(decoder = json_decoder())],",
     ")",
   ].join("\n");

@@ -136,12 +136,22 @@ test("a service that exits during a test fails it naming the service, its exit c
   writeFileSync(
     join(dir, "crashmid.mjs"),
     `import http from "node:http";
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 http.createServer((req, res) => {
   if (req.url === "/crash") {
     console.error("fatal: corrupted state");
     process.exit(7);
   }
   if (req.url === "/abort") process.kill(process.pid, "SIGKILL");
+  if (req.url === "/write") {
+    try {
+      writeFileSync(join(tmpdir(), "fb-crashmid-" + process.pid), "x");
+    } catch (err) {
+      process.exit(3);
+    }
+  }
   res.end("ok");
 }).listen(Number(process.env.PORT), "127.0.0.1");
 `,
@@ -168,6 +178,19 @@ def test_kill_action():
 
 def test_stays_up():
     assert_eq(api.main.get(path = "/").status, 200)
+
+# Expected exits: a service declared may_exit=True, and one a syscall fault reached in the test.
+side = interface("side", "http", 0)
+job = service("job", "node", side, args = ["crashmid.mjs"], env = {"PORT": str(side.port)}, healthcheck = ready(), may_exit = True)
+disk = fault_assumption("disk", target = api, write = deny("EIO"))
+
+def test_may_exit():
+    job.side.get(path = "/crash")
+    assert_eventually(where = lambda e: e.type == "service_exited" and e.service == "job", timeout = "10s")
+
+def test_exit_under_a_fault():
+    fault(disk, run = lambda: api.main.get(path = "/write"))
+    assert_eventually(where = lambda e: e.type == "service_exited" and e.service == "api", timeout = "10s")
 `,
   );
   const r = faultbox(["test", join(dir, "faultbox.star"), "--format", "json"]);
@@ -193,6 +216,24 @@ def test_stays_up():
   assert.match(killed.reason!, /^service "api" exited (on SIGKILL|with code 137) during the test/);
   assert.equal(byName(json, "test_kill_action").result, "pass", "a kill() action is not an unexpected exit");
   assert.equal(byName(json, "test_stays_up").result, "pass");
+  // An expected exit is recorded with why it was expected and leaves the verdict to the assertions.
+  for (const [name, service, expected] of [
+    ["test_may_exit", "job", "may_exit"],
+    ["test_exit_under_a_fault", "api", "fault"],
+  ] as const) {
+    const t = byName(json, name);
+    assert.equal(t.result, "pass", `${name}: ${t.reason}`);
+    const exits = (t.events ?? []).filter((e) => e.type === "service_exited");
+    assert.deepEqual(
+      exits.map((e) => [e.service, e.data.expected]),
+      [[service, expected]],
+      name,
+    );
+  }
+  assert.equal(
+    (byName(json, "test_may_exit").events ?? []).find((e) => e.type === "service_exited")!.data.code,
+    7,
+  );
   // The console names the service and shows its last output, as for a start failure.
   const text = faultbox(["test", join(dir, "faultbox.star"), "--test", "crash_unchecked"]);
   assert.equal(text.status, 2);

@@ -21,7 +21,7 @@ interface JsonTest {
   name: string;
   result: string;
   reason?: string;
-  fault_windows?: FaultWindowRecord[];
+  fault_windows?: (FaultWindowRecord & { opened_at?: string; closed_at?: string })[];
 }
 
 function faultbox(args: string[]) {
@@ -41,7 +41,12 @@ test("deny/delay keywords, probability forms and matched vs fired counts", { ski
     const byName = new Map(json.tests.map((t) => [t.name, t]));
     for (const t of json.tests) assert.equal(t.result, "pass", `${t.name}: ${t.reason}\n${r.stdout}`);
     assert.equal(r.status, 0, r.stderr);
-    const window = (name: string, i = 0) => byName.get(name)!.fault_windows![i]!;
+    // A window's opened_at/closed_at are wall-clock moments: checked ordered, then left out.
+    const window = (name: string, i = 0) => {
+      const { opened_at, closed_at, ...w } = byName.get(name)!.fault_windows![i]!;
+      assert.ok(Date.parse(opened_at!) <= Date.parse(closed_at!), `${name}: ${opened_at} .. ${closed_at}`);
+      return w;
+    };
 
     // probability=0 matches every write and faults none: matched 16, fired 0.
     assert.deepEqual(window("test_probability_zero_never_fires"), {
