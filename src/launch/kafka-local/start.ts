@@ -120,7 +120,8 @@ export interface KafkaCluster extends KafkaClusterRecord {
  */
 const BROKER_HEAP = "1g";
 
-function clusterId(): string {
+/** A fresh cluster id for `kafka-storage format`, never one the tool would read as an option. */
+export function clusterId(): string {
   // A Kafka Uuid in its base64url form (16 random bytes, 22 characters). Like Kafka's own
   // Uuid.randomUuid, draw again when it starts with "-": the storage tool would read it as an option.
   for (;;) {

@@ -4,12 +4,12 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { resolveKafka } from "../../../src/launch/kafka-local/index.js";
+import { clusterId } from "../../../src/launch/kafka-local/start.js";
 import { loggingFlags } from "../../../src/launch/kafka-local/resolve.js";
 import { serverProperties } from "../../../src/launch/kafka-local/server-properties.js";
 import { kafkaToolMainClass } from "../../../src/launch/kafka-local/versions.js";
@@ -69,7 +69,7 @@ test(
         kafkaToolMainClass("kafka-storage", install.release),
         "format",
         "-t",
-        randomBytes(16).toString("base64url"),
+        clusterId(),
         "-c",
         props,
       ],
