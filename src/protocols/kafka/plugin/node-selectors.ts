@@ -51,6 +51,26 @@ async function metadataFrom(call: MetadataCall, at: Address, topic: string) {
   }
 }
 
+/** How many times the bootstrap address is asked before the error is the answer. */
+const BOOTSTRAP_ATTEMPTS = 3;
+
+/**
+ * Metadata from the cluster's bootstrap address (the proxy's bootstrap listener). Right after a broker
+ * is killed, the proxy may still send one new bootstrap connection to it; the broker refuses, the proxy
+ * closes the connection and sends the next ones to another broker of the cluster. So a failed ask is
+ * tried again, a bounded number of times, before its error is reported.
+ */
+async function bootstrapMetadata(call: MetadataCall, topic: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await metadataFrom(call, call.target, topic);
+    } catch (err) {
+      if (attempt >= BOOTSTRAP_ATTEMPTS || call.signal?.aborted) throw err;
+      await sleep(200 * attempt);
+    }
+  }
+}
+
 /**
  * Every partition of a topic (leader -1 while it has none), as the cluster knows it now. A broker cut
  * off from the others (a partition) still answers with what it last knew, so every broker is asked,
@@ -58,7 +78,7 @@ async function metadataFrom(call: MetadataCall, at: Address, topic: string) {
  * wins: that is the newest leader the cluster elected.
  */
 export async function topicPartitions(call: MetadataCall, topic: string): Promise<PartitionState[]> {
-  const first = await metadataFrom(call, call.target, topic);
+  const first = await bootstrapMetadata(call, topic);
   const answers = [first];
   const others = await Promise.allSettled(
     first.brokers.map((b) =>
