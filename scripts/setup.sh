@@ -40,7 +40,7 @@ step "apt packages"
 # were written against (the kafka-python venv has kafka-python 3, with an idempotent producer);
 # chromium: the HTML report's browser tests.
 packages=(openjdk-17-jre-headless openjdk-17-jdk-headless maven postgresql kcat python3-kafka python3-confluent-kafka
-  python3-venv util-linux procps zstd lz4 podman runc gcc libc6-dev iproute2 chromium)
+  python3-venv util-linux procps zstd lz4 podman runc gcc libc6-dev iproute2 strace chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@
 // `npm test`: runs every test/**/*.test.ts with Node's built-in test runner (through tsx).
 //   --unit                only tests outside test/integration/
 //   --only PATTERN        only files whose path contains PATTERN (repeat it for several)
+//   --name REGEX          only tests whose name matches REGEX (node --test-name-pattern; repeat it)
 //   --unit-also-on NODE   also run the unit files (those outside test/integration/) under the Node
 //                         binary NODE, in the light lane after its own files (repeat it for several;
 //                         CI gives Node 22 and 24 here)
@@ -37,6 +38,7 @@ const valuesOf = (flag) =>
   args.flatMap((arg, i) => (arg === flag && i + 1 < args.length ? [args[i + 1]] : []));
 const only = valuesOf("--only");
 const otherNodes = valuesOf("--unit-also-on");
+const namePatterns = valuesOf("--name");
 
 function walk(dir) {
   const out = [];
@@ -171,6 +173,7 @@ function startRun(lane, onLine) {
     `--test-reporter-destination=${lane.totalsFile}`,
     `--test-timeout=${testTimeout}`,
     `--test-concurrency=${lane.concurrency}`,
+    ...namePatterns.map((p) => `--test-name-pattern=${p}`),
   ];
   lane.child = spawn(lane.node, [...nodeArgs, ...lane.files], {
     cwd: root,

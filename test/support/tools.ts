@@ -8,7 +8,9 @@
 //   tool("python-kafka-2") -> Debian's /usr/bin/python3 with its python3-kafka 2.0.2, for the proxy and
 //                      SASL tests written against that client (SaslHandshake v0 and raw SASL tokens,
 //                      a prompt failure on a wrong password)
-//   tool("kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss") -> the absolute path of that program on PATH
+//   tool("python-confluent-kafka") -> Debian's /usr/bin/python3 with python3-confluent-kafka (librdkafka
+//                      2.0.2), for the librdkafka applications of the response-fault and blackhole tests
+//   tool("kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss" | "strace") -> the absolute path of that program on PATH
 //   missingTool(name) -> why it cannot be used here, or undefined (for tests that skip without it)
 //
 // Java, Maven and PostgreSQL's server are found by the launchers in src/launch/ (FAULTBOX_JAVA,
@@ -19,7 +21,17 @@ import { homedir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type ToolName = "python" | "python-kafka-2" | "kcat" | "zstd" | "lz4" | "cc" | "podman" | "ss";
+export type ToolName =
+  | "python"
+  | "python-kafka-2"
+  | "python-confluent-kafka"
+  | "kcat"
+  | "zstd"
+  | "lz4"
+  | "cc"
+  | "podman"
+  | "ss"
+  | "strace";
 
 interface ToolSpec {
   /** The command, or an absolute path. */
@@ -54,12 +66,23 @@ const TOOLS: Record<ToolName, ToolSpec> = {
     install: `${SETUP} apt-get install -y python3-kafka`,
     check: (path) => kafkaPythonProblem(path, "2.0.2"),
   },
+  "python-confluent-kafka": {
+    command: "/usr/bin/python3",
+    install: `${SETUP} apt-get install -y python3-confluent-kafka`,
+    check: (path) => {
+      const r = spawnSync(path, ["-c", "import confluent_kafka"], { encoding: "utf8" });
+      if (r.status === 0) return undefined;
+      const error = (r.stderr || r.error?.message || "").trim().split("\n").pop();
+      return `${path} cannot import confluent_kafka (${error})`;
+    },
+  },
   kcat: { command: "kcat", install: `${SETUP} apt-get install -y kcat` },
   zstd: { command: "zstd", install: `${SETUP} apt-get install -y zstd` },
   lz4: { command: "lz4", install: `${SETUP} apt-get install -y lz4` },
   cc: { command: "cc", install: `${SETUP} apt-get install -y gcc libc6-dev` },
   podman: { command: "podman", install: `${SETUP} apt-get install -y podman runc` },
   ss: { command: "ss", install: `${SETUP} apt-get install -y iproute2` },
+  strace: { command: "strace", install: `${SETUP} apt-get install -y strace` },
 };
 
 /** Why `path` is not a Python with kafka-python `version`, or undefined. */

@@ -6,7 +6,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { kafkaTool, useKafka } from "../../support/index.js";
+import { tool } from "../../support/tools.js";
 import { blackhole } from "../../../src/protocols/kafka/rules/index.js";
 import { createTopic, faults, kafkajs, proxyFor, uniqueTopic } from "./helpers.js";
 import { eventually, startProcess } from "./live-process.js";
@@ -45,27 +47,21 @@ const members: Record<
       "--consumer-property",
       `heartbeat.interval.ms=${HEARTBEAT_MS}`,
     ]),
+  // confluent-kafka (librdkafka 2.0.2); not kcat, which exits when all its connections drop at once.
   librdkafka: async (bootstrap, topic, group, clientId) =>
-    startProcess([
-      "kcat",
-      "-C",
-      "-b",
-      bootstrap,
-      "-G",
-      group,
-      "-u",
-      "-f",
-      "Partition:%p\\t%s\\n",
-      "-X",
-      `client.id=${clientId}`,
-      "-X",
-      `session.timeout.ms=${SESSION_MS}`,
-      "-X",
-      `heartbeat.interval.ms=${HEARTBEAT_MS}`,
-      "-X",
-      "auto.offset.reset=earliest",
-      topic,
-    ]),
+    startProcess(
+      [
+        tool("python-confluent-kafka"),
+        fileURLToPath(new URL("./python/group_member.py", import.meta.url)),
+        bootstrap,
+        topic,
+        group,
+        clientId,
+        SESSION_MS,
+        HEARTBEAT_MS,
+      ],
+      { env: { GROUP_MEMBER_DEBUG: "1" } },
+    ),
   kafkajs: async (bootstrap, topic, group, clientId) => {
     let out = "";
     const consumer = kafkajs(bootstrap, clientId).consumer({
@@ -151,13 +147,19 @@ for (const [client, start] of Object.entries(members)) {
 
       // The window closes: the silenced connections are closed, the consumer reconnects and rejoins.
       proxy.clearRules();
+      let lastView = "";
       await eventually("the victim to rejoin", async () => {
         const g = await view();
+        lastView = `${g.state} ${JSON.stringify([...g.members.entries()])}`;
         return g.state === "Stable" &&
           g.members.get(victimId)?.length === 1 &&
           g.members.get(survivorId)?.length === 1
           ? g
           : undefined;
+      }).catch((e: Error) => {
+        throw new Error(
+          `${e.message}; the group: ${lastView}; the victim's output (tail):\n${victim.output().slice(-6000)}`,
+        );
       });
       await produceDirect(kafka.bootstrap, topic, [
         { value: "after-0", partition: 0 },

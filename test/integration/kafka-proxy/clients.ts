@@ -12,8 +12,8 @@ export interface ProduceOutcome {
 }
 
 export interface RunOptions {
-  /** Called with the client's process id when it runs as a child process. */
-  onSpawn?: (pid: number) => void;
+  /** Rewrites the client's command line when it runs as a child process (see watchConnections). */
+  wrap?: (argv: string[]) => string[];
 }
 
 export interface Client {

@@ -2,6 +2,9 @@
 // (kafkajs in-process; Java console tools, kcat and kafka-python as child processes).
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Kafka, logLevel, type Admin } from "kafkajs";
 import {
   startKafkaProxy,
@@ -100,8 +103,15 @@ export interface RunResult {
 /** Runs a command, feeding `input` on stdin; kills it after `timeoutMs`. */
 export function run(
   argv: string[],
-  opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
+  opts: {
+    input?: string;
+    timeoutMs?: number;
+    env?: NodeJS.ProcessEnv;
+    /** Rewrites the command line before it runs (watchConnections runs it under strace). */
+    wrap?: (argv: string[]) => string[];
+  } = {},
 ): Promise<RunResult & { pid: number }> {
+  argv = opts.wrap ? opts.wrap(argv) : argv;
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       stdio: ["pipe", "pipe", "pipe"],
@@ -112,14 +122,48 @@ export function run(
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    if (child.pid !== undefined) opts.onSpawn?.(child.pid);
-    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60000);
+    // At the deadline the whole tree goes: a program run under strace would outlive a killed strace.
+    const timer = setTimeout(() => {
+      for (const pid of child.pid === undefined ? [] : descendantsOf(child.pid)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      child.kill("SIGKILL");
+    }, opts.timeoutMs ?? 60000);
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr, pid: child.pid ?? -1 });
     });
     child.stdin.end(opts.input ?? "");
   });
+}
+
+/** The processes below `pid` (children, their children, ...), from /proc. */
+export function descendantsOf(pid: number): number[] {
+  const parentOf = new Map<number, number>();
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ")".
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const [child, parent] of parentOf)
+      if (parent === p) {
+        out.push(child);
+        walk(child);
+      }
+  };
+  walk(pid);
+  return out;
 }
 
 /** Established TCP connections owned by process `pid` whose remote port is one of `ports` (from ss). */
@@ -132,19 +176,38 @@ export function connectionsOf(pid: number, ports: number[]): string[] {
   });
 }
 
-/** Watches a child process's sockets while it runs; returns the connections it made to `ports`. */
-export function watchConnections(ports: number[]): { onSpawn: (pid: number) => void; stop: () => string[] } {
-  const seen = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
+/**
+ * Records every TCP connect() a child process (and its threads and children) makes, under strace: pass
+ * `wrap` to the client's run, then `stop()` gives the connect calls to one of `ports`. Unlike sampling
+ * the process's sockets, no connection is missed however short it lives. `stop()` throws when the
+ * traced program never ran, so "no direct connection" cannot pass because nothing was watched.
+ */
+export function watchConnections(ports: number[]): {
+  wrap: (argv: string[]) => string[];
+  stop: () => string[];
+} {
+  const file = join(tmpdir(), `faultbox-connects-${randomUUID()}.log`);
+  let wrapped = false;
   return {
-    onSpawn(pid) {
-      timer = setInterval(() => {
-        for (const c of connectionsOf(pid, ports)) seen.add(c);
-      }, 100);
+    wrap(argv) {
+      wrapped = true;
+      // --seccomp-bpf: only connect() stops the program, so a JVM runs at its usual speed.
+      return [tool("strace"), "-f", "-qq", "--seccomp-bpf", "-e", "trace=connect", "-o", file, ...argv];
     },
     stop() {
-      clearInterval(timer);
-      return [...seen];
+      if (!wrapped) throw new Error("watchConnections: no client ran with its wrap");
+      let log: string;
+      try {
+        log = readFileSync(file, "utf8");
+      } catch (e) {
+        throw new Error(`watchConnections: strace wrote no log (${(e as Error).message})`);
+      } finally {
+        rmSync(file, { force: true });
+      }
+      return log
+        .split("\n")
+        .filter((line) => /port=htons\((\d+)\)/.test(line))
+        .filter((line) => ports.includes(Number(/port=htons\((\d+)\)/.exec(line)![1])));
     },
   };
 }

@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { useKafka } from "../../support/index.js";
+import { tool } from "../../support/tools.js";
 import { loseResponse } from "../../../src/protocols/kafka/rules/index.js";
 import type { KafkaProxyEvent } from "../../../src/protocols/kafka/proxy/index.js";
 import { createTopic, faults, kafkajs, proxyFor, run, uniqueTopic } from "./helpers.js";
@@ -239,7 +240,7 @@ const commitConsumers: Record<
   librdkafka: async (bootstrap, topic, group, count) =>
     fromProcess(
       startProcess([
-        "/usr/bin/python3",
+        tool("python-confluent-kafka"),
         PYTHON_PROCESS_THEN_COMMIT,
         bootstrap,
         topic,

@@ -31,11 +31,11 @@ async function roundTrip(
     await createTopic(proxy.bootstrap, topic, partitions, nodes);
     const lines = ["a:1", "b:2", "c:3", "d:4", "e:5", "f:6"];
     const producerWatch = watchConnections(brokerPorts);
-    const sent = await client.produce(proxy.bootstrap, topic, lines, { onSpawn: producerWatch.onSpawn });
+    const sent = await client.produce(proxy.bootstrap, topic, lines, { wrap: producerWatch.wrap });
     assert.ok(sent.ok, sent.output);
     const consumerWatch = watchConnections(brokerPorts);
     const got = await client.consume(proxy.bootstrap, topic, lines.length, {
-      onSpawn: consumerWatch.onSpawn,
+      wrap: consumerWatch.wrap,
     });
     assert.deepEqual(
       [...got].sort(),

@@ -13,11 +13,11 @@ export async function roundTrip(kafka: KafkaCluster, client: Client): Promise<vo
     await createTopic(kafka.bootstrap, topic);
     const lines = ["a:1", "b:2", "c:3"];
     const producerWatch = watchConnections(brokerPorts);
-    const sent = await client.produce(proxy.bootstrap, topic, lines, { onSpawn: producerWatch.onSpawn });
+    const sent = await client.produce(proxy.bootstrap, topic, lines, { wrap: producerWatch.wrap });
     assert.ok(sent.ok, sent.output);
     const consumerWatch = watchConnections(brokerPorts);
     const got = await client.consume(proxy.bootstrap, topic, lines.length, {
-      onSpawn: consumerWatch.onSpawn,
+      wrap: consumerWatch.wrap,
     });
     assert.deepEqual([...got].sort(), ["1", "2", "3"], `${client.name}: ${JSON.stringify(events)}`);
     if (client.external) {

@@ -1,6 +1,6 @@
 // The response-side rules from a spec, through the CLI, against real Apache Kafka (test/support's
 // shared broker): specs/response-rules.star (a lost ack stored twice, a held ack, throttled answers)
-// and specs/response-blackhole.star (a kcat consumer silenced by client_id is evicted and rejoins).
+// and specs/response-blackhole.star (a librdkafka consumer silenced by client_id is evicted and rejoins).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { useKafka } from "../../support/index.js";
 import { runCommand } from "../../support/run-command.js";
+import { tool } from "../../support/tools.js";
 import { root } from "../seed/cli.js";
 
 const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString("hex")}`;
@@ -60,7 +61,7 @@ test("a spec: lose_response stores a publish twice, delay_response acks after th
   assert.match(r.stdout, /3 passed, 0 failed/);
 });
 
-test("a spec: a kcat consumer blackholed by client_id is evicted, the other takes its partition, it rejoins after the window", async () => {
+test("a spec: a librdkafka consumer blackholed by client_id is evicted, the other takes its partition, it rejoins after the window", async () => {
   const k = await useKafka();
   const bootstrap = k.bootstrap.split(",")[0]!;
   const topic = unique("silenced");
@@ -72,6 +73,8 @@ test("a spec: a kcat consumer blackholed by client_id is evicted, the other take
     GROUP: unique("g"),
     VICTIM: unique("victim"),
     SURVIVOR: unique("survivor"),
+    PYTHON: tool("python-confluent-kafka"),
+    MEMBER: join(root, "test/integration/kafka-proxy/python/group_member.py"),
   });
   const r = await faultbox(spec);
   assert.equal(r.timedOut, false);
