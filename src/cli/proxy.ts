@@ -264,7 +264,7 @@ function humanLine(e: ControlEvent | ControlAction): string {
       return `${time} ${d.proxy}  FAULT ${d.action} rule ${d.rule_id ?? "?"} ${d.rule}${where ? ` on ${where}` : ""}${extra ? ` (${extra})` : ""}${conn}`;
     }
     case "connection_open":
-      return `${time} ${d.proxy} ${conn.trim()} open${d.listener ? ` via ${d.listener}` : ""} -> ${d.target}`;
+      return `${time} ${d.proxy} ${conn.trim()} open${d.listener ? ` via ${d.listener}` : ""} -> ${d.target}${Array.isArray(d.refused) ? ` (refused first: ${d.refused.join(", ")})` : ""}`;
     case "connection_close":
       return `${time} ${d.proxy} ${conn.trim()} closed`;
     case "malformed":

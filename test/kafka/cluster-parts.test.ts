@@ -9,7 +9,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { parseClusterSettings, clusterServerProperties } from "../../src/protocols/kafka/cluster/service.js";
 import { openLinks } from "../../src/protocols/kafka/cluster/links.js";
 import { serverProperties } from "../../src/launch/kafka-local/server-properties.js";
-import { startKafkaProxy } from "../../src/protocols/kafka/proxy/index.js";
+import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
+import { encodeRequest } from "../../src/protocols/kafka/wire/index.js";
 
 const settings = (o: Record<string, unknown>) => parseClusterSettings("kafka", JSON.stringify(o));
 
@@ -179,23 +180,88 @@ test("a link gate relays, swallows and holds while cut, and closes what it held 
   }
 });
 
-test("the proxy's bootstrap fails over to the next broker while the first refuses connections", async () => {
-  const alive = await echoServer();
+/** A port nothing listens on (bound, then closed): connecting to it is refused. */
+async function deadPort(): Promise<number> {
   const dead = createServer();
   await new Promise<void>((r) => dead.listen(0, "127.0.0.1", () => r()));
-  const deadPort = (dead.address() as AddressInfo).port;
+  const port = (dead.address() as AddressInfo).port;
   await new Promise<void>((r) => dead.close(() => r()));
-  const proxy = await startKafkaProxy({ upstream: `127.0.0.1:${deadPort},127.0.0.1:${alive.port}` });
+  return port;
+}
+
+/** A stand-in broker that records the bytes each connection sends and never answers. */
+async function recorder(): Promise<{ port: number; server: Server; received: Buffer[] }> {
+  const received: Buffer[] = [];
+  const server = createServer((s) => {
+    s.on("data", (d) => received.push(d));
+    s.on("error", () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return { port: (server.address() as AddressInfo).port, server, received };
+}
+
+test("the proxy's bootstrap fails over within the client's connection while the first broker refuses", async () => {
+  const alive = await recorder();
+  const dead = await deadPort();
+  const events: KafkaProxyEvent[] = [];
+  const proxy = await startKafkaProxy({
+    upstream: `127.0.0.1:${dead},127.0.0.1:${alive.port}`,
+    onEvent: (e) => events.push(e),
+  });
   try {
     const port = Number(proxy.bootstrap.split(":")[1]);
-    // The first connection goes to the refusing broker and is closed; the next goes to the live one.
+    // The client writes at once; its bytes wait while the dead broker refuses, then reach the live one.
     const first = await client(port);
-    await first.closed;
+    const frame = encodeRequest(18, 0, 7, "failover-test", {});
+    first.socket.write(frame);
+    // The same request (the proxy numbers requests on its own: bytes 8-11, the correlation id, differ).
+    const sameRequest = (got: Buffer) =>
+      got.length === frame.length &&
+      got.subarray(0, 8).equals(frame.subarray(0, 8)) &&
+      got.subarray(12).equals(frame.subarray(12));
+    await until(
+      () => sameRequest(Buffer.concat(alive.received)),
+      "the first connection's request reached the live broker",
+    );
+    assert.equal(first.socket.destroyed, false, "the client's connection stays open");
+    const opens = () => events.filter((e) => e.type === "connection" && e.action === "open");
+    assert.deepEqual(
+      opens().map((e) => (e.type === "connection" ? [e.upstream, e.refused] : [])),
+      [[`127.0.0.1:${alive.port}`, [`127.0.0.1:${dead}: ECONNREFUSED`]]],
+    );
+    // The refusal is remembered: the next connection goes to the live broker first.
     const second = await client(port);
-    await until(() => alive.sockets.size === 1, "the second bootstrap connection reached the live broker");
+    await until(() => opens().length === 2, "the second connection opened");
+    const last = opens()[1]!;
+    assert.ok(last.type === "connection" && last.upstream === `127.0.0.1:${alive.port}` && !last.refused);
+    assert.equal(proxy.stats.connectionsActive, 2);
+    first.socket.destroy();
     second.socket.destroy();
   } finally {
     await proxy.close();
     alive.server.close();
+  }
+});
+
+test("a cluster bootstrap connection that no broker accepts is closed with a warning naming each address", async () => {
+  const [a, b] = [await deadPort(), await deadPort()];
+  const events: KafkaProxyEvent[] = [];
+  const proxy = await startKafkaProxy({
+    upstream: `127.0.0.1:${a},127.0.0.1:${b}`,
+    onEvent: (e) => events.push(e),
+  });
+  try {
+    const c = await client(Number(proxy.bootstrap.split(":")[1]));
+    await c.closed;
+    const warnings = events
+      .filter((e) => e.type === "warning")
+      .map((e) => (e.type === "warning" ? e.message : ""));
+    assert.deepEqual(warnings, [
+      `upstream connection failed: no bootstrap address accepted it (127.0.0.1:${a}: ECONNREFUSED; 127.0.0.1:${b}: ECONNREFUSED)`,
+    ]);
+    assert.equal(events.filter((e) => e.type === "connection").length, 0, "no connection was opened");
+    assert.equal(proxy.stats.connectionsActive, 0);
+  } finally {
+    await proxy.close();
   }
 });

@@ -2,6 +2,7 @@
 // inter-broker traffic crossing faultbox's link gates, driven through the CLI:
 //   - specs/leader.star: kafka.leader(topic=) resolved when a kill fires (as a step and as a fault
 //     window), recorded in the event; another node takes over; the killed node starts on its data.
+//     With broker 1 (the first bootstrap address) killed, bootstrap connections go on to another.
 //   - specs/partition.spec.ts: the leader isolated from the other brokers; leadership moves, Kafka's
 //     VerifiableProducer (acks=all, through the proxy) follows, and no acknowledged record is lost.
 //   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
@@ -36,6 +37,13 @@ test("a leader-aware kill resolves the partition's leader when it fires and reco
     assert.equal(start!.action, "start");
     assert.equal(start!.node, kill!.node, "the same node started again");
   }
+  // Broker 1, the first bootstrap address, killed: bootstrap connections go on to another broker.
+  const passed = r.json.tests.find((x) => x.name === "test_bootstrap_passes_a_dead_first_broker")!;
+  assert.equal(passed.result, "pass", passed.reason);
+  const refused = (passed.events ?? []).filter(
+    (e: JsonEvent) => e.type === "proxy_conn_open" && e.data.refused,
+  );
+  assert.ok(refused.length >= 1, "a proxy_conn_open event lists the broker that refused");
   const windowed = actions(r.json.tests.find((x) => x.name === "test_writes_survive_a_leader_crash")!);
   assert.deepEqual(
     windowed.map((a) => a.cause),

@@ -56,6 +56,7 @@ function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | un
         conn_id: e.connection,
         listener: e.listener,
         target: e.upstream,
+        ...(e.refused ? { refused: e.refused } : {}),
       });
       return;
     case "malformed":

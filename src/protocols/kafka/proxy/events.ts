@@ -37,6 +37,11 @@ export interface ConnectionEvent {
   /** The proxy listener ("bootstrap" or "node <id>"). */
   listener: string;
   upstream: string;
+  /**
+   * A cluster's bootstrap connection (open): the addresses tried before `upstream` accepted it, each
+   * with why it failed ("127.0.0.1:9092: ECONNREFUSED").
+   */
+  refused?: string[];
 }
 
 /** A connection closed because a frame could not be understood; other connections go on. */

@@ -20,6 +20,9 @@ import { SequenceTranslator } from "./sequences.js";
 import { lookupTopicNames } from "./topic-lookup.js";
 import { HeldRequests } from "../../held-requests.js";
 
+/** How long a bootstrap connection waits for one broker of a cluster to accept before trying the next. */
+const FAILOVER_CONNECT_MS = 5000;
+
 export type {
   KafkaProxyEvent,
   FaultEvent,
@@ -92,19 +95,21 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     throw new Error(`maxDecompressedBytes must be a positive whole number of bytes, got ${maxBytes}`);
   }
   // Several bootstrap addresses ("a:1,b:2"): the brokers of one cluster. A new bootstrap connection
-  // goes to the first that has not refused a connection lately, so clients still find the cluster
-  // while one broker is down (killed or stopped by a service action).
+  // tries them in order, those that refused a connection in the last few seconds last, and goes to the
+  // first that accepts it, so clients still find the cluster while one broker is down (killed or stopped
+  // by a service action) and no client connection is lost to a dead broker.
   const bootstrapCandidates = options.upstream.split(",").map((a) => parseHostPort(a.trim()));
   const refusedAt = new Map<string, number>();
   const REFUSED_MEMORY_MS = 5000;
-  const bootstrapTarget = () => {
-    const now = Date.now();
-    return (
-      bootstrapCandidates.find(
-        (a) => now - (refusedAt.get(`${a.host}:${a.port}`) ?? 0) > REFUSED_MEMORY_MS,
-      ) ?? bootstrapCandidates[0]!
-    );
-  };
+  const addressOf = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
+  const recentlyRefused = (a: { host: string; port: number }) =>
+    Date.now() - (refusedAt.get(addressOf(a)) ?? 0) <= REFUSED_MEMORY_MS;
+  /** The bootstrap addresses in the order a new connection tries them. */
+  const bootstrapOrder = () => [
+    ...bootstrapCandidates.filter((a) => !recentlyRefused(a)),
+    ...bootstrapCandidates.filter(recentlyRefused),
+  ];
+  const bootstrapTarget = () => bootstrapOrder()[0]!;
   const bootstrapUpstream = bootstrapCandidates[0]!;
   const emit = (e: KafkaProxyEvent) => {
     try {
@@ -164,12 +169,19 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     },
     topicName: (id) => topicNames.get(id),
     resolveTopicIds: async (ids, connection) => {
-      try {
-        const body = await lookupTopicNames(bootstrapTarget(), ids);
-        shared.learnTopicIds(body);
-      } catch (e) {
-        emit({ type: "warning", connection, message: `topic id lookup failed: ${(e as Error).message}` });
+      // Each bootstrap address in turn, as a client's bootstrap connection would.
+      const failures: string[] = [];
+      for (const a of bootstrapOrder()) {
+        try {
+          shared.learnTopicIds(await lookupTopicNames(a, ids));
+          failures.length = 0;
+          break;
+        } catch (e) {
+          failures.push((e as Error).message);
+        }
       }
+      if (failures.length)
+        emit({ type: "warning", connection, message: `topic id lookup failed: ${failures.join("; ")}` });
       const missing = ids.filter((id) => !topicNames.has(id));
       if (missing.length) {
         emit({
@@ -195,20 +207,26 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   ): void {
     if (closing) return void client.destroy();
     const id = `c${++connSeq}`;
-    const up = target();
-    const upstream = connect({ host: up.host, port: up.port });
-    if (bootstrapCandidates.length > 1 && listenerName === "bootstrap") {
-      upstream.once("error", (err: NodeJS.ErrnoException) => {
-        if (err.code === "ECONNREFUSED") refusedAt.set(`${up.host}:${up.port}`, Date.now());
-      });
-    }
     sockets.add(client);
-    sockets.add(upstream);
     client.once("close", () => sockets.delete(client));
+    if (listenerName === "bootstrap" && bootstrapCandidates.length > 1) return failOver(id, client);
+    const up = target();
+    attach(id, listenerName, client, up, connect({ host: up.host, port: up.port }), []);
+  }
+
+  function attach(
+    id: string,
+    listenerName: string,
+    client: Socket,
+    up: { host: string; port: number },
+    upstream: Socket,
+    refused: string[],
+  ): void {
+    sockets.add(upstream);
     upstream.once("close", () => sockets.delete(upstream));
     stats.connectionsTotal++;
     stats.connectionsActive++;
-    const conn = new ProxyConnection(id, client, upstream, shared, listenerName, `${up.host}:${up.port}`);
+    const conn = new ProxyConnection(id, client, upstream, shared, listenerName, addressOf(up));
     connections.add(conn);
     client.once("close", () => connections.delete(conn));
     emit({
@@ -216,8 +234,63 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
       action: "open",
       connection: id,
       listener: listenerName,
-      upstream: `${up.host}:${up.port}`,
+      upstream: addressOf(up),
+      ...(refused.length ? { refused } : {}),
     });
+  }
+
+  /**
+   * A bootstrap connection of a cluster: connects to each bootstrap address in turn until one accepts,
+   * holding the client's bytes meanwhile (its socket is not read until then). An address that refuses,
+   * is unreachable or does not accept within FAILOVER_CONNECT_MS is remembered as refused. When none
+   * accepts, the client's connection is closed with a warning naming every address and why.
+   */
+  function failOver(id: string, client: Socket): void {
+    const order = bootstrapOrder();
+    const refused: string[] = [];
+    let pending: Socket | undefined;
+    const clientGone = () => pending?.destroy();
+    client.once("close", clientGone);
+    client.on("error", () => undefined); // closed with its socket; ProxyConnection listens once attached
+    const tryNext = (i: number) => {
+      if (closing || client.destroyed) return;
+      if (i === order.length) {
+        client.off("close", clientGone);
+        stats.connectionsTotal++;
+        emit({
+          type: "warning",
+          connection: id,
+          message: `upstream connection failed: no bootstrap address accepted it (${refused.join("; ")})`,
+        });
+        client.destroy();
+        return;
+      }
+      const up = order[i]!;
+      const upstream = connect({ host: up.host, port: up.port });
+      pending = upstream;
+      sockets.add(upstream);
+      upstream.once("close", () => sockets.delete(upstream));
+      const timer = setTimeout(
+        () => upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })),
+        FAILOVER_CONNECT_MS,
+      );
+      upstream.once("connect", () => {
+        clearTimeout(timer);
+        upstream.removeAllListeners("error");
+        client.off("close", clientGone);
+        pending = undefined;
+        if (closing || client.destroyed) return void upstream.destroy();
+        attach(id, "bootstrap", client, up, upstream, refused);
+      });
+      upstream.once("error", (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        refusedAt.set(addressOf(up), Date.now());
+        refused.push(`${addressOf(up)}: ${err.code ?? err.message}`);
+        upstream.destroy();
+        tryNext(i + 1);
+      });
+    };
+    tryNext(0);
   }
 
   async function listen(node: string, upstream: { host: string; port: number }): Promise<Listener> {
