@@ -5,8 +5,9 @@
 // group reach the cluster only through faultbox's Kafka proxy, and follow the new leader through it.
 // (kafkajs 2.2.4 does not: its send to a stalled leader never returns, through the proxy or direct,
 // so it is not part of this show.) When the old leader comes back it truncates to the new leader's log. With acks=all
-// nothing acknowledged is lost, and the group skips nothing. (Once per-link inter-broker proxies exist,
-// the same scenario cuts the links instead of pausing the process.)
+// nothing acknowledged is lost, and the group skips nothing. The same scenario with the links cut
+// instead of the process paused (kafka_cluster's link gates, isolate()) is
+// test/integration/kafka-cluster/specs/partition.spec.ts, with Java and librdkafka producers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

@@ -5,6 +5,7 @@
 //     With broker 1 (the first bootstrap address) killed, bootstrap connections go on to another.
 //   - specs/partition.spec.ts: the leader isolated from the other brokers; leadership moves, Kafka's
 //     VerifiableProducer (acks=all, through the proxy) follows, and no acknowledged record is lost.
+//     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka).
 //   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
 //     follower leaves the ISR (Metadata and Java's kafka-topics agree) and rejoins after the window.
 import { test } from "node:test";
@@ -51,33 +52,38 @@ test("a leader-aware kill resolves the partition's leader when it fires and reco
   );
 });
 
-test("isolating the leader moves leadership; an acks=all producer follows through the proxy and loses nothing", async () => {
-  const t = await passing("partition.spec.ts", "test_isolated_leader_loses_no_acknowledged_record");
-  const events = t.events ?? [];
-  const [isolate, heal] = actions(t);
-  assert.equal(isolate!.action, "isolate");
-  assert.equal(isolate!.node, isolate!.leader);
-  assert.deepEqual(
-    [...(heal!.links as string[])].sort(),
-    ["1", "2", "3"]
-      .filter((n) => n !== String(isolate!.node))
-      .flatMap((n) => [`${n}->${isolate!.node}`, `${isolate!.node}->${n}`])
-      .sort(),
-    "every link to and from the isolated node was cut, and healed",
-  );
-  const acked = new Set(
-    events
-      .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
-      .map((e) => e.data.value),
-  );
-  const stored = events.filter((e) => e.type === "topic").map((e) => e.data.value);
-  assert.ok(acked.size >= 40, `acknowledged records: ${acked.size}`);
-  assert.deepEqual(
-    [...acked].filter((v) => !stored.includes(v)),
-    [],
-    "every acknowledged record is stored",
-  );
-});
+for (const [client, spec] of [
+  ["Java", "partition.spec.ts"],
+  ["librdkafka", "partition-librdkafka.spec.ts"],
+]) {
+  test(`isolating the leader moves leadership; an acks=all ${client} producer follows through the proxy and loses nothing`, async () => {
+    const t = await passing(spec!, "test_isolated_leader_loses_no_acknowledged_record");
+    const events = t.events ?? [];
+    const [isolate, heal] = actions(t);
+    assert.equal(isolate!.action, "isolate");
+    assert.equal(isolate!.node, isolate!.leader);
+    assert.deepEqual(
+      [...(heal!.links as string[])].sort(),
+      ["1", "2", "3"]
+        .filter((n) => n !== String(isolate!.node))
+        .flatMap((n) => [`${n}->${isolate!.node}`, `${isolate!.node}->${n}`])
+        .sort(),
+      "every link to and from the isolated node was cut, and healed",
+    );
+    const acked = new Set(
+      events
+        .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
+        .map((e) => e.data.value),
+    );
+    const stored = events.filter((e) => e.type === "topic").map((e) => e.data.value);
+    assert.ok(acked.size >= 40, `acknowledged records: ${acked.size}`);
+    assert.deepEqual(
+      [...acked].filter((v) => !stored.includes(v)),
+      [],
+      "every acknowledged record is stored",
+    );
+  });
+}
 
 test("a replica Fetch delay on one link takes the follower out of the ISR until the window closes", async () => {
   const t = await passing("isr.spec.ts", "test_delayed_replica_fetch_drops_the_follower_from_the_isr");

@@ -2,7 +2,12 @@
 // metadata step, and polling with a deadline.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SpecApi } from "../../../../src/index.js";
+import { fileURLToPath } from "node:url";
 import { resolveKafka } from "../../../../src/launch/kafka-local/index.js";
+import { tool } from "../../../support/tools.js";
+
+/** A word for sh -c. */
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Kafka's own VerifiableProducer (the tool Kafka's system tests use) as a service of a spec, writing
@@ -16,7 +21,6 @@ export async function verifiableProducer(
   options: { topic: string; acks: "all" | "1"; throughput: number },
 ) {
   const install = await resolveKafka(process.env.FAULTBOX_KAFKA_VERSION ?? "4");
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const argv = [
     install.java.path,
     "-Xmx192m",
@@ -37,6 +41,29 @@ export async function verifiableProducer(
     // Through sh, so the bootstrap address comes from $KAFKA (rewritten to the proxy's address).
     binary: "sh",
     args: ["-c", `exec ${argv.map(quote).join(" ")} --bootstrap-server "$KAFKA"`],
+    env: { KAFKA: broker.addr },
+    dependsOn: ["kafka"],
+    observe: [fb.stdout({ decoder: fb.jsonDecoder() })],
+  });
+}
+
+/**
+ * The same reports from a librdkafka producer (python/verifiable_producer.py on confluent-kafka):
+ * idempotent when acks is "all", as Java's is.
+ */
+export function librdkafkaProducer(
+  fb: SpecApi,
+  broker: { addr: string },
+  options: { topic: string; acks: "all" | "1"; throughput: number },
+) {
+  const script = fileURLToPath(new URL("./python/verifiable_producer.py", import.meta.url));
+  const argv = [tool("python-confluent-kafka"), script];
+  return fb.service("producer", {
+    binary: "sh",
+    args: [
+      "-c",
+      `exec ${argv.map(quote).join(" ")} "$KAFKA" ${quote(options.topic)} ${options.acks} ${options.throughput}`,
+    ],
     env: { KAFKA: broker.addr },
     dependsOn: ["kafka"],
     observe: [fb.stdout({ decoder: fb.jsonDecoder() })],

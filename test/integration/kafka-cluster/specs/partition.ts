@@ -1,0 +1,68 @@
+// A network partition isolating a partition's leader from the other brokers, on a real 3-node cluster
+// (replication factor 3, min.insync.replicas=2), for partition.spec.ts (Kafka's VerifiableProducer, Java)
+// and partition-librdkafka.spec.ts (the same reports from a confluent-kafka producer). The producer
+// writes with acks=all, idempotent, through the proxy. While the leader is cut off (its links to and from both other brokers: replica
+// fetching and the controller quorum), the majority fences it and elects another leader; the producer
+// follows (through the proxy: every broker's address in Metadata is one of the proxy's listeners) and
+// its sends are acknowledged again. After the partition heals the producer is stopped and every
+// record it was told was written is in the partition, once.
+import { defineSpec } from "../../../../src/index.js";
+import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
+import { librdkafkaProducer, partition0, until, verifiableProducer } from "./helpers.js";
+
+const TOPIC = "payments";
+
+export function partitionSpec(client: "java" | "librdkafka") {
+  return defineSpec(async (fb) => {
+    const broker = fb.interface("broker", "kafka", 9092);
+    const kafka = fb.service("kafka", {
+      interfaces: [broker],
+      ...kafkaCluster({ nodes: 3, minInsyncReplicas: 2 }),
+      observe: [topicSource(TOPIC)],
+    });
+    const options = { topic: TOPIC, acks: "all", throughput: 20 } as const;
+    const producer =
+      client === "java"
+        ? await verifiableProducer(fb, broker, options)
+        : await librdkafkaProducer(fb, broker, options);
+
+    const acked = async (afterSeq = 0) =>
+      (
+        await fb.events({
+          where: (e) => e.seq > afterSeq && e.type === "stdout" && e.data.name === "producer_send_success",
+        })
+      ).map((e) => String(e.data.value));
+
+    fb.test(
+      "isolated_leader_loses_no_acknowledged_record",
+      async () => {
+        await until("20 acknowledged records and a full ISR", async () => {
+          const p = await partition0(kafka, TOPIC);
+          return (await acked()).length >= 20 && p.isr.length === 3 ? p : undefined;
+        });
+        const isolated = await kafka.select("leader", { topic: TOPIC }).isolate();
+        const old = Number(isolated.node);
+        const cutAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
+        const moved = await until("another leader", async () => {
+          const p = await partition0(kafka, TOPIC);
+          return p.leader >= 0 && p.leader !== old ? p : undefined;
+        });
+        fb.assertTrue(moved.leader !== old, `leadership moved from node ${old} to node ${moved.leader}`);
+        // Clients follow: sends are acknowledged again while the old leader is still cut off.
+        await until("20 records acknowledged after the cut", async () =>
+          (await acked(cutAt)).length >= 20 ? true : undefined,
+        );
+        await kafka.heal();
+        await producer.stop();
+        const told = await acked();
+        const stored = (await fb.events({ where: (e) => e.type === "topic" })).map((e) =>
+          String(e.data.value),
+        );
+        const lost = told.filter((v) => !stored.includes(v));
+        fb.assertEq(lost, [], "every acknowledged record is stored");
+        fb.assertEq(new Set(stored).size, stored.length, "no record stored twice (idempotent producer)");
+      },
+      { timeout: "600s" },
+    );
+  });
+}
