@@ -18,8 +18,8 @@
 //   there is no heavy file (--unit); then the unit files again under each --unit-also-on Node.
 // FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other.
 // With both lanes, the heavy lane's output streams as it comes and each light run's is printed as one
-// block when it ends. At the end: the slowest files, then "N passed, N failed, N skipped" (every run
-// added up) as the last line.
+// block when it ends. At the end: the slowest files, each track's wall time, then "N passed, N failed,
+// N skipped" (every run added up) as the last line.
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
@@ -155,6 +155,7 @@ else
     ...otherNodeRuns,
   ]);
 const runs = tracks.flat();
+const startedAt = Date.now();
 
 const reporterDir = mkdtempSync(join(tmpdir(), "faultbox-test-reports-"));
 const totalsReporter = pathToFileURL(join(root, "scripts", "test-totals.mjs")).href;
@@ -218,6 +219,17 @@ function printSummary() {
     console.log(`\nslowest test files (their tests' durations added up; ${how}):`);
     for (const [file, ms] of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}`);
   }
+  // Where the wall time went: each track's runs, and when the track ended (the longest track is the run).
+  const secs = (ms) => `${(ms / 1000).toFixed(0)} s`;
+  const timed = tracks.filter((track) => track.some((run) => run.endedAt));
+  if (timed.length > 0) {
+    console.log("\nwall time per track (each run's own time; the track ends after its runs, one after another):");
+    for (const track of timed) {
+      const ended = track.filter((run) => run.endedAt);
+      const parts = ended.map((run) => `${run.name} ${secs(run.endedAt - run.startedAt)}`).join(", ");
+      console.log(`  ${secs(ended.at(-1).endedAt - startedAt).padStart(7)}  ${parts}`);
+    }
+  }
   const failed = totals.fail + totals.cancelled;
   console.log(`\n${totals.pass} passed, ${failed} failed, ${totals.skipped} skipped`);
 }
@@ -228,8 +240,10 @@ async function runTrack(track, onLine) {
   for (const run of track) {
     const lines = [];
     if (!onLine && track.length > 1) console.log(`\n== ${run.name} (${run.files.length} files)`);
+    run.startedAt = Date.now();
     startRun(run, onLine === "block" ? (line) => lines.push(line) : onLine);
     codes.push(await run.done);
+    run.endedAt = Date.now();
     // The heavy lane's output goes out a whole line at a time, so a light run's output, kept in
     // memory, can go out as one block when it ends without cutting a heavy line in half.
     if (onLine === "block")
