@@ -249,7 +249,11 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     const order = bootstrapOrder();
     const refused: string[] = [];
     let pending: Socket | undefined;
-    const clientGone = () => pending?.destroy();
+    let timer: NodeJS.Timeout | undefined;
+    const clientGone = () => {
+      clearTimeout(timer);
+      pending?.destroy();
+    };
     client.once("close", clientGone);
     client.on("error", () => undefined); // closed with its socket; ProxyConnection listens once attached
     const tryNext = (i: number) => {
@@ -270,10 +274,11 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
       pending = upstream;
       sockets.add(upstream);
       upstream.once("close", () => sockets.delete(upstream));
-      const timer = setTimeout(
+      timer = setTimeout(
         () => upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })),
         FAILOVER_CONNECT_MS,
       );
+      timer.unref();
       upstream.once("connect", () => {
         clearTimeout(timer);
         upstream.removeAllListeners("error");
