@@ -18,7 +18,10 @@ const TIMING = [
 
 /**
  * What two runs of one spec with one seed share: everything but wall-clock figures, the ports the
- * proxies drew, and the connection open/close events (whose moment relative to steps is timing).
+ * proxies drew, the connection open/close events (whose moment relative to steps is timing), and the
+ * interleaving of events from different sources: each source's events (one type of one service, such
+ * as the steps' answers or the topic observer's records) keep their order, but whether a record the
+ * observer read comes before or after the next step's answer is timing too.
  */
 export function comparable(doc: Json): Json {
   const strip = (v: unknown): unknown => {
@@ -33,7 +36,12 @@ export function comparable(doc: Json): Json {
   };
   const tests = (doc.tests as Json[]).map((t) => ({
     ...t,
-    events: ((t.events as Json[] | null) ?? []).filter((e) => !String(e.type).startsWith("proxy_conn_")),
+    events: ((t.events as Json[] | null) ?? [])
+      .filter((e) => !String(e.type).startsWith("proxy_conn_"))
+      .map((e, i) => ({ e, i, source: `${String(e.type)}\u0000${String(e.service)}` }))
+      // Array.prototype.sort is stable: within a source the order stays the order of the run.
+      .sort((a, b) => (a.source < b.source ? -1 : a.source > b.source ? 1 : a.i - b.i))
+      .map((x) => x.e),
   }));
   return strip({ ...doc, tests }) as Json;
 }
