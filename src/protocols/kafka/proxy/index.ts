@@ -211,7 +211,14 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     client.once("close", () => sockets.delete(client));
     if (listenerName === "bootstrap" && bootstrapCandidates.length > 1) return failOver(id, client);
     const up = target();
-    attach(id, listenerName, client, up, connect({ host: up.host, port: up.port }), []);
+    attach(id, listenerName, client, up, track(connect({ host: up.host, port: up.port })), []);
+  }
+
+  /** An upstream socket the proxy destroys when it closes. */
+  function track(upstream: Socket): Socket {
+    sockets.add(upstream);
+    upstream.once("close", () => sockets.delete(upstream));
+    return upstream;
   }
 
   function attach(
@@ -222,8 +229,6 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     upstream: Socket,
     refused: string[],
   ): void {
-    sockets.add(upstream);
-    upstream.once("close", () => sockets.delete(upstream));
     stats.connectionsTotal++;
     stats.connectionsActive++;
     const conn = new ProxyConnection(id, client, upstream, shared, listenerName, addressOf(up));
@@ -270,10 +275,8 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
         return;
       }
       const up = order[i]!;
-      const upstream = connect({ host: up.host, port: up.port });
+      const upstream = track(connect({ host: up.host, port: up.port }));
       pending = upstream;
-      sockets.add(upstream);
-      upstream.once("close", () => sockets.delete(upstream));
       timer = setTimeout(
         () => upstream.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })),
         FAILOVER_CONNECT_MS,

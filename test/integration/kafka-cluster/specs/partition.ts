@@ -1,12 +1,12 @@
 // A network partition isolating a partition's leader from the other brokers, on a real 3-node cluster
-// (replication factor 3, min.insync.replicas=2), for partition.spec.ts (Kafka's VerifiableProducer, Java)
-// and partition-librdkafka.spec.ts (the same reports from a confluent-kafka producer). The producer
-// writes with acks=all, idempotent, through the proxy. Java follows the new leader while the old one is
-// cut off; librdkafka does not (see below), and continues after the heal. While the leader is cut off (its links to and from both other brokers: replica
-// fetching and the controller quorum), the majority fences it and elects another leader; the producer
-// follows (through the proxy: every broker's address in Metadata is one of the proxy's listeners) and
-// its sends are acknowledged again. After the partition heals the producer is stopped and every
-// record it was told was written is in the partition, once.
+// (replication factor 3, min.insync.replicas=2), for partition.spec.ts (Kafka's VerifiableProducer,
+// Java) and partition-librdkafka.spec.ts (the same reports from a confluent-kafka producer). The
+// producer writes with acks=all, idempotent, through the proxy. While the leader is cut off (its links
+// to and from both other brokers: replica fetching and the controller quorum), the majority fences it
+// and elects another leader. Java follows (through the proxy: every broker's address in Metadata is one
+// of the proxy's listeners) and its sends are acknowledged again during the cut; librdkafka does not
+// (see below) and carries on after the heal. Then the producer is stopped and every record it was told
+// was written is in the partition, once.
 import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
 import { librdkafkaProducer, partition0, until, verifiableProducer } from "./helpers.js";
