@@ -16,6 +16,10 @@
 //   syscall faults), FAULTBOX_TEST_CONCURRENCY - 1 files at a time beside the heavy one (default 2 in
 //   all: one heavy and one light file, as many as there are cores), or FAULTBOX_TEST_CONCURRENCY when
 //   there is no heavy file (--unit); then the unit files again under each --unit-also-on Node.
+// A few heavy files can share the machine with another heavy file (SHARED_HEAVY below). Neither lane
+// starts with them: each lane takes them one at a time from a common queue once its own files are done,
+// so the light lane, which ends long before the heavy one, spends its last stretch on heavy work
+// instead of leaving a core idle.
 // FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other.
 // With both lanes, the heavy lane's output streams as it comes and each light run's is printed as one
 // block when it ends. At the end: the slowest files, each track's wall time, then "N passed, N failed,
@@ -107,6 +111,22 @@ const LIGHT_INTEGRATION = new Set(
 );
 const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.has(f);
 
+// Heavy files that may run beside another heavy file: they bind no fixed port (their brokers, proxies
+// and services listen on free ports) and use the shared brokers only through topics and groups of their
+// own, never stopping, pausing or reconfiguring them. A lane that has finished its own files takes the
+// next one of these (longest first, by their times in CI), so the two lanes end at about the same time.
+// A file that restarts or pauses brokers on purpose, times a failure, or binds a fixed port (the seed
+// examples' 9092) does not belong here.
+const SHARED_HEAVY = [
+  "orders/spec",
+  "kafka-proxy/duplicate-in-transaction",
+  "history/example",
+  "kafka-proxy/new-versions",
+  "kafka-proxy/held-and-throttled",
+  "kafka-proxy/transparency",
+  "kafka-proxy/rules",
+].map((name) => `test/integration/${name}.test.ts`);
+
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
 const concurrencyText = process.env.FAULTBOX_TEST_CONCURRENCY ?? "2";
@@ -115,15 +135,20 @@ if (!/^[1-9]\d*$/.test(concurrencyText)) {
   process.exit(1);
 }
 const concurrency = Number(concurrencyText);
-const heavy = files.filter(isHeavy);
+let heavy = files.filter(isHeavy);
 const light = files.filter((f) => !isHeavy(f));
 const unitFiles = light.filter((f) => !f.startsWith("test/integration/"));
 const twoLanes = concurrency > 1 && heavy.length > 0 && light.length > 0;
+// The common queue of SHARED_HEAVY files (with two lanes only); each lane's last run takes from it.
+const sharedQueue = twoLanes ? SHARED_HEAVY.filter((f) => heavy.includes(f)) : [];
+heavy = heavy.filter((f) => !sharedQueue.includes(f));
+const fromSharedQueue = { name: "shared heavy", files: [], queue: sharedQueue };
 const lightConcurrency = twoLanes ? concurrency - 1 : heavy.length > 0 ? 1 : concurrency;
 /**
  * Runs, each a `node --test` process. Runs in one track follow each other; the two tracks (heavy,
- * light) run side by side.
- * @typedef {{name: string, files: string[], concurrency: number, node: string}} Run
+ * light) run side by side. A run with a `queue` is a placeholder: the track runs the queue's files, each
+ * a run of its own, until the queue is empty.
+ * @typedef {{name: string, files: string[], concurrency?: number, node?: string, queue?: string[]}} Run
  * @type {Run[][]}
  */
 const tracks = [];
@@ -143,10 +168,14 @@ const otherNodeRuns = (unitFiles.length > 0 ? otherNodes : []).map((node) => ({
 }));
 if (twoLanes)
   tracks.push(
-    [{ name: "heavy", files: heavy, concurrency: 1, node: process.execPath }],
+    [
+      ...(heavy.length > 0 ? [{ name: "heavy", files: heavy, concurrency: 1, node: process.execPath }] : []),
+      fromSharedQueue,
+    ],
     [
       { name: "light", files: light, concurrency: lightConcurrency, node: process.execPath },
       ...otherNodeRuns,
+      fromSharedQueue,
     ],
   );
 else
@@ -154,7 +183,8 @@ else
     { name: "all", files: [...heavy, ...light], concurrency: lightConcurrency, node: process.execPath },
     ...otherNodeRuns,
   ]);
-const runs = tracks.flat();
+// Every run that is or was a `node --test` process (a shared heavy file's run is added when it starts).
+const runs = tracks.flat().filter((run) => !run.queue);
 const startedAt = Date.now();
 
 const reporterDir = mkdtempSync(join(tmpdir(), "faultbox-test-reports-"));
@@ -163,7 +193,7 @@ const totalsReporter = pathToFileURL(join(root, "scripts", "test-totals.mjs")).h
 /** Starts one run's `node --test`; `onLine` gets its stdout line by line, or it inherits stdout. */
 function startRun(lane, onLine) {
   // The spec reporter for people; the totals and per-file durations to a file, read at the end.
-  lane.totalsFile = join(reporterDir, `${lane.name}.json`);
+  lane.totalsFile = join(reporterDir, `${runs.indexOf(lane)}.json`);
   const nodeArgs = [
     "--import",
     "tsx",
@@ -215,7 +245,7 @@ function printSummary() {
     .sort((a, b) => b[1] - a[1])
     .slice(0, 15);
   if (slowest.length > 0) {
-    const how = runs.map((l) => `${l.name}: ${l.concurrency} file(s) at a time`).join(", ");
+    const how = [...new Set(runs.map((l) => `${l.name}: ${l.concurrency} file(s) at a time`))].join(", ");
     console.log(`\nslowest test files (their tests' durations added up; ${how}):`);
     for (const [file, ms] of slowest) console.log(`${(ms / 1000).toFixed(1).padStart(8)} s  ${file}`);
   }
@@ -223,7 +253,9 @@ function printSummary() {
   const secs = (ms) => `${(ms / 1000).toFixed(0)} s`;
   const timed = tracks.filter((track) => track.some((run) => run.endedAt));
   if (timed.length > 0) {
-    console.log("\nwall time per track (each run's own time; the track ends after its runs, one after another):");
+    console.log(
+      "\nwall time per track (each run's own time; the track ends after its runs, one after another):",
+    );
     for (const track of timed) {
       const ended = track.filter((run) => run.endedAt);
       const parts = ended.map((run) => `${run.name} ${secs(run.endedAt - run.startedAt)}`).join(", ");
@@ -235,9 +267,18 @@ function printSummary() {
 }
 
 /** Runs a track's runs one after the other; the exit codes. */
-async function runTrack(track, onLine) {
+async function runTrack(label, track, onLine) {
   const codes = [];
-  for (const run of track) {
+  for (let i = 0; i < track.length; i++) {
+    let run = track[i];
+    if (run.queue) {
+      const file = signalled > 0 ? undefined : run.queue.shift();
+      if (file === undefined) continue;
+      // The next shared heavy file runs here, then this placeholder is looked at again.
+      run = { name: `${label} (shared)`, files: [file], concurrency: 1, node: process.execPath };
+      track.splice(i, 0, run);
+      runs.push(run);
+    }
     const lines = [];
     if (!onLine && track.length > 1) console.log(`\n== ${run.name} (${run.files.length} files)`);
     run.startedAt = Date.now();
@@ -264,8 +305,11 @@ for (const sig of ["SIGINT", "SIGTERM"]) {
 const codes = (
   await Promise.all(
     tracks.length === 1
-      ? [runTrack(tracks[0])]
-      : [runTrack(tracks[0], (line) => process.stdout.write(`${line}\n`)), runTrack(tracks[1], "block")],
+      ? [runTrack("all", tracks[0])]
+      : [
+          runTrack("heavy", tracks[0], (line) => process.stdout.write(`${line}\n`)),
+          runTrack("light", tracks[1], "block"),
+        ],
   )
 ).flat();
 await cleanUp();
