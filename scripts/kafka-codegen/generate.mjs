@@ -68,6 +68,7 @@ const APIS = [
   "CreatePartitions",
   "DeleteGroups",
   "DescribeCluster",
+  "DescribeQuorum",
   "DescribeProducers",
   "ConsumerGroupHeartbeat",
   "ConsumerGroupDescribe",

@@ -456,7 +456,9 @@ export class SpecBuilder {
     for (const k of Object.keys(choice.args)) {
       if (!selector.params.includes(k))
         throw new SpecError(
-          `${service}.${choice.select}(): unknown keyword argument "${k}"; valid: ${selector.params.join(", ")}`,
+          selector.params.length === 0
+            ? `${service}.${choice.select}() takes no arguments, got ${k}=`
+            : `${service}.${choice.select}(): unknown keyword argument "${k}"; valid: ${selector.params.join(", ")}`,
         );
     }
     for (const k of selector.required ?? []) {

@@ -90,7 +90,15 @@ test("node handles: by id, by a Kafka selector (checked keywords), and links bet
     () => kafka.select("leader", { topic: "t", replica: 1 }),
     /unknown keyword argument "replica"; valid: topic, partition/,
   );
-  assert.throws(() => kafka.select("boss", {}), /no node selector "boss" \(it has leader, follower\)/);
+  assert.throws(
+    () => kafka.select("boss", {}),
+    /no node selector "boss" \(it has leader, follower, controller\)/,
+  );
+  assert.equal(kafka.select("controller", {}).ref.text, "kafka.controller()");
+  assert.throws(
+    () => kafka.select("controller", { topic: "t" }),
+    /kafka\.controller\(\) takes no arguments, got topic=/,
+  );
   assert.throws(() => kafka.node(0), /a node id is a positive int/);
   assert.throws(() => kafka.link(2, 2), /a link joins two different nodes/);
   const a = fb.faultAssumption("crash", {

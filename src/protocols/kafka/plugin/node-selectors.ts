@@ -1,7 +1,9 @@
 // Leader-aware targets of service actions: `kafka.leader(topic="orders", partition=0)` and
 // `kafka.follower(...)`, resolved when the action fires from a Metadata request through the service's
-// proxy (the node ids are the brokers' own; the proxy only rewrites their addresses). What the choice
-// rested on (leader epoch, replicas, ISR) goes into the action's event.
+// proxy (the node ids are the brokers' own; the proxy only rewrites their addresses), and
+// `kafka.controller()`, the active KRaft controller, from DescribeQuorum (which a broker forwards to
+// the controller it knows). What the choice rested on (leader epoch, replicas, ISR; the quorum's epoch
+// and voters) goes into the action's event.
 import { setTimeout as sleep } from "node:timers/promises";
 import { SpecError } from "../../../core/errors.js";
 import type { Address, NodeSelectCall, ProtocolNodeSelector } from "../../../core/protocol.js";
@@ -38,11 +40,12 @@ type MetadataCall = Pick<NodeSelectCall, "target" | "serviceEnv" | "service" | "
 /** How long one broker may take to answer; a paused broker must not hold a selector long. */
 const BROKER_TIMEOUT_MS = 5000;
 
-async function metadataFrom(call: MetadataCall, at: Address, topic: string) {
+/** Metadata for one topic, or for none (`null`: only the brokers). */
+async function metadataFrom(call: MetadataCall, at: Address, topic: string | null) {
   const conn = new WireConnection(at, saslFromEnv(call.serviceEnv, call.service), BROKER_TIMEOUT_MS);
   try {
     return await conn.request(API_KEYS.Metadata, METADATA_V, {
-      topics: [{ name: topic }],
+      topics: topic === null ? [] : [{ name: topic }],
       allowAutoTopicCreation: false,
       includeTopicAuthorizedOperations: false,
     });
@@ -60,7 +63,7 @@ const BOOTSTRAP_ATTEMPTS = 3;
  * closes the connection and sends the next ones to another broker of the cluster. So a failed ask is
  * tried again, a bounded number of times, before its error is reported.
  */
-async function bootstrapMetadata(call: MetadataCall, topic: string) {
+async function bootstrapMetadata(call: MetadataCall, topic: string | null) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await metadataFrom(call, call.target, topic);
@@ -75,25 +78,30 @@ async function bootstrapMetadata(call: MetadataCall, topic: string) {
  * Every partition of a topic (leader -1 while it has none), as the cluster knows it now. A broker cut
  * off from the others (a partition) still answers with what it last knew, so every broker is asked,
  * each through its listener on the proxy, and each partition's answer with the highest leader epoch
- * wins: that is the newest leader the cluster elected.
+ * wins: that is the newest leader the cluster elected. Between answers with the same leader epoch, the
+ * leader's own answer wins: an ISR change (a follower cut off and fenced) keeps the leader epoch, and
+ * the cut-off follower still reports the ISR it last knew, while the leader hears of the change.
  */
 export async function topicPartitions(call: MetadataCall, topic: string): Promise<PartitionState[]> {
   const first = await bootstrapMetadata(call, topic);
-  const answers = [first];
+  // Each answer with the node that gave it (-1: the bootstrap answer, from whichever broker took it).
+  const answers = [{ from: -1, md: first }];
   const others = await Promise.allSettled(
     first.brokers.map((b) =>
       metadataFrom(call, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }, topic),
     ),
   );
-  for (const r of others) if (r.status === "fulfilled") answers.push(r.value);
+  for (const [i, r] of others.entries())
+    if (r.status === "fulfilled") answers.push({ from: first.brokers[i]!.nodeId, md: r.value });
   const t = first.topics.find((x) => x.name === topic);
   if (!t) throw new Error(`topic "${topic}" is not in the metadata`);
   if (t.errorCode !== 0) throw new Error(`topic "${topic}": ${kafkaErrorName(t.errorCode)}`);
-  const newest = new Map<number, PartitionState>();
-  for (const md of answers) {
+  const newest = new Map<number, PartitionState & { from: number }>();
+  for (const { from, md } of answers) {
     const mt = md.topics.find((x) => x.name === topic && x.errorCode === 0);
     for (const p of mt?.partitions ?? []) {
-      const state: PartitionState = {
+      const state = {
+        from,
         topic,
         partition: p.partitionIndex,
         leader: p.leaderId,
@@ -102,10 +110,16 @@ export async function topicPartitions(call: MetadataCall, topic: string): Promis
         isr: [...p.isrNodes],
       };
       const known = newest.get(state.partition);
-      if (!known || state.leaderEpoch > known.leaderEpoch) newest.set(state.partition, state);
+      const newer =
+        !known ||
+        state.leaderEpoch > known.leaderEpoch ||
+        (state.leaderEpoch === known.leaderEpoch && from === state.leader && known.from !== known.leader);
+      if (newer) newest.set(state.partition, state);
     }
   }
-  return [...newest.values()].sort((a, b) => a.partition - b.partition);
+  return [...newest.values()]
+    .sort((a, b) => a.partition - b.partition)
+    .map(({ from: _from, ...state }) => state);
 }
 
 /**
@@ -140,6 +154,80 @@ export async function partitionState(
     if (Date.now() > deadline || call.signal.aborted) throw new Error(last);
     await sleep(250);
   }
+}
+
+/** The KRaft metadata quorum: its leader is the active controller. */
+export interface QuorumState {
+  leader: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  voters: number[];
+  observers: number[];
+}
+
+const METADATA_TOPIC = "__cluster_metadata";
+const DESCRIBE_QUORUM_V = 1;
+
+async function quorumFrom(call: MetadataCall, at: Address): Promise<QuorumState> {
+  const conn = new WireConnection(at, saslFromEnv(call.serviceEnv, call.service), BROKER_TIMEOUT_MS);
+  try {
+    const r = await conn.request(API_KEYS.DescribeQuorum, DESCRIBE_QUORUM_V, {
+      topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }],
+    });
+    if (r.errorCode !== 0) throw new Error(`DescribeQuorum: ${kafkaErrorName(r.errorCode)}`);
+    const p = r.topics.find((t) => t.topicName === METADATA_TOPIC)?.partitions[0];
+    if (!p) throw new Error(`DescribeQuorum: no ${METADATA_TOPIC} partition in the answer`);
+    if (p.errorCode !== 0) throw new Error(`DescribeQuorum: ${kafkaErrorName(p.errorCode)}`);
+    return {
+      leader: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      highWatermark: Number(p.highWatermark),
+      voters: p.currentVoters.map((v) => v.replicaId).sort((a, b) => a - b),
+      observers: p.observers.map((v) => v.replicaId).sort((a, b) => a - b),
+    };
+  } finally {
+    conn.close();
+  }
+}
+
+/**
+ * The metadata quorum as the cluster knows it now, asked of every broker (each through its listener on
+ * the proxy; each forwards the question to the controller it knows). A broker cut off from the others
+ * may still answer from its own controller, which believes it leads, so the answer naming a leader with
+ * the highest epoch wins: that is the newest controller the quorum elected. During an election no
+ * answer names a leader; it is asked again for up to 30 s.
+ */
+export async function quorumState(call: MetadataCall): Promise<QuorumState> {
+  const deadline = Date.now() + NO_LEADER_WAIT_MS;
+  let last = "";
+  for (;;) {
+    try {
+      const brokers = (await bootstrapMetadata(call, null)).brokers;
+      const answers = await Promise.allSettled(
+        brokers.map((b) =>
+          quorumFrom(call, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }),
+        ),
+      );
+      let best: QuorumState | undefined;
+      const failures: string[] = [];
+      for (const [i, a] of answers.entries()) {
+        if (a.status === "rejected") failures.push(`node ${brokers[i]!.nodeId}: ${errorText(a.reason)}`);
+        else if (a.value.leader >= 0 && (!best || a.value.leaderEpoch > best.leaderEpoch)) best = a.value;
+      }
+      if (best) return best;
+      last = failures.length
+        ? `no broker named the active controller (${failures.join("; ")})`
+        : "the metadata quorum has no leader (an election)";
+    } catch (err) {
+      last = errorText(err);
+    }
+    if (Date.now() > deadline || call.signal.aborted) throw new Error(last);
+    await sleep(250);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function info(s: PartitionState): Record<string, unknown> {
@@ -181,6 +269,17 @@ export const kafkaNodeSelectors: Record<string, ProtocolNodeSelector> = {
           `partition ${topic}/${partition} has no follower: its only replica is the leader, node ${s.leader} (replication factor 1)`,
         );
       return { node: chosen, info: info(s) };
+    },
+  },
+  /** controller(): the active KRaft controller now (the metadata quorum's leader). */
+  controller: {
+    params: [],
+    async resolve(call) {
+      const q = await quorumState(call);
+      return {
+        node: q.leader,
+        info: { controller: q.leader, quorum_epoch: q.leaderEpoch, voters: q.voters },
+      };
     },
   },
 };

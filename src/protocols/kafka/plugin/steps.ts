@@ -6,7 +6,7 @@ import { parseDuration } from "../../../core/duration.js";
 import type { StepCall, StepMethod, StepOutcome } from "../../../core/protocol.js";
 import { kafkaErrorName } from "../wire/errors.js";
 import { dropProducer, kafkaClient, stepProducer, trackClient } from "./clients.js";
-import { topicPartitions } from "./node-selectors.js";
+import { quorumState, topicPartitions } from "./node-selectors.js";
 import { saslFromEnv } from "./sasl.js";
 
 const DEFAULT_CONSUME_TIMEOUT_MS = 10_000;
@@ -297,8 +297,32 @@ async function metadata(call: StepCall): Promise<StepOutcome> {
   }
 }
 
+/**
+ * quorum(): the KRaft metadata quorum as the cluster reports it now, through the proxy:
+ * `{"leader", "leader_epoch", "voters", "observers", "high_watermark"}`; `leader` is the active
+ * controller. For specs that wait for a new controller to be elected.
+ */
+async function quorum(call: StepCall): Promise<StepOutcome> {
+  try {
+    const q = await quorumState(call);
+    return outcome(
+      {
+        leader: q.leader,
+        leader_epoch: q.leaderEpoch,
+        voters: q.voters,
+        observers: q.observers,
+        high_watermark: q.highWatermark,
+      },
+      {},
+    );
+  } catch (err) {
+    return { ok: false, error: `kafka quorum: ${(err as Error).message}` };
+  }
+}
+
 export const kafkaSteps: Record<string, StepMethod> = {
   publish: { params: ["topic", "data", "key", "acks"], required: ["topic"], run: publish },
   consume: { params: ["topic", "group", "timeout"], required: ["topic"], run: consume },
   metadata: { params: ["topic"], required: ["topic"], run: metadata },
+  quorum: { params: [], run: quorum },
 };

@@ -47,17 +47,28 @@ export async function verifiableProducer(
   });
 }
 
+type ProducerOptions = { topic: string; acks: "all" | "1"; throughput: number };
+
 /**
  * The same reports from a librdkafka producer (python/verifiable_producer.py on confluent-kafka):
  * idempotent when acks is "all", as Java's is.
  */
-export function librdkafkaProducer(
-  fb: SpecApi,
-  broker: { addr: string },
-  options: { topic: string; acks: "all" | "1"; throughput: number },
-) {
+export function librdkafkaProducer(fb: SpecApi, broker: { addr: string }, options: ProducerOptions) {
   const script = fileURLToPath(new URL("./python/verifiable_producer.py", import.meta.url));
-  const argv = [tool("python-confluent-kafka"), script];
+  return reportingProducer(fb, broker, [tool("python-confluent-kafka"), script], options);
+}
+
+/**
+ * The same reports from a kafkajs producer (kafkajs/verifiable-producer.mjs, on the kafkajs this
+ * project depends on): idempotent when acks is "all".
+ */
+export function kafkajsProducer(fb: SpecApi, broker: { addr: string }, options: ProducerOptions) {
+  const script = fileURLToPath(new URL("./kafkajs/verifiable-producer.mjs", import.meta.url));
+  return reportingProducer(fb, broker, [process.execPath, script], options);
+}
+
+/** A producer program taking BOOTSTRAP TOPIC ACKS THROUGHPUT that prints VerifiableProducer's lines. */
+function reportingProducer(fb: SpecApi, broker: { addr: string }, argv: string[], options: ProducerOptions) {
   return fb.service("producer", {
     binary: "sh",
     args: [
@@ -95,10 +106,35 @@ export async function partition0(
   return (r.data as { partitions: Partition[] }).partitions[0]!;
 }
 
-/**
- * Polls until `probe` gives a value, for specs that wait for the cluster to reach a state (a leader
- * moved, a follower left the ISR). The deadline only bounds the wait; what the test asserts is the state.
- */
+/** The values the producer was told were written (its producer_send_success lines), after event `afterSeq`. */
+export async function acknowledged(fb: SpecApi, afterSeq = 0): Promise<string[]> {
+  const lines = await fb.events({
+    where: (e) => e.seq > afterSeq && e.type === "stdout" && e.data.name === "producer_send_success",
+  });
+  return lines.map((e) => String(e.data.value));
+}
+
+/** Waits until the producer has 20 records acknowledged and partition 0 of `topic` has a full ISR. */
+export async function steady(fb: SpecApi, kafka: Parameters<typeof partition0>[0], topic: string) {
+  return until("20 acknowledged records and a full ISR", async () => {
+    const p = await partition0(kafka, topic);
+    return (await acknowledged(fb)).length >= 20 && p.isr.length === 3 ? p : undefined;
+  });
+}
+
+/** The metadata quorum as the quorum step reports it; `leader` is the active controller. */
+export interface Quorum {
+  leader: number;
+  leader_epoch: number;
+  voters: number[];
+}
+
+export async function quorum(kafka: Parameters<typeof partition0>[0]): Promise<Quorum> {
+  const r = await kafka.broker.call("quorum", {});
+  if (!r.ok) throw new Error(r.error);
+  return r.data as Quorum;
+}
+
 export async function until<T>(
   what: string,
   probe: () => Promise<T | undefined>,

@@ -1,46 +1,51 @@
 // A network partition isolating a partition's leader from the other brokers, on a real 3-node cluster
 // (replication factor 3, min.insync.replicas=2), for partition.spec.ts (Kafka's VerifiableProducer,
-// Java) and partition-librdkafka.spec.ts (the same reports from a confluent-kafka producer). The
+// Java), partition-librdkafka.spec.ts (the same reports from a confluent-kafka producer) and
+// partition-kafkajs.spec.ts (from a kafkajs producer). The
 // producer writes with acks=all, idempotent, through the proxy. While the leader is cut off (its links
 // to and from both other brokers: replica fetching and the controller quorum), the majority fences it
 // and elects another leader. Java follows (through the proxy: every broker's address in Metadata is one
-// of the proxy's listeners) and its sends are acknowledged again during the cut; librdkafka does not
-// (see below) and carries on after the heal. Then the producer is stopped and every record it was told
+// of the proxy's listeners) and its sends are acknowledged again during the cut; librdkafka does not,
+// and kafkajs does in some runs only (see below): both carry on after the heal. Then the producer is stopped and every record it was told
 // was written is in the partition, once.
 import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
-import { librdkafkaProducer, partition0, until, verifiableProducer } from "./helpers.js";
+import {
+  acknowledged,
+  kafkajsProducer,
+  librdkafkaProducer,
+  partition0,
+  steady,
+  until,
+  verifiableProducer,
+} from "./helpers.js";
 
 const TOPIC = "payments";
 
-export function partitionSpec(client: "java" | "librdkafka") {
+export type Client = "java" | "librdkafka" | "kafkajs";
+
+const producers = { java: verifiableProducer, librdkafka: librdkafkaProducer, kafkajs: kafkajsProducer };
+
+/** Whether the client's sends are acknowledged again while the old leader is still cut off. */
+const FOLLOWS_DURING_CUT: Record<Client, boolean> = { java: true, librdkafka: false, kafkajs: false };
+
+export function partitionSpec(client: Client) {
   return defineSpec(async (fb) => {
-    const broker = fb.interface("broker", "kafka", 9092);
+    const broker = fb.interface("broker", "kafka", 0);
     const kafka = fb.service("kafka", {
       interfaces: [broker],
       ...kafkaCluster({ nodes: 3, minInsyncReplicas: 2 }),
       observe: [topicSource(TOPIC)],
     });
     const options = { topic: TOPIC, acks: "all", throughput: 20 } as const;
-    const producer =
-      client === "java"
-        ? await verifiableProducer(fb, broker, options)
-        : await librdkafkaProducer(fb, broker, options);
+    const producer = await producers[client](fb, broker, options);
 
-    const acked = async (afterSeq = 0) =>
-      (
-        await fb.events({
-          where: (e) => e.seq > afterSeq && e.type === "stdout" && e.data.name === "producer_send_success",
-        })
-      ).map((e) => String(e.data.value));
+    const acked = (afterSeq = 0) => acknowledged(fb, afterSeq);
 
     fb.test(
       "isolated_leader_loses_no_acknowledged_record",
       async () => {
-        await until("20 acknowledged records and a full ISR", async () => {
-          const p = await partition0(kafka, TOPIC);
-          return (await acked()).length >= 20 && p.isr.length === 3 ? p : undefined;
-        });
+        await steady(fb, kafka, TOPIC);
         const isolated = await kafka.select("leader", { topic: TOPIC }).isolate();
         const old = Number(isolated.node);
         const cutAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
@@ -49,7 +54,7 @@ export function partitionSpec(client: "java" | "librdkafka") {
           return p.leader >= 0 && p.leader !== old ? p : undefined;
         });
         fb.assertTrue(moved.leader !== old, `leadership moved from node ${old} to node ${moved.leader}`);
-        if (client === "java") {
+        if (FOLLOWS_DURING_CUT[client]) {
           // Java follows: sends are acknowledged again while the old leader is still cut off (its
           // metadata requests go to the least loaded broker, one that knows the new leader).
           await until("20 records acknowledged after the cut", async () =>
@@ -57,11 +62,13 @@ export function partitionSpec(client: "java" | "librdkafka") {
           );
         }
         await kafka.heal();
-        if (client === "librdkafka") {
+        if (!FOLLOWS_DURING_CUT[client]) {
           // librdkafka 2.0.2 keeps sending to the old leader while it is cut off: isolate() cuts the
           // brokers' links, not the clients', and the old leader's stale metadata still names itself.
           // Its sends time out; after the heal the old leader learns it was fenced and the producer
-          // moves on. What counts is the same: nothing acknowledged is lost.
+          // moves on. kafkajs follows in some runs (21 records acknowledged during the cut in one of
+          // ours) and not in others (none: its sends waited on the old leader until the heal).
+          // What counts is the same: nothing acknowledged is lost.
           const healedAt = (await fb.events({ where: (e) => e.type === "service_action" })).at(-1)!.seq;
           await until("20 records acknowledged after the heal", async () =>
             (await acked(healedAt)).length >= 20 ? true : undefined,

@@ -1753,6 +1753,103 @@ export const API_SCHEMAS: readonly ApiSchema[] = [
     ],
   },
   {
+    name: "DescribeQuorum",
+    apiKey: 55,
+    validVersions: [0, 2],
+    flexibleVersions: [0, 32767],
+    request: [
+      {
+        name: "topics",
+        type: "array",
+        element: "struct",
+        versions: [0, 32767],
+        fields: [
+          { name: "topicName", type: "string", versions: [0, 32767] },
+          {
+            name: "partitions",
+            type: "array",
+            element: "struct",
+            versions: [0, 32767],
+            fields: [{ name: "partitionIndex", type: "int32", versions: [0, 32767] }],
+          },
+        ],
+      },
+    ],
+    response: [
+      { name: "errorCode", type: "int16", versions: [0, 32767] },
+      { name: "errorMessage", type: "string", versions: [2, 32767], nullable: [2, 32767] },
+      {
+        name: "topics",
+        type: "array",
+        element: "struct",
+        versions: [0, 32767],
+        fields: [
+          { name: "topicName", type: "string", versions: [0, 32767] },
+          {
+            name: "partitions",
+            type: "array",
+            element: "struct",
+            versions: [0, 32767],
+            fields: [
+              { name: "partitionIndex", type: "int32", versions: [0, 32767] },
+              { name: "errorCode", type: "int16", versions: [0, 32767] },
+              { name: "errorMessage", type: "string", versions: [2, 32767], nullable: [2, 32767] },
+              { name: "leaderId", type: "int32", versions: [0, 32767] },
+              { name: "leaderEpoch", type: "int32", versions: [0, 32767] },
+              { name: "highWatermark", type: "int64", versions: [0, 32767] },
+              {
+                name: "currentVoters",
+                type: "array",
+                element: "struct",
+                versions: [0, 32767],
+                fields: [
+                  { name: "replicaId", type: "int32", versions: [0, 32767] },
+                  { name: "replicaDirectoryId", type: "uuid", versions: [2, 32767] },
+                  { name: "logEndOffset", type: "int64", versions: [0, 32767] },
+                  { name: "lastFetchTimestamp", type: "int64", versions: [1, 32767], default: "-1" },
+                  { name: "lastCaughtUpTimestamp", type: "int64", versions: [1, 32767], default: "-1" },
+                ],
+              },
+              {
+                name: "observers",
+                type: "array",
+                element: "struct",
+                versions: [0, 32767],
+                fields: [
+                  { name: "replicaId", type: "int32", versions: [0, 32767] },
+                  { name: "replicaDirectoryId", type: "uuid", versions: [2, 32767] },
+                  { name: "logEndOffset", type: "int64", versions: [0, 32767] },
+                  { name: "lastFetchTimestamp", type: "int64", versions: [1, 32767], default: "-1" },
+                  { name: "lastCaughtUpTimestamp", type: "int64", versions: [1, 32767], default: "-1" },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      {
+        name: "nodes",
+        type: "array",
+        element: "struct",
+        versions: [2, 32767],
+        fields: [
+          { name: "nodeId", type: "int32", versions: [2, 32767] },
+          {
+            name: "listeners",
+            type: "array",
+            element: "struct",
+            versions: [2, 32767],
+            fields: [
+              { name: "name", type: "string", versions: [2, 32767] },
+              { name: "host", type: "string", versions: [2, 32767] },
+              { name: "port", type: "uint16", versions: [2, 32767] },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  {
     name: "DescribeCluster",
     apiKey: 60,
     validVersions: [0, 2],

@@ -1729,6 +1729,107 @@ export interface DescribeClusterResponse {
   unknownTaggedFields?: UnknownTaggedField[];
 }
 
+export interface DescribeQuorumRequestPartitionData {
+  /** The partition index. (versions 0+) */
+  partitionIndex: number;
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumRequestTopicData {
+  /** The topic name. (versions 0+) */
+  topicName: string;
+  /** The partitions to describe. (versions 0+) */
+  partitions: DescribeQuorumRequestPartitionData[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumRequest {
+  /** The topics to describe. (versions 0+) */
+  topics: DescribeQuorumRequestTopicData[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponseReplicaState {
+  /** The ID of the replica. (versions 0+) */
+  replicaId: number;
+  /** The replica directory ID of the replica. (versions 2+) */
+  replicaDirectoryId?: string;
+  /** The last known log end offset of the follower or -1 if it is unknown. (versions 0+) */
+  logEndOffset: bigint;
+  /** The last known leader wall clock time time when a follower fetched from the leader. This is reported as -1 both for the current leader or if it is unknown for a voter. (versions 1+) */
+  lastFetchTimestamp?: bigint;
+  /** The leader wall clock append time of the offset for which the follower made the most recent fetch request. This is reported as the current time for the leader and -1 if unknown for a voter. (versions 1+) */
+  lastCaughtUpTimestamp?: bigint;
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponsePartitionData {
+  /** The partition index. (versions 0+) */
+  partitionIndex: number;
+  /** The partition error code. (versions 0+) */
+  errorCode: number;
+  /** The error message, or null if there was no error. (versions 2+, nullable 2+) */
+  errorMessage?: string | null;
+  /** The ID of the current leader or -1 if the leader is unknown. (versions 0+) */
+  leaderId: number;
+  /** The latest known leader epoch. (versions 0+) */
+  leaderEpoch: number;
+  /** The high water mark. (versions 0+) */
+  highWatermark: bigint;
+  /** The current voters of the partition. (versions 0+) */
+  currentVoters: DescribeQuorumResponseReplicaState[];
+  /** The observers of the partition. (versions 0+) */
+  observers: DescribeQuorumResponseReplicaState[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponseTopicData {
+  /** The topic name. (versions 0+) */
+  topicName: string;
+  /** The partition data. (versions 0+) */
+  partitions: DescribeQuorumResponsePartitionData[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponseListener {
+  /** The name of the endpoint. (versions 2+) */
+  name: string;
+  /** The hostname. (versions 2+) */
+  host: string;
+  /** The port. (versions 2+) */
+  port: number;
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponseNode {
+  /** The ID of the associated node. (versions 2+) */
+  nodeId: number;
+  /** The listeners of this controller. (versions 2+) */
+  listeners: DescribeQuorumResponseListener[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
+export interface DescribeQuorumResponse {
+  /** The top level error code. (versions 0+) */
+  errorCode: number;
+  /** The error message, or null if there was no error. (versions 2+, nullable 2+) */
+  errorMessage?: string | null;
+  /** The response from the describe quorum API. (versions 0+) */
+  topics: DescribeQuorumResponseTopicData[];
+  /** The nodes in the quorum. (versions 2+) */
+  nodes?: DescribeQuorumResponseNode[];
+  /** Tagged fields this codec does not know, kept so a relayed message is re-encoded unchanged. */
+  unknownTaggedFields?: UnknownTaggedField[];
+}
+
 export interface DescribeProducersRequestTopicRequest {
   /** The topic name. (versions 0+) */
   name: string;
@@ -2148,6 +2249,7 @@ export interface ApiMessages {
   37: { name: "CreatePartitions"; request: CreatePartitionsRequest; response: CreatePartitionsResponse };
   42: { name: "DeleteGroups"; request: DeleteGroupsRequest; response: DeleteGroupsResponse };
   47: { name: "OffsetDelete"; request: OffsetDeleteRequest; response: OffsetDeleteResponse };
+  55: { name: "DescribeQuorum"; request: DescribeQuorumRequest; response: DescribeQuorumResponse };
   60: { name: "DescribeCluster"; request: DescribeClusterRequest; response: DescribeClusterResponse };
   61: { name: "DescribeProducers"; request: DescribeProducersRequest; response: DescribeProducersResponse };
   68: {
@@ -2198,6 +2300,7 @@ export const API_KEYS = {
   CreatePartitions: 37,
   DeleteGroups: 42,
   OffsetDelete: 47,
+  DescribeQuorum: 55,
   DescribeCluster: 60,
   DescribeProducers: 61,
   ConsumerGroupHeartbeat: 68,

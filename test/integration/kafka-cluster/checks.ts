@@ -1,0 +1,54 @@
+// What cluster.test.ts and isolation.test.ts share: running a cluster spec through the CLI and the
+// checks on a partition test's events.
+import assert from "node:assert/strict";
+import { faultboxTest, type JsonEvent, type JsonTest } from "../seed/cli.js";
+
+export const specs = "test/integration/kafka-cluster/specs";
+
+export async function passing(spec: string, name: string): Promise<JsonTest> {
+  const r = await faultboxTest(`${specs}/${spec}`, "--seed", "13");
+  const t = r.json.tests.find((x) => x.name === name);
+  assert.ok(t, `no result for ${name}; stderr:\n${r.stderr.slice(-3000)}`);
+  assert.equal(t.result, "pass", `${t.reason}\n${r.stderr.slice(-3000)}`);
+  return t;
+}
+export const actions = (t: JsonTest): Record<string, unknown>[] =>
+  (t.events ?? []).filter((e: JsonEvent) => e.type === "service_action").map((e) => e.data);
+
+/**
+ * specs/partition.ts with one client: the leader isolated and healed (every link to and from it), at
+ * least 40 records acknowledged, every acknowledged record stored.
+ */
+export async function isolatedLeaderLosesNothing(client: string, spec: string): Promise<void> {
+  const t = await passing(spec, "test_isolated_leader_loses_no_acknowledged_record");
+  const events = t.events ?? [];
+  const [isolate, heal] = actions(t);
+  assert.equal(isolate!.action, "isolate");
+  assert.equal(isolate!.node, isolate!.leader);
+  assert.deepEqual(
+    [...(heal!.links as string[])].sort(),
+    ["1", "2", "3"]
+      .filter((n) => n !== String(isolate!.node))
+      .flatMap((n) => [`${n}->${isolate!.node}`, `${isolate!.node}->${n}`])
+      .sort(),
+    "every link to and from the isolated node was cut, and healed",
+  );
+  const acked = new Set(
+    events
+      .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
+      .map((e) => e.data.value),
+  );
+  const stored = events.filter((e) => e.type === "topic").map((e) => e.data.value);
+  assert.ok(acked.size >= 40, `acknowledged records: ${acked.size}`);
+  const [cutAt, healedAt] = events.filter((e) => e.type === "service_action").map((e) => e.seq);
+  const duringCut = events.filter(
+    (e) =>
+      e.seq > cutAt! && e.seq < healedAt! && e.type === "stdout" && e.data.name === "producer_send_success",
+  ).length;
+  console.log(`# ${client}: ${duringCut} record(s) acknowledged while the old leader was cut off`);
+  assert.deepEqual(
+    [...acked].filter((v) => !stored.includes(v)),
+    [],
+    "every acknowledged record is stored",
+  );
+}

@@ -1,0 +1,84 @@
+// The active KRaft controller isolated from the other nodes, on a real 3-node cluster (every node a
+// broker and a controller, replication factor 3, min.insync.replicas=2), while Kafka's
+// VerifiableProducer (Java, idempotent, acks=all) writes through the proxy. kafka.controller() is
+// resolved from DescribeQuorum when the action fires. The two other controllers, still a majority,
+// elect one of them (a higher quorum epoch), and the new controller fences the isolated node's broker
+// (it stops hearing its heartbeats): the node leaves the partition's ISR, and if it led the partition,
+// another replica leads. The producer goes on being acknowledged during the cut; after the heal the
+// node rejoins the ISR, and every record the producer was told was written is stored, once.
+import { defineSpec } from "../../../../src/index.js";
+import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
+import {
+  acknowledged,
+  partition0,
+  quorum,
+  steady,
+  until,
+  verifiableProducer,
+  type Quorum,
+} from "./helpers.js";
+
+const TOPIC = "ledger";
+
+export default defineSpec(async (fb) => {
+  const broker = fb.interface("broker", "kafka", 0);
+  const kafka = fb.service("kafka", {
+    interfaces: [broker],
+    ...kafkaCluster({ nodes: 3, minInsyncReplicas: 2 }),
+    observe: [topicSource(TOPIC)],
+  });
+  const producer = await verifiableProducer(fb, broker, { topic: TOPIC, acks: "all", throughput: 20 });
+
+  const acked = (afterSeq = 0) => acknowledged(fb, afterSeq);
+
+  fb.test(
+    "isolated_controller_is_replaced_and_loses_no_acknowledged_record",
+    async () => {
+      await steady(fb, kafka, TOPIC);
+      const before = await quorum(kafka);
+      fb.assertEq([...before.voters], [1, 2, 3], "every node is a voter");
+      const isolated = await kafka.select("controller", {}).isolate();
+      const old = Number(isolated.node);
+      fb.assertEq(old, before.leader, "the node isolated is the controller DescribeQuorum named");
+      fb.assertEq(isolated.selected_by, "kafka.controller()");
+      fb.assertEq(isolated.controller, old);
+      const cutAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
+
+      let seen: Quorum | undefined;
+      const elected = await until(`a controller other than node ${old}`, async () => {
+        const q = (seen = await quorum(kafka));
+        return q.leader >= 0 && q.leader !== old ? q : undefined;
+      }).catch((err: Error) => {
+        throw new Error(`${err.message}; the quorum's last view: ${JSON.stringify(seen)}`);
+      });
+      fb.assertTrue(
+        elected.leader_epoch > before.leader_epoch,
+        `node ${elected.leader} leads the quorum in epoch ${elected.leader_epoch} (node ${old} led epoch ${before.leader_epoch})`,
+      );
+      const fenced = await until(`node ${old} out of the ISR`, async () => {
+        const p = await partition0(kafka, TOPIC);
+        return p.leader >= 0 && !p.isr.includes(old) ? p : undefined;
+      });
+      fb.assertTrue(
+        fenced.leader !== old,
+        `partition 0 is led by node ${fenced.leader}, not the isolated node`,
+      );
+      await until("20 records acknowledged after the cut", async () =>
+        (await acked(cutAt)).length >= 20 ? true : undefined,
+      );
+
+      await kafka.heal();
+      await until(`node ${old} back in the ISR`, async () => {
+        const p = await partition0(kafka, TOPIC);
+        return p.isr.length === 3 ? p : undefined;
+      });
+      await producer.stop();
+      const told = await acked();
+      const stored = (await fb.events({ where: (e) => e.type === "topic" })).map((e) => String(e.data.value));
+      const lost = told.filter((v) => !stored.includes(v));
+      fb.assertEq(lost, [], "every acknowledged record is stored");
+      fb.assertEq(new Set(stored).size, stored.length, "no record stored twice (idempotent producer)");
+    },
+    { timeout: "600s" },
+  );
+});
