@@ -118,7 +118,7 @@ const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.h
 // A file that restarts or pauses brokers on purpose, times a failure, or binds a fixed port (the seed
 // examples' 9092) does not belong here.
 const SHARED_HEAVY = [
-  "kafka-cluster/isolation",
+  "kafka-cluster/controller",
   "orders/spec",
   "kafka-proxy/duplicate-in-transaction",
   "history/example",

@@ -31,6 +31,8 @@ interface FakeNode {
   port: number;
   view: View;
   partition?: PartitionView;
+  /** The node ids its Metadata names as live brokers (all of them unless set). */
+  lists?: number[];
   seen: string[];
 }
 
@@ -77,7 +79,9 @@ function answer(nodes: FakeNode[], node: FakeNode, req: ReturnType<typeof decode
   if (req.apiKey === 3)
     return encodeResponse(3, v, id, {
       throttleTimeMs: 0,
-      brokers: nodes.map((n) => ({ nodeId: n.id, host: "127.0.0.1", port: n.port, rack: null })),
+      brokers: nodes
+        .filter((n) => !node.lists || node.lists.includes(n.id))
+        .map((n) => ({ nodeId: n.id, host: "127.0.0.1", port: n.port, rack: null })),
       clusterId: "fake",
       controllerId: 1,
       topics: (req.body.topics ?? []).map((t) => ({
@@ -155,10 +159,41 @@ describe("kafka.controller(): the active KRaft controller from DescribeQuorum", 
       { leader: 2, epoch: 5 },
     ]);
     const q = await quorumState(call(nodes));
-    assert.deepEqual(q, { leader: 2, leaderEpoch: 5, highWatermark: 10, voters: [1, 2, 3], observers: [] });
+    assert.deepEqual(q, {
+      leader: 2,
+      leaderEpoch: 5,
+      highWatermark: 10,
+      voters: [1, 2, 3],
+      observers: [],
+      views: [
+        { node: 1, leader: 1, leaderEpoch: 4 },
+        { node: 2, leader: 2, leaderEpoch: 5 },
+        { node: 3, leader: 2, leaderEpoch: 5 },
+      ],
+    });
     for (const n of nodes) assert.ok(n.seen.includes("55 v1"), `node ${n.id} was asked`);
     const chosen = await kafkaNodeSelectors.controller!.resolve(call(nodes));
     assert.deepEqual(chosen, { node: 2, info: { controller: 2, quorum_epoch: 5, voters: [1, 2, 3] } });
+  });
+
+  it("asks every broker seen before, when the bootstrap broker, cut off, names only itself", async () => {
+    const nodes = await cluster([
+      { leader: 1, epoch: 1 },
+      { leader: 1, epoch: 1 },
+      { leader: 1, epoch: 1 },
+    ]);
+    assert.equal((await quorumState(call(nodes))).leader, 1);
+    // Node 1, the bootstrap broker, is cut off: its controller stopped hearing the others' heartbeats
+    // and its Metadata names only itself; the two others elected node 2.
+    nodes[0]!.lists = [1];
+    nodes[1]!.view = { leader: 2, epoch: 2 };
+    nodes[2]!.view = { leader: 2, epoch: 2 };
+    const q = await quorumState(call(nodes));
+    assert.equal(q.leader, 2);
+    assert.deepEqual(
+      q.views.map((v) => v.node),
+      [1, 2, 3],
+    );
   });
 
   it("ignores a candidate's higher epoch without a leader, an error and a broker that does not answer", async () => {
@@ -168,6 +203,12 @@ describe("kafka.controller(): the active KRaft controller from DescribeQuorum", 
     const q = await quorumState(call(nodes));
     assert.equal(q.leader, 3);
     assert.equal(q.leaderEpoch, 6);
+    const [candidate, erring, leader, silent] = q.views;
+    assert.deepEqual(candidate, { node: 1, leader: -1, leaderEpoch: 9 });
+    assert.deepEqual(erring, { node: 2, error: "DescribeQuorum: COORDINATOR_NOT_AVAILABLE" });
+    assert.deepEqual(leader, { node: 3, leader: 3, leaderEpoch: 6 });
+    assert.equal(silent!.node, 4);
+    assert.match("error" in silent! ? silent.error : "", /did not answer within 5 s/);
     // The silent broker is given up on after the per-broker timeout (5 s), not waited for forever.
     assert.ok(Date.now() - started < 20_000);
   });
@@ -199,6 +240,10 @@ describe("kafka.controller(): the active KRaft controller from DescribeQuorum", 
       voters: [1, 2, 3],
       observers: [],
       high_watermark: 10,
+      views: [
+        { node: 1, leader: 1, leader_epoch: 7 },
+        { node: 2, leader: 1, leader_epoch: 7 },
+      ],
     });
     const stop = new AbortController();
     stop.abort();

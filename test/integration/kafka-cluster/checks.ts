@@ -1,4 +1,4 @@
-// What cluster.test.ts and isolation.test.ts share: running a cluster spec through the CLI and the
+// What cluster.test.ts and controller.test.ts share: running a cluster spec through the CLI and the
 // checks on a partition test's events.
 import assert from "node:assert/strict";
 import { faultboxTest, type JsonEvent, type JsonTest } from "../seed/cli.js";

@@ -5,8 +5,8 @@
 //     With broker 1 (the first bootstrap address) killed, bootstrap connections go on to another.
 //   - specs/partition.spec.ts: the leader isolated from the other brokers; leadership moves, Kafka's
 //     VerifiableProducer (acks=all, through the proxy) follows, and no acknowledged record is lost.
-//     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka); with
-//     kafkajs, and the active controller isolated, in isolation.test.ts.
+//     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka).
+//   (kafka.controller(), the active KRaft controller, is in controller.test.ts.)
 //   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
 //     follower leaves the ISR (Metadata and Java's kafka-topics agree) and rejoins after the window.
 import { test } from "node:test";

@@ -75,6 +75,29 @@ async function bootstrapMetadata(call: MetadataCall, topic: string | null) {
 }
 
 /**
+ * Every broker seen through a bootstrap address (the proxy's), by node id. A broker cut off from the
+ * others may answer Metadata with a list of live brokers that names only itself (its controller, cut
+ * off too, stopped hearing the others), so the brokers a selector asks are every one an answer through
+ * this address ever named, newer answers replacing a node's address, limited to the service's nodes.
+ */
+const seenBrokers = new Map<string, Map<number, Address>>();
+
+function brokersToAsk(
+  call: MetadataCall & { nodes?: readonly number[] },
+  answered: { nodeId: number; host: string; port: number }[],
+): { nodeId: number; address: Address }[] {
+  const key = `${call.target.host}:${call.target.port}`;
+  let seen = seenBrokers.get(key);
+  if (!seen) seenBrokers.set(key, (seen = new Map()));
+  for (const b of answered)
+    seen.set(b.nodeId, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port });
+  return [...seen]
+    .filter(([nodeId]) => !call.nodes || call.nodes.includes(nodeId))
+    .sort((a, b) => a[0] - b[0])
+    .map(([nodeId, address]) => ({ nodeId, address }));
+}
+
+/**
  * Every partition of a topic (leader -1 while it has none), as the cluster knows it now. A broker cut
  * off from the others (a partition) still answers with what it last knew, so every broker is asked,
  * each through its listener on the proxy, and each partition's answer with the highest leader epoch
@@ -86,13 +109,10 @@ export async function topicPartitions(call: MetadataCall, topic: string): Promis
   const first = await bootstrapMetadata(call, topic);
   // Each answer with the node that gave it (-1: the bootstrap answer, from whichever broker took it).
   const answers = [{ from: -1, md: first }];
-  const others = await Promise.allSettled(
-    first.brokers.map((b) =>
-      metadataFrom(call, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }, topic),
-    ),
-  );
+  const brokers = brokersToAsk(call, first.brokers);
+  const others = await Promise.allSettled(brokers.map((b) => metadataFrom(call, b.address, topic)));
   for (const [i, r] of others.entries())
-    if (r.status === "fulfilled") answers.push({ from: first.brokers[i]!.nodeId, md: r.value });
+    if (r.status === "fulfilled") answers.push({ from: brokers[i]!.nodeId, md: r.value });
   const t = first.topics.find((x) => x.name === topic);
   if (!t) throw new Error(`topic "${topic}" is not in the metadata`);
   if (t.errorCode !== 0) throw new Error(`topic "${topic}": ${kafkaErrorName(t.errorCode)}`);
@@ -165,6 +185,10 @@ export interface QuorumState {
   observers: number[];
 }
 
+/** What one broker answered: its controller's view of the quorum, or why it did not answer. */
+export type BrokerQuorumView =
+  { node: number; leader: number; leaderEpoch: number } | { node: number; error: string };
+
 const METADATA_TOPIC = "__cluster_metadata";
 const DESCRIBE_QUORUM_V = 1;
 
@@ -197,24 +221,27 @@ async function quorumFrom(call: MetadataCall, at: Address): Promise<QuorumState>
  * the highest epoch wins: that is the newest controller the quorum elected. During an election no
  * answer names a leader; it is asked again for up to 30 s.
  */
-export async function quorumState(call: MetadataCall): Promise<QuorumState> {
+export async function quorumState(call: MetadataCall): Promise<QuorumState & { views: BrokerQuorumView[] }> {
   const deadline = Date.now() + NO_LEADER_WAIT_MS;
   let last = "";
   for (;;) {
     try {
-      const brokers = (await bootstrapMetadata(call, null)).brokers;
-      const answers = await Promise.allSettled(
-        brokers.map((b) =>
-          quorumFrom(call, { host: b.host === "localhost" ? "127.0.0.1" : b.host, port: b.port }),
-        ),
-      );
+      const brokers = brokersToAsk(call, (await bootstrapMetadata(call, null)).brokers);
+      const answers = await Promise.allSettled(brokers.map((b) => quorumFrom(call, b.address)));
       let best: QuorumState | undefined;
       const failures: string[] = [];
+      const views: BrokerQuorumView[] = [];
       for (const [i, a] of answers.entries()) {
-        if (a.status === "rejected") failures.push(`node ${brokers[i]!.nodeId}: ${errorText(a.reason)}`);
-        else if (a.value.leader >= 0 && (!best || a.value.leaderEpoch > best.leaderEpoch)) best = a.value;
+        const node = brokers[i]!.nodeId;
+        if (a.status === "rejected") {
+          failures.push(`node ${node}: ${errorText(a.reason)}`);
+          views.push({ node, error: errorText(a.reason) });
+          continue;
+        }
+        views.push({ node, leader: a.value.leader, leaderEpoch: a.value.leaderEpoch });
+        if (a.value.leader >= 0 && (!best || a.value.leaderEpoch > best.leaderEpoch)) best = a.value;
       }
-      if (best) return best;
+      if (best) return { ...best, views: views.sort((a, b) => a.node - b.node) };
       last = failures.length
         ? `no broker named the active controller (${failures.join("; ")})`
         : "the metadata quorum has no leader (an election)";

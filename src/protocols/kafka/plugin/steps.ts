@@ -299,8 +299,9 @@ async function metadata(call: StepCall): Promise<StepOutcome> {
 
 /**
  * quorum(): the KRaft metadata quorum as the cluster reports it now, through the proxy:
- * `{"leader", "leader_epoch", "voters", "observers", "high_watermark"}`; `leader` is the active
- * controller. For specs that wait for a new controller to be elected.
+ * `{"leader", "leader_epoch", "voters", "observers", "high_watermark", "views"}`; `leader` is the
+ * active controller, `views` what each broker answered (`{"node", "leader", "leader_epoch"}` or
+ * `{"node", "error"}`). For specs that wait for a new controller to be elected.
  */
 async function quorum(call: StepCall): Promise<StepOutcome> {
   try {
@@ -312,6 +313,12 @@ async function quorum(call: StepCall): Promise<StepOutcome> {
         voters: q.voters,
         observers: q.observers,
         high_watermark: q.highWatermark,
+        // What each broker said, so a spec can tell a stale view from a broker that did not answer.
+        views: q.views.map((v) =>
+          "error" in v
+            ? { node: v.node, error: v.error }
+            : { node: v.node, leader: v.leader, leader_epoch: v.leaderEpoch },
+        ),
       },
       {},
     );

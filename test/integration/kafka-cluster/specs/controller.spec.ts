@@ -1,11 +1,11 @@
-// The active KRaft controller isolated from the other nodes, on a real 3-node cluster (every node a
-// broker and a controller, replication factor 3, min.insync.replicas=2), while Kafka's
-// VerifiableProducer (Java, idempotent, acks=all) writes through the proxy. kafka.controller() is
-// resolved from DescribeQuorum when the action fires. The two other controllers, still a majority,
-// elect one of them (a higher quorum epoch), and the new controller fences the isolated node's broker
-// (it stops hearing its heartbeats): the node leaves the partition's ISR, and if it led the partition,
-// another replica leads. The producer goes on being acknowledged during the cut; after the heal the
-// node rejoins the ISR, and every record the producer was told was written is stored, once.
+// The active KRaft controller killed, on a real 3-node cluster (every node a broker and a controller,
+// replication factor 3, min.insync.replicas=2), while Kafka's VerifiableProducer (Java, idempotent,
+// acks=all) writes through the proxy. kafka.controller() is resolved from DescribeQuorum when the
+// action fires, and kafka.broker.quorum() shows the quorum before and after. The two other controllers,
+// still a majority, elect one of them (a higher quorum epoch); the killed node's broker is fenced and
+// leaves the partition's ISR, and if it led the partition, another replica leads. The producer goes on
+// being acknowledged; the node starts again on its data and rejoins the ISR, and every record the
+// producer was told was written is stored, once.
 import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
 import {
@@ -28,21 +28,20 @@ export default defineSpec(async (fb) => {
     observe: [topicSource(TOPIC)],
   });
   const producer = await verifiableProducer(fb, broker, { topic: TOPIC, acks: "all", throughput: 20 });
-
   const acked = (afterSeq = 0) => acknowledged(fb, afterSeq);
 
   fb.test(
-    "isolated_controller_is_replaced_and_loses_no_acknowledged_record",
+    "killed_controller_is_replaced_and_loses_no_acknowledged_record",
     async () => {
       await steady(fb, kafka, TOPIC);
       const before = await quorum(kafka);
       fb.assertEq([...before.voters], [1, 2, 3], "every node is a voter");
-      const isolated = await kafka.select("controller", {}).isolate();
-      const old = Number(isolated.node);
-      fb.assertEq(old, before.leader, "the node isolated is the controller DescribeQuorum named");
-      fb.assertEq(isolated.selected_by, "kafka.controller()");
-      fb.assertEq(isolated.controller, old);
-      const cutAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
+      const killed = await kafka.select("controller", {}).kill();
+      const old = Number(killed.node);
+      fb.assertEq(old, before.leader, "the node killed is the controller DescribeQuorum named");
+      fb.assertEq(killed.selected_by, "kafka.controller()");
+      fb.assertEq(killed.controller, old);
+      const killedAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
 
       let seen: Quorum | undefined;
       const elected = await until(`a controller other than node ${old}`, async () => {
@@ -61,13 +60,13 @@ export default defineSpec(async (fb) => {
       });
       fb.assertTrue(
         fenced.leader !== old,
-        `partition 0 is led by node ${fenced.leader}, not the isolated node`,
+        `partition 0 is led by node ${fenced.leader}, not the killed node`,
       );
-      await until("20 records acknowledged after the cut", async () =>
-        (await acked(cutAt)).length >= 20 ? true : undefined,
+      await until("20 records acknowledged after the kill", async () =>
+        (await acked(killedAt)).length >= 20 ? true : undefined,
       );
 
-      await kafka.heal();
+      await kafka.node(old).start();
       await until(`node ${old} back in the ISR`, async () => {
         const p = await partition0(kafka, TOPIC);
         return p.isr.length === 3 ? p : undefined;

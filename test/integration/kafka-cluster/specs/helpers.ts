@@ -58,15 +58,6 @@ export function librdkafkaProducer(fb: SpecApi, broker: { addr: string }, option
   return reportingProducer(fb, broker, [tool("python-confluent-kafka"), script], options);
 }
 
-/**
- * The same reports from a kafkajs producer (kafkajs/verifiable-producer.mjs, on the kafkajs this
- * project depends on): idempotent when acks is "all".
- */
-export function kafkajsProducer(fb: SpecApi, broker: { addr: string }, options: ProducerOptions) {
-  const script = fileURLToPath(new URL("./kafkajs/verifiable-producer.mjs", import.meta.url));
-  return reportingProducer(fb, broker, [process.execPath, script], options);
-}
-
 /** A producer program taking BOOTSTRAP TOPIC ACKS THROUGHPUT that prints VerifiableProducer's lines. */
 function reportingProducer(fb: SpecApi, broker: { addr: string }, argv: string[], options: ProducerOptions) {
   return fb.service("producer", {
