@@ -115,8 +115,8 @@ const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.h
 // and services listen on free ports) and use the shared brokers only through topics and groups of their
 // own, never stopping, pausing or reconfiguring them. A lane that has finished its own files takes the
 // next one of these (longest first, by their times in CI), so the two lanes end at about the same time.
-// A file that restarts or pauses brokers on purpose, times a failure, or binds a fixed port (the seed
-// examples' 9092) does not belong here.
+// A file that restarts or pauses the shared brokers, times a failure, or binds a fixed port (the seed
+// examples' 9092) does not belong here; killing brokers of a cluster of its own is fine.
 const SHARED_HEAVY = [
   "kafka-cluster/controller",
   "orders/spec",
