@@ -5,7 +5,7 @@
 // the controller it knows). What the choice rested on (leader epoch, replicas, ISR; the quorum's epoch
 // and voters) goes into the action's event.
 import { setTimeout as sleep } from "node:timers/promises";
-import { SpecError } from "../../../core/errors.js";
+import { errorMessage, SpecError } from "../../../core/errors.js";
 import type { Address, NodeSelectCall, ProtocolNodeSelector } from "../../../core/protocol.js";
 import { kafkaErrorName } from "../wire/errors.js";
 import { API_KEYS, WireConnection } from "./observer/wire-client.js";
@@ -229,32 +229,28 @@ export async function quorumState(call: MetadataCall): Promise<QuorumState & { v
       const brokers = brokersToAsk(call, (await bootstrapMetadata(call, null)).brokers);
       const answers = await Promise.allSettled(brokers.map((b) => quorumFrom(call, b.address)));
       let best: QuorumState | undefined;
-      const failures: string[] = [];
+      // In node order, as brokersToAsk gives them.
       const views: BrokerQuorumView[] = [];
       for (const [i, a] of answers.entries()) {
         const node = brokers[i]!.nodeId;
         if (a.status === "rejected") {
-          failures.push(`node ${node}: ${errorText(a.reason)}`);
-          views.push({ node, error: errorText(a.reason) });
+          views.push({ node, error: errorMessage(a.reason) });
           continue;
         }
         views.push({ node, leader: a.value.leader, leaderEpoch: a.value.leaderEpoch });
         if (a.value.leader >= 0 && (!best || a.value.leaderEpoch > best.leaderEpoch)) best = a.value;
       }
-      if (best) return { ...best, views: views.sort((a, b) => a.node - b.node) };
+      if (best) return { ...best, views };
+      const failures = views.flatMap((v) => ("error" in v ? [`node ${v.node}: ${v.error}`] : []));
       last = failures.length
         ? `no broker named the active controller (${failures.join("; ")})`
         : "the metadata quorum has no leader (an election)";
     } catch (err) {
-      last = errorText(err);
+      last = errorMessage(err);
     }
     if (Date.now() > deadline || call.signal.aborted) throw new Error(last);
     await sleep(250);
   }
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function info(s: PartitionState): Record<string, unknown> {
