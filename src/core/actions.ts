@@ -123,7 +123,7 @@ export class ActionRunner {
     if (verb === "isolate" || (verb === "heal" && "node" in target)) {
       if (!("node" in target))
         throw new SpecError(`${verb}() applies to one node, e.g. kafka.node(2) or kafka.leader(topic="t")`);
-      return this.isolation(target.node, verb, cause);
+      return this.isolation(target.node, verb, params, cause);
     }
     if (verb === "heal") {
       const { entry, actions } = this.entry((target as { service: string }).service, "heal()");
@@ -133,7 +133,9 @@ export class ActionRunner {
         actions.links?.heal(a, b);
         entry.cuts.delete(l);
       }
-      const data = { action: "heal", links, cause };
+      const clients = [...entry.clientCuts].sort((a, b) => a - b);
+      for (const n of clients) this.services.clientIsolation(entry, n, false);
+      const data = { action: "heal", links, ...(clients.length ? { clients } : {}), cause };
       this.emit(entry.def.name, data);
       return data;
     }
@@ -243,12 +245,16 @@ export class ActionRunner {
   private async isolation(
     ref: NodeRef,
     verb: "isolate" | "heal",
+    params: ServiceActionRule["params"],
     cause: string,
   ): Promise<Record<string, unknown>> {
     const { entry, actions } = this.entry(ref.service, `${verb}()`);
     const links = this.linksOf(entry, actions, `${verb}() on ${ref.text}`);
     const chosen = await this.resolve(ref);
     const n = chosen.node;
+    // The clients first: if their proxy cannot cut them off, nothing has changed yet.
+    const clients = verb === "isolate" ? Boolean(params.clients) : entry.clientCuts.has(n);
+    if (clients) this.services.clientIsolation(entry, n, verb === "isolate");
     for (const other of actions.nodes) {
       if (other === n) continue;
       for (const [x, y] of [
@@ -264,7 +270,7 @@ export class ActionRunner {
         }
       }
     }
-    const data = { action: verb, ...this.describeNode(chosen), cause };
+    const data = { action: verb, ...this.describeNode(chosen), ...(clients ? { clients: true } : {}), cause };
     this.emit(ref.service, data);
     return data;
   }

@@ -425,6 +425,7 @@ export class SpecBuilder {
     const parts = [
       ...(params.kill !== undefined ? [`kill=${params.kill ? "True" : "False"}`] : []),
       ...(params.oneWay !== undefined ? [`one_way=${params.oneWay ? "True" : "False"}`] : []),
+      ...(params.clients !== undefined ? [`clients=${params.clients ? "True" : "False"}`] : []),
     ];
     return { kind: "service_action", action, params, text: `${action}(${parts.join(", ")})` };
   }

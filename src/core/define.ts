@@ -78,8 +78,11 @@ export interface ActionSteps {
 /** One node of a service (`svc.node(2)`, `svc.select("leader", { topic: "t" })`). */
 export interface NodeHandle extends ActionSteps {
   readonly ref: NodeRef;
-  /** Cuts every link to and from this node (a network partition around it). */
-  isolate(): Promise<Record<string, unknown>>;
+  /**
+   * Cuts every link to and from this node (a network partition around it); `clients: true` cuts the
+   * service's clients off it too (their connections through the proxy are held).
+   */
+  isolate(options?: { clients?: boolean }): Promise<Record<string, unknown>>;
 }
 
 /** The connections one node opens to another (`svc.link(1, 2)`). */
@@ -174,7 +177,7 @@ export interface SpecApi {
     restart(options?: { kill?: boolean }): ServiceActionRule;
     stop(): ServiceActionRule;
     pause(): ServiceActionRule;
-    isolate(): ServiceActionRule;
+    isolate(options?: { clients?: boolean }): ServiceActionRule;
     cut(options?: { oneWay?: boolean }): ServiceActionRule;
   };
   rules: {
@@ -379,7 +382,7 @@ export function createApi(b: SpecBuilder): SpecApi {
   const nodeHandle = (ref: NodeRef): NodeHandle => ({
     ref,
     ...actionSteps({ node: ref }),
-    isolate: () => act({ node: ref }, "isolate"),
+    isolate: (o = {}) => act({ node: ref }, "isolate", o.clients !== undefined ? { clients: o.clients } : {}),
   });
   /** A handle's engine object: service def, node or link reference. */
   const targetOf = (t: InterfaceHandle | ActionTargetHandle) => {
@@ -514,7 +517,7 @@ export function createApi(b: SpecBuilder): SpecApi {
       restart: (o = {}) => b.serviceAction("restart", o.kill !== undefined ? { kill: o.kill } : {}),
       stop: () => b.serviceAction("stop"),
       pause: () => b.serviceAction("pause"),
-      isolate: () => b.serviceAction("isolate"),
+      isolate: (o = {}) => b.serviceAction("isolate", o.clients !== undefined ? { clients: o.clients } : {}),
       cut: (o = {}) => b.serviceAction("cut", o.oneWay !== undefined ? { oneWay: o.oneWay } : {}),
     },
     rules: {

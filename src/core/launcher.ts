@@ -50,6 +50,11 @@ export interface ServiceActions {
   resume(node: number): Promise<void>;
   /** Network links between the nodes, when their traffic crosses proxies of ours (a Kafka cluster). */
   links?: NodeLinks;
+  /**
+   * Where clients reach a node directly (the address the service's proxy relays its connections to);
+   * isolate(clients=True) holds the proxy's connections to it.
+   */
+  clientAddress?(node: number): Address;
 }
 
 /** The links between a cluster's nodes: the connections node `from` opens to node `to`. */

@@ -90,8 +90,12 @@ export interface ProxyRule {
 export interface ServiceActionRule {
   readonly kind: "service_action";
   action: ActionName;
-  /** restart(kill=True): SIGKILL instead of a graceful stop. cut(one_way=True): only from -> to. */
-  params: { kill?: boolean; oneWay?: boolean };
+  /**
+   * restart(kill=True): SIGKILL instead of a graceful stop. cut(one_way=True): only from -> to.
+   * isolate(clients=True): the service's clients lose the node too (its connections through the
+   * service's proxy are held), not only the other nodes.
+   */
+  params: { kill?: boolean; oneWay?: boolean; clients?: boolean };
   /** As written: `restart()`, `cut(one_way=True)`. */
   text: string;
 }

@@ -85,6 +85,14 @@ export interface ProtocolProxy {
    * end). Held requests must never keep a stopped test, or the run, waiting for their delay.
    */
   releaseHeld?(): void;
+  /**
+   * A network partition between the clients and one upstream address (one node of a cluster): the
+   * connections relayed to it swallow what flows both ways, new ones are accepted and held unanswered,
+   * and a bootstrap connection goes to another address. Optional: isolate(clients=True) needs it.
+   */
+  isolateUpstream?(upstream: Address): void;
+  /** Ends isolateUpstream(): what it held is closed (clients reconnect) and new connections pass. */
+  healUpstream?(upstream: Address): void;
   close(): Promise<void>;
 }
 

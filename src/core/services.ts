@@ -1,6 +1,6 @@
 // Service lifecycle across a suite: proxies (suite-scoped, so addresses stay stable for reused services),
 // start in dependency order with healthchecks, fresh per test unless reuse=True, stop in reverse order.
-import { ServiceStartError, TestTimeout, errorMessage, type SourceLocation } from "./errors.js";
+import { ServiceStartError, SpecError, TestTimeout, errorMessage, type SourceLocation } from "./errors.js";
 import type { EventLog } from "./events.js";
 import type { TrafficLog } from "./traffic.js";
 import { waitHealthy } from "./healthcheck.js";
@@ -47,6 +47,8 @@ export interface RunningService {
   paused: Set<number>;
   /** Links cut by an action and not healed, as "from->to". */
   cuts: Set<string>;
+  /** Nodes cut off from the service's clients (isolate(clients=True)) and not healed. */
+  clientCuts: Set<number>;
   /** Syscall rules of the open window, set again on the fresh supervisor of a restarted process. */
   syscallRules?: SyscallRule[];
 }
@@ -286,6 +288,32 @@ export class ServiceManager {
     }
   }
 
+  /**
+   * Cuts the service's clients off one of its nodes (`on`), or ends that: every proxy of the service
+   * holds its connections to the node's address. Throws, changing nothing, when the service has no
+   * running proxy or one that cannot do it: a client isolation that did not happen must not pass.
+   */
+  clientIsolation(entry: RunningService, node: number, on: boolean): void {
+    const name = entry.def.name;
+    const at = entry.process.actions?.clientAddress?.(node);
+    if (!at)
+      throw new SpecError(
+        `isolate(clients=True): service "${name}" cannot tell where its clients reach node ${node} (a Kafka service with nodes= can)`,
+      );
+    const proxies = entry.def.interfaces.map((i) => ({ i, p: this.proxies.get(interfaceKey(name, i.name)) }));
+    const missing = proxies.filter((x) => !x.p?.proxy.isolateUpstream || !x.p.proxy.healUpstream);
+    if (missing.length)
+      throw new SpecError(
+        `isolate(clients=True): the clients of service "${name}" reach it without a proxy that can cut them off (interface${missing.length > 1 ? "s" : ""} ${missing.map((x) => x.i.name).join(", ")}: ${missing.map((x) => (x.p ? `protocol "${x.i.protocol}" cannot` : "no proxy is running")).join("; ")})`,
+      );
+    for (const { p } of proxies) {
+      if (on) p!.proxy.isolateUpstream!(at);
+      else p!.proxy.healUpstream!(at);
+    }
+    if (on) entry.clientCuts.add(node);
+    else entry.clientCuts.delete(node);
+  }
+
   /** Lets every request a proxy holds (delay rules) go on now: the test that delayed them is over. */
   releaseHeld(): void {
     for (const p of this.proxies.values()) p.proxy.releaseHeld?.();
@@ -382,6 +410,7 @@ export class ServiceManager {
       down: new Set(),
       paused: new Set(),
       cuts: new Set(),
+      clientCuts: new Set(),
       events,
     };
     this.running.set(svc.name, entry);
@@ -561,6 +590,19 @@ export class ServiceManager {
         });
       }
       entry.cuts.clear();
+      for (const n of [...entry.clientCuts]) {
+        try {
+          this.clientIsolation(entry, n, false);
+        } catch {
+          entry.clientCuts.delete(n); // its proxy is gone, and with it what the isolation held
+        }
+        entry.events.log?.append("service_action", entry.def.name, {
+          action: "heal",
+          node: n,
+          clients: true,
+          cause: "end of test",
+        });
+      }
       if (entry.down.size > 0 && entry.def.reuse) {
         const nodes = [...entry.down].sort((a, b) => a - b);
         try {

@@ -331,7 +331,8 @@ export function createBuiltins(
     return d;
   });
 
-  // Service actions as faults: kill(), restart(kill=False), stop(), pause(), isolate(), cut(one_way=False).
+  // Service actions as faults: kill(), restart(kill=False), stop(), pause(), isolate(clients=False),
+  // cut(one_way=False).
   const serviceAction = (action: string, flags: string[]) =>
     builtin(action, (_t, args, kwargs) => {
       if (args.length)
@@ -779,7 +780,7 @@ export function createBuiltins(
     restart: serviceAction("restart", ["kill"]),
     stop: serviceAction("stop", []),
     pause: serviceAction("pause", []),
-    isolate: serviceAction("isolate", []),
+    isolate: serviceAction("isolate", ["clients"]),
     cut: serviceAction("cut", ["one_way"]),
     fault_assumption: faultAssumption,
     fault,

@@ -92,11 +92,13 @@ const LINK_STEP_ACTIONS = ["cut", "heal"];
 
 /**
  * What the action steps accept: restart(kill=True) SIGKILLs instead of stopping gracefully;
- * cut(one_way=True) cuts only the connections the first node opens to the second.
+ * cut(one_way=True) cuts only the connections the first node opens to the second;
+ * isolate(clients=True) cuts the service's clients off the node too.
  */
 function actionParams(where: string, verb: string, args: Value[], kwargs: ArgsKw): Record<string, unknown> {
   if (args.length) throw new EvalError(`${where}.${verb}() takes keyword arguments only`);
-  const allowed = verb === "restart" ? ["kill"] : verb === "cut" ? ["one_way"] : [];
+  const allowed =
+    verb === "restart" ? ["kill"] : verb === "cut" ? ["one_way"] : verb === "isolate" ? ["clients"] : [];
   const out: Record<string, unknown> = {};
   for (const [k, v] of kwargs) {
     if (!allowed.includes(k))

@@ -265,3 +265,110 @@ test("a cluster bootstrap connection that no broker accepts is closed with a war
     await proxy.close();
   }
 });
+
+/**
+ * A stand-in broker answering every request (any API) with an ApiVersions v0 body (no error, no
+ * keys) after `delayMs`: counts the connections it accepted and the requests it received.
+ */
+async function responder(delayMs: number): Promise<{
+  port: number;
+  server: Server;
+  connections: number;
+  requests: number;
+  replies: number;
+}> {
+  const r = { port: 0, server: createServer(), connections: 0, requests: 0, replies: 0 };
+  r.server.on("connection", (s) => {
+    r.connections++;
+    let buf = Buffer.alloc(0);
+    s.on("error", () => undefined);
+    s.on("data", (d) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 4 && buf.length >= 4 + buf.readInt32BE(0)) {
+        const frame = buf.subarray(4, 4 + buf.readInt32BE(0));
+        buf = buf.subarray(4 + frame.length);
+        r.requests++;
+        const reply = Buffer.alloc(4 + 4 + 2 + 4);
+        reply.writeInt32BE(reply.length - 4, 0);
+        reply.writeInt32BE(frame.readInt32BE(4), 4); // the correlation id
+        setTimeout(() => {
+          r.replies++;
+          if (!s.destroyed) s.write(reply);
+        }, delayMs);
+      }
+    });
+  });
+  await new Promise<void>((ok) => r.server.listen(0, "127.0.0.1", () => ok()));
+  r.port = (r.server.address() as AddressInfo).port;
+  return r;
+}
+
+test("isolate() cuts the clients off one broker: open connections swallow both ways, bootstrap skips it, heal closes what it held", async () => {
+  const a = await responder(150);
+  const b = await responder(0);
+  const [A, B] = [`127.0.0.1:${a.port}`, `127.0.0.1:${b.port}`];
+  const events: KafkaProxyEvent[] = [];
+  const proxy = await startKafkaProxy({ upstream: `${A},${B}`, onEvent: (e) => events.push(e) });
+  const opens = () =>
+    events.flatMap((e) =>
+      e.type === "connection" && e.action === "open"
+        ? [{ upstream: e.upstream, refused: e.refused, held: e.held }]
+        : [],
+    );
+  const request = (n: number) => encodeRequest(18, 0, n, "isolate-test", {});
+  try {
+    const port = Number(proxy.bootstrap.split(":")[1]);
+    const c1 = await client(port);
+    c1.socket.write(request(1));
+    await until(() => c1.received.length === 1, "answered through broker A before the isolation");
+    assert.deepEqual(opens(), [{ upstream: A, refused: undefined, held: undefined }]);
+
+    // A request reaches A, then the clients lose A before its answer comes back: the answer is swallowed.
+    c1.socket.write(request(2));
+    await until(() => a.requests === 2, "the second request reached A");
+    proxy.isolate(A);
+    assert.deepEqual(proxy.isolated(), [A]);
+    await until(() => a.replies === 2, "A answered the second request");
+    c1.socket.write(request(3));
+    await sleep(300);
+    assert.equal(c1.received.length, 1, "A's answer after the isolation never reaches the client");
+    assert.equal(a.requests, 2, "what the client sends after the isolation never reaches A");
+    assert.equal(c1.socket.destroyed, false, "the connection stays open, silent, as on a lossy network");
+
+    // A new bootstrap connection goes to B and says why it skipped A.
+    const c2 = await client(port);
+    c2.socket.write(request(4));
+    await until(() => c2.received.length === 1, "answered through broker B");
+    assert.deepEqual(opens()[1], { upstream: B, refused: [`${A}: isolated`], held: undefined });
+
+    // Cut off from both: a bootstrap connection is accepted and held, relayed to neither.
+    proxy.isolate(B);
+    await until(() => c2.received.length === 1 && b.requests === 1, "B saw one request");
+    const c3 = await client(port);
+    c3.socket.write(request(5));
+    await sleep(300);
+    assert.deepEqual(c3.received, [], "a held connection is never answered");
+    assert.deepEqual(opens()[2], { upstream: `${A},${B}`, refused: undefined, held: "isolated" });
+    assert.equal(a.connections + b.connections, 2, "the held connection reached no broker");
+
+    // Healing A closes what its isolation held (both c1 and the held c3); B stays cut off.
+    proxy.heal(A);
+    await c1.closed;
+    await c3.closed;
+    assert.equal(c2.socket.destroyed, false, "B's isolation still holds c2 open");
+    assert.deepEqual(proxy.isolated(), [B]);
+    const c4 = await client(port);
+    c4.socket.write(request(6));
+    await until(() => c4.received.length === 1, "answered through A again after the heal");
+    assert.deepEqual(opens()[3], { upstream: A, refused: [`${B}: isolated`], held: undefined });
+    proxy.heal(B);
+    await c2.closed;
+    assert.deepEqual(proxy.isolated(), []);
+    assert.throws(() => proxy.isolate("nonsense"), /bad Kafka address "nonsense": expected host:port/);
+    c4.socket.destroy();
+  } finally {
+    await proxy.close();
+    a.server.close();
+    b.server.close();
+  }
+});

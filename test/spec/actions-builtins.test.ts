@@ -40,7 +40,7 @@ test("actions go in rules= of an assumption on a service, an interface's service
     'a = fault_assumption("a", target = kafka, rules = [restart()])\n' +
       'b = fault_assumption("b", target = kafka.broker, rules = [kill(), drop(topic = "t")])\n' +
       'c = fault_assumption("c", target = kafka.leader(topic = "orders", partition = 0), rules = [pause()])\n' +
-      'd = fault_assumption("d", target = kafka.node(2), rules = [isolate()])\n' +
+      'd = fault_assumption("d", target = kafka.node(2), rules = [isolate(clients = True)])\n' +
       'e = fault_assumption("e", target = kafka.link(1, kafka.follower(topic = "t")), rules = [cut(one_way = True), delay(api = "fetch", delay = "2s")])\n' +
       'f = fault_assumption("f", target = kafka, rules = [restart(kill = True), stop()])\n' +
       "def s():\n    pass\n" +
@@ -65,6 +65,12 @@ test("the action constructors record their action and flags; their text is what 
     text: "restart(kill=True)",
   });
   assert.equal(b.serviceAction("cut", { oneWay: false }).text, "cut(one_way=False)");
+  assert.deepEqual(b.serviceAction("isolate", { clients: true }), {
+    kind: "service_action",
+    action: "isolate",
+    params: { clients: true },
+    text: "isolate(clients=True)",
+  });
   assert.equal(b.serviceAction("pause").text, "pause()");
 });
 
@@ -154,6 +160,18 @@ test("load errors name the fault, the action and the fix", async () => {
     /kill\(\): unknown keyword argument "now" \(it takes none\)/,
   );
   assert.match(await loadError('k = cut(one_way = "yes")\n'), /cut\(\): one_way= must be True or False/);
+  assert.match(
+    await loadError("k = isolate(clients = 1)\n"),
+    /isolate\(\): clients= must be True or False, got 1/,
+  );
+  assert.match(
+    await loadError("k = isolate(client = True)\n"),
+    /isolate\(\): unknown keyword argument "client"; valid: clients/,
+  );
+  assert.match(
+    await loadError("k = cut(clients = True)\n"),
+    /cut\(\): unknown keyword argument "clients"; valid: one_way/,
+  );
   assert.match(await loadError("n = app.node(0)\n"), /app\.node\(\): a node id is a positive int/);
   assert.match(await loadError('n = app.leader(topic = "t")\n'), /has no attribute|leader/);
   assert.match(await loadError('n = kafka.leader("t")\n'), /kafka\.leader\(\) takes keyword arguments only/);

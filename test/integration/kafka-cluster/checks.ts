@@ -16,15 +16,26 @@ export const actions = (t: JsonTest): Record<string, unknown>[] =>
   (t.events ?? []).filter((e: JsonEvent) => e.type === "service_action").map((e) => e.data);
 
 /**
- * specs/partition.ts with one client: the leader isolated and healed (every link to and from it), at
- * least 40 records acknowledged, every acknowledged record stored.
+ * specs/partition.ts with one client: the leader isolated and healed (every link to and from it, and
+ * with `clients` its clients' connections through the proxy), at least 40 records acknowledged, every
+ * acknowledged record stored. Returns how many were acknowledged while the old leader was cut off.
  */
-export async function isolatedLeaderLosesNothing(client: string, spec: string): Promise<void> {
+export async function isolatedLeaderLosesNothing(
+  client: string,
+  spec: string,
+  clients = false,
+): Promise<number> {
   const t = await passing(spec, "test_isolated_leader_loses_no_acknowledged_record");
   const events = t.events ?? [];
   const [isolate, heal] = actions(t);
   assert.equal(isolate!.action, "isolate");
   assert.equal(isolate!.node, isolate!.leader);
+  assert.equal(
+    isolate!.clients,
+    clients ? true : undefined,
+    "the event says whether the clients were cut off",
+  );
+  assert.deepEqual(heal!.clients, clients ? [isolate!.node] : undefined, "the heal names the clients' cut");
   assert.deepEqual(
     [...(heal!.links as string[])].sort(),
     ["1", "2", "3"]
@@ -45,10 +56,16 @@ export async function isolatedLeaderLosesNothing(client: string, spec: string): 
     (e) =>
       e.seq > cutAt! && e.seq < healedAt! && e.type === "stdout" && e.data.name === "producer_send_success",
   ).length;
-  console.log(`# ${client}: ${duringCut} record(s) acknowledged while the old leader was cut off`);
+  const held = events.filter((e) => e.type === "proxy_conn_open" && e.data.held === "isolated").length;
+  console.log(
+    `# ${client}: ${duringCut} record(s) acknowledged while the old leader was cut off` +
+      (clients ? `; ${held} client connection(s) to it held` : ""),
+  );
+  if (!clients) assert.equal(held, 0, "no client connection is held when only the brokers' links are cut");
   assert.deepEqual(
     [...acked].filter((v) => !stored.includes(v)),
     [],
     "every acknowledged record is stored",
   );
+  return duringCut;
 }

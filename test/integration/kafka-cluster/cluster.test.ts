@@ -5,7 +5,9 @@
 //     With broker 1 (the first bootstrap address) killed, bootstrap connections go on to another.
 //   - specs/partition.spec.ts: the leader isolated from the other brokers; leadership moves, Kafka's
 //     VerifiableProducer (acks=all, through the proxy) follows, and no acknowledged record is lost.
-//     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka).
+//     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka);
+//     specs/partition-clients.spec.ts: librdkafka again, the leader cut off from the clients too
+//     (isolate(clients=True)), which makes librdkafka follow during the cut.
 //   (kafka.controller(), the active KRaft controller, is in controller.test.ts.)
 //   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
 //     follower leaves the ISR (Metadata and Java's kafka-topics agree) and rejoins after the window.
@@ -50,6 +52,12 @@ for (const [client, spec] of [
     await isolatedLeaderLosesNothing(client, spec);
   });
 }
+
+test("isolate(clients=True) cuts the clients off the old leader too: the librdkafka producer follows during the cut and loses nothing", async () => {
+  // Without clients=True it sends to the old leader until the heal (0 acknowledged during the cut).
+  const duringCut = await isolatedLeaderLosesNothing("librdkafka", "partition-clients.spec.ts", true);
+  assert.ok(duringCut >= 20, `records acknowledged during the cut: ${duringCut}`);
+});
 
 test("a replica Fetch delay on one link takes the follower out of the ISR until the window closes", async () => {
   const t = await passing("isr.spec.ts", "test_delayed_replica_fetch_drops_the_follower_from_the_isr");

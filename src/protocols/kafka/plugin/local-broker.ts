@@ -141,6 +141,11 @@ export function clusterProcess(
       },
       pause: (id) => node(id).pause(),
       resume: (id) => node(id).resume(),
+      clientAddress(id) {
+        node(id);
+        const b = cluster.brokers.find((x) => x.nodeId === id)!;
+        return { host: b.host, port: b.port };
+      },
     },
   };
 }

@@ -57,6 +57,7 @@ function forward(options: ProxyOptions, e: KafkaProxyEvent, rule: ProxyRule | un
         listener: e.listener,
         target: e.upstream,
         ...(e.refused ? { refused: e.refused } : {}),
+        ...(e.held ? { held: e.held } : {}),
       });
       return;
     case "malformed":
@@ -137,6 +138,8 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
   };
   let inner: Inner = await open(options.upstream);
   const sockets = new Set<Socket>();
+  /** Upstream addresses cut off from the clients (isolate(clients=True)), kept across retargets. */
+  const isolated = new Set<string>();
 
   const front: Server = createServer((client) => {
     const target = hostPort(inner.proxy.bootstrap);
@@ -210,6 +213,16 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       inner.proxy.reseed(seed);
     },
     releaseHeld: () => inner.proxy.releaseHeld(),
+    isolateUpstream(a) {
+      const at = `${a.host}:${a.port}`;
+      isolated.add(at);
+      inner.proxy.isolate(at);
+    },
+    healUpstream(a) {
+      const at = `${a.host}:${a.port}`;
+      isolated.delete(at);
+      inner.proxy.heal(at);
+    },
     async retarget(next) {
       // Core calls this each time the service starts: a new broker, even at the same address. The inner
       // proxy is replaced in every case, because its producer state (sequence shifts of drops and
@@ -220,6 +233,7 @@ export async function startKafkaPluginProxy(options: ProxyOptions): Promise<Reta
       for (const r of rules) retire(r);
       inner = fresh;
       for (const r of rules) install(inner, r);
+      for (const at of isolated) inner.proxy.isolate(at);
       for (const s of sockets) s.destroy();
       await old.proxy.close();
     },

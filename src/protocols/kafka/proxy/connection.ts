@@ -241,6 +241,11 @@ export class ProxyConnection {
   private closed = false;
   /** The id of the blackhole rule that silenced this connection: every request is swallowed. */
   private silencedBy: number | null = null;
+  /**
+   * The client's network lost the broker (isolate(clients=True)): what either side sends is swallowed
+   * until the connection closes; the heal closes it.
+   */
+  private isolated = false;
   /** A throttled response was written: no request is read before this time (Date.now() ms). */
   private mutedUntil = 0;
   private drainTimer: NodeJS.Timeout | undefined;
@@ -350,8 +355,33 @@ export class ProxyConnection {
       this.upstream.resume();
   }
 
+  /** Closes the connection if isolate() cut it (a heal: the client reconnects). */
+  closeIfIsolated(): void {
+    if (this.isolated) this.close();
+  }
+
+  /** The upstream address this connection relays to ("host:port"). */
+  get upstreamAt(): string {
+    return this.upstreamAddress;
+  }
+
+  /**
+   * A network partition between the client and this broker: from now on nothing crosses either way
+   * (bytes already queued or held by a delay are dropped when they would be written), and both
+   * sockets keep being read so the peers' bytes are swallowed, not left in the kernel.
+   */
+  isolate(): void {
+    if (this.isolated || this.closed) return;
+    this.isolated = true;
+    this.clientPauses.clear();
+    this.upstreamPauses.clear();
+    this.client.resume();
+    this.upstream.resume();
+  }
+
   private onClientData(chunk: Buffer): void {
     this.shared.stats.bytesFromClients += chunk.length;
+    if (this.isolated) return;
     let events: FrameEvent[];
     try {
       events = this.clientFrames.push(chunk);
@@ -553,6 +583,7 @@ export class ProxyConnection {
   }
 
   private sendUpstream(bytes: Buffer): void {
+    if (this.isolated) return;
     if (
       !this.upstream.write(bytes) &&
       this.upstream.writableLength > MAX_UNSENT_BYTES &&
@@ -759,6 +790,7 @@ export class ProxyConnection {
 
   private onUpstreamData(chunk: Buffer): void {
     this.shared.stats.bytesFromBrokers += chunk.length;
+    if (this.isolated) return;
     let events: FrameEvent[];
     try {
       events = this.upstreamFrames.push(chunk);
@@ -1004,6 +1036,7 @@ export class ProxyConnection {
   }
 
   private writeClient(bytes: Buffer): void {
+    if (this.isolated) return;
     if (
       !this.client.write(bytes) &&
       this.client.writableLength > MAX_UNSENT_BYTES &&

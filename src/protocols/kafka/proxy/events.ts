@@ -42,6 +42,11 @@ export interface ConnectionEvent {
    * with why it failed ("127.0.0.1:9092: ECONNREFUSED").
    */
   refused?: string[];
+  /**
+   * "isolated": the connection is held, relayed to no broker, because the brokers it would reach are
+   * cut off from the clients (isolate()); `upstream` names them.
+   */
+  held?: "isolated";
 }
 
 /** A connection closed because a frame could not be understood; other connections go on. */

@@ -66,6 +66,17 @@ export interface KafkaProxy {
   reseed(seed: number): void;
   /** Lets every request a delay rule holds go on now (the test that delayed them stopped). */
   releaseHeld(): void;
+  /**
+   * Cuts the clients off one broker ("host:port", one of the upstream addresses or a node's): its
+   * open connections swallow what flows both ways, new connections to its listener are accepted and
+   * held unanswered (as a network that drops packets would), and bootstrap connections skip it (the
+   * `connection` event lists it in `refused` as "isolated"). heal() ends it.
+   */
+  isolate(upstream: string): void;
+  /** Ends isolate(): what it held is closed (the clients reconnect) and new connections pass. */
+  heal(upstream: string): void;
+  /** The upstream addresses isolate() cut off, in the order they were isolated. */
+  isolated(): string[];
   /** Installed rules with how often each matched and fired. */
   rules(): { id: number; rule: string; matched: number; fired: number }[];
   readonly stats: Readonly<ProxyStats>;
@@ -110,6 +121,8 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     ...bootstrapCandidates.filter(recentlyRefused),
   ];
   const bootstrapTarget = () => bootstrapOrder()[0]!;
+  /** Upstream addresses cut off from the clients (isolate()), and the client sockets held for each. */
+  const isolated = new Map<string, Set<Socket>>();
   const bootstrapUpstream = bootstrapCandidates[0]!;
   const emit = (e: KafkaProxyEvent) => {
     try {
@@ -211,6 +224,7 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
     client.once("close", () => sockets.delete(client));
     if (listenerName === "bootstrap" && bootstrapCandidates.length > 1) return failOver(id, client);
     const up = target();
+    if (isolated.has(addressOf(up))) return hold(id, listenerName, client, [addressOf(up)]);
     attach(id, listenerName, client, up, track(connect({ host: up.host, port: up.port })), []);
   }
 
@@ -245,14 +259,42 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
   }
 
   /**
+   * A client connection to isolated brokers: accepted, never relayed nor answered, what it sends is
+   * swallowed. Closed when one of `upstreams` heals (the client reconnects) or by the client.
+   */
+  function hold(id: string, listenerName: string, client: Socket, upstreams: string[]): void {
+    for (const u of upstreams) isolated.get(u)?.add(client);
+    client.on("data", () => undefined);
+    client.on("error", () => undefined);
+    client.once("close", () => {
+      for (const u of upstreams) isolated.get(u)?.delete(client);
+      emit({ type: "connection", action: "close", connection: id, listener: "", upstream: "" });
+    });
+    stats.connectionsTotal++;
+    emit({
+      type: "connection",
+      action: "open",
+      connection: id,
+      listener: listenerName,
+      upstream: upstreams.join(","),
+      held: "isolated",
+    });
+  }
+
+  /**
    * A bootstrap connection of a cluster: connects to each bootstrap address in turn until one accepts,
    * holding the client's bytes meanwhile (its socket is not read until then). An address that refuses,
    * is unreachable or does not accept within FAILOVER_CONNECT_MS is remembered as refused. When none
    * accepts, the client's connection is closed with a warning naming every address and why.
    */
   function failOver(id: string, client: Socket): void {
-    const order = bootstrapOrder();
-    const refused: string[] = [];
+    const all = bootstrapOrder();
+    const order = all.filter((a) => !isolated.has(addressOf(a)));
+    // A client cut off from every broker reaches none: its connection is held, as the network holds it.
+    if (order.length === 0) return hold(id, "bootstrap", client, all.map(addressOf));
+    const refused: string[] = all
+      .filter((a) => isolated.has(addressOf(a)))
+      .map((a) => `${addressOf(a)}: isolated`);
     let pending: Socket | undefined;
     let timer: NodeJS.Timeout | undefined;
     const clientGone = () => {
@@ -368,6 +410,20 @@ export async function startKafkaProxy(options: KafkaProxyOptions): Promise<Kafka
       if (active.length === 0) nextRuleId = 1;
     },
     releaseHeld: () => held.releaseAll(),
+    isolate(upstream) {
+      parseHostPort(upstream);
+      if (isolated.has(upstream)) return;
+      isolated.set(upstream, new Set());
+      for (const c of connections) if (c.upstreamAt === upstream) c.isolate();
+    },
+    heal(upstream) {
+      const heldSockets = isolated.get(upstream);
+      if (!heldSockets) return;
+      isolated.delete(upstream);
+      for (const s of heldSockets) s.destroy();
+      for (const c of [...connections]) if (c.upstreamAt === upstream) c.closeIfIsolated();
+    },
+    isolated: () => [...isolated.keys()],
     rules: () =>
       active.map((r) => ({ id: r.id, rule: r.rule.description, matched: r.matched, fired: r.fired })),
     stats,

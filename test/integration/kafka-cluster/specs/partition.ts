@@ -6,7 +6,9 @@
 // and elects another leader. Java follows (through the proxy: every broker's address in Metadata is one
 // of the proxy's listeners) and its sends are acknowledged again during the cut; librdkafka does not
 // (see below) and carries on after the heal. Then the producer is stopped and every record it was told
-// was written is in the partition, once.
+// was written is in the partition, once. With `clients: true` (partition-clients.spec.ts) the clients
+// lose the old leader too (isolate(clients=True): the proxy holds their connections to it), and
+// librdkafka follows during the cut as Java does.
 import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
 import {
@@ -27,7 +29,8 @@ const producers = { java: verifiableProducer, librdkafka: librdkafkaProducer };
 /** Whether the client's sends are acknowledged again while the old leader is still cut off. */
 const FOLLOWS_DURING_CUT: Record<Client, boolean> = { java: true, librdkafka: false };
 
-export function partitionSpec(client: Client) {
+export function partitionSpec(client: Client, o: { clients?: boolean } = {}) {
+  const follows = Boolean(o.clients) || FOLLOWS_DURING_CUT[client];
   return defineSpec(async (fb) => {
     const broker = fb.interface("broker", "kafka", 0);
     const kafka = fb.service("kafka", {
@@ -44,7 +47,9 @@ export function partitionSpec(client: Client) {
       "isolated_leader_loses_no_acknowledged_record",
       async () => {
         await steady(fb, kafka, TOPIC);
-        const isolated = await kafka.select("leader", { topic: TOPIC }).isolate();
+        const isolated = await kafka
+          .select("leader", { topic: TOPIC })
+          .isolate(o.clients ? { clients: true } : {});
         const old = Number(isolated.node);
         const cutAt = (await fb.events({ where: (e) => e.type === "service_action" }))[0]!.seq;
         const moved = await until("another leader", async () => {
@@ -52,15 +57,16 @@ export function partitionSpec(client: Client) {
           return p.leader >= 0 && p.leader !== old ? p : undefined;
         });
         fb.assertTrue(moved.leader !== old, `leadership moved from node ${old} to node ${moved.leader}`);
-        if (FOLLOWS_DURING_CUT[client]) {
+        if (follows) {
           // Java follows: sends are acknowledged again while the old leader is still cut off (its
-          // metadata requests go to the least loaded broker, one that knows the new leader).
+          // metadata requests go to the least loaded broker, one that knows the new leader). So does
+          // librdkafka when the old leader is cut off from the clients too.
           await until("20 records acknowledged after the cut", async () =>
             (await acked(cutAt)).length >= 20 ? true : undefined,
           );
         }
         await kafka.heal();
-        if (!FOLLOWS_DURING_CUT[client]) {
+        if (!follows) {
           // librdkafka 2.0.2 keeps sending to the old leader while it is cut off: isolate() cuts the
           // brokers' links, not the clients', and the old leader's stale metadata still names itself.
           // Its sends time out; after the heal the old leader learns it was fenced and the producer
