@@ -8,7 +8,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { setTimeout as sleep } from "node:timers/promises";
 import { parseClusterSettings, clusterServerProperties } from "../../src/protocols/kafka/cluster/service.js";
 import { openLinks } from "../../src/protocols/kafka/cluster/links.js";
-import { serverProperties } from "../../src/launch/kafka-local/server-properties.js";
+import { controllerHosts, serverProperties } from "../../src/launch/kafka-local/server-properties.js";
 import { startKafkaProxy, type KafkaProxyEvent } from "../../src/protocols/kafka/proxy/index.js";
 import { encodeRequest } from "../../src/protocols/kafka/wire/index.js";
 
@@ -62,7 +62,7 @@ test("cluster settings: defaults, broker config, and errors naming the service a
   assert.throws(() => parseClusterSettings("kafka", "{"), /FAULTBOX_KAFKA_CLUSTER is not valid JSON/);
 });
 
-test("server.properties with links: a replication listener per source node, peers and voters at their links", () => {
+test("server.properties with links: a replication listener per source node, peers at their links, controllers by names each node's hosts file resolves to its gates", () => {
   const nodes = [1, 2, 3].map((id) => ({
     nodeId: id,
     brokerPort: 9000 + id,
@@ -92,12 +92,19 @@ test("server.properties with links: a replication listener per source node, peer
   assert.equal(props["inter.broker.listener.name"], "REPL_2");
   assert.equal(
     props["controller.quorum.voters"],
-    "1@127.0.0.1:8021,2@127.0.0.1:9102,3@127.0.0.1:8023",
-    "node 2 reaches the other voters through its links, itself directly",
+    "1@faultbox-controller-1:9101,2@faultbox-controller-2:9102,3@faultbox-controller-3:9103",
+    "the voters by name, on their own controller ports",
   );
   assert.equal(
     props.listeners,
-    "PLAINTEXT://127.0.0.1:9002,CONTROLLER://127.0.0.1:9102,REPL_1://127.0.0.1:9221,REPL_2://127.0.0.1:9222,REPL_3://127.0.0.1:9223",
+    "PLAINTEXT://127.0.0.1:9002,CONTROLLER://faultbox-controller-2:9102,REPL_1://127.0.0.1:9221,REPL_2://127.0.0.1:9222,REPL_3://127.0.0.1:9223",
+    "node 2's controller listener is bound at its name, which the quorum's leader tells its followers",
+  );
+  assert.equal(
+    controllerHosts(2, nodes, "127.0.0.1", "box"),
+    "127.0.0.1 localhost box\n::1 localhost\n" +
+      "127.0.2.1 faultbox-controller-1\n127.0.0.1 faultbox-controller-2\n127.0.2.3 faultbox-controller-3\n",
+    "node 2's JVM finds node j's controller at the gate 2 -> j (127.0.2.j), its own at its listener",
   );
   assert.equal(
     props["advertised.listeners"],
@@ -123,9 +130,12 @@ async function echoServer(): Promise<{ port: number; server: Server; sockets: Se
   return { port: (server.address() as AddressInfo).port, server, sockets };
 }
 
-function client(port: number): Promise<{ socket: Socket; received: string[]; closed: Promise<void> }> {
+function client(
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ socket: Socket; received: string[]; closed: Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, "127.0.0.1");
+    const socket = connect(port, host);
     const received: string[] = [];
     const closed = new Promise<void>((r) => socket.once("close", () => r()));
     socket.on("data", (d) => received.push(d.toString()));
@@ -149,18 +159,24 @@ test("a link gate relays, swallows and holds while cut, and closes what it held 
         to: 2,
         replication: { host: "127.0.0.1", port: controller.port },
         controller: { host: "127.0.0.1", port: controller.port },
+        controllerGate: { host: "127.0.1.2", port: controller.port },
       },
     ],
     { seed: 1 },
   );
   try {
+    assert.deepEqual(
+      links.controller(1, 2),
+      { host: "127.0.1.2", port: controller.port },
+      "the controller gate listens where node 1 resolves node 2's controller name: its own address, node 2's port",
+    );
     const gate = links.controller(1, 2).port;
-    const before = await client(gate);
+    const before = await client(gate, "127.0.1.2");
     before.socket.write("a");
     await until(() => before.received.join("") === "echo:a", "relayed before the cut");
     links.cut(1, 2);
     before.socket.write("b");
-    const held = await client(gate);
+    const held = await client(gate, "127.0.1.2");
     held.socket.write("c");
     await sleep(200);
     assert.equal(before.received.join(""), "echo:a", "nothing passes an open connection while cut");
@@ -169,7 +185,7 @@ test("a link gate relays, swallows and holds while cut, and closes what it held 
     links.heal(1, 2);
     await before.closed;
     await held.closed;
-    const after = await client(gate);
+    const after = await client(gate, "127.0.1.2");
     after.socket.write("d");
     await until(() => after.received.join("") === "echo:d", "relayed again after the heal");
     after.socket.destroy();

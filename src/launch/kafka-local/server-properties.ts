@@ -30,6 +30,35 @@ export interface InterBrokerAddresses {
 /** The listener node j's inter-broker traffic arrives on, at every node. */
 export const replicationListener = (from: number) => `REPL_${from}`;
 
+/**
+ * With inter-broker routes, the host name node k's controller listener is bound and known by. A node
+ * of a combined broker+controller cluster may not advertise its controller listener, so the leader of
+ * the quorum tells its followers the address it is bound at (KRaft's leader endpoints, sent in
+ * BeginQuorumEpoch), and a follower that learned it connects there, past any gate. Bound at a name
+ * instead, and every node's JVM resolving names through a hosts file of its own (controllerHosts,
+ * `-Djdk.net.hosts.file`), the name leads node k itself to its listener and node j to the gate j -> k.
+ */
+export const controllerHostName = (node: number) => `faultbox-controller-${node}`;
+
+/**
+ * The loopback address of the gate from node `from` to node `to`'s controller: one per ordered pair,
+ * on the same port as `to`'s controller listener (bound at 127.0.0.1), which the name resolves to.
+ */
+export const controllerGateHost = (from: number, to: number) => `127.0.${from}.${to}`;
+
+/**
+ * The hosts file of node `node`'s JVM with inter-broker routes: every controller name at the gate from
+ * this node (its own at `host`), and this machine's own names, which the JVM may look up too.
+ */
+export function controllerHosts(node: number, all: NodePorts[], host: string, machineName: string): string {
+  const lines = [`${host} localhost ${machineName}`, "::1 localhost"];
+  for (const n of all)
+    lines.push(
+      `${n.nodeId === node ? host : controllerGateHost(node, n.nodeId)} ${controllerHostName(n.nodeId)}`,
+    );
+  return lines.join("\n") + "\n";
+}
+
 export function serverProperties(
   node: NodePorts,
   all: NodePorts[],
@@ -75,13 +104,11 @@ export function serverProperties(
   if (routes && node.replicationPorts) {
     const at = (a: { host: string; port: number }) => `${a.host}:${a.port}`;
     const names = all.map((n) => replicationListener(n.nodeId));
+    // Controllers by name (see controllerHostName): this node's hosts file sends each to its gate.
     props["controller.quorum.voters"] = all
-      .map((n) =>
-        n.nodeId === node.nodeId
-          ? `${n.nodeId}@${host}:${n.controllerPort}`
-          : `${n.nodeId}@${at(routes.controller(node.nodeId, n.nodeId))}`,
-      )
+      .map((n) => `${n.nodeId}@${controllerHostName(n.nodeId)}:${n.controllerPort}`)
       .join(",");
+    props.listeners = `PLAINTEXT://${host}:${node.brokerPort},CONTROLLER://${controllerHostName(node.nodeId)}:${node.controllerPort}`;
     props.listeners += all
       .map((n) => `,${replicationListener(n.nodeId)}://${host}:${node.replicationPorts![n.nodeId]}`)
       .join("");

@@ -3,7 +3,7 @@
 // stop (or the owner's death) removes.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLogged } from "../process-guard/run-logged.js";
 import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
@@ -16,7 +16,13 @@ import {
   type GuardedProcess,
 } from "../process-guard/guarded-process.js";
 import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
-import { serverProperties, type InterBrokerAddresses, type NodePorts } from "./server-properties.js";
+import {
+  controllerGateHost,
+  controllerHosts,
+  serverProperties,
+  type InterBrokerAddresses,
+  type NodePorts,
+} from "./server-properties.js";
 import { kafkaToolMainClass } from "./versions.js";
 import { nodeControl, type KafkaNodeControl } from "./nodes.js";
 import { waitForProduce, type ReadinessProbe } from "./readiness.js";
@@ -77,6 +83,11 @@ export interface InterBrokerTarget {
   replication: { host: string; port: number };
   /** `to`'s controller listener. */
   controller: { host: string; port: number };
+  /**
+   * Where the gate from `from` to `to`'s controller must listen: `from` resolves `to`'s controller
+   * name there (see controllerHostName in server-properties.ts).
+   */
+  controllerGate: { host: string; port: number };
 }
 
 export interface InterBrokerRoutes extends InterBrokerAddresses {
@@ -217,6 +228,9 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
 
   const java = install.java.path;
   const cp = ["-cp", install.classpath];
+  /** With inter-broker routes, each node's JVM resolves the controllers' names through its own hosts file. */
+  const hostsFlag = (nodeId: number) =>
+    opts.interBroker ? [`-Djdk.net.hosts.file=${join(dir, `node-${nodeId}`, "hosts")}`] : [];
   /** Starts (or starts again, on its data) the broker JVM of one node, after `prefix` (a supervisor). */
   const spawnNode = (nodeId: number, prefix: readonly string[] = []) => {
     const nodeDir = join(dir, `node-${nodeId}`);
@@ -232,6 +246,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         "-XX:-UsePerfData",
         "-XX:+ExitOnOutOfMemoryError",
         "-Djava.awt.headless=true",
+        ...hostsFlag(nodeId),
         ...loggingFlags(install, install.brokerLogConfig),
         ...cp,
         kafkaToolMainClass("kafka-server", install.release),
@@ -258,6 +273,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
               to: to.nodeId,
               replication: { host, port: to.replicationPorts![from.nodeId]! },
               controller: { host, port: to.controllerPort },
+              controllerGate: { host: controllerGateHost(from.nodeId, to.nodeId), port: to.controllerPort },
             })),
         ),
       );
@@ -269,6 +285,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         const nodeDir = join(dir, `node-${n.nodeId}`);
         mkdirSync(join(nodeDir, "data"), { recursive: true });
         const props = join(nodeDir, "server.properties");
+        if (routes) writeFileSync(join(nodeDir, "hosts"), controllerHosts(n.nodeId, nodes, host, hostname()));
         writeFileSync(
           props,
           serverProperties(
@@ -289,6 +306,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
           "-XX:+UseSerialGC",
           "-XX:TieredStopAtLevel=1",
           "-XX:-UsePerfData",
+          ...hostsFlag(n.nodeId),
           ...loggingFlags(install, install.toolLogConfig),
           ...cp,
           kafkaToolMainClass("kafka-storage", install.release),

@@ -5,8 +5,12 @@ import { faultboxTest, type JsonEvent, type JsonTest } from "../seed/cli.js";
 
 export const specs = "test/integration/kafka-cluster/specs";
 
+/** One run per spec file in this process: tests that check different tests of a spec share it. */
+const runs = new Map<string, ReturnType<typeof faultboxTest>>();
+
 export async function passing(spec: string, name: string): Promise<JsonTest> {
-  const r = await faultboxTest(`${specs}/${spec}`, "--seed", "13");
+  if (!runs.has(spec)) runs.set(spec, faultboxTest(`${specs}/${spec}`, "--seed", "13"));
+  const r = await runs.get(spec)!;
   const t = r.json.tests.find((x) => x.name === name);
   assert.ok(t, `no result for ${name}; stderr:\n${r.stderr.slice(-3000)}`);
   assert.equal(t.result, "pass", `${t.reason}\n${r.stderr.slice(-3000)}`);

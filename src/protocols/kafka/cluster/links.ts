@@ -32,11 +32,14 @@ class Gate {
     server.on("connection", (client) => this.accept(client));
   }
 
-  static async open(target: () => { host: string; port: number }): Promise<Gate> {
+  static async open(
+    target: () => { host: string; port: number },
+    at: { host: string; port: number } = { host: HOST, port: 0 },
+  ): Promise<Gate> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen({ host: HOST, port: 0 }, () => resolve());
+      server.listen(at, () => resolve());
     });
     return new Gate(server, (server.address() as AddressInfo).port, target);
   }
@@ -132,7 +135,8 @@ export async function openLinks(targets: InterBrokerTarget[], o: LinkOptions): P
         Number(proxy.bootstrap.slice(proxy.bootstrap.lastIndexOf(":") + 1)),
       ];
       const replication = await Gate.open(() => ({ host, port }));
-      const controller = await Gate.open(() => t.controller);
+      // At the address t.from resolves t.to's controller name to (see controllerHostName).
+      const controller = await Gate.open(() => t.controller, t.controllerGate);
       links.set(name, { replication, controller, proxy, ids: new Map() });
     }
   } catch (err) {
@@ -149,7 +153,10 @@ export async function openLinks(targets: InterBrokerTarget[], o: LinkOptions): P
   };
   return {
     replication: (from, to) => ({ host: HOST, port: link(from, to).replication.port }),
-    controller: (from, to) => ({ host: HOST, port: link(from, to).controller.port }),
+    controller: (from, to) => {
+      const gate = targets.find((t) => t.from === from && t.to === to)?.controllerGate;
+      return { host: gate?.host ?? HOST, port: link(from, to).controller.port };
+    },
     cut(from, to) {
       const l = link(from, to);
       l.replication.setCut();
