@@ -90,6 +90,16 @@ export async function openDatabase(url: string, timeoutMs: number): Promise<pg.P
 export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let failed = false;
+  // The pool listens for a connection's errors only while it is idle. Checked out, a connection the
+  // server ends between two queries (its crash recovery after an I/O fault terminates every backend)
+  // emits 'error' on the client, and an error nobody listens to would end the whole service: the
+  // client that sent the request would see its connection closed instead of a 5xx. The next query
+  // fails too, and that failure is what the caller handles.
+  const onError = (err: Error) => {
+    failed = true;
+    warn("database connection failed during a transaction", { error: errorText(err) });
+  };
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const result = await fn(client);
@@ -101,6 +111,7 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient
     throw err;
   } finally {
     // after a failure the connection may be broken (server restart, I/O fault): do not reuse it
+    client.off("error", onError);
     client.release(failed);
   }
 }
