@@ -126,6 +126,7 @@ const SHARED_HEAVY = [
   "kafka-proxy/held-and-throttled",
   "kafka-proxy/transparency",
   "kafka-proxy/rules",
+  "foundation/kafka-cds",
 ].map((name) => `test/integration/${name}.test.ts`);
 
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.

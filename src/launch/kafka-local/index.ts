@@ -12,6 +12,7 @@ export type { KafkaNodeControl } from "./nodes.js";
 export { resolveKafka, faultboxCacheDir } from "./resolve.js";
 export type { KafkaInstall } from "./resolve.js";
 export { kafkaToolCommand, kafkaToolArgv, isKafkaTool } from "./tools.js";
+export { cdsArchiveFlags } from "./cds.js";
 export {
   canonicalKafkaVersion,
   KAFKA_TOOLS,

@@ -3,6 +3,7 @@
 //   spawn(argv[0], [...argv.slice(1), "--bootstrap-server", bootstrap, "--topic", "t"]);
 import { resolveKafka, loggingFlags, type KafkaInstall } from "./resolve.js";
 import { kafkaToolMainClass, KAFKA_TOOLS, type KafkaTool } from "./versions.js";
+import { cdsArchiveFlags } from "./cds.js";
 
 // Short-lived tools start faster with only the C1 compiler; perf tools need the full JIT to measure
 // anything meaningful.
@@ -22,6 +23,8 @@ export function kafkaToolArgv(tool: KafkaTool, install: KafkaInstall): string[] 
   return [
     install.java.path,
     ...jvmFlags(tool),
+    // The broker's class archive, once built (cds.ts): the client classes tools share with it load faster.
+    ...cdsArchiveFlags(install),
     ...loggingFlags(install, install.toolLogConfig),
     "-cp",
     install.classpath,

@@ -14,7 +14,8 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-function tryAcquire(lockPath: string): boolean {
+/** Takes the lock if it is free (or its holder is gone: then it is removed and a second try takes it). */
+export function tryAcquire(lockPath: string): boolean {
   try {
     const fd = openSync(lockPath, "wx");
     writeSync(fd, String(process.pid));

@@ -7,6 +7,11 @@
 // way from Node. This covers the cases PR_SET_PDEATHSIG cannot: the owner may be a process other than
 // the parent (the test runner owns services started by a test file), and the service's own children
 // (PostgreSQL backends) go too.
+//
+// A stop lets the watchdog shell reap the service before it exits (it traps the group's SIGTERM and
+// waits again, and waits for its poller too): a child it left behind would be reparented to init as a
+// zombie, and the group counts as alive until init reaps it (about 1.2 s on the sandbox this project
+// is built on, whose init reaps slowly), which every stop waited out.
 import { spawn } from "node:child_process";
 import { openSync, closeSync, readFileSync, rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -21,6 +26,7 @@ svc=$!
 echo "$svc" > "$pidfile"
 if [ -n "$owner" ]; then
   (
+    trap 'exit 0' TERM
     while alive "$owner"; do sleep 0.5; done
     trap '' TERM INT HUP
     kill -s "$sig" "$svc" 2>/dev/null
@@ -31,8 +37,10 @@ if [ -n "$owner" ]; then
   ) &
   poller=$!
 fi
+trap : TERM
 wait "$svc"; status=$?
-[ -n "\${poller:-}" ] && kill "$poller" 2>/dev/null
+while kill -0 "$svc" 2>/dev/null; do wait "$svc"; status=$?; done
+if [ -n "\${poller:-}" ]; then kill "$poller" 2>/dev/null; wait "$poller"; fi
 exit $status
 `;
 

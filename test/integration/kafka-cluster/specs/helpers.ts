@@ -3,7 +3,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SpecApi } from "../../../../src/index.js";
 import { fileURLToPath } from "node:url";
-import { resolveKafka } from "../../../../src/launch/kafka-local/index.js";
+import { cdsArchiveFlags, resolveKafka } from "../../../../src/launch/kafka-local/index.js";
 import { tool } from "../../../support/tools.js";
 
 /** A word for sh -c. */
@@ -25,6 +25,7 @@ export async function verifiableProducer(
     install.java.path,
     "-Xmx192m",
     "-XX:TieredStopAtLevel=1",
+    ...cdsArchiveFlags(install),
     "-cp",
     install.classpath,
     "org.apache.kafka.tools.VerifiableProducer",
@@ -56,6 +57,12 @@ type ProducerOptions = { topic: string; acks: "all" | "1"; throughput: number };
 export function librdkafkaProducer(fb: SpecApi, broker: { addr: string }, options: ProducerOptions) {
   const script = fileURLToPath(new URL("./python/verifiable_producer.py", import.meta.url));
   return reportingProducer(fb, broker, [tool("python-confluent-kafka"), script], options);
+}
+
+/** The same reports from a kafkajs producer (node/verifiable_producer.mjs), idempotent when acks is "all". */
+export function kafkajsProducer(fb: SpecApi, broker: { addr: string }, options: ProducerOptions) {
+  const script = fileURLToPath(new URL("./node/verifiable_producer.mjs", import.meta.url));
+  return reportingProducer(fb, broker, [process.execPath, script], options);
 }
 
 /** A producer program taking BOOTSTRAP TOPIC ACKS THROUGHPUT that prints VerifiableProducer's lines. */
