@@ -8,6 +8,8 @@
 //     specs/partition-librdkafka.spec.ts: the same with a librdkafka producer (confluent-kafka);
 //     specs/partition-clients.spec.ts: librdkafka again, the leader cut off from the clients too
 //     (isolate(clients=True)), which makes librdkafka follow during the cut.
+//   - specs/partition-kafkajs.spec.ts: the same with a kafkajs producer (short request timeout and
+//     metadata age, as a user expecting failovers sets them).
 //   (kafka.controller(), the active KRaft controller, is in controller.test.ts.)
 //   - specs/isr.spec.ts: replica Fetch requests of one follower delayed on its link to the leader; the
 //     follower leaves the ISR (Metadata and Java's kafka-topics agree) and rejoins after the window.
@@ -56,6 +58,11 @@ for (const [client, spec] of [
 test("isolate(clients=True) cuts the clients off the old leader too: the librdkafka producer follows during the cut and loses nothing", async () => {
   // Without clients=True it sends to the old leader until the heal (0 acknowledged during the cut).
   const duringCut = await isolatedLeaderLosesNothing("librdkafka", "partition-clients.spec.ts", true);
+  assert.ok(duringCut >= 20, `records acknowledged during the cut: ${duringCut}`);
+});
+
+test("isolate(clients=True) with a kafkajs producer: it follows during the cut and loses nothing", async () => {
+  const duringCut = await isolatedLeaderLosesNothing("kafkajs", "partition-kafkajs.spec.ts", true);
   assert.ok(duringCut >= 20, `records acknowledged during the cut: ${duringCut}`);
 });
 
