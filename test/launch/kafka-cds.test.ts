@@ -163,7 +163,7 @@ test("too short a class list builds nothing; a failed start abandons training wi
   }
 });
 
-test("a lock left by a dead trainer is taken over; no training under the supervisor; FAULTBOX_KAFKA_CDS=0 uses and trains nothing", () => {
+test("a lock left by a dead trainer is taken over; no training under the supervisor; FAULTBOX_KAFKA_CDS=0 or an old Java uses and trains nothing", () => {
   const { install, home, cdsDir } = fakeInstall();
   try {
     const first = planCds(install, 1);
@@ -186,6 +186,12 @@ test("a lock left by a dead trainer is taken over; no training under the supervi
     assert.deepEqual(off.formatFlags(1), []);
     assert.deepEqual(readdirSync(cdsDir), []);
     assert.deepEqual(cdsArchiveFlags(install, { FAULTBOX_KAFKA_CDS: "0" }), []);
+
+    // A Java older than 11 gets no CDS flag at all (its archives hold no application classes).
+    const old = { ...install, java: { ...install.java, major: 8 } };
+    assert.equal(planCds(old, 1).training, undefined);
+    assert.deepEqual(planCds(old, 1).brokerFlags(1, true), []);
+    assert.deepEqual(cdsArchiveFlags(old), []);
   } finally {
     rmSync(home, { recursive: true, force: true });
   }

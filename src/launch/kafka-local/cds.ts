@@ -84,6 +84,10 @@ const NONE: CdsPlan = {
   abandon: () => undefined,
 };
 
+/** Not turned off, and a Java whose archives hold application classes (10+; Kafka needs 11+ anyway). */
+const usable = (install: KafkaInstall, env: NodeJS.ProcessEnv) =>
+  env.FAULTBOX_KAFKA_CDS !== "0" && install.java.major >= 11;
+
 /** Takes `lock` if no live process holds it (no waiting: a start that cannot train just does not). */
 function tryLock(lock: string): boolean {
   try {
@@ -95,7 +99,7 @@ function tryLock(lock: string): boolean {
 
 /** The archive flag, for any JVM on the install's classpath (tools too), when the archive exists. */
 export function cdsArchiveFlags(install: KafkaInstall, env: NodeJS.ProcessEnv = process.env): string[] {
-  if (env.FAULTBOX_KAFKA_CDS === "0") return [];
+  if (!usable(install, env)) return [];
   try {
     const archive = join(dirname(install.libDir), "cds", `${archiveKey(install)}.jsa`);
     return existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [];
@@ -115,7 +119,7 @@ export function planCds(
   env: NodeJS.ProcessEnv = process.env,
   mayTrain = true,
 ): CdsPlan {
-  if (env.FAULTBOX_KAFKA_CDS === "0") return NONE;
+  if (!usable(install, env)) return NONE;
   let dir: string;
   let key: string;
   try {
@@ -138,8 +142,13 @@ export function planCds(
   ];
   const training = { lists, lock, target: archive };
   const release = () => {
-    for (const l of lists) rmSync(l, { force: true });
-    rmSync(lock, { force: true });
+    for (const f of [...lists, lock]) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        // an unwritable cache: nothing more to do
+      }
+    }
   };
   const trainer = (nodeId: number, list: string) =>
     nodeId === trainerNode ? [`-XX:DumpLoadedClassList=${list}`] : [];
@@ -156,6 +165,8 @@ export function planCds(
     finish: async () => {
       try {
         await buildArchive(install, training, join(dir, `${key}.failed`));
+      } catch {
+        // The broker is up: a build that could not even write its files only means no archive yet.
       } finally {
         release();
       }
