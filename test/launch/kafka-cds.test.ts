@@ -30,6 +30,7 @@ for a in "$@"; do
   esac
 done
 echo "fake dump of $list" >&2
+if [ -n "$FAKE_JAVA_SLEEP" ]; then exec sleep "$FAKE_JAVA_SLEEP"; fi
 if [ -n "$FAKE_JAVA_EXIT" ]; then exit "$FAKE_JAVA_EXIT"; fi
 cp "$list" "$archive"
 `;
@@ -139,6 +140,26 @@ test("a failed archive build leaves a marker with the JVM's output and is not tr
     assert.deepEqual(next.brokerFlags(1, true), []);
   } finally {
     delete process.env.FAKE_JAVA_EXIT;
+    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test("a build that runs out of time leaves no marker: the next start trains again", async () => {
+  const { install, home, cdsDir } = fakeInstall();
+  process.env.FAKE_JAVA_SLEEP = "30";
+  try {
+    const plan = planCds(install, 1, process.env, true, 300);
+    writeFileSync(
+      flagValue(plan.formatFlags(1), "DumpLoadedClassList")!,
+      classes("f", 1200).join("\n") + "\n",
+    );
+    await plan.finish();
+    assert.deepEqual(readdirSync(cdsDir), [], "no archive, no marker, no list or lock left");
+    const next = planCds(install, 1);
+    assert.ok(next.training, "tried again");
+    next.abandon();
+  } finally {
+    delete process.env.FAKE_JAVA_SLEEP;
     rmSync(home, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,6 @@
 // Class data sharing (CDS) for the local Kafka JVMs: an archive of the classes a broker loads, parsed and
 // verified once, that later JVMs map instead of loading the same ~7,000 classes from ~100 jars again.
-// Measured on this project's 2-core machine (Java 17, Kafka 4.1.1, idle; docs/kafka.md): a broker
+// Measured on this project's 2-core machine (Java 17, Kafka 4.1.1, idle; docs/foundation.md): a broker
 // start from launch to "Kafka Server started" 2.7-2.9 s → 1.5-1.7 s, its CPU 4.6-4.8 s → 2.5-2.8 s; the
 // storage format 0.8-1.7 s → 0.45-0.6 s. It changes nothing the broker does, only how its classes load.
 //
@@ -12,7 +12,8 @@
 // JDK or a re-fetched install gets an archive of its own; the JVM itself also checks the archive
 // against its classpath and silently loads classes the usual way when they differ.
 // A build that fails leaves <key>.failed (with the dump's output) and is not tried again until that file
-// is removed. FAULTBOX_KAFKA_CDS=0 turns all of it off.
+// is removed; one that runs out of time (DUMP_TIMEOUT_MS, a very loaded machine) is tried again by the
+// next start. FAULTBOX_KAFKA_CDS=0 turns all of it off.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
@@ -118,6 +119,7 @@ export function planCds(
   trainerNode: number,
   env: NodeJS.ProcessEnv = process.env,
   mayTrain = true,
+  dumpTimeoutMs = DUMP_TIMEOUT_MS,
 ): CdsPlan {
   if (!usable(install, env)) return NONE;
   let dir: string;
@@ -164,7 +166,7 @@ export function planCds(
     formatFlags: (nodeId) => trainer(nodeId, lists[0]!),
     finish: async () => {
       try {
-        await buildArchive(install, training, join(dir, `${key}.failed`));
+        await buildArchive(install, training, join(dir, `${key}.failed`), dumpTimeoutMs);
       } catch {
         // The broker is up: a build that could not even write its files only means no archive yet.
       } finally {
@@ -194,6 +196,7 @@ async function buildArchive(
   install: KafkaInstall,
   training: { lists: string[]; target: string },
   failedMarker: string,
+  timeoutMs: number,
 ): Promise<void> {
   // One list from both runs: the format's classes first, then the broker's (a class once; lambda and
   // other @-lines kept in order after the classes they name).
@@ -207,9 +210,39 @@ async function buildArchive(
   if (merged.length < 1000) return; // a broker that loaded this little is not worth archiving yet
   const list = `${training.target}.${process.pid}.classlist`;
   const partial = `${training.target}.${process.pid}.partial`;
-  writeFileSync(list, merged.join("\n") + "\n");
   const out: Buffer[] = [];
-  const code = await new Promise<number>((resolve) => {
+  let timedOut = false;
+  let code: number;
+  try {
+    writeFileSync(list, merged.join("\n") + "\n");
+    code = await dump(install, list, partial, out, timeoutMs, () => (timedOut = true));
+  } finally {
+    rmSync(list, { force: true });
+  }
+  if (code === 0 && existsSync(partial)) {
+    renameSync(partial, training.target);
+    return;
+  }
+  rmSync(partial, { force: true });
+  if (timedOut) return; // a machine too busy this time: the next start tries again
+  // Not tried again: a JVM that cannot dump an archive will not learn to on the next start.
+  writeFileSync(
+    failedMarker,
+    `java -Xshare:dump exited ${code} (${new Date().toISOString()}); remove this file to try again\n` +
+      Buffer.concat(out).toString("utf8").slice(-20_000),
+  );
+}
+
+/** Runs `java -Xshare:dump`; its exit code (-1: killed or not started), its output into `out`. */
+function dump(
+  install: KafkaInstall,
+  list: string,
+  partial: string,
+  out: Buffer[],
+  timeoutMs: number,
+  onTimeout: () => void,
+): Promise<number> {
+  return new Promise<number>((resolve) => {
     const child = spawn(
       install.java.path,
       [
@@ -222,7 +255,10 @@ async function buildArchive(
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     running = child;
-    const timer = setTimeout(() => child.kill("SIGKILL"), DUMP_TIMEOUT_MS);
+    const timer = setTimeout(() => {
+      onTimeout();
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.stdout.on("data", (d: Buffer) => out.push(d));
     child.stderr.on("data", (d: Buffer) => out.push(d));
     child.on("error", (err) => out.push(Buffer.from(String(err))));
@@ -232,16 +268,4 @@ async function buildArchive(
       resolve(c ?? -1);
     });
   });
-  rmSync(list, { force: true });
-  if (code === 0 && existsSync(partial)) {
-    renameSync(partial, training.target);
-    return;
-  }
-  rmSync(partial, { force: true });
-  // Not tried again: a JVM that cannot dump an archive will not learn to on the next start.
-  writeFileSync(
-    failedMarker,
-    `java -Xshare:dump exited ${code} (${new Date().toISOString()}); remove this file to try again\n` +
-      Buffer.concat(out).toString("utf8").slice(-20_000),
-  );
 }
