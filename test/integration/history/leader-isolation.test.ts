@@ -3,8 +3,9 @@
 // heartbeats to the controller, as behind a network partition. The controller fences it and moves the
 // leadership to an in-sync follower; a Java producer (idempotent, acks=all) and a Java console consumer
 // group reach the cluster only through faultbox's Kafka proxy, and follow the new leader through it.
-// (kafkajs 2.2.4 does not: its send to a stalled leader never returns, through the proxy or direct,
-// so it is not part of this show.) When the old leader comes back it truncates to the new leader's log. With acks=all
+// (kafkajs 2.2.4 with its defaults does not: its send to a stalled leader never returns, through the
+// proxy or direct, so it is not part of this show; with a short request timeout and metadata age it
+// follows an isolated leader: kafka-cluster/specs/partition-kafkajs.spec.ts.) When the old leader comes back it truncates to the new leader's log. With acks=all
 // nothing acknowledged is lost, and the group skips nothing. The same scenario with the links cut
 // instead of the process paused (kafka_cluster's link gates, isolate()) is
 // test/integration/kafka-cluster/specs/partition.spec.ts, with Java and librdkafka producers.
