@@ -29,6 +29,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { tryAcquire } from "../process-guard/file-lock.js";
+import { resolveBinary } from "../local.js";
 import type { KafkaInstall } from "./resolve.js";
 
 /** How one start uses CDS: flags for its JVMs, and whether it trains (builds the archive). */
@@ -54,7 +55,7 @@ function archiveKey(install: KafkaInstall): string {
   const h = createHash("sha256");
   let java = install.java.path;
   try {
-    java = realpathSync(resolveOnPath(java));
+    java = realpathSync(resolveBinary(java, process.cwd(), process.env as Record<string, string>));
     const s = statSync(java);
     h.update(`${java}\0${s.size}\0${s.mtimeMs}\0`);
   } catch {
@@ -65,17 +66,6 @@ function archiveKey(install: KafkaInstall): string {
     h.update(`${name}\0${s.size}\0${s.mtimeMs}\0`);
   }
   return h.digest("hex").slice(0, 16);
-}
-
-/** `java` as found on PATH (an absolute or relative path is returned as it is). */
-function resolveOnPath(cmd: string): string {
-  if (cmd.includes("/")) return cmd;
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    if (!dir) continue;
-    const p = join(dir, cmd);
-    if (existsSync(p)) return p;
-  }
-  return cmd;
 }
 
 const NONE: CdsPlan = {
