@@ -49,10 +49,7 @@ export async function loadSpec(path: string | undefined, options: LoadOptions = 
       guard.disarm();
     }
   }
-  // The Starlark front end is loaded on demand so TypeScript specs work without it.
-  const specModule = "../spec/load.js";
-  const { loadStarlarkSpec } = (await import(specModule)) as {
-    loadStarlarkSpec: (f: string, o: LoadOptions) => Promise<SpecBuilder>;
-  };
+  // The Starlark front end is loaded on demand: a TypeScript spec's run does not load it.
+  const { loadStarlarkSpec } = await import("../spec/load.js");
   return loadStarlarkSpec(file, options);
 }

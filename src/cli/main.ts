@@ -1,12 +1,10 @@
 // Entry point of the `faultbox` command. Each subcommand lives in its own module under src/cli/.
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { packageFile } from "../core/package-files.js";
 import { endQuietlyOnClosedOutput } from "../core/stdio.js";
 import { COMMAND_USAGE, wantsHelp } from "./usage.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const pkg = JSON.parse(readFileSync(join(here, "..", "..", "package.json"), "utf8")) as { version: string };
+const pkg = JSON.parse(readFileSync(packageFile("package.json"), "utf8")) as { version: string };
 
 const USAGE = `faultbox ${pkg.version}: fault-injection test runner for distributed systems
 

@@ -6,7 +6,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { packageFile } from "./package-files.js";
+import { packageFile } from "../core/package-files.js";
 import { ControlError } from "./rules.js";
 import type { ControlEvent, EventQuery, ProxySession } from "./session.js";
 

@@ -17,6 +17,7 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { specFilesRead } from "../core/files.js";
 import type { Suite } from "../core/model.js";
+import { packageFile } from "../core/package-files.js";
 import { canonicalKafkaVersion } from "../launch/kafka-local/versions.js";
 import type { JsonDoc } from "./doc.js";
 import { shellQuote } from "./replay.js";
@@ -71,7 +72,7 @@ export interface Bundle {
 }
 
 function faultboxVersion(): string {
-  const pkg = new URL("../../package.json", import.meta.url);
+  const pkg = packageFile("package.json");
   return (JSON.parse(readFileSync(pkg, "utf8")) as { version: string }).version;
 }
 

@@ -8,6 +8,7 @@
 // CI run as one file.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { packageFile } from "../core/package-files.js";
 import type { SuiteResult } from "../core/results.js";
 import type { JsonDoc, JsonHistoryCheck, JsonTest } from "./doc.js";
 import { toJson } from "./json.js";
@@ -192,7 +193,7 @@ table{border-collapse:collapse;margin:.4em 0}td,th{border:1px solid #ccc;padding
 .fb-anomaly{fill:none;stroke:#dc2626;stroke-width:2;pointer-events:none}`;
 
 /** The page's script (src/report/assets/report.js): draws and drives the timelines and plots. */
-const SCRIPT = readFileSync(new URL("./assets/report.js", import.meta.url), "utf8");
+const SCRIPT = readFileSync(packageFile("src/report/assets/report.js"), "utf8");
 if (/<\/script/i.test(SCRIPT)) throw new Error("report.js must not contain a closing script tag");
 const SCRIPT_HASH = createHash("sha256").update(SCRIPT).digest("base64");
 

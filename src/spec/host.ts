@@ -153,18 +153,25 @@ export class StarlarkHost {
       observers,
       selectors,
     };
-    const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));
-    const tsx = import.meta.resolve("tsx/esm/api");
-    // The worker runs the TypeScript sources through tsx, like the CLI does.
-    const bootstrap = `const { workerData } = require("node:worker_threads");
+    const workerOptions = { transferList: [channel.port2 as never], stdout: false, stderr: false };
+    if (import.meta.url.endsWith(".ts")) {
+      // From the sources: the worker runs them through tsx too.
+      const entry = fileURLToPath(new URL("./worker.ts", import.meta.url));
+      const tsx = import.meta.resolve("tsx/esm/api");
+      const bootstrap = `const { workerData } = require("node:worker_threads");
 import(workerData.tsx).then((m) => { m.register(); return import(workerData.entry); });`;
-    this.worker = new Worker(bootstrap, {
-      eval: true,
-      workerData: { ...data, tsx, entry: new URL(`file://${entry}`).href },
-      transferList: [channel.port2 as never],
-      stdout: false,
-      stderr: false,
-    });
+      this.worker = new Worker(bootstrap, {
+        ...workerOptions,
+        eval: true,
+        workerData: { ...data, tsx, entry: new URL(`file://${entry}`).href },
+      });
+    } else {
+      // From the faultbox command's bundle (bin/bundle.js): its worker.js entry, beside this chunk.
+      this.worker = new Worker(new URL("./worker.js", import.meta.url), {
+        ...workerOptions,
+        workerData: data,
+      });
+    }
     this.worker.unref();
     this.port.unref();
     this.port.on("message", (m: ToMain) => void this.onMessage(m));

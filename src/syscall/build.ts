@@ -2,18 +2,18 @@ import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageFile } from "../core/package-files.js";
 import { SyscallFaultError } from "./errors.js";
 
 const SOURCES = ["supervisor.c", "tables.h"];
 
 function nativeDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  // From src/syscall/ (tsx) or dist/syscall/ (compiled: the C sources stay in src/).
-  for (const dir of [join(here, "native"), join(here, "..", "..", "src", "syscall", "native")])
-    if (existsSync(join(dir, "supervisor.c"))) return dir;
-  throw new SyscallFaultError("UNSUPPORTED", `faultbox supervisor sources not found next to ${here}`);
+  // The C sources ship in src/syscall/native/, whether this module runs from the sources (tsx) or
+  // from the faultbox command's bundle.
+  const dir = packageFile("src/syscall/native");
+  if (existsSync(join(dir, "supervisor.c"))) return dir;
+  throw new SyscallFaultError("UNSUPPORTED", `faultbox supervisor sources not found in ${dir}`);
 }
 
 function cacheRoot(): string {

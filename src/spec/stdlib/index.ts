@@ -1,10 +1,10 @@
 // The embedded stdlib: `load("@faultbox/<path>", ...)` reads <path> from this folder (it ships with the
 // package under src/spec/stdlib/).
 import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { join, normalize } from "node:path";
+import { packageFile } from "../../core/package-files.js";
 
-const root = fileURLToPath(new URL(".", import.meta.url));
+const root = packageFile("src/spec/stdlib");
 
 export const STDLIB_PREFIX = "@faultbox/";
 

@@ -3,7 +3,7 @@
 // against the package's declarations, and the library's entry points imported by a user's program.
 // npm takes what it can from its cache (--prefer-offline); what is not there comes from the registry.
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -83,6 +83,12 @@ def test_stored():
   assert.match(r.stdout, /--- PASS: test_stored/, show(r));
   assert.match(r.stdout, /--- FAIL: test_matrix_publish_lost/, show(r));
   assert.match(r.stdout + r.stderr, /0 != 1 \(stored once\)/, show(r));
+  // It ran from the command's bundle, built in the installed package on this first use (a build that
+  // failed would have run the sources through tsx, and passed too).
+  const cache = join(project, "node_modules", "faultbox", "node_modules", ".cache", "faultbox");
+  const { dir } = JSON.parse(readFileSync(join(cache, "bundle.json"), "utf8")) as { dir: string };
+  for (const entry of ["cli.js", "worker.js", "proxy.js"])
+    assert.ok(existsSync(join(cache, dir, entry)), entry);
 });
 
 const tsSpec = `import { defineSpec } from "faultbox";

@@ -1,5 +1,5 @@
 // Files of the faultbox package (package.json, the OpenAPI document) found from wherever this module
-// runs: the sources (src/control/) or the bundle `faultbox proxy` runs from (node_modules/.cache/...),
+// runs: the sources (src/core/) or the bundle the faultbox command runs from (node_modules/.cache/...),
 // by walking up to the package.json named "faultbox".
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
