@@ -22,14 +22,15 @@
 // instead of leaving a core idle.
 // FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other.
 // With both lanes, the heavy lane's output streams as it comes and each light run's is printed as one
-// block when it ends. At the end: the slowest files, each track's wall time, then "N passed, N failed,
+// block when it ends. At the end: the slowest files (every file's time goes to
+// test-artifacts/test-file-times.tsv), each track's wall time, then "N passed, N failed,
 // N skipped" (every run added up) as the last line.
 //
 // Integration tests share real services (Kafka, PostgreSQL) across test files through a state
 // directory exported as FAULTBOX_TEST_STATE_DIR (see test/support/). This runner owns them: it stops
 // every recorded service when the tests end, pass or fail, and on SIGINT/SIGTERM; if this process is
 // SIGKILLed, the services' watchdogs notice its pid is gone and stop them.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
@@ -243,9 +244,16 @@ function printSummary() {
     for (const [file, ms] of Object.entries(report.files))
       perFile[`${runs.length > 1 ? `${lane.name}: ` : ""}${relative(root, file)}`] = ms;
   }
-  const slowest = Object.entries(perFile)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, 15);
+  const byTime = Object.entries(perFile).sort((a, b) => b[1] - a[1]);
+  // Every file's time, for whoever balances the lanes: test-artifacts/test-file-times.tsv.
+  try {
+    mkdirSync(join(root, "test-artifacts"), { recursive: true });
+    const rows = byTime.map(([file, ms]) => `${(ms / 1000).toFixed(1)}\t${file}`);
+    writeFileSync(join(root, "test-artifacts", "test-file-times.tsv"), `seconds\tfile\n${rows.join("\n")}\n`);
+  } catch {
+    // a read-only checkout: the printed list below is all there is
+  }
+  const slowest = byTime.slice(0, 15);
   if (slowest.length > 0) {
     const how = [...new Set(runs.map((l) => `${l.name}: ${l.concurrency} file(s) at a time`))].join(", ");
     console.log(`\nslowest test files (their tests' durations added up; ${how}):`);

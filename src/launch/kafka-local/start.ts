@@ -7,6 +7,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { runLogged } from "../process-guard/run-logged.js";
 import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
+import { brokerJitFlags } from "./jit.js";
 import { freePorts, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
 import {
   spawnGuarded,
@@ -177,6 +178,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
   if (opts.commandPrefix?.length && nodeCount > 1)
     throw new Error(`commandPrefix runs one process; a ${nodeCount}-node cluster cannot share it`);
   const sasl = opts.sasl === undefined ? undefined : validateSasl(opts.sasl);
+  const jitFlags = brokerJitFlags(opts.env ?? process.env);
   const install: KafkaInstall = await resolveKafka(opts.version, opts.env ?? process.env);
   const host = LOOPBACK;
   if (opts.brokerPorts) {
@@ -259,6 +261,7 @@ async function startKafkaOnce(opts: StartKafkaOptions): Promise<KafkaCluster> {
         "-XX:-UsePerfData",
         "-XX:+ExitOnOutOfMemoryError",
         "-Djava.awt.headless=true",
+        ...jitFlags,
         ...cds.brokerFlags(nodeId, firstSpawn),
         ...hostsFlag(nodeId),
         ...loggingFlags(install, install.brokerLogConfig),

@@ -33,6 +33,8 @@ test("the first local broker start builds a class archive the JVM maps, and late
     let archive: string;
     try {
       const java = cmdline(first.processes[0]!.pid);
+      // Only the quick JIT compiler, by default (jit.ts).
+      assert.ok(java.includes("-XX:TieredStopAtLevel=1"), `C1 only: ${java.join(" ")}`);
       assert.ok(
         java.some((a) => a.startsWith("-XX:DumpLoadedClassList=")),
         `the training broker writes its class list: ${java.join(" ")}`,
@@ -80,10 +82,12 @@ test("the first local broker start builds a class archive the JVM maps, and late
       await second.stop();
     }
 
-    const off = await startKafka({ env: { ...env, FAULTBOX_KAFKA_CDS: "0" } });
+    // No archive, and the JVM's full tiered JIT: neither flag.
+    const off = await startKafka({ env: { ...env, FAULTBOX_KAFKA_CDS: "0", FAULTBOX_KAFKA_JIT: "full" } });
     try {
       const java = cmdline(off.processes[0]!.pid);
       assert.ok(!java.some((a) => /SharedArchiveFile|DumpLoadedClassList/.test(a)), java.join(" "));
+      assert.ok(!java.some((a) => a.startsWith("-XX:TieredStopAtLevel")), java.join(" "));
     } finally {
       await off.stop();
     }
