@@ -214,6 +214,23 @@ test("a send that ended before the observer started is not checked against stora
   assert.equal(v.counts.sent, 1);
 });
 
+test("a service's acknowledgement logged after the observer began, for a record below where it began, is not lost; one above it is", () => {
+  // The producer runs from before the test: it wrote offset 4 before the observer noted the end offset
+  // (5), and its success line reached the log after topic_observed. Offset 6 is not stored: lost.
+  const log = new Log();
+  log.add("topic_observed", { observer: 'topic("t")', topic: "t", from: { 0: 5 } });
+  const sent = (value: string, offset: number) =>
+    log.add("stdout", { history: "send", topic: "t", value, ok: true, partition: 0, offset }, "producer");
+  sent("v-4", 4);
+  sent("v-5", 5);
+  sent("v-6", 6);
+  log.stored("", "v-5", 0, 5);
+  const v = log.check();
+  assert.deepEqual(found(v), { lost: 1 });
+  assert.equal(v.anomalies.lost[0]!.offset, 6);
+  assert.equal(v.counts.sent, 2, "the send below the observer's start is left out");
+});
+
 test("reordered: a producer's later send stored before its earlier one in the same partition", () => {
   const log = new Log();
   log.publish("first", "1", { partition: 0, offset: 1 });

@@ -3,7 +3,10 @@
 //   sends   the kafka publish step (step_recv, method "publish"), and any event whose data has
 //           history: "send" (a user's service printing JSON lines, decoded by stdout(json_decoder()))
 //   stored  topic events of the topic() observer, and its topic_truncated events (a send that ended
-//           before the observer's topic_observed event is left out: its record is before what is read)
+//           before the observer's topic_observed event is left out: its record is before what is read;
+//           so is an acknowledged send at an offset below where the observer began, whenever its
+//           event came: a service running from before the test can report a record it wrote just
+//           before the observer noted the end offsets after the test began)
 //   reads   the kafka consume step (step_recv, method "consume", ok), and any event whose data has
 //           history: "read"
 //
@@ -106,8 +109,19 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
   const observing = new Set<string>();
   const unobservedYet = new Set<string>();
   const beforeObserving = (topic: string) => unobservedYet.has(topic) && !observing.has(topic);
+  // Where each observed topic's partitions were read from (the topic_observed event's `from`).
+  const observedFrom = new Map<string, Record<string, unknown>>();
   for (const e of events)
-    if (e.type === "topic_observed" && typeof e.data.topic === "string") unobservedYet.add(e.data.topic);
+    if (e.type === "topic_observed" && typeof e.data.topic === "string") {
+      unobservedYet.add(e.data.topic);
+      if (e.data.from && typeof e.data.from === "object")
+        observedFrom.set(e.data.topic, e.data.from as Record<string, unknown>);
+    }
+  /** An acknowledged send stored below the offset where the observer of its topic began reading. */
+  const belowObserved = (s: Send) => {
+    const start = s.offset === undefined ? undefined : num(observedFrom.get(s.topic)?.[String(s.partition)]);
+    return start !== undefined && s.offset! < start;
+  };
 
   for (const e of events) {
     const d = e.data;
@@ -151,7 +165,8 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
       if (id === undefined) continue;
       const producer = `${str(d.target) ?? "?"}.${str(d.interface) ?? "?"}`;
       const outcome = outcomeOf(d.ok === true, d);
-      sends.push(sendOf(e, producer, next(producerOrder, producer), topic, key, value, id, outcome, d));
+      const send = sendOf(e, producer, next(producerOrder, producer), topic, key, value, id, outcome, d);
+      if (!belowObserved(send)) sends.push(send);
       continue;
     }
     if (e.type === "step_recv" && d.method === "consume") {
@@ -200,9 +215,18 @@ export function historyFromEvents(events: readonly Event[], options: ExtractOpti
       }
       const outcome = outcomeOf(ok, d);
       const producer = str(d.producer) ?? e.service;
-      sends.push(
-        sendOf(e, producer, order ?? next(producerOrder, producer), topic, key, value, id, outcome, d),
+      const send = sendOf(
+        e,
+        producer,
+        order ?? next(producerOrder, producer),
+        topic,
+        key,
+        value,
+        id,
+        outcome,
+        d,
       );
+      if (!belowObserved(send)) sends.push(send);
       continue;
     }
     const partition = num(d.partition);

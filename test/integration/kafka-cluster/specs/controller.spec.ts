@@ -11,6 +11,7 @@ import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
 import {
   acknowledged,
+  acknowledgedWhileObserved,
   partition0,
   quorum,
   steady,
@@ -78,7 +79,7 @@ export default defineSpec(async (fb) => {
       return p.isr.length === 3 ? p : undefined;
     });
     await producer.stop();
-    const told = await acked();
+    const told = await acknowledgedWhileObserved(fb);
     const stored = (await fb.events({ where: (e) => e.type === "topic" })).map((e) => String(e.data.value));
     const lost = told.filter((v) => !stored.includes(v));
     fb.assertEq(lost, [], "every acknowledged record is stored");

@@ -104,6 +104,24 @@ export async function partition0(
   return (r.data as { partitions: Partition[] }).partitions[0]!;
 }
 
+/**
+ * The values the producer was told were written at or after the offsets where the topic observer began
+ * (its topic_observed event): those it must have seen. The producer runs from before the test, so a
+ * record written just before the observer noted the end offsets can have its success line logged just
+ * after the test began, under load; the observer never reads it, and it is not lost.
+ */
+export async function acknowledgedWhileObserved(fb: SpecApi): Promise<string[]> {
+  const [observed] = await fb.events({ where: (e) => e.type === "topic_observed" });
+  if (!observed) throw new Error("no topic_observed event: the topic observer did not begin");
+  const from = observed.data.from as Record<string, number>;
+  const lines = await fb.events({
+    where: (e) => e.type === "stdout" && e.data.name === "producer_send_success",
+  });
+  return lines
+    .filter((e) => Number(e.data.offset) >= (from[String(e.data.partition)] ?? 0))
+    .map((e) => String(e.data.value));
+}
+
 /** The values the producer was told were written (its producer_send_success lines), after event `afterSeq`. */
 export async function acknowledged(fb: SpecApi, afterSeq = 0): Promise<string[]> {
   const lines = await fb.events({

@@ -13,6 +13,7 @@ import { defineSpec } from "../../../../src/index.js";
 import { kafkaCluster, topicSource } from "../../../../src/protocols/kafka/plugin/index.js";
 import {
   acknowledged,
+  acknowledgedWhileObserved,
   kafkajsProducer,
   librdkafkaProducer,
   partition0,
@@ -82,7 +83,7 @@ export function partitionSpec(client: Client, o: { clients?: boolean } = {}) {
           );
         }
         await producer.stop();
-        const told = await acked();
+        const told = await acknowledgedWhileObserved(fb);
         const stored = (await fb.events({ where: (e) => e.type === "topic" })).map((e) =>
           String(e.data.value),
         );
