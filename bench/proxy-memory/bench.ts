@@ -2,7 +2,8 @@
 // by side in one run:
 //   node --import tsx bench/proxy-memory/bench.ts [--records N] [--record-size B] [--rounds N]
 // Variants:
-//   bundle          faultbox proxy as it runs now: plain JavaScript from its bundle (bin/proxy-bundle.js)
+//   bundle          faultbox proxy as it runs now: plain JavaScript, the proxy.js entry of the command's
+//                   bundle (bin/bundle.js)
 //   tsx (before)    the same sources run through tsx, as every faultbox command did before
 //                   (FAULTBOX_NO_BUNDLE=1)
 //   bundle, semi=1  the bundle with V8's young generation capped (node --max-semi-space-size=1): how

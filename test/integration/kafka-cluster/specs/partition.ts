@@ -35,6 +35,17 @@ const producers = { java: verifiableProducer, librdkafka: librdkafkaProducer, ka
  */
 const FOLLOWS_DURING_CUT: Record<Client, boolean> = { java: true, librdkafka: false, kafkajs: false };
 
+/**
+ * kafkajs asks for metadata on a broker it is connected to (picked at random among them), and a
+ * connection the proxy holds for the isolated node still counts as connected. When its only connection
+ * is to the old leader (likely when its bootstrap broker was the leader; not confirmed), every Metadata
+ * request times out there until the heal: seen in 1 of the 8 runs we know of (CI, 2026-12-07: "Request
+ * Metadata(key: 3, version: 6) timed out" until the test gave up after 180 s). A network partition does the same to it. So for kafkajs the spec waits
+ * 60 s for sends acknowledged during the cut, then heals and waits for them after the heal; the test
+ * reports which happened. Nothing acknowledged may be lost either way.
+ */
+const MAY_WAIT_FOR_THE_HEAL: Record<Client, boolean> = { java: false, librdkafka: false, kafkajs: true };
+
 export function partitionSpec(client: Client, o: { clients?: boolean } = {}) {
   const follows = Boolean(o.clients) || FOLLOWS_DURING_CUT[client];
   return defineSpec(async (fb) => {
@@ -63,16 +74,25 @@ export function partitionSpec(client: Client, o: { clients?: boolean } = {}) {
           return p.leader >= 0 && p.leader !== old ? p : undefined;
         });
         fb.assertTrue(moved.leader !== old, `leadership moved from node ${old} to node ${moved.leader}`);
+        let followed = false;
         if (follows) {
           // Java follows: sends are acknowledged again while the old leader is still cut off (its
           // metadata requests go to the least loaded broker, one that knows the new leader). So does
           // librdkafka when the old leader is cut off from the clients too.
-          await until("20 records acknowledged after the cut", async () =>
-            (await acked(cutAt)).length >= 20 ? true : undefined,
-          );
+          const mayWait = MAY_WAIT_FOR_THE_HEAL[client];
+          try {
+            await until(
+              "20 records acknowledged after the cut",
+              async () => ((await acked(cutAt)).length >= 20 ? true : undefined),
+              mayWait ? 60_000 : 180_000,
+            );
+            followed = true;
+          } catch (err) {
+            if (!mayWait) throw err;
+          }
         }
         await kafka.heal();
-        if (!follows) {
+        if (!followed) {
           // librdkafka 2.0.2 keeps sending to the old leader while it is cut off: isolate() cuts the
           // brokers' links, not the clients', and the old leader's stale metadata still names itself.
           // Its sends time out; after the heal the old leader learns it was fenced and the producer
