@@ -2,6 +2,7 @@
 // checks on a partition test's events.
 import assert from "node:assert/strict";
 import { faultboxTest, type JsonEvent, type JsonTest } from "../seed/cli.js";
+import { observableAcks } from "./specs/helpers.js";
 
 export const specs = "test/integration/kafka-cluster/specs";
 
@@ -18,21 +19,6 @@ export async function passing(spec: string, name: string): Promise<JsonTest> {
 }
 export const actions = (t: JsonTest): Record<string, unknown>[] =>
   (t.events ?? []).filter((e: JsonEvent) => e.type === "service_action").map((e) => e.data);
-
-/**
- * The values of the producer's acknowledged sends the topic observer must have seen: those at or after
- * the offsets where it began (its topic_observed event). The producer runs from before the test; see
- * acknowledgedWhileObserved in specs/helpers.ts.
- */
-export function observableAcks(events: JsonEvent[]): unknown[] {
-  const observed = events.find((e) => e.type === "topic_observed");
-  assert.ok(observed, "the topic observer began (topic_observed)");
-  const from = observed.data.from as Record<string, number>;
-  return events
-    .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
-    .filter((e) => Number(e.data.offset) >= (from[String(e.data.partition)] ?? 0))
-    .map((e) => e.data.value);
-}
 
 /**
  * specs/partition.ts with one client: the leader isolated and healed (every link to and from it, and

@@ -7,7 +7,8 @@
 // file beside another heavy one (scripts/test.mjs, SHARED_HEAVY).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { actions, observableAcks, passing } from "./checks.js";
+import { actions, passing } from "./checks.js";
+import { observableAcks } from "./specs/helpers.js";
 
 /** The spec's test with `how` ("kill" then start, or "isolate" then heal): what its events show. */
 async function replaced(how: "kill" | "isolate", undo: "start" | "heal", name: string): Promise<void> {

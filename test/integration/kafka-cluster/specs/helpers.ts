@@ -106,20 +106,24 @@ export async function partition0(
 
 /**
  * The values the producer was told were written at or after the offsets where the topic observer began
- * (its topic_observed event): those it must have seen. The producer runs from before the test, so a
- * record written just before the observer noted the end offsets can have its success line logged just
- * after the test began, under load; the observer never reads it, and it is not lost.
+ * (its topic_observed event) in `events` (a test's log, in the spec or from its JSON result): those it
+ * must have seen. The producer runs from before the test, so a record written just before the observer
+ * noted the end offsets can have its success line logged just after the test began, under load; the
+ * observer never reads it, and it is not lost.
  */
-export async function acknowledgedWhileObserved(fb: SpecApi): Promise<string[]> {
-  const [observed] = await fb.events({ where: (e) => e.type === "topic_observed" });
+export function observableAcks(events: readonly { type: string; data: Record<string, unknown> }[]): string[] {
+  const observed = events.find((e) => e.type === "topic_observed");
   if (!observed) throw new Error("no topic_observed event: the topic observer did not begin");
   const from = observed.data.from as Record<string, number>;
-  const lines = await fb.events({
-    where: (e) => e.type === "stdout" && e.data.name === "producer_send_success",
-  });
-  return lines
+  return events
+    .filter((e) => e.type === "stdout" && e.data.name === "producer_send_success")
     .filter((e) => Number(e.data.offset) >= (from[String(e.data.partition)] ?? 0))
     .map((e) => String(e.data.value));
+}
+
+/** observableAcks over the running test's log. */
+export async function acknowledgedWhileObserved(fb: SpecApi): Promise<string[]> {
+  return observableAcks(await fb.events());
 }
 
 /** The values the producer was told were written (its producer_send_success lines), after event `afterSeq`. */

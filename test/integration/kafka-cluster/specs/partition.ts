@@ -40,9 +40,10 @@ const FOLLOWS_DURING_CUT: Record<Client, boolean> = { java: true, librdkafka: fa
  * connection the proxy holds for the isolated node still counts as connected. When its only connection
  * is to the old leader (likely when its bootstrap broker was the leader; not confirmed), every Metadata
  * request times out there until the heal: seen in 1 of the 8 runs we know of (CI, 2026-12-07: "Request
- * Metadata(key: 3, version: 6) timed out" until the test gave up after 180 s). A network partition does the same to it. So for kafkajs the spec waits
- * 60 s for sends acknowledged during the cut, then heals and waits for them after the heal; the test
- * reports which happened. Nothing acknowledged may be lost either way.
+ * Metadata(key: 3, version: 6) timed out" until the test gave up after 180 s). A network partition
+ * does the same to it. So for kafkajs the spec waits 60 s for sends acknowledged during the cut, then
+ * heals and waits for them after the heal; the test reports which happened. Nothing acknowledged may
+ * be lost either way.
  */
 const MAY_WAIT_FOR_THE_HEAL: Record<Client, boolean> = { java: false, librdkafka: false, kafkajs: true };
 
