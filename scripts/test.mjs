@@ -18,11 +18,12 @@
 //   --unit-also-on Node.
 // - shared (when FAULTBOX_TEST_CONCURRENCY is 3 or more): the SHARED_HEAVY files (below), one at a
 //   time, from the start.
-// FAULTBOX_TEST_CONCURRENCY files run at once in all (default: the number of cores + 1, 3 on a 2-core
+// FAULTBOX_TEST_CONCURRENCY files run at once in all (default: the number of cores + 2, 4 on a 2-core
 // machine): one heavy, one shared heavy, and the rest light (FAULTBOX_TEST_CONCURRENCY - 1 light files
-// when it is 2, as before; all of them when there is no heavy file, as with --unit).
+// when it is 2; all of them when there is no heavy file, as with --unit).
 // The SHARED_HEAVY files also form a common queue: a track whose own files are done takes the next of
-// them, so the tracks end at about the same time instead of leaving a core idle.
+// them (the light track as many at a time as it ran light files), so the tracks end at about the same
+// time instead of leaving a core idle.
 // FAULTBOX_TEST_CONCURRENCY=1 runs every file one after the other.
 // With both lanes, the heavy lane's output streams as it comes and each light run's is printed as one
 // block when it ends. At the end: the slowest files (every file's time goes to
@@ -120,15 +121,18 @@ const isHeavy = (f) => f.startsWith("test/integration/") && !LIGHT_INTEGRATION.h
 // own, never stopping, pausing or reconfiguring them. The shared track runs them, and a lane that has
 // finished its own files takes the next one (longest first, by their times in CI), so the tracks end
 // at about the same time. A file that restarts or pauses the shared brokers, times a failure tightly,
-// or binds a fixed port (the seed specs' PostgreSQL on 25432) does not belong here; killing brokers of
-// a cluster of its own is fine. Vetted file by file on 2026-12-07; left out on purpose: the seed specs
-// and goldens (fixed ports), kafka-proxy/blackhole and history/consumers (a 6 s group session whose
-// exact outcome they assert), runtime/lanes (a 5 s assert_eventually beside two brokers of its own),
-// containers/podman (the host's CNI bridge, shared with containers/actions).
+// or binds a fixed port does not belong here, unless it holds the port's lock while it binds it
+// (withPortLock in test/support/shared-services.ts: the seed specs and goldens run integrity.star, whose
+// PostgreSQL listens on 25432, under it); killing brokers of a cluster of its own is fine. Vetted file
+// by file on 2026-12-07; left out on purpose: kafka-proxy/blackhole and history/consumers (a 6 s group
+// session whose exact outcome they assert), runtime/lanes (a 5 s assert_eventually beside two brokers
+// of its own), containers/podman (the host's CNI bridge, shared with containers/actions).
 const SHARED_HEAVY = [
   "kafka-cluster/cluster",
   "kafka-proxy/duplicate-in-transaction",
   "orders/spec",
+  "golden/seed-goldens",
+  "seed/seed-specs",
   "history/example",
   "orders/orders",
   "kafka-cluster/controller",
@@ -153,10 +157,10 @@ const SHARED_HEAVY = [
 
 // A test that hangs fails after 10 minutes instead of holding the whole run (and CI) hostage.
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
-// Default: one more file than there are cores. Most of a Kafka test's time is waiting (for timeouts,
-// consumer groups, elections), and a 2-core machine running two files at a time sat idle 39% of a CI
-// run (vmstat, 2026-12-07).
-const concurrencyText = process.env.FAULTBOX_TEST_CONCURRENCY ?? String(availableParallelism() + 1);
+// Default: two more files than there are cores. Most of a Kafka test's time is waiting (for timeouts,
+// consumer groups, elections): on a 2-core machine (vmstat, 2026-12-07) two files at a time left the
+// CPU idle 39% of a CI run, three 33% of `npm test`, four 28%.
+const concurrencyText = process.env.FAULTBOX_TEST_CONCURRENCY ?? String(availableParallelism() + 2);
 if (!/^[1-9]\d*$/.test(concurrencyText)) {
   console.error(`FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${concurrencyText}"`);
   process.exit(1);
@@ -208,7 +212,7 @@ if (twoLanes)
     [
       { name: "light", files: light, concurrency: lightConcurrency, node: process.execPath },
       ...otherNodeRuns,
-      fromSharedQueue,
+      { ...fromSharedQueue, pullers: lightConcurrency },
     ],
     ...(sharedTrack ? [[fromSharedQueue]] : []),
   );
@@ -300,7 +304,8 @@ function printSummary() {
     for (const track of timed) {
       const ended = track.filter((run) => run.endedAt);
       const parts = ended.map((run) => `${run.name} ${secs(run.endedAt - run.startedAt)}`).join(", ");
-      console.log(`  ${secs(ended.at(-1).endedAt - startedAt).padStart(7)}  ${parts}`);
+      const end = Math.max(...ended.map((run) => run.endedAt));
+      console.log(`  ${secs(end - startedAt).padStart(7)}  ${parts}`);
     }
   }
   const failed = totals.fail + totals.cancelled;
@@ -310,30 +315,47 @@ function printSummary() {
 /** Runs a track's runs one after the other; the exit codes. */
 async function runTrack(label, track, onLine) {
   const codes = [];
-  for (let i = 0; i < track.length; i++) {
-    let run = track[i];
-    if (run.queue) {
-      const file = signalled > 0 ? undefined : run.queue.shift();
-      if (file === undefined) continue;
-      // The next shared heavy file runs here, then this placeholder is looked at again.
-      const name = label === "shared" ? "shared heavy" : `${label} (shared)`;
-      run = { name, files: [file], concurrency: 1, node: process.execPath };
-      track.splice(i, 0, run);
-      runs.push(run);
-    }
-    const lines = [];
-    if (!onLine && track.length > 1) console.log(`\n== ${run.name} (${run.files.length} files)`);
-    run.startedAt = Date.now();
-    startRun(run, onLine === "block" ? (line) => lines.push(line) : onLine);
-    codes.push(await run.done);
-    run.endedAt = Date.now();
-    // The heavy lane's output goes out a whole line at a time, so a light run's output, kept in
-    // memory, can go out as one block when it ends without cutting a heavy line in half.
-    if (onLine === "block")
-      process.stdout.write(`\n== ${run.name} (${run.files.length} files) ended:\n${lines.join("\n")}\n\n`);
+  // A queue placeholder is replaced by the runs it started, in the order they started.
+  for (const placeholder of [...track]) {
     if (signalled > 0) break;
+    if (!placeholder.queue) {
+      codes.push(await runOne(placeholder, track, onLine));
+      continue;
+    }
+    const at = track.indexOf(placeholder);
+    track.splice(at, 1);
+    const started = [];
+    // `pullers` runs at a time (the light track's own concurrency), each taking the next queued file.
+    const pull = async () => {
+      while (signalled === 0) {
+        const file = placeholder.queue.shift();
+        if (file === undefined) return;
+        const name = label === "shared" ? "shared heavy" : `${label} (shared)`;
+        const run = { name, files: [file], concurrency: 1, node: process.execPath };
+        started.push(run);
+        track.splice(at + started.length - 1, 0, run);
+        runs.push(run);
+        codes.push(await runOne(run, track, onLine));
+      }
+    };
+    await Promise.all(Array.from({ length: placeholder.pullers ?? 1 }, pull));
   }
   return codes;
+}
+
+/** One `node --test` run of a track; its exit code. */
+async function runOne(run, track, onLine) {
+  const lines = [];
+  if (!onLine && track.length > 1) console.log(`\n== ${run.name} (${run.files.length} files)`);
+  run.startedAt = Date.now();
+  startRun(run, onLine === "block" ? (line) => lines.push(line) : onLine);
+  const code = await run.done;
+  run.endedAt = Date.now();
+  // The heavy lane's output goes out a whole line at a time, so a light run's output, kept in
+  // memory, can go out as one block when it ends without cutting a heavy line in half.
+  if (onLine === "block")
+    process.stdout.write(`\n== ${run.name} (${run.files.length} files) ended:\n${lines.join("\n")}\n\n`);
+  return code;
 }
 let signalled = 0;
 for (const sig of ["SIGINT", "SIGTERM"]) {

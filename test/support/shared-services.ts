@@ -73,3 +73,28 @@ export async function stopRecordedServices(stateDir: string): Promise<void> {
     .map((f) => JSON.parse(readFileSync(join(stateDir, f), "utf8")) as ServiceRecord);
   await Promise.all(records.map((r) => (r.kind === "kafka" ? stopKafkaRecord(r) : stopPostgresRecord(r))));
 }
+
+/**
+ * Runs `fn` while no other test file of this `npm test` run is inside `withPortLock` for the same
+ * port: for specs that bind a fixed host port (the seed's integrity.star runs PostgreSQL on 25432,
+ * verbatim from the product's reference), so two files that run them can share a track. Outside a
+ * shared run (a file run on its own) it just runs `fn`.
+ */
+export async function withPortLock<T>(port: number, fn: () => Promise<T>): Promise<T> {
+  const run = sharedRun();
+  if (!run) return fn();
+  return withFileLock(join(run.stateDir, `port-${port}.lock`), fn);
+}
+
+/** The fixed host ports a spec's text gives PostgreSQL (`"PGPORT": "25432"`): what withPortLock guards. */
+export function fixedPorts(specText: string): number[] {
+  return [...specText.matchAll(/"PGPORT"\s*:\s*"(\d+)"/g)].map((m) => Number(m[1]));
+}
+
+/** withPortLock for every port of `ports`, taken in ascending order (so two holders never deadlock). */
+export async function withPortLocks<T>(ports: number[], fn: () => Promise<T>): Promise<T> {
+  const sorted = [...new Set(ports)].sort((a, b) => a - b);
+  const take = (i: number): Promise<T> =>
+    i < sorted.length ? withPortLock(sorted[i]!, () => take(i + 1)) : fn();
+  return take(0);
+}

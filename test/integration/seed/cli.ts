@@ -1,7 +1,9 @@
 // Runs `faultbox test <spec> --format json` as a user would and parses what it prints.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../../support/run-command.js";
+import { fixedPorts, withPortLocks } from "../../support/shared-services.js";
 
 export const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 
@@ -38,18 +40,22 @@ export interface CliRun {
 }
 
 export async function faultboxTest(spec: string, ...flags: string[]): Promise<CliRun> {
+  // A spec that binds a fixed port waits for another file's run of a spec binding the same one.
+  const ports = fixedPorts(readFileSync(join(root, spec), "utf8"));
   const started = performance.now();
-  const r = await runCommand(
-    [
-      process.execPath,
-      join(root, "bin", "faultbox.js"),
-      "test",
-      join(root, spec),
-      "--format",
-      "json",
-      ...flags,
-    ],
-    { timeoutMs: 300_000 },
+  const r = await withPortLocks(ports, () =>
+    runCommand(
+      [
+        process.execPath,
+        join(root, "bin", "faultbox.js"),
+        "test",
+        join(root, spec),
+        "--format",
+        "json",
+        ...flags,
+      ],
+      { timeoutMs: 300_000 },
+    ),
   );
   const wallMs = Math.round(performance.now() - started);
   if (r.timedOut) throw new Error(`faultbox test ${spec} did not finish within 300s\n${r.stderr}`);
