@@ -70,12 +70,24 @@ if (files.length === 0) {
 }
 
 const stateDir = mkdtempSync(join(tmpdir(), "faultbox-test-run-"));
+// Tests run failing specs from the checkout; their default bundles go to a folder of this run under
+// test-artifacts/bundles, not into ./.faultbox, all of them kept (a failing test's bundle is there to
+// replay after the run, not pruned by the many specs that fail on purpose). Removed when every test
+// passed.
+const runBundles = process.env.FAULTBOX_BUNDLE_DIR
+  ? undefined
+  : join(
+      root,
+      "test-artifacts",
+      "bundles",
+      `${new Date().toISOString().replace(/[:.]/g, "-")}-${process.pid}`,
+    );
 const env = {
   ...process.env,
   FAULTBOX_TEST_STATE_DIR: stateDir,
   FAULTBOX_TEST_OWNER_PID: String(process.pid),
-  // Tests run failing specs from the checkout; their default bundles go here, not into ./.faultbox.
-  FAULTBOX_BUNDLE_DIR: process.env.FAULTBOX_BUNDLE_DIR || join(stateDir, "bundles"),
+  FAULTBOX_BUNDLE_DIR: process.env.FAULTBOX_BUNDLE_DIR || runBundles,
+  FAULTBOX_KEEP_BUNDLES: process.env.FAULTBOX_KEEP_BUNDLES || "100000",
 };
 
 let cleaning;
@@ -176,11 +188,7 @@ heavy = heavy.filter((f) => !sharedQueue.includes(f));
 const fromSharedQueue = { name: "shared heavy", files: [], queue: sharedQueue };
 // With three files or more at a time, a third track starts on the shared heavy files at once.
 const sharedTrack = twoLanes && concurrency > 2 && sharedQueue.length > 0;
-const lightConcurrency = twoLanes
-  ? concurrency - (sharedTrack ? 2 : 1)
-  : heavy.length > 0
-    ? 1
-    : concurrency;
+const lightConcurrency = twoLanes ? concurrency - (sharedTrack ? 2 : 1) : heavy.length > 0 ? 1 : concurrency;
 /**
  * Runs, each a `node --test` process. Runs in one track follow each other; the two tracks (heavy,
  * light) run side by side. A run with a `queue` is a placeholder: the track runs the queue's files, each
@@ -378,6 +386,20 @@ const codes = (
   )
 ).flat();
 await cleanUp();
+const failedRun = codes.some((code) => code !== 0);
+if (runBundles && !failedRun) rmSync(runBundles, { recursive: true, force: true });
+else if (runBundles) {
+  let count = 0;
+  try {
+    count = readdirSync(runBundles).length;
+  } catch {
+    // no spec run of this run failed
+  }
+  if (count > 0)
+    console.log(
+      `\nthe bundles of this run's failing spec runs (most fail on purpose; a failed test's output names its own): ${relative(root, runBundles)} (${count})`,
+    );
+}
 printSummary();
 rmSync(reporterDir, { recursive: true, force: true });
 process.exit(codes.find((code) => code !== 0) ?? 0);

@@ -1,5 +1,6 @@
 // The bundle after a run (`--bundle FILE`; by default when a test failed or was inconclusive, into
-// $FAULTBOX_BUNDLE_DIR or ./.faultbox/bundles, keeping the newest 20; `--no-bundle` turns it off).
+// $FAULTBOX_BUNDLE_DIR or ./.faultbox/bundles, keeping the newest $FAULTBOX_KEEP_BUNDLES or 20;
+// `--no-bundle` turns it off).
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { errorMessage } from "../core/errors.js";

@@ -23,6 +23,7 @@ import { checkSetup } from "../core/services.js";
 import { processStallGuard } from "../core/stall-guard.js";
 import { dryRunPlan, formatDryRun } from "./dry-run.js";
 import { bundleAfterRun } from "./bundling.js";
+import { keptBundles } from "../report/bundle.js";
 
 const FLAGS = {
   test: true,
@@ -91,6 +92,7 @@ export async function run(argv: string[]): Promise<number> {
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
     if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
     parallel = intFlag(parsed.flags, "parallel", 1);
+    keptBundles(); // a bad FAULTBOX_KEEP_BUNDLES fails now, not after the run
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
     return 1;

@@ -28,7 +28,8 @@ export const COMMAND_USAGE: Record<string, string> = {
   --dry-run          list the services, tests and matrix cells a run would have, and start nothing
   --bundle FILE      write a bundle (spec, seed, results, environment, replay script) to FILE;
                      a run with a failed or inconclusive test writes one to $FAULTBOX_BUNDLE_DIR
-                     or .faultbox/bundles/ by default (faultbox replay runs it again)
+                     or .faultbox/bundles/ by default, which keeps the newest 20
+                     ($FAULTBOX_KEEP_BUNDLES); faultbox replay runs it again
   --no-bundle        write no bundle by default
   --verbose          echo every service's output lines
 

@@ -269,8 +269,22 @@ export function defaultBundleName(seed: string, now = new Date()): string {
   return `run-${stamp}-${seed}.tar.gz`;
 }
 
+/**
+ * How many bundles the default folder keeps: $FAULTBOX_KEEP_BUNDLES (a positive integer) or 20. A value
+ * that is not one is an error naming the variable (faultbox test checks it before the run starts).
+ */
+export function keptBundles(env: NodeJS.ProcessEnv = process.env): number {
+  const text = env.FAULTBOX_KEEP_BUNDLES;
+  if (text === undefined || text === "") return KEEP_DEFAULT_BUNDLES;
+  if (!/^[1-9]\d*$/.test(text.trim()))
+    throw new Error(
+      `FAULTBOX_KEEP_BUNDLES must be a positive integer (how many bundles the default folder keeps), got "${text}"`,
+    );
+  return Number(text.trim());
+}
+
 /** Keeps the newest `keep` bundles of a default folder (by name: they start with their time). */
-export function pruneBundles(dir: string, keep = KEEP_DEFAULT_BUNDLES): string[] {
+export function pruneBundles(dir: string, keep = keptBundles()): string[] {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /^run-\d{8}-\d{6}-\d+(-\d+)?\.tar\.gz$/.test(n));

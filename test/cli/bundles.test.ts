@@ -29,7 +29,7 @@ function faultbox(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}) {
     encoding: "utf8",
     cwd,
     timeout: 120_000,
-    env: { ...process.env, NO_COLOR: "1", FAULTBOX_BUNDLE_DIR: "", ...env },
+    env: { ...process.env, NO_COLOR: "1", FAULTBOX_BUNDLE_DIR: "", FAULTBOX_KEEP_BUNDLES: "", ...env },
   });
 }
 
@@ -165,6 +165,26 @@ test("--bundle FILE writes one for a passing run; --no-bundle writes none; FAULT
   assert.equal(moved.status, 2);
   assert.equal(readdirSync(elsewhere).length, 1);
   assert.ok(moved.stderr.includes(`Bundle: ${join(elsewhere, readdirSync(elsewhere)[0]!)}`), moved.stderr);
+  // FAULTBOX_KEEP_BUNDLES: how many the default folder keeps (the newest); a bad value stops the run.
+  for (let i = 0; i < 2; i++)
+    assert.equal(
+      faultbox(["test", "faultbox.star"], a, { FAULTBOX_BUNDLE_DIR: elsewhere, FAULTBOX_KEEP_BUNDLES: "2" })
+        .status,
+      2,
+    );
+  assert.equal(readdirSync(elsewhere).length, 2);
+  for (const bad of ["0", "two", "-1", "1.5"]) {
+    const r = faultbox(["test", "faultbox.star"], a, {
+      FAULTBOX_BUNDLE_DIR: elsewhere,
+      FAULTBOX_KEEP_BUNDLES: bad,
+    });
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(
+      r.stderr,
+      `error: FAULTBOX_KEEP_BUNDLES must be a positive integer (how many bundles the default folder keeps), got "${bad}"\n`,
+    );
+  }
+  assert.equal(readdirSync(elsewhere).length, 2, "no run, no bundle");
 
   writeFileSync(join(a, "junk.tar.gz"), "not a bundle");
   const junk = faultbox(["replay", "junk.tar.gz"], a);
