@@ -240,7 +240,8 @@ const SHARED_HEAVY = [
 const testTimeout = process.env.FAULTBOX_TEST_TIMEOUT_MS ?? "600000";
 // Default: two more files than there are cores. Most of a Kafka test's time is waiting (for timeouts,
 // consumer groups, elections): on a 2-core machine (vmstat, 2026-12-07) two files at a time left the
-// CPU idle 39% of a CI run, three 33% of `npm test`, four 28%.
+// CPU idle 39% of a CI run, three 22% of `npm test`, four 15% (with the light lane taking two shared
+// heavy files at a time; 25% when it took one).
 const concurrencyText = process.env.FAULTBOX_TEST_CONCURRENCY ?? String(availableParallelism() + 2);
 if (!/^[1-9]\d*$/.test(concurrencyText)) {
   console.error(`FAULTBOX_TEST_CONCURRENCY must be a positive integer, got "${concurrencyText}"`);
