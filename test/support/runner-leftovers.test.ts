@@ -87,10 +87,23 @@ function runner(dir: string) {
   return { child, done, output: () => out };
 }
 
+/** The pid the test file wrote (the file may exist a moment before its contents do). */
 async function pidFrom(file: string, output: () => string): Promise<number> {
-  for (let i = 0; i < 300 && !existsSync(file); i++) await sleep(100);
-  assert.ok(existsSync(file), `the test file never started its child:\n${output()}`);
-  return Number(readFileSync(file, "utf8"));
+  const read = () => (existsSync(file) ? Number(readFileSync(file, "utf8")) : NaN);
+  for (let i = 0; i < 300 && !(read() > 0); i++) await sleep(100);
+  const pid = read();
+  assert.ok(pid > 0, `the test file never started its child:\n${output()}`);
+  return pid;
+}
+
+/** Whatever a failed assertion left running: the runner of the tree, and the child. */
+function kill(pids: (number | undefined)[]): void {
+  for (const pid of pids)
+    try {
+      if (pid) process.kill(pid, "SIGKILL");
+    } catch {
+      // gone
+    }
 }
 
 test("a process a test leaked (in a process group of its own) is stopped at the end, and named", async () => {
@@ -100,8 +113,10 @@ test("a process a test leaked (in a process group of its own) is stopped at the 
   const r = runner(dir);
   const code = await r.done;
   const pid = await pidFrom(pidFile, r.output);
+  const leaked = alive(pid);
+  kill([leaked ? pid : undefined]);
   assert.equal(code, 0, r.output());
-  assert.equal(alive(pid), false, `the leaked sleep ${pid} still runs:\n${r.output()}`);
+  assert.equal(leaked, false, `the leaked sleep ${pid} still ran after the runner:\n${r.output()}`);
   assert.match(
     r.output(),
     /1 process\(es\) of this run still running after every test file ended \(a test leaked them\)/,
@@ -115,10 +130,15 @@ test("a child of a test file, orphaned when the runner is stopped with SIGTERM, 
   writeFileSync(PID_FILE, String(c.pid));
   await new Promise(() => {});`);
   const r = runner(dir);
-  const pid = await pidFrom(pidFile, r.output);
-  assert.equal(alive(pid), true);
-  r.child.kill("SIGTERM");
-  await r.done;
-  assert.equal(alive(pid), false, `the sleep ${pid} outlived the runner:\n${r.output()}`);
-  assert.match(r.output(), /process\(es\) of this run still running after the interrupt/);
+  let pid: number | undefined;
+  try {
+    pid = await pidFrom(pidFile, r.output);
+    assert.equal(alive(pid), true, `the test file's sleep ${pid} is not running`);
+    r.child.kill("SIGTERM");
+    await r.done;
+    assert.equal(alive(pid), false, `the sleep ${pid} outlived the runner:\n${r.output()}`);
+    assert.match(r.output(), /process\(es\) of this run still running after the interrupt/);
+  } finally {
+    kill([r.child.exitCode === null ? r.child.pid : undefined, pid && alive(pid) ? pid : undefined]);
+  }
 });
