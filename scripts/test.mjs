@@ -37,7 +37,16 @@
 // process of the run still running (every process a test starts inherits FAULTBOX_TEST_STATE_DIR):
 // after a normal end, one a test leaked, which it names; after SIGINT/SIGTERM, the children the test
 // files had started (a `faultbox test` and its brokers), orphaned when their test file died.
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { execFileSync, spawn } from "node:child_process";
@@ -94,62 +103,38 @@ const env = {
 };
 
 /**
- * The processes of this run still alive: every process a test started inherits
- * FAULTBOX_TEST_STATE_DIR=<this run's directory>, and keeps it when its parent dies (a `faultbox test` a
- * test file had just started when the runner was killed, and the brokers it started).
- */
-function processesOfThisRun() {
-  const marker = `FAULTBOX_TEST_STATE_DIR=${stateDir}\0`;
-  const found = [];
-  let pids;
-  try {
-    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return found; // not Linux: nothing to look at
-  }
-  for (const name of pids) {
-    const pid = Number(name);
-    if (pid === process.pid) continue;
-    try {
-      if (!`${readFileSync(`/proc/${pid}/environ`, "latin1")}\0`.includes(marker)) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean).join(" ");
-      found.push({ pid, cmd });
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
-
-/**
  * After the shared services stopped: ends whatever else of this run is still running (SIGTERM, then
  * SIGKILL after 10 s) and says so. After a normal end that is a test that leaked a process; after
  * Ctrl-C or SIGTERM, the processes the test files had started.
  */
 async function stopLeftovers() {
-  const left = processesOfThisRun();
+  if (!existsSync("/proc")) return; // not Linux: nothing to look at
+  // Every process a test started inherits FAULTBOX_TEST_STATE_DIR, and keeps it when its parent dies
+  // (a `faultbox test` a test file had just started when the runner was killed, and its brokers).
+  const { processesWithEnv } = await import(
+    pathToFileURL(join(root, "test", "support", "processes.ts")).href
+  );
+  const ofThisRun = () => processesWithEnv("FAULTBOX_TEST_STATE_DIR", stateDir);
+  const signal = (procs, sig) => {
+    for (const p of procs) {
+      try {
+        process.kill(p.pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const left = ofThisRun();
   if (left.length === 0) return;
-  const list = left.map((p) => `${p.pid} ${p.cmd.slice(0, 160)}`).join("\n  ");
+  const list = left.map((p) => `${p.pid} ${p.cmdline.slice(0, 160)}`).join("\n  ");
   console.error(
     `faultbox test runner: ${left.length} process(es) of this run still running${signalled > 0 ? " after the interrupt" : " after every test file ended (a test leaked them)"}; stopping them:\n  ${list}`,
   );
-  for (const p of left) {
-    try {
-      process.kill(p.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
+  signal(left, "SIGTERM");
   const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline && processesOfThisRun().length > 0)
+  while (Date.now() < deadline && ofThisRun().length > 0)
     await new Promise((resolve) => setTimeout(resolve, 200));
-  for (const p of processesOfThisRun()) {
-    try {
-      process.kill(p.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
+  signal(ofThisRun(), "SIGKILL");
 }
 
 let cleaning;

@@ -33,10 +33,10 @@ function tree(body: string): { dir: string; pidFile: string } {
   for (const f of ["test.mjs", "test-totals.mjs"])
     copyFileSync(join(root, "scripts", f), join(dir, "scripts", f));
   for (const d of ["node_modules", "src"]) symlinkSync(join(root, d), join(dir, d));
-  // The runner stops shared services through test/support/shared-services.ts at the end.
+  // At the end the runner stops the shared services (shared-services.ts), then what is left (processes.ts).
   mkdirSync(join(dir, "test", "support"), { recursive: true });
-  const shared = join("test", "support", "shared-services.ts");
-  symlinkSync(join(root, shared), join(dir, shared));
+  for (const f of ["shared-services.ts", "processes.ts"])
+    symlinkSync(join(root, "test", "support", f), join(dir, "test", "support", f));
   const pidFile = join(dir, "child.pid");
   writeFileSync(
     join(dir, "test", "leftover.test.ts"),
