@@ -98,3 +98,8 @@ export async function withPortLocks<T>(ports: number[], fn: () => Promise<T>): P
     i < sorted.length ? withPortLock(sorted[i]!, () => take(i + 1)) : fn();
   return take(0);
 }
+
+/** Runs `fn` (a run of the spec `specFile`) holding the locks of the fixed ports the spec binds, if any. */
+export async function withSpecPortLocks<T>(specFile: string, fn: () => Promise<T>): Promise<T> {
+  return withPortLocks(fixedPorts(readFileSync(specFile, "utf8")), fn);
+}

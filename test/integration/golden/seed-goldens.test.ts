@@ -22,7 +22,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runCommand } from "../../support/run-command.js";
-import { fixedPorts, withPortLocks } from "../../support/shared-services.js";
+import { withSpecPortLocks } from "../../support/shared-services.js";
 import { root } from "../seed/cli.js";
 
 const RUNS = 5;
@@ -52,7 +52,7 @@ function embeddedCopy(): string {
 async function traceOf(spec: string, out: string, ...flags: string[]): Promise<string> {
   // A spec that binds a fixed port (integrity.star's PostgreSQL) waits for any other test file's run of
   // one binding the same port (test/integration/seed/seed-specs.test.ts runs integrity.star too).
-  const r = await withPortLocks(fixedPorts(readFileSync(spec, "utf8")), () =>
+  const r = await withSpecPortLocks(spec, () =>
     runCommand(
       [
         process.execPath,

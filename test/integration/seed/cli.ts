@@ -1,9 +1,8 @@
 // Runs `faultbox test <spec> --format json` as a user would and parses what it prints.
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCommand } from "../../support/run-command.js";
-import { fixedPorts, withPortLocks } from "../../support/shared-services.js";
+import { withSpecPortLocks } from "../../support/shared-services.js";
 
 export const root = join(fileURLToPath(import.meta.url), "..", "..", "..", "..");
 
@@ -40,10 +39,9 @@ export interface CliRun {
 }
 
 export async function faultboxTest(spec: string, ...flags: string[]): Promise<CliRun> {
-  // A spec that binds a fixed port waits for another file's run of a spec binding the same one.
-  const ports = fixedPorts(readFileSync(join(root, spec), "utf8"));
   const started = performance.now();
-  const r = await withPortLocks(ports, () =>
+  // A spec that binds a fixed port waits for another file's run of a spec binding the same one.
+  const r = await withSpecPortLocks(join(root, spec), () =>
     runCommand(
       [
         process.execPath,
