@@ -451,21 +451,24 @@ class Compiler {
     ];
     const defaults = ordinary.map((p) => (p.default ? this.expr(p.default) : undefined));
     const hasDefaults = defaults.some((d) => d !== undefined);
-    let bodySt: St;
-    if (Array.isArray(body)) bodySt = this.block(body);
-    else {
+    // The body is compiled on the function's first call, not with the module: a spec defines many
+    // functions (tests, checks, lambdas) that its load never calls, and a cold process pays for every
+    // closure it builds. Compiling raises no error (those are all raised by the closures when they
+    // run), so this changes no behaviour, only when the work is done.
+    const compileBody = (): St => {
+      if (Array.isArray(body)) return this.block(body);
       const x = this.expr(body);
-      bodySt = (fr) => {
+      return (fr) => {
         fr.ret = x(fr);
         return RETURN;
       };
-    }
+    };
     const code: Code = {
       info,
       name,
       file: this.env.file,
       pos: this.pos(line, col),
-      body: bodySt,
+      body: (fr) => (code.body = compileBody())(fr),
       paramNames,
       recursion: this.env.recursion,
       module: this.env.module,

@@ -115,9 +115,19 @@ function scanInto(file: SourceFile, toks: Token[]): void {
   const err = (msg: string, l = line, c = i - lineStart + 1): never => {
     throw new StarlarkError("syntax", msg, { file, line: l, col: c });
   };
+  // Every token is made with the same fields in the same order, so they share one shape: the parser's
+  // many reads of a token's fields then stay monomorphic, which matters most in a cold process.
   const push = (kind: TokenKind, l: number, c: number, value?: string | number | bigint, raw?: string) => {
-    const t: Token = { kind, line: l, col: c, value, raw };
-    if (open.length > 0) t.inside = open[open.length - 1];
+    const t: Token = {
+      kind,
+      line: l,
+      col: c,
+      value,
+      raw,
+      inside: open.length > 0 ? open[open.length - 1] : undefined,
+      closesOuter: undefined,
+      error: undefined,
+    };
     toks.push(t);
     return t;
   };
