@@ -37,7 +37,7 @@ import {
   type HistoryVerdict,
 } from "./history/index.js";
 import type { Response } from "./response.js";
-import { formatAddr, proxyPlaceholder } from "./topology.js";
+import { formatAddr, preparePorts, proxyPlaceholder } from "./topology.js";
 
 export interface InterfaceHandle {
   readonly service: string;
@@ -295,6 +295,8 @@ export async function loadTypeScriptSpec(file: string): Promise<SpecBuilder> {
     throw new SpecError(`${file}: a TypeScript spec must \`export default defineSpec((fb) => { ... })\``);
   }
   const builder = new SpecBuilder(file, jsLanguage);
+  // The spec declares its interfaces synchronously: have free ports ready (topology.ts).
+  await preparePorts(16, 16);
   try {
     await def.define(createApi(builder));
   } catch (err) {

@@ -1,5 +1,7 @@
 // Static facts about the topology: start order, where each interface listens, and env late binding.
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { SpecError } from "./errors.js";
 import type { Address } from "./protocol.js";
 import type { InterfaceDef, ServiceDef } from "./model.js";
@@ -31,18 +33,107 @@ export function startOrder(services: ServiceDef[]): ServiceDef[] {
   return order;
 }
 
+// Free ports for interface(..., 0) and for services' published ports, which a spec declares
+// synchronously. Finding one means binding it, which is asynchronous in Node; a child process that binds
+// one and prints it costs 50-75 ms (one whole Node start) per port, which made the declarations, not the
+// Starlark, most of a spec's load time (~300 ms for examples/orders). So ports are found ahead, bound
+// and released here, while the spec's worker starts, and kept in a small pool: preparePorts() fills it,
+// and the engine awaits it before each of the spec's declarations. allocatePortSync() takes from the
+// pool and falls back to the child process only when the pool is empty (code that declares ports
+// without preparing them). A port is handed out once per process, and a pooled one is dropped after a
+// minute (a service is about to bind it; one found long ago may be taken since).
+//
+// Ports come from below the kernel's ephemeral range: a port handed out for "port 0" (our own proxies,
+// other processes' listeners and outgoing connections) can then never collide with one of these between
+// the spec loading and the service binding it.
+
+const POOL_MAX_AGE_MS = 60_000;
+const pool: { port: number; at: number }[] = [];
+const handedOut = new Set<number>();
+let filling: Promise<void> | undefined;
+
+/** Where free ports are drawn from: the 12,000 ports below the ephemeral range. */
+function portRange(): { from: number; to: number } {
+  let low = 32_768;
+  try {
+    low =
+      Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]) || low;
+  } catch {
+    // not Linux: the default range
+  }
+  return { from: Math.max(1024, low - 12_000), to: low - 1 };
+}
+
+/** Binds `port` (0: any) on 127.0.0.1 and releases it: the port, or undefined when it is taken. */
+function bindOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once("error", () => resolve(undefined));
+    server.listen({ port, host: "127.0.0.1", exclusive: true }, () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
+    });
+  });
+}
+
+async function fill(target: number): Promise<void> {
+  const { from, to } = portRange();
+  for (let attempt = 0; pool.length < target && attempt < target * 8; attempt++) {
+    const pick = to > from && attempt < target * 6 ? from + Math.floor(Math.random() * (to - from)) : 0;
+    if (handedOut.has(pick) || pool.some((e) => e.port === pick)) continue;
+    const port = await bindOnce(pick);
+    if (port !== undefined && !handedOut.has(port) && !pool.some((e) => e.port === port))
+      pool.push({ port, at: Date.now() });
+  }
+}
+
 /**
- * A free TCP port on 127.0.0.1, found synchronously (declarations run synchronously in specs).
- * It is taken from below the kernel's ephemeral range: a port handed out for "port 0" (our own proxies,
- * other processes' listeners and outgoing connections) can then never collide with it between the spec
- * loading and the service binding it.
+ * Makes sure at least `min` free ports are pooled for allocatePortSync(), finding up to `target` when
+ * fewer are there. Cheap when the pool is full enough; never fails (an empty pool only means the slow way).
+ */
+export async function preparePorts(min = 4, target = 8): Promise<void> {
+  const now = Date.now();
+  for (let i = pool.length - 1; i >= 0; i--) if (now - pool[i]!.at > POOL_MAX_AGE_MS) pool.splice(i, 1);
+  // A second round when a fill already under way (for a smaller target) left fewer than `min`.
+  for (let round = 0; round < 2 && pool.length < min; round++) {
+    filling ??= fill(Math.max(min, target)).finally(() => (filling = undefined));
+    await filling;
+  }
+}
+
+/** How many ports preparePorts() has pooled (for tests). */
+export function pooledPorts(): number {
+  return pool.length;
+}
+
+/**
+ * A free TCP port on 127.0.0.1, found synchronously (declarations run synchronously in specs): one the
+ * pool holds, else one found by a child process.
  */
 export function allocatePortSync(): number {
+  while (pool.length > 0) {
+    const { port, at } = pool.shift()!;
+    if (Date.now() - at > POOL_MAX_AGE_MS || handedOut.has(port)) continue;
+    handedOut.add(port);
+    if (pool.length < 2) void preparePorts(); // refilled while the declarations go on
+    return port;
+  }
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = allocatePortInChild();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("could not allocate a free port: the ports found were all handed out already");
+}
+
+function allocatePortInChild(): number {
+  const { from, to } = portRange();
   const script = `
-const fs = require("fs"), net = require("net");
-let low = 32768;
-try { low = Number(fs.readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\\s+/)[0]) || low; } catch {}
-const from = Math.max(1024, low - 12000), to = low - 1;
+const net = require("net");
+const from = ${from}, to = ${to};
 const attempt = (n) => {
   const port = n > 0 && to > from ? from + Math.floor(Math.random() * (to - from)) : 0;
   const s = net.createServer();

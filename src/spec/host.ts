@@ -22,6 +22,7 @@ import type {
   SyscallFault,
 } from "../core/model.js";
 import { getProtocol, protocolNames } from "../core/protocol.js";
+import { preparePorts } from "../core/topology.js";
 import type { Response } from "../core/response.js";
 import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "../core/decoders.js";
 import { parseDuration } from "../core/duration.js";
@@ -127,6 +128,8 @@ export class StarlarkHost {
       equals: (a, b) => a === b,
       truthy: (v) => (isBoxed(v) ? v.truth : Boolean(v)),
     });
+    // Free ports for the spec's interfaces are found while the worker starts (core/topology.ts).
+    void preparePorts();
     const channel = new MessageChannel();
     this.port = channel.port1;
     const sab = new SharedArrayBuffer(4 * FLAG_SLOTS);
@@ -422,8 +425,10 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     const b = this.builder;
     switch (op) {
       case "interface":
+        await preparePorts(); // port 0 takes a pooled free port (core/topology.ts)
         return b.interface(a.name as string, a.protocol as string, a.port as number);
       case "service":
+        await preparePorts(); // an image's published ports too
         return b.service(a.name as string, {
           interfaces: a.interfaces as InterfaceDef[],
           binary: a.binary as string | undefined,
