@@ -5,8 +5,9 @@
 // tsx. A proxy-only process also stays small this way (tsx alone is ~30 MiB of a proxy's memory).
 //
 // The bundle has three entry points: cli.js (src/cli/main.ts), proxy.js (src/cli/proxy.ts, what
-// `faultbox proxy` runs, so a proxy loads neither the engine nor Starlark) and worker.js (the Starlark
-// worker thread, src/spec/worker.ts). It lives in node_modules/.cache/faultbox/, where the npm
+// `faultbox proxy` runs, so a proxy loads neither the engine nor Starlark) and worker-boot.cjs (the
+// Starlark worker thread: it runs worker.cjs, src/spec/worker.ts as one CommonJS file, with a V8 code
+// cache it keeps beside it, see src/spec/code-cache.ts). It lives in node_modules/.cache/faultbox/, where the npm
 // packages it imports resolve. bundleDir(root) returns its folder, or undefined: then the caller runs
 // the sources through tsx (FAULTBOX_NO_BUNDLE=1, or a read-only install without a bundle).
 import { spawnSync } from "node:child_process";

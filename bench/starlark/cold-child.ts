@@ -1,8 +1,10 @@
 // One fresh process's first spec load, for bench/starlark/cold.ts: imports the interpreter (timed),
 // loads the spec once (timed: the cold load), then again (warm-ish), and prints the figures as JSON.
 //   node --import tsx bench/starlark/cold-child.ts SPEC.star [MODULE]
+// MODULE: an ES module bundle of the interpreter, or a CommonJS one (.cjs) to load with a code cache.
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { type CodeCacheStatus, runWithCodeCache, WORKER_LOADED_HOOK } from "../../src/spec/code-cache.js";
 
 // CPU time of this process (all its threads) as well as wall time: on a shared machine wall time
 // measures the neighbours as much as the code.
@@ -13,9 +15,14 @@ const cpu = () => {
 const t0 = performance.now();
 const c0 = cpu();
 const [file, modulePath] = process.argv.slice(2) as [string, string | undefined];
-const mod = (await import(
-  modulePath ? pathToFileURL(modulePath).href : "../../src/starlark/index.js"
-)) as typeof import("../../src/starlark/index.js");
+type Starlark = typeof import("../../src/starlark/index.js");
+// A CommonJS bundle is compiled the way the faultbox command's Starlark worker is: with the V8 code
+// cache kept beside it (src/spec/code-cache.ts), which the first such process writes after its load.
+let cache: CodeCacheStatus | undefined;
+process.setSourceMapsEnabled(false); // tsx, which runs this file, turns them on; the product's worker runs without
+const mod = modulePath?.endsWith(".cjs")
+  ? (runWithCodeCache(modulePath, (s) => (cache = s)) as Starlark)
+  : ((await import(modulePath ? pathToFileURL(modulePath).href : "../../src/starlark/index.js")) as Starlark);
 const t1 = performance.now();
 const c1 = cpu();
 const { SPEC_STUBS } = await import("./workloads.js");
@@ -33,6 +40,7 @@ const time = () => {
   return { wall: performance.now() - s, cpu: cpu() - c };
 };
 const first = time();
+(globalThis as { [WORKER_LOADED_HOOK]?: () => void })[WORKER_LOADED_HOOK]?.(); // as the worker does
 const second = time();
 console.log(
   JSON.stringify({
@@ -42,5 +50,6 @@ console.log(
     firstCpuMs: first.cpu,
     secondMs: second.wall,
     secondCpuMs: second.cpu,
+    cache,
   }),
 );

@@ -2,12 +2,14 @@
 // starlark-go's, in one run. Each round starts fresh processes, alternating the contenders:
 //   - starlark-go: `benchgo load SPEC 1` (its first and only load in the process);
 //   - ours through tsx (how the faultbox CLI runs today): import of the interpreter, first load, second load;
-//   - ours from a plain-JavaScript bundle of the interpreter (esbuild, no tsx), the same figures.
+//   - ours from a plain-JavaScript bundle of the interpreter (esbuild, no tsx), the same figures;
+//   - ours from a CommonJS bundle compiled with a V8 code cache, as the faultbox command's Starlark
+//     worker runs (src/spec/code-cache.ts); the first such process writes the cache, the rest use it.
 // Prints the median of each figure; CPU time (all threads of the process) beside wall time, since on a
 // shared machine wall time measures the neighbours too.
 //   node --import tsx bench/starlark/cold.ts [--rounds 7]
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,13 +26,26 @@ writeFileSync(spec, src);
 const child = fileURLToPath(new URL("./cold-child.ts", import.meta.url));
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
-// The interpreter as one plain-JavaScript file (what a prebuilt CLI bundle would load).
+// The interpreter as one plain-JavaScript file: an ES module, and a CommonJS file that the child loads
+// with a V8 code cache, as the faultbox command's Starlark worker loads its bundle.
+const esbuild = (format: string, outfile: string) =>
+  execFileSync(
+    join(root, "node_modules", ".bin", "esbuild"),
+    [
+      join(root, "src/starlark/index.ts"),
+      "--bundle",
+      `--format=${format}`,
+      "--platform=node",
+      `--outfile=${outfile}`,
+    ],
+    { stdio: "ignore" },
+  );
 const bundle = join(work, "starlark-bundle.mjs");
-execFileSync(
-  join(root, "node_modules", ".bin", "esbuild"),
-  [join(root, "src/starlark/index.ts"), "--bundle", "--format=esm", "--platform=node", `--outfile=${bundle}`],
-  { stdio: "ignore" },
-);
+esbuild("esm", bundle);
+const cjsBundle = join(work, "starlark-bundle.cjs");
+esbuild("cjs", cjsBundle);
+// No cache from an earlier run: the first of these processes writes it, the others use it.
+for (const f of readdirSync(work)) if (f.endsWith(".codecache")) rmSync(join(work, f));
 
 interface Figures {
   importMs: number;
@@ -39,6 +54,7 @@ interface Figures {
   firstCpuMs: number;
   secondMs: number;
   secondCpuMs: number;
+  cache?: string;
 }
 const ours = (module?: string): Figures =>
   JSON.parse(
@@ -51,7 +67,13 @@ const goBin = buildGoDriver(work);
 const go: number[] = [];
 const viaTsx: Figures[] = [];
 const viaBundle: Figures[] = [];
-for (let r = 0; r < ROUNDS; r++) {
+const viaCache: Figures[] = [];
+const cacheStatus: string[] = [];
+for (let r = 0; r < ROUNDS + 1; r++) {
+  const cached = ours(cjsBundle);
+  cacheStatus.push(cached.cache ?? "none");
+  if (cached.cache === "used") viaCache.push(cached);
+  if (r === ROUNDS) break; // one more, for the round that wrote the cache
   if (goBin) {
     const out = execFileSync(goBin, ["load", spec, "1", SPEC_STUBS.join(",")], { encoding: "utf8" });
     go.push((JSON.parse(out) as { nsPerOp: number }).nsPerOp / 1e6);
@@ -75,7 +97,11 @@ console.log(
 if (go.length) console.log(`${"starlark-go".padEnd(30)} first load ${ms(median(go))}`);
 row("ours through tsx", viaTsx);
 row("ours from a JS bundle", viaBundle);
+if (viaCache.length) row("ours, bundle + V8 code cache", viaCache);
+console.log(`code cache per process: ${cacheStatus.join(" ")}`);
+const ratio = (f: Figures[]) => (median(f.map((x) => x.firstMs)) / median(go)).toFixed(1);
 if (go.length)
   console.log(
-    `first load ratio ours/starlark-go: through tsx ${(median(viaTsx.map((x) => x.firstMs)) / median(go)).toFixed(1)}, bundle ${(median(viaBundle.map((x) => x.firstMs)) / median(go)).toFixed(1)}`,
+    `first load ratio ours/starlark-go: through tsx ${ratio(viaTsx)}, bundle ${ratio(viaBundle)}` +
+      (viaCache.length ? `, bundle + code cache ${ratio(viaCache)}` : ""),
   );

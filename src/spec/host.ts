@@ -169,8 +169,9 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         workerData: { ...data, tsx, entry: new URL(`file://${entry}`).href },
       });
     } else {
-      // From the faultbox command's bundle (bin/bundle.js): its worker.js entry, beside this chunk.
-      this.worker = new Worker(new URL("./worker.js", import.meta.url), {
+      // From the faultbox command's bundle (bin/bundle.js): the worker's entry beside this chunk, which
+      // runs worker.cjs with a code cache (code-cache.ts).
+      this.worker = new Worker(new URL("./worker-boot.cjs", import.meta.url), {
         ...workerOptions,
         workerData: data,
       });

@@ -13,6 +13,7 @@ import {
   type Value,
 } from "../starlark/index.js";
 import { forwardSpecFiles, noteSpecFile, resolveInside } from "../core/files.js";
+import { WORKER_LOADED_HOOK } from "./code-cache.js";
 import { createBuiltins, type FailureMemo } from "./builtins.js";
 import { WorkerChannel, RemoteError } from "./channel.js";
 import { Marshal } from "./marshal.js";
@@ -152,6 +153,9 @@ try {
   for (const [name, v] of mod.globals) {
     if (name.startsWith("test_") && isFunction(v)) channel.request("test", { name, fn: marshal.toWire(v) });
   }
+  // Started by worker-boot.ts without a usable code cache: write one now that the load compiled the
+  // interpreter's functions (before answering: a command such as `faultbox check` exits on the answer).
+  (globalThis as { [WORKER_LOADED_HOOK]?: () => void })[WORKER_LOADED_HOOK]?.();
   channel.post({ t: "loaded", ok: true });
 } catch (err) {
   const info = err instanceof RemoteError ? err.info : describe(err);

@@ -3,7 +3,7 @@
 // against the package's declarations, and the library's entry points imported by a user's program.
 // npm takes what it can from its cache (--prefer-offline); what is not there comes from the registry.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -87,8 +87,13 @@ def test_stored():
   // failed would have run the sources through tsx, and passed too).
   const cache = join(project, "node_modules", "faultbox", "node_modules", ".cache", "faultbox");
   const { dir } = JSON.parse(readFileSync(join(cache, "bundle.json"), "utf8")) as { dir: string };
-  for (const entry of ["cli.js", "worker.js", "proxy.js"])
+  for (const entry of ["cli.js", "worker-boot.cjs", "worker.cjs", "proxy.js"])
     assert.ok(existsSync(join(cache, dir, entry)), entry);
+  // The spec loaded in a worker started from the bundle, which left its code cache for the next run.
+  assert.ok(
+    readdirSync(join(cache, dir)).some((f) => /^worker\.cjs-v[\d.]+-.*\.codecache$/.test(f)),
+    readdirSync(join(cache, dir)).join(" "),
+  );
 });
 
 const tsSpec = `import { defineSpec } from "faultbox";
