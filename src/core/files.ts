@@ -2,8 +2,8 @@
 // and may not leave it (a spec is shareable; reading ~/.ssh from one must not be possible).
 import { readFileSync, realpathSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { SpecError } from "./errors.js";
+import { yamlModule } from "./lazy-module.js";
 
 /** Every file the spec loaded or read so far (absolute real paths), for bundles. One spec per process. */
 const specFiles = new Set<string>();
@@ -66,7 +66,7 @@ export function loadJson(dir: string, path: string): unknown {
 export function loadYaml(dir: string, path: string): unknown {
   const text = readSpecFile(dir, path, "load_yaml");
   try {
-    return parseYaml(text);
+    return yamlModule().parse(text);
   } catch (err) {
     throw new SpecError(`load_yaml: "${path}" is not valid YAML: ${(err as Error).message}`);
   }

@@ -4,13 +4,11 @@
 // when its own Metadata lists it among the brokers (it registered with the controller quorum and was
 // unfenced); a one-node cluster must also accept a produce again, as at its first start.
 import { readFileSync } from "node:fs";
-import kafkajs from "kafkajs";
+import { kafkajsModule } from "../../core/lazy-module.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { groupAlive, logTail, stopGuarded, type GuardedProcess } from "../process-guard/guarded-process.js";
 import { untilStopped } from "../process-guard/stopped.js";
 import { waitForProduce, type ReadinessProbe } from "./readiness.js";
-
-const { Kafka, logLevel } = kafkajs;
 
 export interface KafkaNodeControl {
   readonly nodeId: number;
@@ -70,6 +68,7 @@ async function listsItself(
   address: { host: string; port: number },
   nodeId: number,
 ): Promise<string | undefined> {
+  const { Kafka, logLevel } = kafkajsModule();
   const kafka = new Kafka({
     clientId: "faultbox-node-ready",
     brokers: [`${address.host}:${address.port}`],

@@ -1,10 +1,8 @@
 // Readiness of a Kafka cluster means it accepts a produce, not that a port is open: every broker is in
 // the metadata, and a record with acks=all reaches every partition of a topic replicated to every node
 // (so each broker leads a partition and each follows the others).
-import kafkajs from "kafkajs";
+import { kafkajsModule } from "../../core/lazy-module.js";
 import { setTimeout as sleep } from "node:timers/promises";
-
-const { Kafka, logLevel } = kafkajs;
 
 export const READINESS_TOPIC = "__faultbox_ready";
 
@@ -24,6 +22,7 @@ export async function waitForProduce(
   abort: () => boolean,
   probe: ReadinessProbe,
 ): Promise<boolean> {
+  const { Kafka, logLevel } = kafkajsModule();
   const kafka = new Kafka({
     clientId: "faultbox-readiness",
     brokers: bootstrap,

@@ -5,7 +5,7 @@ import { chownSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import pg from "pg";
+import { pgModule } from "../../core/lazy-module.js";
 import { runLogged } from "../process-guard/run-logged.js";
 import { LaunchError, PortRaceError, retryOnPortRace } from "../process-guard/launch-error.js";
 import { freePort, assertPortFree, LOOPBACK } from "../process-guard/free-port.js";
@@ -54,7 +54,7 @@ export async function stopPostgresRecord(record: PostgresRecord): Promise<void> 
 }
 
 async function query(connectionString: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 2000 });
+  const client = new (pgModule().Client)({ connectionString, connectionTimeoutMillis: 2000 });
   client.on("error", () => undefined);
   try {
     await client.connect();

@@ -1,7 +1,8 @@
 // The postgres protocol: query(sql=) returns rows as dicts in .data; exec(sql=) returns rows_affected.
 // Credentials come from the service's env (POSTGRES_USER/PASSWORD/DB) unless given as step kwargs.
 // The proxy works at connection level (drop/delay a connection), not per query.
-import pg from "pg";
+import type { Client, ClientConfig } from "pg";
+import { pgModule } from "../../core/lazy-module.js";
 import type { Address, ProtocolPlugin, StepCall, StepOutcome } from "../../core/protocol.js";
 import { postgresProxyPlugin } from "./proxy.js";
 
@@ -16,7 +17,7 @@ const types = {
         return Number.isSafeInteger(n) ? n : v;
       };
     }
-    return pg.types.getTypeParser(oid, format ?? "text");
+    return pgModule().types.getTypeParser(oid, format ?? "text");
   },
 };
 
@@ -24,7 +25,7 @@ function clientConfig(
   target: Address,
   env: Record<string, string>,
   args: Record<string, unknown>,
-): pg.ClientConfig {
+): ClientConfig {
   if (typeof args.connstr === "string")
     return { connectionString: args.connstr, types, connectionTimeoutMillis: 10_000 };
   const user = String(args.user ?? env.POSTGRES_USER ?? env.PGUSER ?? "postgres");
@@ -43,9 +44,9 @@ async function withClient<T>(
   target: Address,
   env: Record<string, string>,
   args: Record<string, unknown>,
-  fn: (c: pg.Client) => Promise<T>,
+  fn: (c: Client) => Promise<T>,
 ): Promise<T> {
-  const client = new pg.Client(clientConfig(target, env, args));
+  const client = new (pgModule().Client)(clientConfig(target, env, args));
   client.on("error", () => undefined);
   await client.connect();
   try {

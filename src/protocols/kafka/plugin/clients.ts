@@ -1,12 +1,11 @@
 // kafkajs clients for the test driver's steps. One producer per interface address per test (a step
 // must not pay a connection and metadata round trip each time); every client is closed when the test
 // ends (closeStepClients, called through the plugin's afterTest hook), so none outlives its broker.
-import kafkajs, { type Kafka, type Producer } from "kafkajs";
+import type { Kafka, Producer } from "kafkajs";
+import { kafkajsModule } from "../../../core/lazy-module.js";
 import type { Address } from "../../../core/protocol.js";
 import { registerKafkajsCodecs } from "./kafkajs-codecs.js";
 import { kafkajsSasl, type KafkaSaslCredentials } from "./sasl.js";
-
-const { Kafka: KafkaClient, logLevel } = kafkajs;
 
 const producers = new Map<string, Promise<Producer>>();
 /** Every open client and the address it talks to (tests in other lanes use other addresses). */
@@ -19,6 +18,7 @@ function addrKey(a: Address, sasl?: KafkaSaslCredentials): string {
 /** A kafkajs client bound to one address (the proxy's, for steps). Retries are short: a step reports. */
 export function kafkaClient(target: Address, clientId: string, sasl?: KafkaSaslCredentials): Kafka {
   registerKafkajsCodecs(); // so consume reads snappy, lz4 and zstd records too
+  const { Kafka: KafkaClient, logLevel } = kafkajsModule();
   return new KafkaClient({
     clientId,
     ...(sasl ? { sasl: kafkajsSasl(sasl) } : {}),

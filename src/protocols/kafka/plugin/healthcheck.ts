@@ -1,10 +1,8 @@
 // ready()/kafka_ready() for Kafka: the broker is ready when it accepts a produce with acks=all, not
 // when its port is open (a KRaft broker listens well before it can elect a leader for a new topic).
-import kafkajs from "kafkajs";
+import { kafkajsModule } from "../../../core/lazy-module.js";
 import type { Address, HealthcheckContext } from "../../../core/protocol.js";
 import { kafkajsSasl, saslFromEnv } from "./sasl.js";
-
-const { Kafka, logLevel } = kafkajs;
 
 /** The topic the probe writes to (the same one src/launch/kafka-local's readiness uses). */
 export const READY_TOPIC = "__faultbox_ready";
@@ -12,6 +10,7 @@ export const READY_TOPIC = "__faultbox_ready";
 /** One probe; throws (with the broker's reason) while not ready. The caller polls until its timeout. */
 export async function kafkaReadyProbe(target: Address, ctx?: HealthcheckContext): Promise<void> {
   const sasl = saslFromEnv(ctx?.serviceEnv);
+  const { Kafka, logLevel } = kafkajsModule();
   const kafka = new Kafka({
     ...(sasl ? { sasl: kafkajsSasl(sasl) } : {}),
     clientId: "faultbox-ready",

@@ -3,10 +3,8 @@
 // batches, so the consume step registers faultbox's decompressors (wire/compression, with the same
 // size guard as the proxy) in kafkajs's process-wide codec table. Steps publish uncompressed, so the
 // codecs do not compress.
-import kafkajs from "kafkajs";
+import { kafkajsModule } from "../../../core/lazy-module.js";
 import { Compression, compressionName, decompressRecords } from "../wire/index.js";
-
-const { CompressionCodecs, CompressionTypes } = kafkajs;
 
 function codec(type: Compression) {
   return () => ({
@@ -25,6 +23,7 @@ let registered = false;
 export function registerKafkajsCodecs(): void {
   if (registered) return;
   registered = true;
+  const { CompressionCodecs, CompressionTypes } = kafkajsModule();
   CompressionCodecs[CompressionTypes.Snappy] = codec(Compression.Snappy);
   CompressionCodecs[CompressionTypes.LZ4] = codec(Compression.Lz4);
   CompressionCodecs[CompressionTypes.ZSTD] = codec(Compression.Zstd);
