@@ -20,7 +20,7 @@ import { startReadyProxy } from "./run-proxy.js";
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 test("the bundle is built once, reused while its sources are unchanged, rebuilt when one changes", async () => {
-  // A package of our own shape: bin/ scripts, the three entry points, all importing a shared module.
+  // A package of our own shape: bin/ scripts, the four entry points, all importing a shared module.
   const root = mkdtempSync(join(tmpdir(), "fb-bundle-"));
   mkdirSync(join(root, "bin"));
   mkdirSync(join(root, "src", "cli"), { recursive: true });
@@ -36,6 +36,7 @@ test("the bundle is built once, reused while its sources are unchanged, rebuilt 
     ["cli/main.ts", 100],
     ["cli/proxy.ts", 0],
     ["spec/worker.ts", 1000],
+    ["spec/worker-boot.ts", 2000],
   ] as const)
     writeFileSync(
       join(root, "src", file),
@@ -46,14 +47,18 @@ test("the bundle is built once, reused while its sources are unchanged, rebuilt 
     bundleDir(root: string): string | undefined;
   };
   type Entry = { run(a: string[]): Promise<number> };
+  // The Starlark worker and its boot are CommonJS files (worker.cjs, worker-boot.cjs).
   const entry = async (dir: string, name: string) =>
-    (await import(pathToFileURL(join(dir, `${name}.js`)).href)) as Entry;
+    (await import(
+      pathToFileURL(join(dir, name.startsWith("worker") ? `${name}.cjs` : `${name}.js`)).href
+    )) as Entry;
   const first = bundleDir(root);
   assert.ok(first, "a bundle was built");
   assert.ok(first.startsWith(join(root, "node_modules", ".cache", "faultbox", "bundle-")), first);
   assert.equal(await (await entry(first, "proxy")).run(["x"]), 2);
   assert.equal(await (await entry(first, "cli")).run(["x"]), 102);
   assert.equal(await (await entry(first, "worker")).run([]), 1001);
+  assert.equal(await (await entry(first, "worker-boot")).run([]), 2001);
   assert.equal(bundleDir(root), first, "unchanged sources: the same bundle");
   // Touched but not changed (as a checkout does): still the same bundle, found by its hash.
   utimesSync(answer, new Date(), new Date(Date.now() + 5000));
@@ -67,6 +72,7 @@ test("the bundle is built once, reused while its sources are unchanged, rebuilt 
     "src/cli/answer.ts",
     "src/cli/main.ts",
     "src/cli/proxy.ts",
+    "src/spec/worker-boot.ts",
     "src/spec/worker.ts",
   ]);
   // A pointer that names a bundle whose folder is gone: built again.
