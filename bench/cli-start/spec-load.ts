@@ -111,11 +111,18 @@ try {
     const m = (k: number, f: "wallMs" | "cpuMs") => median(runs[k]!.map((r) => r[f]));
     console.log(
       job.name.padEnd(30) +
-        variants.map((_, k) => `${m(k, "wallMs").toFixed(0)} / ${m(k, "cpuMs").toFixed(0)}`.padEnd(22)).join("") +
+        variants
+          .map((_, k) => `${m(k, "wallMs").toFixed(0)} / ${m(k, "cpuMs").toFixed(0)}`.padEnd(22))
+          .join("") +
         `${(m(1, "wallMs") / m(0, "wallMs")).toFixed(2)}, ${(m(1, "cpuMs") / m(0, "cpuMs")).toFixed(2)}`,
     );
   }
-  console.log(`\nload average ${(await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+  console.log(
+    `\nload average ${(await import("node:os"))
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(" ")}`,
+  );
 } finally {
   spawnSync("git", ["worktree", "remove", "--force", baseTree], { cwd: ROOT, stdio: "ignore" });
   rmSync(dir, { recursive: true, force: true });
