@@ -3,7 +3,7 @@
 // runs it, and once the spec has loaded writes the cache for the next run when there was none to use.
 //
 // Why: a worker is a fresh V8 isolate, and loading a spec there is mostly cold code. V8 compiles a
-// function the first time it is called, and a spec load calls some thousand of the interpreter's
+// function the first time it is called, and a spec load calls a great many of the interpreter's
 // (scanner, parser, resolver, compiler, builtins). A code cache made after a load holds the bytecode of
 // every function compiled so far, so the next worker starts with them compiled: on a 391-line spec the
 // first load takes ~40% less time (bench/starlark/cold.ts). Node's own compile cache (NODE_COMPILE_CACHE)
