@@ -29,7 +29,8 @@ import {
   SYSCALL_FAMILIES,
   getSyscallController,
 } from "./syscall.js";
-import { allocatePortSync, parseHostPort } from "./topology.js";
+import { allocatePortSync } from "./ports.js";
+import { parseHostPort } from "./topology.js";
 import { parseDuration } from "./duration.js";
 import { parseProbability } from "./probability.js";
 import {

@@ -37,7 +37,8 @@ import {
   type HistoryVerdict,
 } from "./history/index.js";
 import type { Response } from "./response.js";
-import { formatAddr, preparePorts, proxyPlaceholder } from "./topology.js";
+import { preparePorts } from "./ports.js";
+import { formatAddr, proxyPlaceholder } from "./topology.js";
 
 export interface InterfaceHandle {
   readonly service: string;
@@ -295,7 +296,7 @@ export async function loadTypeScriptSpec(file: string): Promise<SpecBuilder> {
     throw new SpecError(`${file}: a TypeScript spec must \`export default defineSpec((fb) => { ... })\``);
   }
   const builder = new SpecBuilder(file, jsLanguage);
-  // The spec declares its interfaces synchronously: have free ports ready (topology.ts).
+  // The spec declares its interfaces synchronously: have free ports ready (ports.ts).
   await preparePorts(16, 16);
   try {
     await def.define(createApi(builder));

@@ -84,4 +84,5 @@ export { createRng, randomSeed, type Rng } from "./random.js";
 export type { Response } from "./response.js";
 export { exitCode, type SuiteResult, type TestResult, type Verdict } from "./results.js";
 export { loadFile, loadJson, loadYaml, resolveInside } from "./files.js";
-export { proxyPlaceholder, parseHostPort, startOrder, allocatePortSync } from "./topology.js";
+export { proxyPlaceholder, parseHostPort, startOrder } from "./topology.js";
+export { allocatePortSync } from "./ports.js";

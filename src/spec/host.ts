@@ -22,7 +22,7 @@ import type {
   SyscallFault,
 } from "../core/model.js";
 import { getProtocol, protocolNames } from "../core/protocol.js";
-import { preparePorts } from "../core/topology.js";
+import { preparePorts } from "../core/ports.js";
 import type { Response } from "../core/response.js";
 import { jsonDecoder, logfmtDecoder, regexDecoder, type Decoder } from "../core/decoders.js";
 import { parseDuration } from "../core/duration.js";
@@ -128,7 +128,7 @@ export class StarlarkHost {
       equals: (a, b) => a === b,
       truthy: (v) => (isBoxed(v) ? v.truth : Boolean(v)),
     });
-    // Free ports for the spec's interfaces are found while the worker starts (core/topology.ts).
+    // Free ports for the spec's interfaces are found while the worker starts (core/ports.ts).
     void preparePorts();
     const channel = new MessageChannel();
     this.port = channel.port1;
@@ -426,7 +426,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
     const b = this.builder;
     switch (op) {
       case "interface":
-        await preparePorts(); // port 0 takes a pooled free port (core/topology.ts)
+        await preparePorts(); // port 0 takes a pooled free port (core/ports.ts)
         return b.interface(a.name as string, a.protocol as string, a.port as number);
       case "service":
         await preparePorts(); // an image's published ports too

@@ -9,7 +9,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "../../src/index.js"; // registers the protocols interfaces name
-import { allocatePortSync, pooledPorts, preparePorts } from "../../src/core/topology.js";
+import { allocatePortSync, pooledPorts, preparePorts } from "../../src/core/ports.js";
 import { loadStarlarkSpec } from "../../src/spec/load.js";
 
 /** Counts the child processes started with spawnSync while `fn` runs (the fallback's way). */

@@ -4,37 +4,12 @@
 // those out for port-0 listeners or outgoing connections, which on a busy test machine otherwise
 // collide with the chosen port. A lost race is still possible (another process picking the same port
 // on purpose); launchers report it as a bind failure and retry with new ports.
-import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { ephemeralRangeStart, listenOnce } from "../../core/ports.js";
 import { LaunchError } from "./launch-error.js";
 
 export const LOOPBACK = "127.0.0.1";
 
-function listenOnce(port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen({ port, host, exclusive: true }, () => {
-      const address = server.address();
-      const chosen = typeof address === "object" && address ? address.port : port;
-      server.close(() => resolve(chosen));
-    });
-  });
-}
-
 const FIRST_PORT = 10_000;
-
-function ephemeralRangeStart(): number {
-  try {
-    const first = Number(
-      readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0],
-    );
-    return Number.isInteger(first) && first > 0 ? first : 32_768;
-  } catch {
-    return 32_768;
-  }
-}
 
 /** A port on `host` that nothing listens on right now, outside the ephemeral range when possible. */
 export async function freePort(host = LOOPBACK): Promise<number> {
