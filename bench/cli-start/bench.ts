@@ -3,11 +3,11 @@
 // command but `faultbox proxy` ran before). Alternating rounds in one run; wall time and the CPU the
 // command used (user + system, from bash's `times`), medians.
 //   npx tsx bench/cli-start/bench.ts [--rounds 7]
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, SMALL_SPEC, timeCommand, type Timing } from "./measure.js";
 
 const BIN = fileURLToPath(new URL("../../bin/faultbox.js", import.meta.url));
 const argv = process.argv.slice(2);
@@ -15,15 +15,7 @@ const rounds = Number(argv[argv.indexOf("--rounds") + 1] ?? 7) || 7;
 
 const dir = mkdtempSync(join(tmpdir(), "fb-cli-bench-"));
 const spec = join(dir, "faultbox.star");
-writeFileSync(
-  spec,
-  `def test_sum():
-    assert_eq(len([1, 2, 3]), 3)
-
-def test_strings():
-    assert_true("fault" in "faultbox")
-`,
-);
+writeFileSync(spec, SMALL_SPEC);
 
 const jobs: { name: string; args: string[] }[] = [
   { name: "faultbox --version", args: ["--version"] },
@@ -32,26 +24,12 @@ const jobs: { name: string; args: string[] }[] = [
 ];
 
 /** One run: its wall time and the CPU it used, both in ms. */
-function once(args: string[], bundle: boolean): { wallMs: number; cpuMs: number } {
-  const quoted = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(" ");
-  const started = process.hrtime.bigint();
-  const log = join(dir, "output.log");
-  const r = spawnSync("bash", ["-c", `${quoted} >'${log}' 2>&1 || cat '${log}' >&2; times`], {
-    encoding: "utf8",
+const once = (args: string[], bundle: boolean): Timing =>
+  timeCommand([process.execPath, BIN, ...args], {
+    log: join(dir, "output.log"),
+    what: `faultbox ${args.join(" ")}`,
     env: { ...process.env, ...(bundle ? {} : { FAULTBOX_NO_BUNDLE: "1" }) },
   });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.stderr.trim()) throw new Error(`faultbox ${args.join(" ")} failed: ${r.stderr.trim()}`);
-  // `times`: the shell's own user and system time, then its children's.
-  const children = r.stdout.trim().split("\n")[1] ?? "";
-  const cpuMs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
-    (sum, m) => sum + (Number(m[1]) * 60 + Number(m[2])) * 1000,
-    0,
-  );
-  return { wallMs, cpuMs };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // Warm both: the bundle is built on first use, tsx caches its transforms.
 for (const job of jobs) for (const bundle of [true, false]) once(job.args, bundle);
@@ -60,8 +38,8 @@ console.log(`${rounds} alternating rounds, medians (ms); node ${process.version}
 console.log("job                         bundle wall/CPU    tsx wall/CPU       bundle/tsx wall, CPU");
 for (const job of jobs) {
   const runs = {
-    bundle: [] as { wallMs: number; cpuMs: number }[],
-    tsx: [] as { wallMs: number; cpuMs: number }[],
+    bundle: [] as Timing[],
+    tsx: [] as Timing[],
   };
   for (let i = 0; i < rounds; i++) {
     runs.bundle.push(once(job.args, true));

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median, SMALL_SPEC, timeCommand, type Timing } from "./measure.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const argv = process.argv.slice(2);
@@ -45,15 +46,7 @@ def test_slow_${i}():
 const matrixSpec = join(dir, "matrix.star");
 writeFileSync(matrixSpec, services);
 const smallSpec = join(dir, "small.star");
-writeFileSync(
-  smallSpec,
-  `def test_sum():
-    assert_eq(len([1, 2, 3]), 3)
-
-def test_strings():
-    assert_true("fault" in "faultbox")
-`,
-);
+writeFileSync(smallSpec, SMALL_SPEC);
 
 const jobs: { name: string; args: string[] }[] = [
   { name: "check examples/orders", args: ["check", "examples/orders/faultbox.star"] },
@@ -73,28 +66,13 @@ const variants: Variant[] = [
 ];
 
 /** One run: its wall time and the CPU it used, both in ms. */
-function once(v: Variant, args: string[]): { wallMs: number; cpuMs: number } {
-  const cmd = [process.execPath, join(v.root, "bin", "faultbox.js"), ...args]
-    .map((a) => `'${a.replace(/'/g, `'\\''`)}'`)
-    .join(" ");
-  const log = join(dir, "output.log");
-  const started = process.hrtime.bigint();
-  const r = spawnSync("bash", ["-c", `${cmd} >'${log}' 2>&1 || cat '${log}' >&2; times`], {
+const once = (v: Variant, args: string[]): Timing =>
+  timeCommand([process.execPath, join(v.root, "bin", "faultbox.js"), ...args], {
+    log: join(dir, "output.log"),
+    what: `${v.name}: faultbox ${args.join(" ")}`,
     cwd: v.root,
-    encoding: "utf8",
     env: { ...process.env, FAULTBOX_NO_CODE_CACHE: "", ...v.env },
   });
-  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-  if (r.stderr.trim()) throw new Error(`${v.name}: faultbox ${args.join(" ")} failed: ${r.stderr.trim()}`);
-  const children = r.stdout.trim().split("\n")[1] ?? "";
-  const cpuMs = [...children.matchAll(/(\d+)m([\d.]+)s/g)].reduce(
-    (sum, m) => sum + (Number(m[1]) * 60 + Number(m[2])) * 1000,
-    0,
-  );
-  return { wallMs, cpuMs };
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 try {
   execFileSync("git", ["worktree", "add", "--detach", baseTree, base], { cwd: ROOT, stdio: "ignore" });
@@ -106,7 +84,7 @@ try {
   console.log(`${rounds} alternating rounds, medians, wall / CPU ms; node ${process.version}\n`);
   console.log(`${"job".padEnd(30)}${variants.map((v) => v.name.padEnd(22)).join("")}now/base wall, CPU`);
   for (const job of jobs) {
-    const runs = variants.map(() => [] as { wallMs: number; cpuMs: number }[]);
+    const runs = variants.map(() => [] as Timing[]);
     for (let i = 0; i < rounds; i++) variants.forEach((v, k) => runs[k]!.push(once(v, job.args)));
     const m = (k: number, f: "wallMs" | "cpuMs") => median(runs[k]!.map((r) => r[f]));
     console.log(
