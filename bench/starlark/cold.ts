@@ -5,6 +5,9 @@
 //   - ours from a plain-JavaScript bundle of the interpreter (esbuild, no tsx), the same figures;
 //   - ours from a CommonJS bundle compiled with a V8 code cache, as the faultbox command's Starlark
 //     worker runs (src/spec/code-cache.ts); the first such process writes the cache, the rest use it.
+// Each of our processes then loads the spec 60 more times: the "hot" figure (median of the last 20) is
+// the same interpreter once V8 has optimized it, beside starlark-go's mean over 200 loads in one
+// process, to show how much of the first load is the JIT's warm-up rather than the interpreter's work.
 // Prints the median of each figure; CPU time (all threads of the process) beside wall time, since on a
 // shared machine wall time measures the neighbours too.
 //   node --import tsx bench/starlark/cold.ts [--rounds 7]
@@ -54,6 +57,8 @@ interface Figures {
   firstCpuMs: number;
   secondMs: number;
   secondCpuMs: number;
+  hotMs: number;
+  hotCpuMs: number;
   cache?: string;
 }
 const ours = (module?: string): Figures =>
@@ -65,6 +70,7 @@ const ours = (module?: string): Figures =>
 
 const goBin = buildGoDriver(work);
 const go: number[] = [];
+const goHot: number[] = [];
 const viaTsx: Figures[] = [];
 const viaBundle: Figures[] = [];
 const viaCache: Figures[] = [];
@@ -80,6 +86,8 @@ for (let r = 0; r < ROUNDS; r++) {
   if (goBin) {
     const out = execFileSync(goBin, ["load", spec, "1", SPEC_STUBS.join(",")], { encoding: "utf8" });
     go.push((JSON.parse(out) as { nsPerOp: number }).nsPerOp / 1e6);
+    const hot = execFileSync(goBin, ["load", spec, "200", SPEC_STUBS.join(",")], { encoding: "utf8" });
+    goHot.push((JSON.parse(hot) as { nsPerOp: number }).nsPerOp / 1e6);
   }
   viaTsx.push(ours());
   viaBundle.push(ours(bundle));
@@ -91,13 +99,17 @@ const row = (name: string, f: Figures[]) =>
   console.log(
     `${name.padEnd(30)} import ${ms(median(f.map((x) => x.importMs))).padStart(9)} (cpu ${ms(median(f.map((x) => x.importCpuMs)))})` +
       `  first load ${ms(median(f.map((x) => x.firstMs))).padStart(9)} (cpu ${ms(median(f.map((x) => x.firstCpuMs)))})` +
-      `  second ${ms(median(f.map((x) => x.secondMs))).padStart(9)} (cpu ${ms(median(f.map((x) => x.secondCpuMs)))})`,
+      `  second ${ms(median(f.map((x) => x.secondMs))).padStart(9)} (cpu ${ms(median(f.map((x) => x.secondCpuMs)))})` +
+      `  hot ${ms(median(f.map((x) => x.hotMs))).padStart(8)} (cpu ${ms(median(f.map((x) => x.hotCpuMs)))})`,
   );
 const load = (await import("node:os")).loadavg().map((x) => x.toFixed(1));
 console.log(
   `cold load of a generated ${src.split("\n").length}-line spec, median of ${ROUNDS} fresh processes each (load average ${load.join(" ")})`,
 );
-if (go.length) console.log(`${"starlark-go".padEnd(30)} first load ${ms(median(go))}`);
+if (go.length)
+  console.log(
+    `${"starlark-go".padEnd(30)} first load ${ms(median(go))}; mean of 200 loads in one process ${ms(median(goHot))}`,
+  );
 row("ours through tsx", viaTsx);
 row("ours from a JS bundle", viaBundle);
 if (viaCache.length) row("ours, bundle + V8 code cache", viaCache);
@@ -107,4 +119,9 @@ if (go.length)
   console.log(
     `first load ratio ours/starlark-go: through tsx ${ratio(viaTsx)}, bundle ${ratio(viaBundle)}` +
       (viaCache.length ? `, bundle + code cache ${ratio(viaCache)}` : ""),
+  );
+if (go.length && viaCache.length)
+  console.log(
+    `hot load ratio ours/starlark-go (after 60 loads in the process / mean of 200): ` +
+      `${(median(viaCache.map((x) => x.hotMs)) / median(goHot)).toFixed(2)}`,
   );
