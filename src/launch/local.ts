@@ -17,6 +17,7 @@ import {
   type ServiceActions,
 } from "../core/launcher.js";
 import type { LaunchWrapper } from "../core/syscall.js";
+import { processLiving } from "../util/proc.js";
 import { groupMembers, untilStopped } from "./process-guard/stopped.js";
 import { guardProcessGroup, releaseProcessGroup } from "./watchdog.js";
 
@@ -58,28 +59,13 @@ function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The state letter of a pid from /proc/<pid>/stat (R, S, T, Z, ...); undefined when it is gone. */
-function procState(pid: number): string | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return text.slice(text.lastIndexOf(")") + 2).split(" ")[0];
-  } catch {
-    return undefined;
-  }
-}
-
-const living = (pid: number) => {
-  const s = procState(pid);
-  return s !== undefined && s !== "Z" && s !== "X";
-};
-
 /**
  * Whether the service of a run still lives: its leader, or under a supervisor (the leader) the
  * supervisor's child, which is the service; a supervisor outlives its service by the moment it takes
  * to reap what the service left.
  */
 function runAlive(run: Run): boolean {
-  if (run.endedWith || !living(run.pid)) return false;
+  if (run.endedWith || !processLiving(run.pid)) return false;
   if (!run.supervised) return true;
   let children: number[];
   try {
@@ -90,7 +76,7 @@ function runAlive(run: Run): boolean {
   } catch {
     return true; // no /proc children list: assume alive, the exit notice will tell
   }
-  return children.some(living);
+  return children.some(processLiving);
 }
 
 /** How long a supervisor gets to kill what a service left before its process group is SIGKILLed. */

@@ -1,7 +1,7 @@
 // The seccomp supervisor as core's SyscallController: the launcher spawns
 // [supervisor, --ctl-socket, <path>, ..., --, service argv], the supervisor connects back, and the
 // session applies core's rules to it. Register once with registerSeccompController().
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import {
 } from "../core/syscall.js";
 import { ensureSupervisor } from "./build.js";
 import { openChannel, type RuleStats, type SyscallFaultEvent } from "./channel.js";
+import { processLiving } from "../util/proc.js";
 import { SyscallFaultError } from "./errors.js";
 import type { ErrnoName } from "./errno.js";
 import { widenToFamilies } from "./families.js";
@@ -101,15 +102,6 @@ async function session(
   };
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return !stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
-  } catch {
-    return false;
-  }
-}
-
 export function createSeccompController(): SyscallController {
   return {
     unavailableReason() {
@@ -162,7 +154,7 @@ export function createSeccompController(): SyscallController {
           const timeout = new Promise<never>((_, reject) => {
             // Fail fast when the supervisor died before connecting (its stderr says why).
             timer = setInterval(() => {
-              const dead = !processAlive(pid);
+              const dead = !processLiving(pid);
               if (dead || Date.now() - started > CONNECT_TIMEOUT_MS)
                 reject(
                   new SyscallFaultError(

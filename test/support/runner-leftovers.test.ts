@@ -18,6 +18,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { processLiving } from "../../src/util/proc.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const dirs: string[] = [];
@@ -52,14 +53,7 @@ ${body.replaceAll("PID_FILE", JSON.stringify(pidFile))}
 }
 
 /** Running (a killed process whose parent is gone may stay a zombie until something reaps it). */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
+const alive = processLiving;
 
 /** The environment of a runner of its own: not inside this test run, nor inside node:test. */
 function runnerEnv(): NodeJS.ProcessEnv {

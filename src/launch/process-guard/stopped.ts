@@ -1,19 +1,9 @@
 // SIGSTOP takes effect asynchronously: kill() returns before the target has stopped. A pause action
 // must mean "stopped now", so it waits until every process it signalled shows state T (stopped) or t
 // (traced) in /proc, or is gone.
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-
-/** State letter and process group of a pid, from /proc/<pid>/stat; undefined when it is gone. */
-function stat(pid: number): { state: string; pgrp: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return { state: fields[0]!, pgrp: Number(fields[2]) };
-  } catch {
-    return undefined;
-  }
-}
+import { procStat as stat } from "../../util/proc.js";
 
 /** Pids whose process group is pgid. */
 export function groupMembers(pgid: number): number[] {
