@@ -61,7 +61,7 @@ export async function run(argv: string[]): Promise<number> {
     findings.push({
       level: parsed.flags["allow-empty"] ? "warning" : "error",
       code: "NO_TESTS_DISCOVERED",
-      message: noTestsMessage(suite.file),
+      message: noTestsMessage(suite.file, parsed.flags["allow-empty"] === "true"),
     });
   }
   for (const p of await checkSetup(suite))

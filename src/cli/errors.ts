@@ -35,9 +35,10 @@ export function setupErrorLine(p: SetupProblem): string {
 }
 
 /** A spec without tests runs nothing and would pass: said the same way by `test` and `check`. */
-export function noTestsMessage(file: string): string {
+export function noTestsMessage(file: string, allowed = false): string {
   return (
     `${relative(process.cwd(), file) || file}: the spec declares no tests (def test_...(), test(), ` +
-    `scenario(), fault_scenario() or fault_matrix()); pass --allow-empty to accept that`
+    `scenario(), fault_scenario() or fault_matrix())` +
+    (allowed ? " (accepted: --allow-empty)" : "; pass --allow-empty to accept that")
   );
 }

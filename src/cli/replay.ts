@@ -10,7 +10,7 @@ import { extractBundle, readBundle, type Bundle } from "../report/bundle.js";
 import type { JsonDoc } from "../report/doc.js";
 import { unifiedDiff } from "../report/diff.js";
 import { NORMALIZED_HEADER } from "../report/normalize.js";
-import { UsageError, parseArgs } from "./args.js";
+import { UsageError, parseArgs, testFilterFlag } from "./args.js";
 import { run as runTest } from "./test.js";
 
 const FLAGS = {
@@ -58,6 +58,7 @@ export async function run(argv: string[]): Promise<number> {
     parsed = parseArgs(argv, FLAGS);
     if (parsed.positional.length !== 1)
       throw new UsageError(`faultbox replay takes one bundle file, got ${parsed.positional.length}`);
+    testFilterFlag(parsed.flags);
     bundle = readBundle(parsed.positional[0]!);
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);

@@ -1,21 +1,21 @@
 // `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE]
 //  [--html FILE] [--normalize FILE] [--dry-run]`
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { NoTestMatched, runSuite, type RunOptions } from "../core/engine.js";
 import { runInLanes } from "../core/lanes.js";
 import { SpecError, errorMessage } from "../core/errors.js";
 import type { Suite } from "../core/model.js";
 import { randomSeed } from "../core/random.js";
 import { parseShard, type Shard } from "../core/shard.js";
-import { exitCode, type TestResult } from "../core/results.js";
+import { exitCode, type TestResult, unappliedAssumptions } from "../core/results.js";
 import { consoleReporter, lanesLine } from "../report/console.js";
 import { toJson } from "../report/json.js";
 import { toHtml } from "../report/html.js";
 import { toJUnit } from "../report/junit.js";
 import type { JsonDoc } from "../report/doc.js";
 import { normalizeDoc } from "../report/normalize.js";
-import { UsageError, intFlag, parseArgs } from "./args.js";
+import { UsageError, intFlag, parseArgs, testFilterFlag } from "./args.js";
 import { loadLanes } from "./lanes.js";
 import { loadSpec } from "./load.js";
 import { noTestsMessage, reportLoadError, setupErrorLine } from "./errors.js";
@@ -92,6 +92,9 @@ export async function run(argv: string[]): Promise<number> {
     timeoutSeconds = intFlag(parsed.flags, "timeout", 1);
     if (parsed.flags.shard !== undefined) shard = parseShard(parsed.flags.shard);
     parallel = intFlag(parsed.flags, "parallel", 1);
+    testFilterFlag(parsed.flags);
+    if (parsed.flags.bundle !== undefined && parsed.flags["no-bundle"])
+      throw new UsageError(`--bundle ${parsed.flags.bundle} and --no-bundle contradict each other; give one`);
     keptBundles(); // a bad FAULTBOX_KEEP_BUNDLES fails now, not after the run
   } catch (err) {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
@@ -110,7 +113,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const suite = builder.suite;
   if (suite.tests.length === 0 && !parsed.flags["allow-empty"]) {
-    process.stderr.write(`WARNING: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
+    process.stderr.write(`error: [NO_TESTS_DISCOVERED] ${noTestsMessage(suite.file)}\n`);
     return 1;
   }
   if (parsed.flags["dry-run"]) return dryRun(suite, parsed.flags.test, json, runs ?? 1, shard);
@@ -174,6 +177,17 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+  // A complete run: a fault the spec declared that no test applied is named (not a failure: a spec may
+  // keep one for later, but it must not look tested).
+  if (parsed.flags.test === undefined && !shard && result.notRun.length === 0) {
+    for (const a of unappliedAssumptions(suite, result)) {
+      const at = a.location
+        ? ` (${relative(process.cwd(), a.location.file) || a.location.file}:${a.location.line})`
+        : "";
+      const w = `fault_assumption("${a.name}")${at} was declared but no test applied it: nothing ran under this fault`;
+      result.warnings.push(w); // the summary lists the run's warnings, and so does the JSON document
+    }
   }
   reporter.summary(result);
   if (result.lanes) human(lanesLine(result.lanes, result.durationMs) + "\n");

@@ -1,6 +1,6 @@
 // Builds a Suite from declarations. Both front ends (Starlark builtins and the TypeScript API) call this,
 // so validation and semantics live in one place.
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { SpecError, type SourceLocation } from "./errors.js";
 import { Runtime } from "./engine.js";
 import type {
@@ -83,6 +83,8 @@ export interface AssumptionOptions {
 export interface ScenarioRef {
   name: string;
   fn: () => Promise<unknown>;
+  /** What makes two registrations one scenario (a Starlark function's id); `fn` when absent. */
+  identity?: unknown;
 }
 
 export interface FaultScenarioOptions {
@@ -110,7 +112,7 @@ export const FAULTABLE_SYSCALLS: readonly string[] = FAULTABLE_NAMES;
 export class SpecBuilder {
   readonly runtime = new Runtime();
   readonly suite: Suite;
-  private readonly testNames = new Set<string>();
+  private readonly testNames = new Map<string, TestDef>();
   private readonly claimed = new Set<MonitorDef>();
 
   constructor(file: string, language: Pick<Suite, "repr" | "equals" | "truthy">) {
@@ -410,13 +412,17 @@ export class SpecBuilder {
     match: Record<string, string>,
     params: Record<string, unknown>,
     probabilityValue?: unknown,
+    /** The parameters as the spec wrote them (delay="1s" rather than delayMs=1000), for the rule's text. */
+    writtenParams: Record<string, unknown> = params,
   ): ProxyRule {
     const probability = specProbability(probabilityValue, `${action}(probability=)`);
     const written =
       probabilityValue === undefined || probabilityValue === null ? {} : { probability: probabilityValue };
-    const parts = [...Object.entries(match), ...Object.entries(params), ...Object.entries(written)].map(
-      ([k, v]) => `${k}=${JSON.stringify(v)}`,
-    );
+    const parts = [
+      ...Object.entries(match),
+      ...Object.entries(writtenParams),
+      ...Object.entries(written),
+    ].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
     return { kind: "proxy_rule", action, match, params, probability, text: `${action}(${parts.join(", ")})` };
   }
 
@@ -604,7 +610,14 @@ export class SpecBuilder {
     }
     const monitors = o.monitors ?? [];
     for (const m of monitors) this.claim(m);
-    return {
+    // Nothing to inject: a test under it runs as without it, and its grid cell would read as a fault.
+    if (all.length === 0 && syscall.length === 0 && (o.faults ?? []).length === 0 && monitors.length === 0) {
+      const at = o.location ? ` (${place(o.location)})` : "";
+      this.suite.warnings.push(
+        `${where}${at} injects nothing: no rules=, no syscall faults and no faults=, so a test under it runs without faults`,
+      );
+    }
+    const assumption: FaultAssumption = {
       kind: "fault_assumption",
       name,
       description: o.description,
@@ -619,6 +632,8 @@ export class SpecBuilder {
       children: o.faults ?? [],
       location: o.location,
     };
+    if (!this.runtime.current) (this.suite.assumptions ??= []).push(assumption);
+    return assumption;
   }
 
   // ---- monitors -------------------------------------------------------------------------------------
@@ -649,28 +664,57 @@ export class SpecBuilder {
 
   // ---- tests ----------------------------------------------------------------------------------------
 
-  addTest(def: TestDef): void {
+  /**
+   * Registers a test under a name no other test has: two tests of one name would run as one, and the
+   * other would vanish without a word. So a second declaration of a name is a load error naming both,
+   * with two exceptions. A top-level `def test_x` (discovered: registered after the spec has run) beats
+   * a scenario(), fault_scenario() or fault_matrix() cell of the same name, as in Faultbox, with a
+   * warning that names what it replaced. And scenario(f) of a function already registered is nothing new.
+   */
+  addTest(def: TestDef, discovered = false): void {
     if (!/^test_/.test(def.name)) def.name = `test_${def.name}`;
-    if (this.testNames.has(def.name)) {
-      // A plain def test_x wins over a registered scenario of the same name (Faultbox order).
-      if (def.kind !== "test") return;
-      this.suite.tests = this.suite.tests.filter((t) => t.name !== def.name);
+    const earlier = this.testNames.get(def.name);
+    if (earlier) {
+      if (def.kind === "scenario" && earlier.kind === "scenario" && this.sameScenario(earlier, def)) return;
+      if (discovered && earlier.kind !== "test") {
+        const faults = earlier.faults.length
+          ? ` (under fault${earlier.faults.length > 1 ? "s" : ""} ${earlier.faults.join(", ")})`
+          : "";
+        this.suite.warnings.push(
+          `${declaredAs(def)} replaces ${declaredAs(earlier)}${faults}, which has the same name and will not run: rename one of them to run both`,
+        );
+        this.suite.tests = this.suite.tests.filter((t) => t !== earlier);
+      } else {
+        throw new SpecError(
+          `${declaredAs(def, false)}: a test named ${def.name} is already declared by ${declaredAs(earlier)}; test names must be unique`,
+          { location: def.location },
+        );
+      }
     }
-    this.testNames.add(def.name);
+    this.testNames.set(def.name, def);
     this.suite.tests.push(def);
+  }
+
+  /** scenario() bodies of one function: the same ScenarioRef's function. */
+  private readonly scenarioFns = new WeakMap<TestDef, unknown>();
+  private sameScenario(a: TestDef, b: TestDef): boolean {
+    return this.scenarioFns.get(a) !== undefined && this.scenarioFns.get(a) === this.scenarioFns.get(b);
   }
 
   test(
     name: string,
     body: () => Promise<unknown>,
-    o: { timeoutMs?: number; location?: SourceLocation } = {},
+    o: { timeoutMs?: number; location?: SourceLocation; discovered?: boolean } = {},
   ): void {
     checkValue(`test("${name}")`, "body", body, FUNCTION, this.suite.repr, o.location);
-    this.addTest({ name, kind: "test", body, faults: [], ...o });
+    const { discovered, ...rest } = o;
+    this.addTest({ name, kind: "test", body, faults: [], ...rest }, discovered);
   }
 
   scenario(ref: ScenarioRef, location?: SourceLocation): ScenarioRef {
-    this.addTest({ name: `test_${ref.name}`, kind: "scenario", body: ref.fn, faults: [], location });
+    const def: TestDef = { name: `test_${ref.name}`, kind: "scenario", body: ref.fn, faults: [], location };
+    this.scenarioFns.set(def, ref.identity ?? ref.fn);
+    this.addTest(def);
     return ref;
   }
 
@@ -735,6 +779,23 @@ export class SpecBuilder {
     checkValue("fault_matrix()", "default_expect", o.defaultExpect, FUNCTION, repr, o.location);
     const scenarioNames = o.scenarios.map((x) => x.name);
     const faultNames = o.faults.map((x) => x.name);
+    // Two different values of one name would make one column (or row) of two: one of them never runs.
+    for (const [slot, values] of [
+      ["scenarios", o.scenarios.map((x) => ({ name: x.name, id: x.identity ?? x.fn, location: undefined }))],
+      ["faults", o.faults.map((x) => ({ name: x.name, id: x as unknown, location: x.location }))],
+    ] as const) {
+      values.forEach((v, i) => {
+        const j = values.findIndex((w) => w.name === v.name);
+        if (j === i) return;
+        const where = (x: { location?: SourceLocation }) => (x.location ? ` (${place(x.location)})` : "");
+        throw new SpecError(
+          values[j]!.id === v.id
+            ? `fault_matrix(): ${slot}= names "${v.name}" twice (items ${j + 1} and ${i + 1})`
+            : `fault_matrix(): ${slot}= holds two different values named "${v.name}" (items ${j + 1}${where(values[j]!)} and ${i + 1}${where(v)}); give them distinct names`,
+          { location: o.location },
+        );
+      });
+    }
     for (const [slot, cells] of [
       ["overrides", o.overrides ?? []],
       ["exclude", o.exclude ?? []],
@@ -783,6 +844,25 @@ export class SpecBuilder {
       }
     }
   }
+}
+
+/** How a test was declared, for messages: `fault_scenario("s") at faultbox.star:7`. */
+function declaredAs(t: TestDef, withPlace = true): string {
+  const short = t.name.slice("test_".length);
+  const what =
+    t.kind === "matrix"
+      ? `the fault_matrix() cell (${t.matrix!.scenario}, ${t.matrix!.fault})`
+      : t.kind === "fault_scenario"
+        ? `fault_scenario("${short}")`
+        : t.kind === "scenario"
+          ? `scenario(${short})`
+          : `test ${t.name}`;
+  return withPlace && t.location ? `${what} at ${place(t.location)}` : what;
+}
+
+/** file:line of a declaration, the file relative to the working directory as the CLI prints it. */
+function place(l: SourceLocation): string {
+  return `${relative(process.cwd(), l.file) || l.file}:${l.line}`;
 }
 
 /** A spec's probability= (absent means always), with the grammar's message as a spec error. */

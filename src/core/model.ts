@@ -238,6 +238,8 @@ export interface Suite {
   /** Names of matrix scenarios and faults in first-seen order, for the summary grid. */
   matrix?: { scenarios: string[]; faults: string[]; excluded: MatrixCell[] };
   warnings: string[];
+  /** fault_assumption()s the spec declared while loading (not inside a test), in order. */
+  assumptions?: FaultAssumption[];
   /** Syscalls each service must be launched with filters for (from every syscall fault in the spec). */
   syscallTargets: Map<string, Set<string>>;
   /** Formats a value the way the spec language prints it (Starlark repr or JSON). */

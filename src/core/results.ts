@@ -1,7 +1,7 @@
 // Results of a run, shaped after Faultbox's JSON trace (reference §11.3).
 import type { SourceLocation } from "./errors.js";
 import type { Event } from "./events.js";
-import type { MatrixCell } from "./model.js";
+import type { FaultAssumption, MatrixCell, Suite } from "./model.js";
 import type { InterfaceTraffic } from "./traffic.js";
 
 export type Verdict = "pass" | "fail" | "error" | "inconclusive";
@@ -98,4 +98,22 @@ export function exitCode(r: SuiteResult): number {
   if (r.fail > 0) return 2;
   if (r.inconclusive > 0 || r.notRun.length > 0) return 3;
   return 0;
+}
+
+/**
+ * The fault_assumption()s the spec declared while loading that no test of a run applied: a fault that
+ * was declared but never tested must not go unnoticed. An assumption counts as applied when a window
+ * of it, or of one holding it in faults=, opened in some test. Meaningful only for a run of every test
+ * (no --test, no --shard, not interrupted).
+ */
+export function unappliedAssumptions(suite: Suite, result: SuiteResult): FaultAssumption[] {
+  const opened = new Set(result.tests.flatMap((t) => (t.faultWindows ?? []).map((w) => w.assumption)));
+  const applied = new Set<FaultAssumption>();
+  const mark = (a: FaultAssumption): void => {
+    if (applied.has(a)) return;
+    applied.add(a);
+    a.children.forEach(mark);
+  };
+  for (const a of suite.assumptions ?? []) if (opened.has(a.name)) mark(a);
+  return (suite.assumptions ?? []).filter((a) => !applied.has(a));
 }

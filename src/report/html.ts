@@ -250,7 +250,7 @@ export function htmlFromDoc(doc: JsonDoc): string {
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
-<title>faultbox: ${escapeHtml(doc.star_file)} (${doc.pass} passed, ${doc.fail} failed)</title>
+<title>faultbox: ${escapeHtml(doc.star_file)} (${doc.pass} passed, ${doc.fail} failed${doc.inconclusive ? `, ${doc.inconclusive} inconclusive` : ""})</title>
 <style>${STYLE}</style></head>
 <body>
 ${body.filter(Boolean).join("\n")}

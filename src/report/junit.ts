@@ -1,4 +1,6 @@
 // JUnit XML for CI dashboards: one testcase per test (matrix cells included), failures with reason and location.
+// An inconclusive test (it timed out before a verdict) is an <error>, not <skipped>: the run exits 2 for
+// it, and a dashboard must not show it as a test nobody ran.
 import { relative } from "node:path";
 import type { SuiteResult } from "../core/results.js";
 import { replayCommand } from "./replay.js";
@@ -18,8 +20,8 @@ function esc(s: string): string {
 export function toJUnit(r: SuiteResult, cwd = process.cwd()): string {
   const file = relative(cwd, r.file) || r.file;
   const failures = r.tests.filter((t) => t.result === "fail").length;
-  const errors = r.tests.filter((t) => t.result === "error").length;
-  const skipped = r.tests.filter((t) => t.result === "inconclusive").length + r.notRun.length;
+  const errors = r.tests.filter((t) => t.result === "error" || t.result === "inconclusive").length;
+  const skipped = r.notRun.length;
   const lines = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites tests="${r.tests.length + r.notRun.length}" failures="${failures}" errors="${errors}" skipped="${skipped}" time="${(r.durationMs / 1000).toFixed(3)}">`,
@@ -32,7 +34,7 @@ export function toJUnit(r: SuiteResult, cwd = process.cwd()): string {
       lines.push(`${open}/>`);
       continue;
     }
-    const tag = t.result === "fail" ? "failure" : t.result === "error" ? "error" : "skipped";
+    const tag = t.result === "fail" ? "failure" : "error";
     const where = t.location ? `${relative(cwd, t.location.file) || t.location.file}:${t.location.line}` : "";
     const detail = [
       t.reason ?? "",

@@ -31,6 +31,7 @@ import {
 } from "./values.js";
 import type { Event } from "../core/events.js";
 import { parseDuration } from "../core/duration.js";
+import { nearest } from "../util/spell.js";
 
 /** Remembers the failure an engine call raised, so the test's error can be classified on the way out. */
 export interface FailureMemo {
@@ -298,8 +299,12 @@ export function createBuiltins(
   // delay("500ms") is a syscall fault; delay(delay="3s", topic=...) is a protocol rule.
   const delay = builtin("delay", (_t, args, kwargs) => {
     if (args.length > 0) return syscallAction("delay", "duration", args, kwargs);
-    if (!kwargs.some(([k]) => k === "delay"))
-      throw new EvalError("delay() requires delay= or a positional duration argument");
+    if (!kwargs.some(([k]) => k === "delay")) {
+      const typo = kwargs.find(([k]) => nearest(k, ["delay"]) === "delay")?.[0];
+      throw new EvalError(
+        `delay() requires delay= or a positional duration argument${typo ? `; got ${typo}= (did you mean delay=?)` : ""}`,
+      );
+    }
     return proxyRule("delay", kwargs, ["delay"]);
   });
   const drop = builtin("drop", (_t, args, kwargs) => {

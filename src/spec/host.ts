@@ -56,7 +56,8 @@ export function isBoxed(v: unknown): v is Boxed {
   return typeof v === "object" && v !== null && (v as Boxed).__boxed === true;
 }
 
-type Fn = ((...args: unknown[]) => Promise<Boxed>) & { fnName: string };
+/** A Starlark callable on the main side; `fnId` is the same for every passing of one callable. */
+type Fn = ((...args: unknown[]) => Promise<Boxed>) & { fnName: string; fnId: number };
 
 /** Objects the worker refers to by id (services, interfaces, faults, rules, monitors...). */
 class RefTable {
@@ -281,6 +282,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
   private fn(id: number, name: string): Fn {
     const f = (async (...args: unknown[]) => this.invoke(id, args)) as Fn;
     f.fnName = name;
+    f.fnId = id;
     return f;
   }
 
@@ -512,6 +514,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
           stringDict(a.match, `${a.action}()`) ?? {},
           params,
           a.probability,
+          a.params as Record<string, unknown>,
         );
       }
       case "service_action_rule":
@@ -554,7 +557,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
       case "scenario": {
         const fn = a.fn as Fn;
         const ref = b.scenario(
-          { name: fn.fnName, fn: async () => unboxNone(await fn()) },
+          { name: fn.fnName, fn: async () => unboxNone(await fn()), identity: fn.fnId },
           a.location as SourceLocation | undefined,
         );
         return { kind: "scenario", name: ref.name, ref };
@@ -586,6 +589,7 @@ import(workerData.tsx).then((m) => { m.register(); return import(workerData.entr
         return void b.test(a.name as string, async () => unboxNone(await fn()), {
           timeoutMs: a.timeoutMs as number | undefined,
           location: a.location as SourceLocation | undefined,
+          discovered: a.discovered === true,
         });
       }
       case "monitor_callback": {

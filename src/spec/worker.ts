@@ -6,6 +6,7 @@ import { workerData } from "node:worker_threads";
 import {
   EvalError,
   Interpreter,
+  StarFunction,
   StarlarkError,
   call,
   type Position,
@@ -151,7 +152,11 @@ try {
   const sites = findSyscallFaultSites([mod, ...interp.loadedModules()], builtins);
   if (sites.length > 0) channel.request("syscall_sites", { sites });
   for (const [name, v] of mod.globals) {
-    if (name.startsWith("test_") && isFunction(v)) channel.request("test", { name, fn: marshal.toWire(v) });
+    if (name.startsWith("test_") && isFunction(v)) {
+      const pos = (v as StarFunction).code.pos;
+      const location = { file: pos.file.name, line: pos.line, column: pos.col };
+      channel.request("test", { name, fn: marshal.toWire(v), discovered: true, location });
+    }
   }
   // Started by worker-boot.ts without a usable code cache: write one now that the load compiled the
   // interpreter's functions (before answering: a command such as `faultbox check` exits on the answer).
@@ -163,11 +168,6 @@ try {
 }
 channel.serve();
 
-function isFunction(v: Value): boolean {
-  return (
-    typeof v === "object" &&
-    v !== null &&
-    typeof (v as { name?: unknown }).name === "string" &&
-    v.constructor.name === "StarFunction"
-  );
+function isFunction(v: Value): v is StarFunction {
+  return v instanceof StarFunction;
 }

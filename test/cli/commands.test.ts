@@ -63,6 +63,37 @@ test("usage errors exit 1 naming the problem", () => {
   assert.match(missing.stderr, /spec file not found: nope\.star/);
 });
 
+test("flags that would be lost or mistaken are usage errors, before anything runs", () => {
+  const spec = "examples/http-basic/faultbox.star";
+  for (const [args, message] of [
+    // only one of two values would count
+    [
+      ["--test", "place_order", "--test", "health"],
+      /flag --test given twice \("place_order" and "health"\); it takes one value/,
+    ],
+    [["--parallel", "2", "--parallel=3"], /flag --parallel given twice \("2" and "3"\)/],
+    // a single dash is not taken for a second spec file
+    [["-p", "2"], /unknown flag: -p \(did you mean --parallel\?\); flags start with --/],
+    // a broken regular expression is named, not a crash with a stack trace when tests are picked
+    [["--test", "~["], /--test ~\[: not a valid regular expression: .*Unterminated character class/],
+    [["--dry-run", "--test", "~(a"], /--test ~\(a: not a valid regular expression/],
+    [
+      ["--no-bundle", "--bundle", join(tmpdir(), "b.tgz")],
+      /--bundle .*b\.tgz and --no-bundle contradict each other/,
+    ],
+  ] as [string[], RegExp][]) {
+    const r = faultbox(["test", spec, ...args]);
+    assert.equal(r.status, 1, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, message, args.join(" "));
+    assert.doesNotMatch(r.stderr, /at .*\.(ts|js):\d+|SyntaxError/, "no stack trace");
+    assert.doesNotMatch(r.stdout, /Seed:/, "nothing ran");
+  }
+  const replay = faultbox(["replay", "nope.tgz", "--test", "~["]);
+  assert.equal(replay.status, 1);
+  assert.match(replay.stderr, /--test ~\[: not a valid regular expression/);
+  assert.equal(existsSync(join(tmpdir(), "b.tgz")), false, "no bundle was written");
+});
+
 test("a directory as SPEC stands for its faultbox.star; one without it is an error naming its specs", () => {
   const check = faultbox(["check", "examples/quickstart"]);
   assert.equal(check.status, 0, check.stderr);

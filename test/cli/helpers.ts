@@ -35,6 +35,7 @@ export interface JsonTest {
   failure_type?: string;
   replay_command?: string;
   location?: { file: string; line: number };
+  diagnostics?: { code: string; message: string }[] | null;
   events: { seq: number; type: string; service: string; data: Record<string, unknown> }[] | null;
 }
 

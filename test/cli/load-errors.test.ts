@@ -85,6 +85,31 @@ const cases: [string, string, RegExp][] = [
     /service\("api"\): a service named "api" is already declared \(first declared at .*faultbox\.star:1\); service names must be unique/,
   ],
   [
+    "two fault_scenarios with one name",
+    `fault_scenario("s", scenario = hit, faults = loss)\nfault_scenario("s", scenario = hit, faults = loss, expect = check)`,
+    /fault_scenario\("s"\): a test named test_s is already declared by fault_scenario\("s"\) at .*faultbox\.star:\d+; test names must be unique/,
+  ],
+  [
+    "a fault_scenario named like a fault_matrix cell",
+    `fault_matrix(scenarios = [hit], faults = [loss])\nfault_scenario("matrix_hit_loss", scenario = hit)`,
+    /fault_scenario\("matrix_hit_loss"\): a test named test_matrix_hit_loss is already declared by the fault_matrix\(\) cell \(hit, loss\)/,
+  ],
+  [
+    "two fault_matrix cells whose names run together",
+    `def a():\n    pass\ndef a_b():\n    pass\nb_c = fault_assumption("b_c", target = api.main, rules = [drop()])\nc = fault_assumption("c", target = api.main, rules = [drop()])\nfault_matrix(scenarios = [a, a_b], faults = [b_c, c])`,
+    /the fault_matrix\(\) cell \(a_b, c\): a test named test_matrix_a_b_c is already declared by the fault_matrix\(\) cell \(a, b_c\)/,
+  ],
+  [
+    "two fault_assumptions of one name in fault_matrix(faults=)",
+    `loss2 = fault_assumption("loss", target = api.main, rules = [error(status = 500)])\nfault_matrix(scenarios = [hit], faults = [loss, loss2])`,
+    /fault_matrix\(\): faults= holds two different values named "loss" \(items 1 \(.*faultbox\.star:2\) and 2 \(.*faultbox\.star:7\)\); give them distinct names/,
+  ],
+  [
+    "a misspelt delay= in a delay rule",
+    `fault_assumption("slow", target = api.main, rules = [delay(dealy = "1s")])`,
+    /delay\(\) requires delay= or a positional duration argument; got dealy= \(did you mean delay=\?\)/,
+  ],
+  [
     "an interface protocol typo",
     `service("web", "/bin/sh", interface("main", "htttp", 0))`,
     /interface\("main"\): unknown protocol "htttp"; known protocols: .*http/,
@@ -172,4 +197,53 @@ test("an image with no container engine and no local stand-in is a set-up error 
     `k = service("k", interface("broker", "kafka", 9092), image = "apache/kafka:4.1.1")\ndef test_x():\n    assert_true(True)\n`,
   );
   assert.equal(faultbox(["check", kafka], { env: noEngine }).status, 0);
+});
+
+test("a def test_x beats a scenario, fault_scenario or matrix cell of its name (Faultbox), with a warning naming both", () => {
+  const file = specFile(
+    `${prelude}scenario(hit)\nfault_scenario("s", scenario = hit, faults = loss)\nfault_matrix(scenarios = [hit], faults = [loss])\nscenario(hit)\ndef test_hit():\n    pass\ndef test_s():\n    pass\ndef test_matrix_hit_loss():\n    pass\n`,
+  );
+  const r = faultbox(["check", file]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const out = r.stdout + r.stderr;
+  for (const [def, replaced] of [
+    [`test test_hit at .*faultbox\\.star:${LINE + 4}`, `scenario\\(hit\\) at .*faultbox\\.star:${LINE}`],
+    [
+      `test test_s at .*faultbox\\.star:${LINE + 6}`,
+      `fault_scenario\\("s"\\) at .*faultbox\\.star:${LINE + 1} \\(under fault loss\\)`,
+    ],
+    [
+      `test test_matrix_hit_loss at .*faultbox\\.star:${LINE + 8}`,
+      `the fault_matrix\\(\\) cell \\(hit, loss\\) at .*faultbox\\.star:${LINE + 2} \\(under fault loss\\)`,
+    ],
+  ])
+    assert.match(
+      out,
+      new RegExp(`WARNING: .*${def} replaces ${replaced}, which has the same name and will not run`),
+      out,
+    );
+  // scenario(hit) twice is one scenario: no error, and only the three warnings above.
+  assert.equal(out.match(/^WARNING:/gm)?.length, 3, out);
+  assert.match(out, /3 test\(s\)/, out);
+});
+
+test("a fault_assumption that injects nothing is a warning naming its line; monitors alone or faults= are something", () => {
+  const file = specFile(
+    `${prelude}none = fault_assumption("none", target = api.main, rules = [])\nbare = fault_assumption("bare")\nm = monitor(lambda e: None)\nwatch = fault_assumption("watch", monitors = [m])\nboth = fault_assumption("both", faults = [loss])\nfault_matrix(scenarios = [hit], faults = [none, bare, watch, both])\n`,
+  );
+  const r = faultbox(["check", file]);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const out = r.stdout + r.stderr;
+  for (const [name, line] of [
+    ["none", LINE],
+    ["bare", LINE + 1],
+  ] as const)
+    assert.match(
+      out,
+      new RegExp(
+        `WARNING: .*fault_assumption\\("${name}"\\) \\(.*faultbox\\.star:${line}\\) injects nothing: no rules=, no syscall faults and no faults=, so a test under it runs without faults`,
+      ),
+      out,
+    );
+  assert.equal(out.match(/^WARNING:/gm)?.length, 2, out);
 });

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { bin, faultbox, root, specFile, testWithJson } from "./helpers.js";
 
 const server = join(root, "examples", "http-failing", "server.mjs");
@@ -88,16 +88,81 @@ test("a passing test without assertions warns on the console too, not only in JS
   assert.match(r.stdout, /WARNING: .*test_nothing.* passed without evaluating any assertion/);
 });
 
+test("VACUOUS_ASSERTION is for two empty event sets compared, not for a count compared with 0", () => {
+  const file = specFile(`
+def test_count_is_zero():
+    assert_eq(len(events(where = lambda e: e.type == "topic")), 0, "nothing stored")
+
+def test_query_then_other():
+    n = len(events(where = lambda e: e.type == "topic"))
+    assert_eq(0, 0, "unrelated")
+
+def test_two_empty_sets():
+    assert_eq(
+        len(events(where = lambda e: e.type == "produce")),
+        len(events(where = lambda e: e.type == "consume")),
+        "every produced message is consumed")
+`);
+  const r = testWithJson(file);
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  const codes = Object.fromEntries(r.tests.map((t) => [t.name, (t.diagnostics ?? []).map((d) => d.code)]));
+  assert.deepEqual(codes, {
+    test_count_is_zero: [],
+    test_query_then_other: [],
+    test_two_empty_sets: ["VACUOUS_ASSERTION"],
+  });
+  assert.match(r.stdout, /WARNING: .*"every produced message is consumed".* compared two empty event sets/);
+  assert.doesNotMatch(r.stdout, /nothing stored.*vacuous|unrelated.*vacuous/);
+});
+
+test("a fault_assumption no test applied is named after a complete run, not after a partial one", () => {
+  const file = specFile(`load("@faultbox/mocks/kafka.star", "kafka")
+bus = kafka.broker(name = "bus")
+used = fault_assumption("used", target = bus.broker, rules = [drop(topic = "t")])
+child = fault_assumption("child", target = bus.broker, rules = [duplicate(topic = "t")])
+parent = fault_assumption("parent", faults = [child])
+unused = fault_assumption("unused", target = bus.broker, rules = [delay(topic = "t", delay = "1s")])
+def test_a():
+    fault(used, run = lambda: bus.broker.publish(topic = "t", data = "x"))
+    assert_true(True)
+def test_b():
+    fault(parent, run = lambda: bus.broker.publish(topic = "t", data = "y"))
+    assert_true(True)
+`);
+  const all = faultbox(["test", file, "--format", "json"]);
+  assert.equal(all.status, 0, all.stdout + all.stderr);
+  const doc = JSON.parse(all.stdout) as { warnings?: string[] };
+  assert.deepEqual(doc.warnings, [
+    `fault_assumption("unused") (${relative(process.cwd(), file)}:6) was declared but no test applied it: nothing ran under this fault`,
+  ]);
+  assert.match(
+    all.stderr,
+    /WARNING: fault_assumption\("unused"\) .*:6\) was declared but no test applied it/,
+  );
+  // --test a runs part of the spec: what the other tests would apply is not known, so nothing is said.
+  const part = faultbox(["test", file, "--test", "a"]);
+  assert.equal(part.status, 0, part.stdout + part.stderr);
+  assert.doesNotMatch(part.stdout + part.stderr, /no test applied it/);
+});
+
 test("a spec with no tests is refused (exit 1) unless --allow-empty", () => {
   const file = specFile("x = 1\n");
   const t = faultbox(["test", file]);
   assert.equal(t.status, 1, t.stdout + t.stderr);
-  assert.match(t.stderr, /declares no tests.*--allow-empty/);
+  assert.match(
+    t.stderr,
+    /^error: \[NO_TESTS_DISCOVERED\] .*declares no tests.*; pass --allow-empty to accept that/m,
+  );
   const c = faultbox(["check", file]);
   assert.equal(c.status, 1, c.stdout + c.stderr);
   assert.match(c.stdout + c.stderr, /declares no tests.*--allow-empty/);
   assert.equal(faultbox(["test", file, "--allow-empty"]).status, 0);
-  assert.equal(faultbox(["check", file, "--allow-empty"]).status, 0);
+  const allowed = faultbox(["check", file, "--allow-empty"]);
+  assert.equal(allowed.status, 0);
+  assert.match(
+    allowed.stdout + allowed.stderr,
+    /^WARNING: \[NO_TESTS_DISCOVERED\] .*declares no tests.*\(accepted: --allow-empty\)$/m,
+  );
   const cj = JSON.parse(faultbox(["check", file, "--format", "json"]).stdout);
   assert.equal(cj.ok, false);
   assert.equal(cj.findings[0].code, "NO_TESTS_DISCOVERED");

@@ -6,6 +6,7 @@ import {
   drop,
   error,
   globMatch,
+  loseResponse,
   parseDuration,
   ruleMatches,
 } from "../../src/protocols/kafka/rules/index.js";
@@ -47,6 +48,29 @@ test("rule arguments are validated with messages that say what to write", () => 
   assert.throws(() => delay({ topic: "x", delay: "3 seconds" }), /bad duration "3 seconds"/);
   assert.throws(() => drop({ probability: 2 }), /probability must be between 0 and 1/);
   assert.throws(() => drop({ times: -1 }), /times must be a non-negative integer/);
+  // A misspelt API would match nothing, so the rule would never fire: refused, with the likely name.
+  assert.throws(
+    () => delay({ api: "prodce", delay: "1s" }),
+    /api= "prodce" is not a Kafka API; did you mean "produce"\?/,
+  );
+  assert.throws(
+    () => loseResponse({ api: ["fetch", "OffsetComit"] }),
+    /api= "OffsetComit" is not a Kafka API; did you mean "offset_commit"\?/,
+  );
+  assert.throws(
+    () => drop({ api: "bogus_api_name" }),
+    /api= "bogus_api_name" is not a Kafka API \(names in snake case/,
+  );
+  for (const api of [
+    "produce",
+    "Produce",
+    "JoinGroup",
+    "join_group",
+    "offset_commit",
+    "*",
+    ["fetch", "list_offsets"],
+  ])
+    assert.doesNotThrow(() => drop({ api }), JSON.stringify(api));
   assert.equal(parseDuration("1.5s"), 1500);
   assert.equal(parseDuration("250ms"), 250);
   assert.deepEqual(error({ code: "NOT_LEADER_OR_FOLLOWER" }).disposition, { kind: "error", code: 6 });

@@ -65,19 +65,20 @@ for (const spec of ["examples/http-failing/faultbox.spec.ts", "examples/http-fai
     assert.equal(byName(json, "test_times_out").result, "inconclusive");
 
     const xml = readFileSync(junit, "utf8");
-    assert.match(xml, /<testsuites tests="9" failures="4" errors="0" skipped="1"/);
+    assert.match(xml, /<testsuites tests="9" failures="4" errors="1" skipped="0"/);
     assert.match(
       xml,
       /<testcase name="test_wrong_status"[^>]*>\s*<failure message="assert_eq failed: 404 != 200 \(the route exists\)" type="assertion">/,
     );
     assert.match(xml, /<testcase name="test_passes"[^>]*\/>/);
-    assert.match(xml, /<testcase name="test_times_out"[^>]*>\s*<skipped /);
+    // inconclusive (timed out) is an error for dashboards, not a skip: the run exits 2 for it
+    assert.match(xml, /<testcase name="test_times_out"[^>]*>\s*<error message="[^"]*" type="timeout"/);
 
     // The HTML report carries the same verdicts, reasons and fault windows as the JSON one.
     const page = readFileSync(html, "utf8");
     assert.match(
       page,
-      /<title>faultbox: examples\/http-failing\/faultbox\.(spec\.ts|star) \(4 passed, 4 failed\)<\/title>/,
+      /<title>faultbox: examples\/http-failing\/faultbox\.(spec\.ts|star) \(4 passed, 4 failed, 1 inconclusive\)<\/title>/,
     );
     assert.match(
       page,

@@ -1,5 +1,7 @@
 // The one small interface every Kafka fault rule implements (one file per kind, Toxiproxy style), and
 // the matching and firing logic they share.
+import { nearest } from "../../../util/spell.js";
+import { API_SCHEMAS } from "../wire/generated/schemas.js";
 import { createPrng, type Prng } from "./prng.js";
 
 /** Where a rule may apply: the request, and for topic-bearing requests one topic-partition. */
@@ -150,7 +152,19 @@ export function validateMatch(kind: string, m: RuleMatch, params: readonly strin
     if (v !== undefined && !(Number.isInteger(v) && v >= 0))
       throw new Error(`${where}: ${k} must be a non-negative integer, got ${v}`);
   }
+  // A misspelt API would match no request: the rule would never fire, and the test would pass.
+  for (const a of m.api === undefined ? [] : Array.isArray(m.api) ? m.api : [m.api]) {
+    if (typeof a !== "string" || a === "*" || KNOWN_APIS.has(apiName(a)) || /^api \d+$/.test(a)) continue;
+    const hint = nearest(apiName(a), KNOWN_APIS);
+    throw new Error(
+      `${where}: api= ${JSON.stringify(a)} is not a Kafka API${hint ? `; did you mean "${hint}"?` : ""} ` +
+        `(names in snake case or Kafka's spelling, e.g. "produce", "fetch", "join_group", "JoinGroup", or "*")`,
+    );
+  }
 }
+
+/** The APIs the codec knows, in snake case ("produce", "offset_commit", ...). */
+const KNOWN_APIS = new Set(API_SCHEMAS.map((s) => apiName(s.name)));
 
 export function describe(kind: string, m: RuleMatch, extra: Record<string, unknown> = {}): string {
   const parts = Object.entries({ ...m, ...extra })
