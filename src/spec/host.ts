@@ -4,7 +4,7 @@ import { MessageChannel, Worker } from "node:worker_threads";
 import { fileURLToPath } from "node:url";
 import { resolve } from "node:path";
 import type { ActionTarget } from "../core/actions.js";
-import { SpecBuilder } from "../core/builder.js";
+import { type ScenarioRef, SpecBuilder } from "../core/builder.js";
 import { AssertionFailure, SpecError, TestTimeout, type SourceLocation } from "../core/errors.js";
 import { emissionOrigin, type StoredEvent } from "../core/events.js";
 import { noteSpecFile } from "../core/files.js";
@@ -718,10 +718,10 @@ function unboxNone(b: Boxed): Boxed | undefined {
 }
 
 /** A scenario function (a def, or what scenario(fn) returned); anything else is left for the builder to refuse. */
-function scenarioRef(s: unknown): { name: string; fn: () => Promise<unknown> } {
+function scenarioRef(s: unknown): ScenarioRef {
   if (typeof s === "function") {
     const f = s as Fn;
-    return { name: f.fnName, fn: async () => unboxNone(await f()) };
+    return { name: f.fnName, fn: async () => unboxNone(await f()), identity: f.fnId };
   }
   const ref = (s as { kind?: string; ref?: { name: string; fn: () => Promise<unknown> } } | null)?.ref;
   return ref ?? (s as { name: string; fn: () => Promise<unknown> });

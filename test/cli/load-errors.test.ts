@@ -105,6 +105,16 @@ const cases: [string, string, RegExp][] = [
     /fault_matrix\(\): faults= holds two different values named "loss" \(items 1 \(.*faultbox\.star:2\) and 2 \(.*faultbox\.star:7\)\); give them distinct names/,
   ],
   [
+    "one scenario twice in fault_matrix(scenarios=)",
+    `fault_matrix(scenarios = [hit, hit], faults = [loss])`,
+    /fault_matrix\(\): scenarios= names "hit" twice \(items 1 and 2\)/,
+  ],
+  [
+    "two lambdas in fault_matrix(scenarios=), both named lambda",
+    `fault_matrix(scenarios = [lambda: hit(), lambda: hit()], faults = [loss])`,
+    /fault_matrix\(\): scenarios= holds two different values named "lambda" \(items 1 and 2\); give them distinct names/,
+  ],
+  [
     "a misspelt delay= in a delay rule",
     `fault_assumption("slow", target = api.main, rules = [delay(dealy = "1s")])`,
     /delay\(\) requires delay= or a positional duration argument; got dealy= \(did you mean delay=\?\)/,
