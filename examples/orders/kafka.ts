@@ -62,6 +62,12 @@ export async function ensureTopic(
         // returns false (no error) when another service created it meanwhile
         await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
       }
+      // A topic another service has just created may have no leader yet: subscribing then fails with
+      // UNKNOWN_TOPIC_OR_PARTITION. Wait (retrying) until every partition has one.
+      const [meta] = (await admin.fetchTopicMetadata({ topics: [topic] })).topics;
+      const leaderless = meta?.partitions.filter((p) => p.leader < 0).length ?? 1;
+      if (!meta || meta.partitions.length === 0 || leaderless > 0)
+        throw new Error(`topic ${topic}: ${leaderless} partition(s) without a leader yet`);
     } finally {
       await admin.disconnect().catch(() => undefined);
     }

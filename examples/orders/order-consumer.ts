@@ -69,7 +69,9 @@ async function start() {
   try {
     await ensureTopic(kafka, config.brokers, config.topic, config.topicPartitions, config.startupTimeoutMs);
     await retryUntil(describeKafka(config.brokers), config.startupTimeoutMs, () => consumer.connect());
-    await consumer.subscribe({ topic: config.topic, fromBeginning: true });
+    await retryUntil(describeKafka(config.brokers), config.startupTimeoutMs, () =>
+      consumer.subscribe({ topic: config.topic, fromBeginning: true }),
+    );
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;
