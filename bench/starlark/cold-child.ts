@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { type CodeCacheStatus, runWithCodeCache, WORKER_LOADED_HOOK } from "../../src/spec/code-cache.js";
+import { median } from "../cli-start/measure.js";
 
 // CPU time of this process (all its threads) as well as wall time: on a shared machine wall time
 // measures the neighbours as much as the code.
@@ -47,7 +48,6 @@ const second = time();
 const HOT_LOADS = 60;
 const HOT_TAIL = 20;
 const rest = Array.from({ length: HOT_LOADS }, time).slice(-HOT_TAIL);
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 console.log(
   JSON.stringify({
     importMs: t1 - t0,
@@ -56,8 +56,8 @@ console.log(
     firstCpuMs: first.cpu,
     secondMs: second.wall,
     secondCpuMs: second.cpu,
-    hotMs: med(rest.map((x) => x.wall)),
-    hotCpuMs: med(rest.map((x) => x.cpu)),
+    hotMs: median(rest.map((x) => x.wall)),
+    hotCpuMs: median(rest.map((x) => x.cpu)),
     cache,
   }),
 );

@@ -16,6 +16,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "../cli-start/measure.js";
 import { buildGoDriver } from "./go-driver.js";
 import { generateSpec, SPEC_STUBS } from "./workloads.js";
 
@@ -93,7 +94,6 @@ for (let r = 0; r < ROUNDS; r++) {
   viaBundle.push(ours(bundle));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const row = (name: string, f: Figures[]) =>
   console.log(

@@ -1,6 +1,6 @@
 // Load-time errors: a spec error prints `error: [CODE] file:line: message`; internals never print a stack.
 import { relative } from "node:path";
-import { SpecError, errorMessage } from "../core/errors.js";
+import { SpecError, errorMessage, locationText } from "../core/errors.js";
 import type { SetupProblem } from "../core/services.js";
 import { UsageError } from "./args.js";
 
@@ -11,9 +11,7 @@ export function reportLoadError(err: unknown): number {
     return 1;
   }
   if (err instanceof SpecError) {
-    const where = err.location
-      ? `${relative(process.cwd(), err.location.file) || err.location.file}:${err.location.line}: `
-      : "";
+    const where = err.location ? `${locationText(err.location)}: ` : "";
     process.stderr.write(`error: [${err.code}] ${where}${err.message}\n`);
     return 1;
   }
@@ -28,9 +26,7 @@ export function reportLoadError(err: unknown): number {
 
 /** Set-up errors found before anything runs: `error: [SETUP_ERROR] file:line: service "x": ...`. */
 export function setupErrorLine(p: SetupProblem): string {
-  const where = p.location
-    ? `${relative(process.cwd(), p.location.file) || p.location.file}:${p.location.line}: `
-    : "";
+  const where = p.location ? `${locationText(p.location)}: ` : "";
   return `${where}${p.message}`;
 }
 

@@ -1,10 +1,10 @@
 // `faultbox test SPEC [--test NAME] [--seed N] [--runs N] [--shard I/N] [--format json] [--output FILE] [--junit FILE]
 //  [--html FILE] [--normalize FILE] [--dry-run]`
 import { accessSync, constants, statSync, writeFileSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { NoTestMatched, runSuite, type RunOptions } from "../core/engine.js";
 import { runInLanes } from "../core/lanes.js";
-import { SpecError, errorMessage } from "../core/errors.js";
+import { SpecError, errorMessage, locationText } from "../core/errors.js";
 import type { Suite } from "../core/model.js";
 import { randomSeed } from "../core/random.js";
 import { parseShard, type Shard } from "../core/shard.js";
@@ -182,9 +182,7 @@ export async function run(argv: string[]): Promise<number> {
   // keep one for later, but it must not look tested).
   if (parsed.flags.test === undefined && !shard && result.notRun.length === 0) {
     for (const a of unappliedAssumptions(suite, result)) {
-      const at = a.location
-        ? ` (${relative(process.cwd(), a.location.file) || a.location.file}:${a.location.line})`
-        : "";
+      const at = a.location ? ` (${locationText(a.location)})` : "";
       const w = `fault_assumption("${a.name}")${at} was declared but no test applied it: nothing ran under this fault`;
       result.warnings.push(w); // the summary lists the run's warnings, and so does the JSON document
     }

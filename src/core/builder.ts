@@ -1,7 +1,7 @@
 // Builds a Suite from declarations. Both front ends (Starlark builtins and the TypeScript API) call this,
 // so validation and semantics live in one place.
-import { dirname, relative, resolve } from "node:path";
-import { SpecError, type SourceLocation } from "./errors.js";
+import { dirname, resolve } from "node:path";
+import { SpecError, locationText, type SourceLocation } from "./errors.js";
 import { Runtime } from "./engine.js";
 import type {
   ActionName,
@@ -165,9 +165,7 @@ export class SpecBuilder {
     const repr = this.suite.repr;
     const existing = this.findService(name);
     if (existing) {
-      const first = existing.location
-        ? ` (first declared at ${existing.location.file}:${existing.location.line})`
-        : "";
+      const first = existing.location ? ` (first declared at ${locationText(existing.location)})` : "";
       throw new SpecError(
         `${where}: a service named "${name}" is already declared${first}; service names must be unique`,
         {
@@ -612,7 +610,7 @@ export class SpecBuilder {
     for (const m of monitors) this.claim(m);
     // Nothing to inject: a test under it runs as without it, and its grid cell would read as a fault.
     if (all.length === 0 && syscall.length === 0 && (o.faults ?? []).length === 0 && monitors.length === 0) {
-      const at = o.location ? ` (${place(o.location)})` : "";
+      const at = o.location ? ` (${locationText(o.location)})` : "";
       this.suite.warnings.push(
         `${where}${at} injects nothing: no rules=, no syscall faults and no faults=, so a test under it runs without faults`,
       );
@@ -787,7 +785,8 @@ export class SpecBuilder {
       values.forEach((v, i) => {
         const j = values.findIndex((w) => w.name === v.name);
         if (j === i) return;
-        const where = (x: { location?: SourceLocation }) => (x.location ? ` (${place(x.location)})` : "");
+        const where = (x: { location?: SourceLocation }) =>
+          x.location ? ` (${locationText(x.location)})` : "";
         throw new SpecError(
           values[j]!.id === v.id
             ? `fault_matrix(): ${slot}= names "${v.name}" twice (items ${j + 1} and ${i + 1})`
@@ -857,12 +856,7 @@ function declaredAs(t: TestDef, withPlace = true): string {
         : t.kind === "scenario"
           ? `scenario(${short})`
           : `test ${t.name}`;
-  return withPlace && t.location ? `${what} at ${place(t.location)}` : what;
-}
-
-/** file:line of a declaration, the file relative to the working directory as the CLI prints it. */
-function place(l: SourceLocation): string {
-  return `${relative(process.cwd(), l.file) || l.file}:${l.line}`;
+  return withPlace && t.location ? `${what} at ${locationText(t.location)}` : what;
 }
 
 /** A spec's probability= (absent means always), with the grammar's message as a spec error. */

@@ -1,9 +1,15 @@
 // Errors a user can cause carry where (spec file and line) and why; internals never leak a stack trace.
+import { relative } from "node:path";
 
 export interface SourceLocation {
   file: string;
   line: number;
   column?: number;
+}
+
+/** `file:line` of a spec location, the file relative to the working directory, as messages print it. */
+export function locationText(l: SourceLocation, cwd = process.cwd()): string {
+  return `${relative(cwd, l.file) || l.file}:${l.line}`;
 }
 
 /** A problem in the spec itself (bad argument, unknown keyword, missing service): exit code 1. */

@@ -1,6 +1,7 @@
 // Human output: live progress per test, failure details (spec line, last events), a test x fault matrix,
 // and the summary line.
 import { relative } from "node:path";
+import { locationText } from "../core/errors.js";
 import type { Event } from "../core/events.js";
 import type { LaneSummary, SuiteResult, TestResult } from "../core/results.js";
 import { NO_ASSERTIONS, replayCommand } from "./replay.js";
@@ -39,8 +40,7 @@ export function consoleReporter(
       write(`--- ${LABEL[t.result]}: ${t.name} (${t.durationMs}ms, seed=${t.seed}${runs}) ---\n`);
       if (t.result !== "pass") {
         if (t.reason) write(`  reason: ${t.reason}\n`);
-        if (t.location)
-          write(`  at: ${relative(cwd, t.location.file) || t.location.file}:${t.location.line}\n`);
+        if (t.location) write(`  at: ${locationText(t.location, cwd)}\n`);
         if (t.serviceOutput && t.serviceOutput.lines.length) {
           write(`  last output of ${t.serviceOutput.service}:\n`);
           for (const l of t.serviceOutput.lines) write(`    | ${l}\n`);

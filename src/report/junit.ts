@@ -2,6 +2,7 @@
 // An inconclusive test (it timed out before a verdict) is an <error>, not <skipped>: the run exits 2 for
 // it, and a dashboard must not show it as a test nobody ran.
 import { relative } from "node:path";
+import { locationText } from "../core/errors.js";
 import type { SuiteResult } from "../core/results.js";
 import { replayCommand } from "./replay.js";
 
@@ -35,7 +36,7 @@ export function toJUnit(r: SuiteResult, cwd = process.cwd()): string {
       continue;
     }
     const tag = t.result === "fail" ? "failure" : "error";
-    const where = t.location ? `${relative(cwd, t.location.file) || t.location.file}:${t.location.line}` : "";
+    const where = t.location ? locationText(t.location, cwd) : "";
     const detail = [
       t.reason ?? "",
       where ? `at ${where}` : "",
